@@ -28,6 +28,8 @@ def cobs_encode(data: bytes) -> bytes:
 
 def cobs_decode(encoded: bytes) -> bytes | None:
     """Decode one COBS frame (without its delimiter); ``None`` if it is malformed."""
+    if not encoded or 0 in encoded:
+        return None  # the shortest encoding (of b"") is b"\x01"; a zero is never encoded
     out = bytearray()
     i = 0
     n = len(encoded)

@@ -31,6 +31,14 @@ _SEQ_MOD = 1 << 32
 _HALF = 1 << 31
 
 
+@dataclass(frozen=True, slots=True)
+class SequenceRestart:
+    """Not a wire frame: the decoder's note that numbering restarted at ``seq`` without a HELLO
+    (the device rebooted and its HELLO was lost). It precedes that sample in the output."""
+
+    seq: int
+
+
 @dataclass(slots=True)
 class DecoderStats:
     """Counters since the decoder was made; all only ever grow."""
@@ -69,7 +77,7 @@ class StreamDecoder:
         self._in_error = False
         self._expected_seq = None
 
-    def feed(self, data: bytes) -> list[Frame]:
+    def feed(self, data: bytes) -> list[Frame | SequenceRestart]:
         """Decode every complete frame in ``data``; keep the tail for the next call."""
         self.stats.bytes_in += len(data)
         out: list[Frame] = []
@@ -104,10 +112,13 @@ class StreamDecoder:
             self._partial += tail
         return out
 
-    def _handle(self, chunk: bytes, overflowing: bool, out: list[Frame]) -> None:
-        if not chunk:
+    def _handle(
+        self, chunk: bytes, overflowing: bool, out: list[Frame | SequenceRestart]
+    ) -> None:
+        if not chunk and not overflowing:
             return  # back-to-back delimiters are allowed (used as a sync preamble)
         if overflowing:
+            # (chunk may be empty: the over-long bytes were already discarded as they came)
             self._corrupt(len(chunk), "frame longer than the maximum")
             return
         try:
@@ -123,8 +134,11 @@ class StreamDecoder:
             self.stats.resyncs += 1
             self._in_error = False
         if isinstance(frame, Sample):
-            if not self._accept_seq(frame.seq):
+            verdict = self._accept_seq(frame.seq)
+            if verdict == "drop":
                 return
+            if verdict == "restart":
+                out.append(SequenceRestart(frame.seq))
             self.stats.samples_ok += 1
         elif isinstance(frame, Hello):
             self._expected_seq = frame.next_seq
@@ -137,25 +151,25 @@ class StreamDecoder:
         self._in_error = True
         log.debug("dropped corrupt frame (%d bytes): %s", n_bytes, why)
 
-    def _accept_seq(self, seq: int) -> bool:
-        """Update sequence tracking; False if the sample must be dropped."""
+    def _accept_seq(self, seq: int) -> str:
+        """Update sequence tracking → "ok", "drop" (duplicate or late) or "restart"."""
         expected = self._expected_seq
         if expected is None:
             self._expected_seq = (seq + 1) % _SEQ_MOD
-            return True
+            return "ok"
         ahead = (seq - expected) % _SEQ_MOD
         if ahead < _HALF:
             self.stats.missing += ahead
             if ahead:
                 log.debug("sequence gap: expected %d, got %d", expected, seq)
             self._expected_seq = (seq + 1) % _SEQ_MOD
-            return True
+            return "ok"
         behind = _SEQ_MOD - ahead
         if behind <= RESTART_BACKSTEP:
             self.stats.duplicates += 1
-            return False
+            return "drop"
         # Numbering jumped back: the device restarted and its HELLO was lost.
         self.stats.restarts += 1
         log.info("device sequence restarted at %d without a HELLO (expected %d)", seq, expected)
         self._expected_seq = (seq + 1) % _SEQ_MOD
-        return True
+        return "restart"

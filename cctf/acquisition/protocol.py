@@ -219,6 +219,8 @@ class Calibration:
 
     @classmethod
     def parse(cls, data: bytes) -> Calibration:
+        if len(data) < _CAL.size:
+            raise ParseError(f"calibration record is {len(data)} bytes, expected {_CAL.size}")
         cid, ra, pa, rb, pb, zero, flags = _CAL.unpack(data[: _CAL.size])
         return cls(cid, ra, pa / PRESSURE_SCALE, rb, pb / PRESSURE_SCALE, zero, CalFlags(flags))
 

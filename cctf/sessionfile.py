@@ -1,0 +1,229 @@
+"""The session CSV: cctf's interchange format, written incrementally and read strictly.
+
+    # cctf_session_format: 1
+    # device_serial: SIM00001
+    t_s,pressure_mmhg,target_mmhg,phase,raw,flags
+    0.0200,20.113,,,4759,4
+    6.0000,20.402,22.0,stage,4812,4
+
+Leading ``# key: value`` lines carry metadata; the header names the columns (the first four are
+fixed, more may follow); ``target_mmhg`` is blank while no target is cued; ``phase`` is one of
+``PHASES`` or blank. The writer flushes to disk on demand (at least every second in cctf) and
+creates files readable by their owner only. The reader names the file, line and problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cctf.errors import FileFormatError
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = "1"
+REQUIRED_COLUMNS = ("t_s", "pressure_mmhg", "target_mmhg", "phase")
+PHASES = frozenset({"stage", "endurance", "training", "practice", ""})
+
+
+@dataclass(slots=True)
+class SessionRecording:
+    """A session file in memory. Arrays have one entry per sample row."""
+
+    metadata: dict[str, str]
+    t_s: np.ndarray  # float64, seconds
+    pressure_mmhg: np.ndarray  # float64
+    target_mmhg: np.ndarray  # float64, NaN where no target is cued
+    phase: np.ndarray  # object array of str ("" where blank)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # further columns, as str
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+
+def _clean_value(value: object) -> str:
+    """Metadata values live on one line: newlines would break the format."""
+    return " ".join(str(value).split())
+
+
+class SessionWriter:
+    """Append-only writer; ``flush`` makes everything so far durable on disk."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        metadata: Mapping[str, object],
+        extra_columns: Sequence[str] = (),
+    ) -> None:
+        self.path = Path(path)
+        self.extra_columns = tuple(extra_columns)
+        self.rows_written = 0
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._metadata = {"cctf_session_format": FORMAT_VERSION, **metadata}
+        self._file.write(_header(self._metadata, self.extra_columns))
+        self.flush()
+
+    def write(
+        self,
+        t_s: np.ndarray,
+        pressure_mmhg: np.ndarray,
+        target_mmhg: np.ndarray | None = None,
+        phase: Sequence[str] | None = None,
+        extra: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Append rows; ``target_mmhg`` NaN (or None for all) writes a blank target."""
+        n = len(t_s)
+        targets = target_mmhg if target_mmhg is not None else np.full(n, np.nan)
+        phases = phase if phase is not None else [""] * n
+        extras = [extra[c] for c in self.extra_columns] if extra else []
+        lines = []
+        for i in range(n):
+            tgt = targets[i]
+            fields_ = [
+                f"{t_s[i]:.4f}",
+                f"{pressure_mmhg[i]:.3f}",
+                "" if math.isnan(tgt) else f"{tgt:.2f}",
+                phases[i],
+            ]
+            fields_ += [str(col[i]) for col in extras]
+            lines.append(",".join(fields_))
+        if lines:
+            self._file.write("\n".join(lines) + "\n")
+        self.rows_written += n
+
+    def flush(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self, final_metadata: Mapping[str, object] | None = None) -> None:
+        """Flush and close; ``final_metadata`` (e.g. link statistics) is merged into the header
+        by rewriting the file to a temporary name and renaming it over the original."""
+        if self._file.closed:
+            return
+        self.flush()
+        self._file.close()
+        if final_metadata:
+            self._metadata.update(final_metadata)
+            _rewrite_header(self.path, self._metadata, self.extra_columns)
+
+
+def _header(metadata: Mapping[str, object], extra_columns: Sequence[str]) -> str:
+    lines = [f"# {_clean_value(k)}: {_clean_value(v)}" for k, v in metadata.items()]
+    lines.append(",".join((*REQUIRED_COLUMNS, *extra_columns)))
+    return "\n".join(lines) + "\n"
+
+
+def _rewrite_header(
+    path: Path, metadata: Mapping[str, object], extra_columns: Sequence[str]
+) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(path, encoding="utf-8") as src, os.fdopen(fd, "w", encoding="utf-8") as dst:
+        for line in src:
+            if not line.startswith("#"):
+                break
+        dst.write(_header(metadata, extra_columns))
+        # ``line`` is the old column header; the rows follow it.
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, path)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_session(path: str | Path) -> SessionRecording:
+    """Read a session CSV; raise ``FileFormatError`` naming the line and the problem."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(name, None, f"not a text file ({exc.reason})") from exc
+    except OSError as exc:
+        raise FileFormatError(name, None, f"cannot read: {exc.strerror or exc}") from exc
+    lines = text.splitlines()
+    metadata: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and (lines[i].startswith("#") or not lines[i].strip()):
+        key, sep, value = lines[i].lstrip("#").partition(":")
+        if sep and key.strip():
+            metadata[key.strip()] = value.strip()
+        i += 1
+    if i == len(lines):
+        raise FileFormatError(name, None, "no column header line (expected t_s,pressure_mmhg,...)")
+    header_line = i + 1
+    columns = [c.strip() for c in lines[i].split(",")]
+    if tuple(columns[:4]) != REQUIRED_COLUMNS:
+        raise FileFormatError(
+            name, header_line,
+            f"header must start with {','.join(REQUIRED_COLUMNS)}, found {lines[i][:80]!r}",
+        )
+    body = [ln for ln in lines[i + 1 :]]
+    while body and not body[-1].strip():
+        body.pop()
+    rows = [ln.split(",") for ln in body]
+    for k, row in enumerate(rows):
+        if len(row) != len(columns):
+            if not body[k].strip():
+                raise FileFormatError(name, header_line + 1 + k, "blank line inside the data")
+            raise FileFormatError(
+                name, header_line + 1 + k,
+                f"{len(row)} fields, expected {len(columns)} ({','.join(columns)})",
+            )
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    t_s = _floats(cols[0], "t_s", name, header_line, allow_blank=False)
+    p = _floats(cols[1], "pressure_mmhg", name, header_line, allow_blank=False)
+    target = _floats(cols[2], "target_mmhg", name, header_line, allow_blank=True)
+    phase = np.array([s.strip() for s in cols[3]], dtype=object)
+    bad_phase = [k for k, s in enumerate(phase) if s not in PHASES]
+    if bad_phase:
+        k = bad_phase[0]
+        raise FileFormatError(
+            name, header_line + 1 + k,
+            f"phase {phase[k]!r} is not one of stage, endurance, training, practice or blank",
+        )
+    if len(t_s) > 1:
+        back = np.flatnonzero(np.diff(t_s) < 0)
+        if len(back):
+            k = int(back[0]) + 1
+            raise FileFormatError(
+                name, header_line + 1 + k, f"t_s goes backwards ({t_s[k]} after {t_s[k - 1]})"
+            )
+    extra = {c: np.array(cols[j], dtype=object) for j, c in enumerate(columns) if j >= 4}
+    return SessionRecording(metadata, t_s, p, target, phase, extra)
+
+
+def _floats(
+    values: Sequence[str], column: str, name: str, header_line: int, *, allow_blank: bool
+) -> np.ndarray:
+    """Convert a column fast; on failure find the first bad row for the message."""
+    if not values:
+        return np.zeros(0)
+    cleaned = [v if v.strip() else "nan" for v in values] if allow_blank else values
+    try:
+        out = np.array(cleaned, dtype=np.float64)
+    except ValueError:
+        out = None
+    if out is not None and (allow_blank or np.all(np.isfinite(out))):
+        if allow_blank and not np.all(np.isfinite(out[~np.isnan(out)])):
+            out = None
+        else:
+            return out
+    for k, v in enumerate(values):
+        try:
+            x = float(v) if (v.strip() or not allow_blank) else math.nan
+        except ValueError:
+            x = None
+        if x is None or (math.isinf(x) or (math.isnan(x) and (not allow_blank or v.strip()))):
+            what = "blank" if not v.strip() else repr(v)
+            raise FileFormatError(name, header_line + 1 + k, f"{column} is {what}, not a number")
+    raise FileFormatError(name, None, f"{column}: unreadable numbers")  # pragma: no cover

@@ -1,0 +1,294 @@
+"""A model of the cctf firmware: the same frames, commands and timing, driven by a time argument.
+
+``SimulatedFirmware`` never reads a clock. Whoever runs it (the in-process transport, the pty
+server) calls ``advance(t_s)`` with the simulation time and gets the bytes the board would have
+put on the wire by then; ``receive(data, t_s)`` delivers host bytes. Sampling is deadline based
+(sample k of a run is due at start + k/rate), so the rate is exact over any run length.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+from cctf.sim.faults import LinkFaults
+from cctf.sim.sensor import RAW_MAX, SimulatedSensor, datasheet_points
+from cctf.sim.source import PressureSource
+
+from cctf.acquisition import protocol as proto
+from cctf.acquisition.protocol import (
+    Ack,
+    AckStatus,
+    CalFlags,
+    Calibration,
+    Command,
+    FrameType,
+    Hello,
+    ResetCause,
+    Sample,
+    SampleFlags,
+    SensorModel,
+)
+
+log = logging.getLogger(__name__)
+
+FIRMWARE_VERSION = (1, 0, 0)
+DEFAULT_RATE_HZ = 50
+TARE_WINDOW_S = 0.25
+SENSOR_FAULT_RAW = 200  # below this the sensor output is near 0 V: disconnected or dead
+
+
+def default_calibration() -> Calibration:
+    raw_a, mmhg_a, raw_b, mmhg_b = datasheet_points()
+    return Calibration(0, raw_a, mmhg_a, raw_b, mmhg_b, raw_a, CalFlags.NONE)
+
+
+class SimulatedFirmware:
+    """The board: boots, samples on a timer, answers commands, streams frames with faults."""
+
+    def __init__(
+        self,
+        source: PressureSource,
+        *,
+        sensor: SimulatedSensor | None = None,
+        faults: LinkFaults | None = None,
+        default_rate_hz: int = DEFAULT_RATE_HZ,
+        serial: bytes = b"SIM00001",
+        seed: int = 0,
+    ) -> None:
+        self.source = source
+        self.sensor = sensor or SimulatedSensor(seed=seed)
+        self.faults = faults or LinkFaults()
+        self.default_rate_hz = default_rate_hz
+        self.serial = serial
+        self.calibration = default_calibration()  # "EEPROM": survives resets
+        self._rng = np.random.default_rng(seed + 1)
+        self._decoder_buf = bytearray()
+        self._out = bytearray()
+        self._t_s = 0.0  # simulation time reached so far
+        self.powered = False
+        self._boot_s = 0.0
+        self._rate_hz = default_rate_hz
+        self.streaming = False
+        self._seq = 0
+        self._tick0_s = 0.0  # sampling timer origin (simulation time)
+        self._tick = 0  # index of the next timer tick
+        self._recent_raw: list[int] = []
+        self._pending_resets = sorted(self.faults.resets_s)
+        self._pending_disconnects = sorted(self.faults.disconnects_s)
+        self._unplugged_until: float | None = None
+        self.boots = 0
+
+    # --- power and time ------------------------------------------------------------------
+
+    @property
+    def rate_hz(self) -> int:
+        return self._rate_hz
+
+    @property
+    def connected(self) -> bool:
+        """False while the simulated cable is pulled."""
+        return self._unplugged_until is None
+
+    def power_on(self, t_s: float, cause: ResetCause = ResetCause.POWER_ON) -> None:
+        """Boot: a 0x00, then a HELLO; not streaming; sequence and device clock from zero."""
+        self.powered = True
+        self.boots += 1
+        self._boot_s = t_s
+        self._t_s = max(self._t_s, t_s)
+        self._rate_hz = self.default_rate_hz
+        self.streaming = False
+        self._seq = 0
+        self._decoder_buf.clear()
+        self._restart_timer(t_s)
+        self._recent_raw.clear()
+        self._out += proto.DELIMITER
+        self._emit(self._hello(cause))
+        log.debug("sim firmware booted at %.3f s (%s)", t_s, cause.name)
+
+    def next_event_s(self) -> float:
+        """Simulation time of the next thing the board will do on its own."""
+        nxt = self._tick0_s + self._tick / self._rate_hz if self.powered else np.inf
+        for t in (self._pending_resets[:1], [d[0] for d in self._pending_disconnects[:1]]):
+            if t:
+                nxt = min(nxt, t[0])
+        if self._unplugged_until is not None:
+            nxt = min(nxt, self._unplugged_until)
+        return float(nxt)
+
+    def advance(self, t_s: float) -> bytes:
+        """Run the board up to simulation time ``t_s``; return the bytes it sent meanwhile."""
+        while True:
+            event_s = self.next_event_s()
+            if event_s > t_s:
+                break
+            self._run_until(event_s)
+            self._handle_scheduled(event_s)
+        self._run_until(t_s)
+        self._t_s = max(self._t_s, t_s)
+        return self.take_output()
+
+    def take_output(self) -> bytes:
+        out = bytes(self._out)
+        self._out.clear()
+        return out if self.connected else b""
+
+    def _handle_scheduled(self, t_s: float) -> None:
+        if self._unplugged_until is not None and t_s >= self._unplugged_until:
+            self._unplugged_until = None
+            log.info("sim: cable plugged back in at %.2f s", t_s)
+            self.power_on(t_s)
+        if self._pending_disconnects and self._pending_disconnects[0][0] <= t_s:
+            start, duration = self._pending_disconnects.pop(0)
+            log.info("sim: cable pulled at %.2f s for %.2f s", start, duration)
+            self.powered = False
+            self.streaming = False
+            self._out.clear()
+            self._unplugged_until = start + duration
+        if self._pending_resets and self._pending_resets[0] <= t_s:
+            self._pending_resets.pop(0)
+            if self.powered:
+                log.info("sim: watchdog reset at %.2f s", t_s)
+                self.power_on(t_s, ResetCause.WATCHDOG)
+
+    def _restart_timer(self, t_s: float) -> None:
+        self._tick0_s = t_s
+        self._tick = 1
+
+    def _run_until(self, t_s: float) -> None:
+        """Take every timer tick due up to ``t_s`` (inclusive)."""
+        if not self.powered:
+            return
+        last = int(np.floor((t_s - self._tick0_s) * self._rate_hz + 1e-9))
+        if last < self._tick:
+            return
+        ticks = np.arange(self._tick, last + 1)
+        times = self._tick0_s + ticks / self._rate_hz
+        self._tick = last + 1
+        raw = self.sensor.read_raw(self.source.pressure_mmhg(times))
+        self._recent_raw.extend(int(r) for r in raw[-self._tare_window_n() :])
+        del self._recent_raw[: -self._tare_window_n()]
+        if self.streaming:
+            for t, r in zip(times, raw, strict=True):
+                self._send_sample(float(t), int(r))
+
+    def _tare_window_n(self) -> int:
+        return max(1, round(TARE_WINDOW_S * self._rate_hz))
+
+    # --- frames out ----------------------------------------------------------------------
+
+    def _send_sample(self, t_s: float, raw: int) -> None:
+        seq = self._seq
+        self._seq = (self._seq + 1) & 0xFFFFFFFF
+        flags = SampleFlags.NONE
+        if raw >= RAW_MAX - 16:
+            flags |= SampleFlags.OVER_RANGE
+        if raw < SENSOR_FAULT_RAW:
+            flags |= SampleFlags.SENSOR_FAULT
+        if not self.calibration.flags & CalFlags.TWO_POINT:
+            flags |= SampleFlags.NOT_CALIBRATED
+        t_us = round((t_s - self._boot_s) * 1e6) & 0xFFFFFFFF
+        frame = Sample(seq, t_us, raw, round(self.calibration.to_mmhg(raw), 3), flags)
+        if self.faults.drop_prob and self._rng.random() < self.faults.drop_prob:
+            return
+        self._emit(frame, faulty=True)
+
+    def _emit(self, frame: proto.Frame, faulty: bool = False) -> None:
+        wire = bytearray(proto.encode(frame))
+        if faulty and self.faults.corrupt_prob and self._rng.random() < self.faults.corrupt_prob:
+            bit = int(self._rng.integers(0, (len(wire) - 1) * 8))
+            wire[bit // 8] ^= 1 << (bit % 8)
+        if faulty and self.faults.garbage_rate_hz:
+            p_burst = min(1.0, self.faults.garbage_rate_hz / self._rate_hz)
+            if self._rng.random() < p_burst:
+                n = int(self._rng.integers(1, 41))
+                self._out += self._rng.integers(0, 256, n, dtype=np.uint8).tobytes()
+        self._out += wire
+
+    def _hello(self, cause: ResetCause) -> Hello:
+        return Hello(
+            protocol_version=proto.PROTOCOL_VERSION,
+            firmware_version=FIRMWARE_VERSION,
+            sensor_model=SensorModel.SIMULATOR,
+            sample_rate_hz=self._rate_hz,
+            calibration_id=self.calibration.calibration_id,
+            serial=self.serial,
+            next_seq=self._seq,
+            reset_cause=cause,
+            streaming=self.streaming,
+        )
+
+    # --- commands in ---------------------------------------------------------------------
+
+    def receive(self, data: bytes, t_s: float) -> None:
+        """Bytes from the host at simulation time ``t_s`` (the board first catches up)."""
+        self._run_until(t_s)
+        if not self.powered or not self.connected:
+            return
+        self._decoder_buf += data
+        *frames, tail = bytes(self._decoder_buf).split(b"\x00")
+        self._decoder_buf = bytearray(tail[-proto.MAX_ENCODED_BYTES :])
+        for chunk in frames:
+            if not chunk:
+                continue
+            try:
+                frame = proto.decode_frame(chunk)
+            except proto.ParseError:
+                continue  # the host retries; a board cannot answer an unreadable token
+            if isinstance(frame, Command):
+                self._execute(frame, t_s)
+
+    def _execute(self, cmd: Command, t_s: float) -> None:
+        status, data = AckStatus.OK, b""
+        hello_after = False
+        try:
+            if cmd.command == FrameType.START:
+                if not self.streaming:
+                    self.streaming = True
+                    self._out += proto.DELIMITER
+            elif cmd.command == FrameType.STOP:
+                self.streaming = False
+            elif cmd.command == FrameType.SET_RATE:
+                rate = proto.parse_set_rate_args(cmd.args)
+                if not proto.MIN_RATE_HZ <= rate <= proto.MAX_RATE_HZ:
+                    status = AckStatus.BAD_ARGUMENT
+                else:
+                    self._rate_hz = rate
+                    self._restart_timer(t_s)
+                    data = proto.set_rate_args(rate)
+            elif cmd.command == FrameType.TARE:
+                zero = round(float(np.mean(self._recent_raw))) if self._recent_raw else None
+                if zero is None:
+                    zero = int(self.sensor.read_raw(self.source.pressure_mmhg(np.array([t_s])))[0])
+                self._store(replace(self.calibration, zero_raw=zero,
+                                    flags=self.calibration.flags | CalFlags.TARED))
+                data = self.calibration.body()
+            elif cmd.command == FrameType.GET_CAL:
+                data = self.calibration.body()
+            elif cmd.command == FrameType.SET_CAL:
+                ra, pa, rb, pb = proto.parse_set_cal_args(cmd.args)
+                if ra == rb or pa == pb:
+                    status = AckStatus.BAD_ARGUMENT
+                else:
+                    slope = (pb - pa) / (rb - ra)
+                    zero = round(ra - pa / slope)
+                    self._store(Calibration(0, ra, pa, rb, pb, zero, CalFlags.TWO_POINT))
+                    data = self.calibration.body()
+            elif cmd.command == FrameType.RESET_CAL:
+                self._store(default_calibration())
+                data = self.calibration.body()
+            elif cmd.command == FrameType.IDENTIFY:
+                hello_after = True
+            else:
+                status = AckStatus.UNKNOWN_COMMAND
+        except proto.ParseError:
+            status = AckStatus.BAD_LENGTH
+        self._emit(Ack(int(cmd.command), cmd.token, status, data))
+        if hello_after:
+            self._emit(self._hello(ResetCause.REQUEST))
+
+    def _store(self, cal: Calibration) -> None:
+        """Write calibration to "EEPROM" with a new identity."""
+        new_id = (self.calibration.calibration_id + 1) & 0xFFFFFFFF or 1
+        self.calibration = replace(cal, calibration_id=new_id)
