@@ -16,7 +16,7 @@ SAMPLE_DTYPE = np.dtype(
     [
         ("seq", np.int64),  # device sequence number (restarts at 0 after a device reset)
         ("epoch", np.int32),  # increments at each device (re)start seen by the host
-        ("t_device_s", np.float64),  # device clock, unwrapped, seconds since its epoch start
+        ("t_device_s", np.float64),  # device clock, unwrapped, seconds since the device booted
         ("t_s", np.float64),  # host time line (clock.now() base), jitter-free, increasing
         ("raw", np.int32),  # sensor reading before calibration
         ("pressure_mmhg", np.float64),
@@ -45,6 +45,7 @@ class SampleBuffer:
         self._data = np.zeros(capacity, dtype=SAMPLE_DTYPE)
         self._written = 0  # total rows ever appended
         self._lock = threading.Lock()
+        self._grown = threading.Condition(self._lock)
 
     @property
     def written(self) -> int:
@@ -69,6 +70,15 @@ class SampleBuffer:
             if first < len(rows):
                 self._data[: len(rows) - first] = rows[first:]
             self._written += n
+            self._grown.notify_all()
+
+    def wait_until_written(self, count: int, timeout_s: float) -> bool:
+        """Block until ``written >= count`` or ``timeout_s`` real seconds pass; True if reached.
+
+        For consumers on another thread that want to wake when data arrives instead of polling.
+        """
+        with self._grown:
+            return self._grown.wait_for(lambda: self._written >= count, timeout_s)
 
     def read(self, cursor: int, max_rows: int | None = None) -> Pull:
         """Rows appended since ``cursor`` (a copy), oldest first."""

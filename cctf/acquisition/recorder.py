@@ -1,0 +1,109 @@
+"""Write what a device streams to a session CSV, durable at least every second.
+
+The recorder is a buffer consumer like any other: ``poll()`` pulls new rows and appends them,
+and flushes to disk when ``flush_interval_s`` of clock time has passed. ``close()`` adds the
+link statistics and events to the header. ``t_s`` in the file is seconds since ``start()`` on
+the device's host time line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from cctf import __version__
+from cctf.acquisition.device import Device
+from cctf.sessionfile import SessionWriter
+
+log = logging.getLogger(__name__)
+
+CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
+"""Maps session times (s) to (target_mmhg with NaN for none, phase strings)."""
+
+EXTRA_COLUMNS = ("raw", "flags", "seq")
+
+
+class SessionRecorder:
+    """Consumer of ``device.buffer`` that appends to a session CSV."""
+
+    def __init__(
+        self,
+        device: Device,
+        path: str | Path,
+        metadata: Mapping[str, object] | None = None,
+        *,
+        cues: CueLookup | None = None,
+        flush_interval_s: float = 1.0,
+    ) -> None:
+        self.device = device
+        self.path = Path(path)
+        self.cues = cues
+        self.flush_interval_s = flush_interval_s
+        self.t0_s: float | None = None
+        self.rows = 0
+        self.missed = 0
+        self._cursor = 0
+        self._last_flush_s = 0.0
+        meta: dict[str, object] = {
+            "app": f"cctf {__version__}",
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        if device.hello is not None:
+            meta.update(device.hello.as_metadata())
+        if device.calibration is not None:
+            cal = device.calibration
+            meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
+            meta["calibration_zero_raw"] = cal.zero_raw
+        meta.update(metadata or {})
+        self._writer = SessionWriter(self.path, meta, EXTRA_COLUMNS)
+
+    def start(self) -> None:
+        """Record from now on (older samples in the buffer are skipped)."""
+        self._cursor = self.device.buffer.written
+        self.t0_s = self.device.clock.now()
+        self._last_flush_s = self.t0_s
+
+    def poll(self) -> int:
+        """Append every new sample; flush when due. Returns the number of rows written."""
+        if self.t0_s is None:
+            self.start()
+        assert self.t0_s is not None
+        pull = self.device.buffer.read(self._cursor)
+        self._cursor = pull.cursor
+        if pull.missed:
+            self.missed += pull.missed
+            log.error("recorder fell behind: %d samples were overwritten before saving", pull.missed)
+        rows = pull.rows
+        if len(rows):
+            t = rows["t_s"] - self.t0_s
+            keep = t >= 0  # samples measured before start() but delivered after it
+            rows, t = rows[keep], t[keep]
+            targets, phases = self.cues(t) if self.cues else (None, None)
+            self._writer.write(
+                t, rows["pressure_mmhg"], targets, phases,
+                {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"]},
+            )
+            self.rows += len(rows)
+        now = self.device.clock.now()
+        if now - self._last_flush_s >= self.flush_interval_s:
+            self._writer.flush()
+            self._last_flush_s = now
+        return len(rows)
+
+    def close(self, extra_metadata: Mapping[str, object] | None = None) -> None:
+        """Save the last rows and put the link statistics and events into the header."""
+        self.poll()
+        final: dict[str, object] = dict(self.device.health().as_metadata())
+        final["recorder_missed_samples"] = self.missed
+        t0 = self.t0_s or 0.0
+        events = [
+            f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s" if e.duration_s else "")
+            for e in self.device.events
+        ]
+        final["link_events"] = "; ".join(events) if events else "none"
+        final.update(extra_metadata or {})
+        self._writer.close(final)

@@ -1,0 +1,195 @@
+"""The ``cctf`` command: the app by default, and subcommands for the device link and data.
+
+    cctf [--sim [SCENARIO] | --port PORT]       the app (simulator or device)
+    cctf ports                                  serial ports, marking cctf devices
+    cctf sim [--scenario NAME|FILE]             a simulated device on a virtual serial port
+    cctf record (--port P | --sim [S]) --seconds N -o FILE.csv
+    cctf scenarios                              the simulator's named scenarios
+
+Errors the user can act on are printed as one line (``cctf: ...``) with exit status 1, or 2
+for bad arguments and malformed files; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from cctf import DISCLAIMER, __version__
+from cctf.errors import CctfError, ConfigError, FileFormatError
+
+log = logging.getLogger("cctf")
+
+
+def _rate(text: str) -> int:
+    from cctf.acquisition.protocol import MAX_RATE_HZ, MIN_RATE_HZ
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of Hz") from None
+    if not MIN_RATE_HZ <= value <= MAX_RATE_HZ:
+        raise argparse.ArgumentTypeError(f"rate must be {MIN_RATE_HZ}–{MAX_RATE_HZ} Hz, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 24 * 3600:
+        raise argparse.ArgumentTypeError(f"seconds must be > 0 and at most 86400, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cctf",
+        description="Digital biofeedback for the craniocervical flexion test. " + DISCLAIMER,
+    )
+    parser.add_argument("--version", action="version", version=f"cctf {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv: raw wire traffic)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--sim", nargs="?", const="healthy", metavar="SCENARIO",
+                        help="run the app on the built-in simulator (default scenario: healthy)")
+    source.add_argument("--port", help="run the app on the device at this serial port")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ports", help="list serial ports and mark those that answer as cctf devices")
+    p.add_argument("--no-probe", action="store_true", help="only list, do not open the ports")
+    p.add_argument("--timeout", type=_seconds, default=2.5, help="seconds to wait for a HELLO")
+    p.add_argument("--also", action="append", default=[], metavar="PATH",
+                   help="probe this path too (e.g. a simulator's pty); repeatable")
+
+    p = sub.add_parser("sim", help="serve a simulated device on a virtual serial port (pty)")
+    p.add_argument("--scenario", default="healthy", help="scenario name or TOML file")
+    p.add_argument("--rate-hz", type=_rate, default=None, help="boot sample rate (default 50)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--link", metavar="PATH", help="where to create the port symlink")
+    p.add_argument("--firmware", metavar="PATH.elf",
+                   help="run the real firmware under simavr instead of the Python model")
+
+    p = sub.add_parser("record", help="record a session CSV from a device or the simulator")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--port", dest="record_port", metavar="PORT", help="serial port of the device")
+    src.add_argument("--sim", dest="record_sim", nargs="?", const="healthy", metavar="SCENARIO",
+                     help="record from the in-process simulator")
+    p.add_argument("--seconds", type=_seconds, required=True, help="how long to record")
+    p.add_argument("-o", "--output", type=Path, required=True, help="session CSV to write")
+    p.add_argument("--rate-hz", type=_rate, default=None, help="ask the device for this rate")
+    p.add_argument("--seed", type=int, default=None, help="simulator seed")
+    p.add_argument("--fast", action="store_true",
+                   help="with --sim: run the simulator on a virtual clock, as fast as possible")
+
+    sub.add_parser("scenarios", help="list the simulator's named scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.verbose < 2:
+        logging.getLogger("cctf.wire").setLevel(logging.INFO)
+    try:
+        if args.command == "ports":
+            return cmd_ports(args)
+        if args.command == "sim":
+            return cmd_sim(args)
+        if args.command == "record":
+            return cmd_record(args)
+        if args.command == "scenarios":
+            return cmd_scenarios()
+        return cmd_app(args)
+    except (FileFormatError, ConfigError) as exc:
+        print(f"cctf: {exc}", file=sys.stderr)
+        return 2
+    except CctfError as exc:
+        print(f"cctf: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cctf: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    from cctf.acquisition.ports import discover
+
+    ports = discover(args.also, probe_ports=not args.no_probe, timeout_s=args.timeout)
+    if not ports:
+        print("no serial ports found")
+        return 0
+    for info in ports:
+        if info.hello is not None:
+            h = info.hello
+            mark = (f"cctf device {h.serial_text}, firmware {h.firmware_text}, "
+                    f"{h.sensor_text}, {h.sample_rate_hz} Hz")
+        elif args.no_probe:
+            mark = "not probed"
+        else:
+            mark = "no cctf answer"
+        print(f"{'*' if info.hello else ' '} {info.device:<28} {mark}  ({info.description})")
+    return 0
+
+
+def cmd_scenarios() -> int:
+    from cctf.sim.scenarios import list_scenarios
+
+    for name, description in list_scenarios():
+        print(f"{name:<16} {description}")
+    return 0
+
+
+def _wait_for_ctrl_c() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    if args.firmware:
+        from cctf.sim.avr import serve_firmware  # issue: firmware in the loop
+
+        return serve_firmware(args)
+    from cctf.sim.factory import build_firmware
+    from cctf.sim.pty_server import PtyServer
+
+    firmware = build_firmware(args.scenario, seed=args.seed, autocue=True, rate_hz=args.rate_hz)
+    server = PtyServer(firmware, link_path=args.link)
+    port = server.start()
+    print(port, flush=True)
+    print(f"cctf sim: scenario {args.scenario!r} at {firmware.default_rate_hz} Hz on {port}; "
+          "Ctrl-C to stop", file=sys.stderr, flush=True)
+    try:
+        _wait_for_ctrl_c()
+    finally:
+        server.stop()
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from cctf.commands.record import record
+
+    return record(args)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from cctf.gui.main import run_app
+
+    return run_app(sim=args.sim, port=args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

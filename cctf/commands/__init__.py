@@ -1,0 +1,1 @@
+"""Implementations of the ``cctf`` subcommands that do more than a few lines of work."""

@@ -1,0 +1,41 @@
+"""Shared fixtures. Qt runs offscreen: CI has no display."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from cctf.acquisition.device import Device  # noqa: E402
+from cctf.clock import VirtualClock  # noqa: E402
+from cctf.sim.faults import LinkFaults  # noqa: E402
+from cctf.sim.firmware import SimulatedFirmware  # noqa: E402
+from cctf.sim.source import ConstantSource, PressureSource  # noqa: E402
+from cctf.sim.transport import SimTransport  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_sim_device(
+    source: PressureSource | None = None,
+    faults: LinkFaults | None = None,
+    *,
+    seed: int = 1,
+    **device_kwargs: object,
+) -> tuple[Device, SimulatedFirmware, VirtualClock]:
+    """An in-process simulated device on a virtual clock, not yet connected."""
+    clock = VirtualClock()
+    firmware = SimulatedFirmware(source or ConstantSource(20.0), faults=faults, seed=seed)
+    device = Device(SimTransport(firmware, clock), clock=clock, **device_kwargs)
+    return device, firmware, clock
+
+
+@pytest.fixture
+def sim_device():
+    device, firmware, clock = make_sim_device()
+    yield device, firmware, clock
+    device.close()
