@@ -34,7 +34,9 @@ def _rate(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of Hz") from None
     if not MIN_RATE_HZ <= value <= MAX_RATE_HZ:
-        raise argparse.ArgumentTypeError(f"rate must be {MIN_RATE_HZ}–{MAX_RATE_HZ} Hz, got {value}")
+        raise argparse.ArgumentTypeError(
+            f"rate must be {MIN_RATE_HZ}–{MAX_RATE_HZ} Hz, got {value}"
+        )
     return value
 
 

@@ -21,16 +21,22 @@ def build_firmware(
     autocue: bool = True,
     rate_hz: int | None = None,
 ) -> SimulatedFirmware:
-    """The simulated board for ``scenario`` (a name, a file path, or a loaded Scenario)."""
+    """The simulated board for ``scenario``: a name, a scenario file, a loaded Scenario, or a
+    session CSV to replay."""
+    if isinstance(scenario, str) and scenario.lower().endswith(".csv"):
+        from cctf.sim.replay import replay_firmware
+
+        fw = replay_firmware(scenario, seed=seed or 0)
+        if rate_hz:
+            fw.default_rate_hz = rate_hz
+        return fw
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     seed = sc.seed if seed is None else seed
     source = sc.make_source(seed=seed, autocue=autocue)
     sensor = SimulatedSensor(SensorParams(noise_mmhg=sc.sensor.noise_mmhg), seed=seed + 7)
-    fw = SimulatedFirmware(
-        source, sensor=sensor, faults=sc.link, seed=seed,
-        default_rate_hz=rate_hz or 50,
+    return SimulatedFirmware(
+        source, sensor=sensor, faults=sc.link, seed=seed, default_rate_hz=rate_hz or 50
     )
-    return fw
 
 
 def build_transport(
@@ -47,6 +53,11 @@ def build_transport(
 
 def _name(scenario: Scenario | str) -> str:
     return scenario if isinstance(scenario, str) else scenario.name
+
+
+def schedule_of(firmware: SimulatedFirmware) -> tuple[Cue, ...]:
+    """The cue script the simulated patient (or the replayed recording) follows."""
+    return tuple(getattr(firmware.source, "schedule", ()))
 
 
 def cue_lookup(

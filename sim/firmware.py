@@ -12,9 +12,6 @@ import logging
 from dataclasses import replace
 
 import numpy as np
-from cctf.sim.faults import LinkFaults
-from cctf.sim.sensor import RAW_MAX, SimulatedSensor, datasheet_points
-from cctf.sim.source import PressureSource
 
 from cctf.acquisition import protocol as proto
 from cctf.acquisition.protocol import (
@@ -30,6 +27,9 @@ from cctf.acquisition.protocol import (
     SampleFlags,
     SensorModel,
 )
+from cctf.sim.faults import LinkFaults
+from cctf.sim.sensor import RAW_MAX, SimulatedSensor, datasheet_points
+from cctf.sim.source import PressureSource
 
 log = logging.getLogger(__name__)
 

@@ -32,15 +32,15 @@ COMPENSATIONS = ("overshoot", "fast_nod", "pressure_drop", "unsteady", "head_lif
 RELAX_REACTION_S = 0.3
 """Delay between the cue ending and the patient starting to relax (letting go is quick)."""
 
-_UNSTEADY_BAND_HZ = (0.7, 2.5)  # shaky hold: fast enough to stay clear of the drop rule
+_UNSTEADY_BAND_HZ = (1.0, 2.5)  # shaky hold: fast enough to stay clear of the drop rule
 
 
 def _check_finite(obj: object, section: str, may_be_inf: tuple[str, ...] = ()) -> None:
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if isinstance(value, float) and not math.isfinite(value):
-            if not (value == math.inf and f.name in may_be_inf):
-                raise ConfigError(f"{section}.{f.name} must be a finite number, got {value}")
+        finite = not isinstance(value, float) or math.isfinite(value)
+        if not finite and not (value == math.inf and f.name in may_be_inf):
+            raise ConfigError(f"{section}.{f.name} must be a finite number, got {value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class SignatureParams:
     overshoot_hold_s: float = 1.0  # time at the peak before settling
     overshoot_settle_s: float = 1.2  # minimum-jerk settle back to the target
     fast_nod_rise_s: float = 0.25  # 10–90 % rise time of a jerky nod (fails below 0.5 s)
-    drop_mmhg: float = 2.4  # mid-hold fall below the target (fails at < -1 for >= 0.5 s)
+    drop_mmhg: float = 2.7  # mid-hold fall below the target (fails at < -1 for >= 0.5 s)
     drop_at_s: float = 3.0
     drop_fall_s: float = 0.6
     drop_hold_s: float = 1.5
@@ -122,14 +122,14 @@ class PatientParams:
 
     max_level_mmhg: float = 28.0  # highest dial pressure held without compensating
     over_capacity: tuple[str, ...] = ("no_reach",)  # what happens on targets above it
-    reaction_s: float = 0.5  # cue to movement onset (varies ±30 % per trial)
-    ramp_s: float = 2.0  # duration of the minimum-jerk nod
-    ramp_variation: float = 0.2  # ramp_s varies within ±this fraction per trial
+    reaction_s: float = 0.4  # cue to movement onset (varies ±30 % per trial)
+    ramp_s: float = 2.2  # duration of the minimum-jerk nod
+    ramp_variation: float = 0.1  # ramp_s varies within ±this fraction per trial
     aim_sd_mmhg: float = 0.15  # aim error of the hold level (clipped at 2 SD)
-    hold_sd_mmhg: float = 0.12  # SD of the slow wander while holding
+    hold_sd_mmhg: float = 0.1  # SD of the slow wander while holding
     hold_tau_s: float = 1.5  # correlation time of that wander
     relax_s: float = 1.5  # duration of the relaxation when the cue ends
-    fatigue_sd_mmhg_per_rep: float = 0.005  # hold SD grows by this per earlier trial
+    fatigue_sd_mmhg_per_rep: float = 0.004  # hold SD grows by this per earlier trial
     fatigue_sag_mmhg_per_rep: float = 0.01  # fall over a 10-s hold per earlier trial
     signatures: SignatureParams = field(default_factory=SignatureParams)
     compensations: tuple[CompensationRule, ...] = ()
@@ -267,8 +267,8 @@ class ScriptedPatient:
         if not len(t_s):
             return np.empty(0)
         self._last_t_s = max(self._last_t_s, float(t_s[-1]))
-        first = bisect.bisect_right(self._starts, t_s[0]) - 1
-        last = bisect.bisect_right(self._starts, t_s[-1]) - 1
+        first = bisect.bisect_right(self._starts, float(t_s[0])) - 1
+        last = bisect.bisect_right(self._starts, float(t_s[-1])) - 1
         if first == last:
             return self._value(first, t_s, rest_mmhg)
         out = np.empty(len(t_s))
@@ -285,11 +285,11 @@ class ScriptedPatient:
             return np.zeros(len(t_s))
         segment = self._segments[k]
         goal = np.zeros(len(t_s)) if segment.goal is None else segment.goal(t_s, rest_mmhg)
-        progress = (t_s - segment.start_s) / segment.move_s
-        if progress[0] >= 1.0:
+        if t_s[0] >= segment.start_s + segment.move_s:
             return goal
         before = self._value(k - 1, t_s, rest_mmhg)
-        return before + min_jerk(progress) * (goal - before)
+        weight = min_jerk((t_s - segment.start_s) / segment.move_s)
+        return goal * weight + before * (1.0 - weight)  # exact at both ends: chunk-proof
 
     def _add(self, segment: _Segment) -> None:
         # A cue that comes before a planned movement has begun replaces it.
@@ -317,9 +317,11 @@ class ScriptedPatient:
         aim_mmhg = float(np.clip(rng.normal(0.0, 1.0), -2.0, 2.0)) * p.aim_sd_mmhg
         wander_sd = p.hold_sd_mmhg + index * p.fatigue_sd_mmhg_per_rep
         wander = SineSum.ou_like(rng, wander_sd, p.hold_tau_s)
+        # One frequency per sub-band: no slow beats, so the SD over a hold is close to nominal.
         n_shake = 6
+        lo_hz, hi_hz = _UNSTEADY_BAND_HZ
         shake = SineSum(
-            rng.uniform(*_UNSTEADY_BAND_HZ, n_shake),
+            lo_hz + (hi_hz - lo_hz) * (np.arange(n_shake) + rng.random(n_shake)) / n_shake,
             np.full(n_shake, sig.unsteady_sd_mmhg * math.sqrt(2.0 / n_shake)),
             rng.uniform(0.0, 2.0 * math.pi, n_shake),
         )
@@ -345,16 +347,18 @@ class ScriptedPatient:
             hold.unsteady = shake
         if "overshoot" in kinds:
             hold.overshoot = (sig.overshoot_mmhg, sig.overshoot_hold_s, sig.overshoot_settle_s)
+        rest_at_cue = float(self._rest_mmhg(np.array([cue_s]))[0])
         if "pressure_drop" in kinds:
+            # Sagging muscles cannot take the pressure below what the head rests at (that
+            # would be a head lift): a drop at a low target stops 0.2 mmHg under the rest level.
             hold.drop = (
-                sig.drop_mmhg,
+                min(sig.drop_mmhg, level_mmhg - rest_at_cue + 0.2),
                 sig.drop_at_s,
                 sig.drop_fall_s,
                 sig.drop_hold_s,
                 sig.drop_recover_s,
             )
         if "head_lift" in kinds:
-            rest_at_cue = float(self._rest_mmhg(np.array([cue_s]))[0])
             depth_mmhg = level_mmhg - (rest_at_cue - sig.head_lift_mmhg)
             hold.lift = (depth_mmhg, sig.head_lift_at_s, sig.head_lift_s)
         return plan, hold

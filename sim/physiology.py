@@ -150,6 +150,7 @@ class Cuff:
         self._t1_s = p.inflated_s
         self._peak_mmhg = p.baseline_mmhg + p.backflow_drop_mmhg
         self._leak_per_s = p.leak_mmhg_per_min / 60.0
+        self._backflow_gone_s = self._t1_s + 60.0 * p.backflow_tau_s
         # Breathing and pulse rates wander over tens of seconds to minutes (heart rate
         # variability is faster); their phases are the integrals of the rates. All slow terms
         # share one (n, k) sin and one mixing matrix to keep a 10-sample call cheap.
@@ -188,7 +189,8 @@ class Cuff:
         t_s = np.asarray(t_s, dtype=float)
         since_s = np.maximum(t_s - self._t1_s, 0.0)
         out = p.baseline_mmhg - p.thermal_rise_mmhg * np.expm1(since_s * (-1.0 / p.thermal_tau_s))
-        out += p.backflow_drop_mmhg * np.exp(since_s * (-1.0 / p.backflow_tau_s))
+        if len(t_s) and t_s[0] < self._backflow_gone_s:  # e^-60: below the last bit of out
+            out += p.backflow_drop_mmhg * np.exp(since_s * (-1.0 / p.backflow_tau_s))
         if self._leak_per_s:
             out -= self._leak_per_s * since_s
             np.maximum(out, 0.0, out=out)
@@ -204,8 +206,8 @@ class Cuff:
         t_s = np.asarray(t_s, dtype=float)
         slow = _row_sums(np.sin(t_s[:, None] * self._omega + self._phase), self._mix)
         slow += self._offset
-        ripple = np.sin(t_s[:, None] * self._carrier_omega + slow[:, :2])
-        out = np.einsum("ij,ij->i", ripple, slow[:, 2:])
+        ripple = np.sin(t_s[:, None] * self._carrier_omega + slow[:, :2]) * slow[:, 2:]
+        out = ripple[:, 0] + ripple[:, 1]
         if len(t_s) and t_s[0] < self._t1_s:
             p = self.params
             out *= min_jerk((t_s - p.inflate_at_s) / p.inflate_rise_s)

@@ -9,6 +9,7 @@ until the board's next sample is due, so the rate is exact over any run length.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -75,10 +76,8 @@ class PtyServer:
             self._thread = None
         self._unplug()
         if self._own_dir is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(self._own_dir)
-            except OSError:
-                pass
 
     def __enter__(self) -> PtyServer:
         self.start()

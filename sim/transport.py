@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from cctf.sim.firmware import SimulatedFirmware
-
 from cctf.clock import Clock, VirtualClock
 from cctf.errors import DeviceError, TransportClosed
+from cctf.sim.firmware import SimulatedFirmware
 
 log = logging.getLogger(__name__)
 

@@ -6,16 +6,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from cctf.acquisition.device import Device  # noqa: E402
-from cctf.clock import VirtualClock  # noqa: E402
-from cctf.sim.faults import LinkFaults  # noqa: E402
-from cctf.sim.firmware import SimulatedFirmware  # noqa: E402
-from cctf.sim.source import ConstantSource, PressureSource  # noqa: E402
-from cctf.sim.transport import SimTransport  # noqa: E402
+from cctf.acquisition.device import Device
+from cctf.clock import VirtualClock
+from cctf.sim.faults import LinkFaults
+from cctf.sim.firmware import SimulatedFirmware
+from cctf.sim.source import ConstantSource, PressureSource
+from cctf.sim.transport import SimTransport
 
 REPO = Path(__file__).resolve().parents[1]
 

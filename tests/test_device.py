@@ -26,7 +26,7 @@ def _rows(device: Device) -> np.ndarray:
 
 
 def test_connect_reads_the_hello_and_lifecycle_states(sim_device):
-    device, firmware, _ = sim_device
+    device, _firmware, _ = sim_device
     assert device.state == LinkState.CLOSED
     hello = device.connect()
     assert device.state == LinkState.IDLE
@@ -176,7 +176,7 @@ def test_link_faults_are_counted_and_nothing_else_is_lost():
 
 
 def test_unplug_and_replug_reconnects_records_the_gap_and_keeps_data():
-    device, _, clock = make_sim_device(faults=LinkFaults(disconnects_s=((30.0, 5.0),)))
+    device, _, _clock = make_sim_device(faults=LinkFaults(disconnects_s=((30.0, 5.0),)))
     device.connect()
     device.start(rate_hz=50, threaded=False)
     device.run_for(60.0)
@@ -216,7 +216,7 @@ def test_device_reset_mid_stream_is_detected_and_streaming_resumes():
 
 
 def test_boot_hello_cause_is_reported():
-    device, firmware, _ = make_sim_device(faults=LinkFaults(resets_s=(5.0,)))
+    device, _firmware, _ = make_sim_device(faults=LinkFaults(resets_s=(5.0,)))
     device.connect()
     device.start(threaded=False)
     device.run_for(6.0)

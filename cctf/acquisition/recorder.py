@@ -76,7 +76,7 @@ class SessionRecorder:
         self._cursor = pull.cursor
         if pull.missed:
             self.missed += pull.missed
-            log.error("recorder fell behind: %d samples were overwritten before saving", pull.missed)
+            log.error("recorder fell behind: %d samples overwritten before saving", pull.missed)
         rows = pull.rows
         if len(rows):
             t = rows["t_s"] - self.t0_s

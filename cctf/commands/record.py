@@ -20,17 +20,15 @@ _POLL_S = 0.2
 
 def record(args: argparse.Namespace) -> int:
     clock: Clock
-    cues = None
     metadata: dict[str, object] = {}
     if args.record_sim is not None:
-        from cctf.sim.factory import build_transport, cue_lookup
-        from cctf.sim.scenarios import load_scenario
+        from cctf.sim.factory import build_transport, cue_lookup, schedule_of
 
-        scenario = load_scenario(args.record_sim)
         clock = VirtualClock() if args.fast else MonotonicClock()
-        transport = build_transport(scenario, clock, seed=args.seed, autocue=True)
-        metadata.update(source="simulator", scenario=scenario.name,
-                        seed=scenario.seed if args.seed is None else args.seed)
+        transport = build_transport(args.record_sim, clock, seed=args.seed, autocue=True)
+        metadata.update(source="simulator", scenario=args.record_sim)
+        if args.seed is not None:
+            metadata["seed"] = args.seed
     else:
         if args.fast:
             print("cctf: --fast only works with --sim", file=sys.stderr)
@@ -46,7 +44,8 @@ def record(args: argparse.Namespace) -> int:
         recorder = SessionRecorder(device, args.output, metadata)
         recorder.start()
         if args.record_sim is not None:
-            recorder.cues = cue_lookup(scenario.schedule, recorder.t0_s - transport.origin_s)
+            schedule = schedule_of(transport.firmware)
+            recorder.cues = cue_lookup(schedule, recorder.t0_s - transport.origin_s)
         end = recorder.t0_s + args.seconds
         next_report = recorder.t0_s
         try:
