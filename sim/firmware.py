@@ -28,7 +28,7 @@ from cctf.acquisition.protocol import (
     SensorModel,
 )
 from cctf.sim.faults import LinkFaults
-from cctf.sim.sensor import RAW_MAX, SimulatedSensor, datasheet_points
+from cctf.sim.sensor import RAW_MAX, SimulatedSensor, datasheet_points, raw_for
 from cctf.sim.source import PressureSource
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,21 @@ FIRMWARE_VERSION = (1, 0, 0)
 DEFAULT_RATE_HZ = 50
 TARE_WINDOW_S = 0.25
 SENSOR_FAULT_RAW = 200  # below this the sensor output is near 0 V: disconnected or dead
+_NO_ARGS = frozenset({FrameType.START, FrameType.STOP, FrameType.TARE, FrameType.GET_CAL,
+                      FrameType.IDENTIFY, FrameType.RESET_CAL})
 
 
 def default_calibration() -> Calibration:
+    """The datasheet transfer function: what RESET_CAL restores ("not calibrated")."""
     raw_a, mmhg_a, raw_b, mmhg_b = datasheet_points()
     return Calibration(0, raw_a, mmhg_a, raw_b, mmhg_b, raw_a, CalFlags.NONE)
+
+
+def factory_calibration(sensor: SimulatedSensor) -> Calibration:
+    """A two-point calibration of this very unit, as a technician would have stored it."""
+    raw_a = round(raw_for(0.0, sensor.params))
+    raw_b = round(raw_for(60.0, sensor.params))
+    return Calibration(1, raw_a, 0.0, raw_b, 60.0, raw_a, CalFlags.TWO_POINT)
 
 
 class SimulatedFirmware:
@@ -62,9 +72,12 @@ class SimulatedFirmware:
         self.faults = faults or LinkFaults()
         self.default_rate_hz = default_rate_hz
         self.serial = serial
-        self.calibration = default_calibration()  # "EEPROM": survives resets
+        # "EEPROM": survives resets. The simulated unit left the bench calibrated.
+        self.calibration = factory_calibration(self.sensor)
         self._rng = np.random.default_rng(seed + 1)
         self._decoder_buf = bytearray()
+        self._rx_synced = False
+        self._rx_overflow = False
         self._out = bytearray()
         self._t_s = 0.0  # simulation time reached so far
         self.powered = False
@@ -101,6 +114,8 @@ class SimulatedFirmware:
         self.streaming = False
         self._seq = 0
         self._decoder_buf.clear()
+        self._rx_synced = False
+        self._rx_overflow = False
         self._restart_timer(t_s)
         self._recent_raw.clear()
         self._out += proto.DELIMITER
@@ -226,24 +241,33 @@ class SimulatedFirmware:
         self._run_until(t_s)
         if not self.powered or not self.connected:
             return
-        self._decoder_buf += data
-        *frames, tail = bytes(self._decoder_buf).split(b"\x00")
-        self._decoder_buf = bytearray(tail[-proto.MAX_ENCODED_BYTES :])
+        *frames, tail = (bytes(self._decoder_buf) + data).split(b"\x00")
+        if len(tail) > proto.MAX_ENCODED_BYTES:
+            tail, self._rx_overflow = b"", True  # no delimiter in sight: drop the whole frame
+        self._decoder_buf = bytearray(tail)
         for chunk in frames:
-            if not chunk:
-                continue
+            synced, self._rx_synced = self._rx_synced, True
+            overflow, self._rx_overflow = self._rx_overflow, False
+            if not chunk or not synced or overflow:
+                continue  # bytes before the first 0x00 since boot, or an over-long frame
             try:
-                frame = proto.decode_frame(chunk)
+                ftype, body = proto.unpack_packet(chunk)
             except proto.ParseError:
                 continue  # the host retries; a board cannot answer an unreadable token
-            if isinstance(frame, Command):
-                self._execute(frame, t_s)
+            if ftype < 0x20 or not body:
+                continue  # device-to-host types, or no token to answer with
+            if ftype not in proto.COMMANDS:
+                self._emit(Ack(ftype, body[0], AckStatus.UNKNOWN_COMMAND))
+                continue
+            self._execute(Command(FrameType(ftype), body[0], bytes(body[1:])), t_s)
 
     def _execute(self, cmd: Command, t_s: float) -> None:
         status, data = AckStatus.OK, b""
         hello_after = False
         try:
-            if cmd.command == FrameType.START:
+            if cmd.command in _NO_ARGS and cmd.args:
+                status = AckStatus.BAD_LENGTH
+            elif cmd.command == FrameType.START:
                 if not self.streaming:
                     self.streaming = True
                     self._out += proto.DELIMITER

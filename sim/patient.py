@@ -67,10 +67,13 @@ class SignatureParams:
 
     def __post_init__(self) -> None:
         _check_finite(self, "signatures")
+        movements = ("overshoot_settle_s", "fast_nod_rise_s", "drop_fall_s", "drop_recover_s")
         for f in fields(self):
             value = getattr(self, f.name)
-            if value < 0 or (value == 0 and f.name.endswith("_s") and not f.name.endswith("at_s")):
+            if f.name in movements and value <= 0:
                 raise ConfigError(f"signatures.{f.name} must be > 0, got {value}")
+            if value < 0:
+                raise ConfigError(f"signatures.{f.name} must be >= 0, got {value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,7 @@ class PatientParams:
     hold_sd_mmhg: float = 0.1  # SD of the slow wander while holding
     hold_tau_s: float = 1.5  # correlation time of that wander
     relax_s: float = 1.5  # duration of the relaxation when the cue ends
-    fatigue_sd_mmhg_per_rep: float = 0.004  # hold SD grows by this per earlier trial
+    fatigue_sd_mmhg_per_rep: float = 0.002  # hold SD grows by this per earlier trial
     fatigue_sag_mmhg_per_rep: float = 0.01  # fall over a 10-s hold per earlier trial
     signatures: SignatureParams = field(default_factory=SignatureParams)
     compensations: tuple[CompensationRule, ...] = ()

@@ -37,6 +37,12 @@ class SensorParams:
     gain_error: float = 0.015  # relative sensitivity error until calibrated
 
 
+def raw_for(pressure_mmhg: float | np.ndarray, params: SensorParams) -> float | np.ndarray:
+    """The unit's mean raw reading at a true pressure (no noise, no quantisation)."""
+    sensed_kpa = (pressure_mmhg * (1.0 + params.gain_error) + params.offset_mmhg) * KPA_PER_MMHG
+    return OVERSAMPLE * 1024.0 * (0.09 * sensed_kpa + 0.04)
+
+
 class SimulatedSensor:
     """Turn true pressure into oversampled ADC readings with noise and quantisation."""
 
@@ -47,8 +53,7 @@ class SimulatedSensor:
     def read_raw(self, pressure_mmhg: np.ndarray) -> np.ndarray:
         """Raw readings (int64) for true pressures; each is a sum of 16 quantised ADC reads."""
         p = np.asarray(pressure_mmhg, dtype=float)
-        sensed = (p * (1.0 + self.params.gain_error) + self.params.offset_mmhg) * KPA_PER_MMHG
-        counts = (0.09 * sensed + 0.04) * 1024.0  # one 10-bit read, before quantisation
+        counts = raw_for(p, self.params) / OVERSAMPLE  # one 10-bit read, before quantisation
         # Noise per ADC read such that the 16-read sum has the requested noise in mmHg.
         sigma = self.params.noise_mmhg / DATASHEET_SLOPE_MMHG_PER_COUNT / np.sqrt(OVERSAMPLE)
         reads = counts[:, None] + self._rng.normal(0.0, sigma, (len(p), OVERSAMPLE))

@@ -95,14 +95,22 @@ def test_pressure_follows_the_source_through_calibration():
 def test_uncalibrated_samples_say_so_and_tare_zeroes_atmosphere():
     device, _, _ = make_sim_device(ConstantSource(0.0, noise_mmhg=0.0))
     device.connect()
+    factory = device.read_calibration()
+    assert factory.flags & CalFlags.TWO_POINT
     device.start(threaded=False)
     device.run_for(1.0)
-    rows = _rows(device)
+    assert abs(np.mean(_rows(device)["pressure_mmhg"][-10:])) < 0.05
+    assert not np.any(_rows(device)["flags"] & SampleFlags.NOT_CALIBRATED)
+    datasheet = device.reset_calibration()
+    assert datasheet.calibration_id == factory.calibration_id + 1
+    n = device.buffer.written
+    device.run_for(1.0)
+    rows = device.buffer.read(n).rows
     assert np.all(rows["flags"] & SampleFlags.NOT_CALIBRATED)
     assert abs(np.mean(rows["pressure_mmhg"][-10:])) > 0.3  # the unit's offset error
     cal = device.tare()
     assert cal.flags & CalFlags.TARED
-    assert cal.calibration_id == 1
+    assert cal.calibration_id == datasheet.calibration_id + 1
     device.run_for(1.0)
     assert abs(np.mean(device.buffer.latest(20)["pressure_mmhg"])) < 0.05
 
@@ -172,7 +180,7 @@ def test_link_faults_are_counted_and_nothing_else_is_lost():
     assert len(rows) + h.missing == span
     assert np.all(np.diff(rows["seq"]) >= 1)
     assert np.all(np.diff(rows["t_s"]) > 0)
-    assert np.all(np.abs(rows["pressure_mmhg"] - 20.9) < 1.0), "a corrupt frame got through"
+    assert np.all(np.abs(rows["pressure_mmhg"] - 20.0) < 1.0), "a corrupt frame got through"
 
 
 def test_unplug_and_replug_reconnects_records_the_gap_and_keeps_data():

@@ -12,7 +12,7 @@ from cctf.errors import FileFormatError
 from cctf.sessionfile import SessionWriter, read_session
 
 
-def _write(path, n=100, meta=None):  # noqa: ANN001, ANN202
+def _write(path, n=100, meta=None):
     w = SessionWriter(path, meta or {"device_serial": "SIM00001"}, ("raw",))
     t = np.arange(n) * 0.02
     target = np.where((t >= 0.5) & (t < 1.0), 22.0, np.nan)

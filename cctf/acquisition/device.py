@@ -223,15 +223,19 @@ class Device:
 
     def _command(self, ftype: FrameType, args: bytes = b"") -> Ack:
         """Send a command and wait for its ACK, retrying; raise on NAK or silence."""
+        tokens: list[int] = []  # the ACK of any attempt will do
         for attempt in range(1, self.command_attempts + 1):
             with self._lock:
                 self._token = (self._token + 1) & 0xFF
-                token = self._token
-            self._write(proto.DELIMITER + proto.encode(proto.Command(ftype, token, args)))
-            got = self._wait_for(lambda t=token: t in self._acks, self.command_timeout_s)
+                tokens.append(self._token)
+            self._write(proto.DELIMITER + proto.encode(proto.Command(ftype, tokens[-1], args)))
+            got = self._wait_for(lambda: any(t in self._acks for t in tokens),
+                                 self.command_timeout_s)
             if got:
                 with self._lock:
-                    ack = self._acks.pop(token)
+                    ack = next(self._acks.pop(t) for t in tokens if t in self._acks)
+                    for t in tokens:
+                        self._acks.pop(t, None)
                 if ack.status != AckStatus.OK:
                     status = getattr(ack.status, "name", ack.status)
                     raise ProtocolError(f"device refused {ftype.name}: {status}")
