@@ -80,9 +80,7 @@ def sample_stream(n_frames: int, seed: int = 0) -> list[bytes]:
     frames = []
     for i in range(n_frames):
         r = int(raw[i])
-        frames.append(
-            proto.encode(Sample(i, i * 5000, r, (r - 29_000) * 0.02, SampleFlags.NONE))
-        )
+        frames.append(proto.encode(Sample(i, i * 5000, r, (r - 29_000) * 0.02, SampleFlags.NONE)))
     return frames
 
 
@@ -344,9 +342,18 @@ def bench_reader_cpu(rate_hz: int, seconds: float) -> dict:
     try:
         c0, w0 = time.process_time(), time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--cpu-child",
-             server.port, str(rate_hz), str(seconds)],
-            capture_output=True, text=True, timeout=seconds + 30, check=False,
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--cpu-child",
+                server.port,
+                str(rate_hz),
+                str(seconds),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=False,
         )
         c1, w1 = time.process_time(), time.perf_counter()
     finally:
@@ -462,8 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller run (under ~20 s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
-    parser.add_argument("--cpu-child", nargs=3, metavar=("PORT", "RATE", "SECONDS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cpu-child", nargs=3, metavar=("PORT", "RATE", "SECONDS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.cpu_child:
         port, rate, seconds = args.cpu_child

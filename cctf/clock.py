@@ -65,6 +65,8 @@ class ScaledClock(MonotonicClock):
 class VirtualClock:
     """Time that moves only when told: ``advance`` or ``sleep`` (which advances immediately)."""
 
+    instant_sleep = True  # waiting costs nothing, so callers may batch up to their deadline
+
     def __init__(self, start_s: float = 0.0) -> None:
         self._now = start_s
         self._lock = threading.Lock()

@@ -62,8 +62,11 @@ class SimTransport:
             now = self.sim_time_s()
             if now >= deadline:
                 return b""
-            wait = min(deadline, self.firmware.next_event_s()) - now
-            self.clock.sleep(max(wait, 1e-6))
+            # On a real clock wake for the next sample (low latency); on a virtual clock jump to
+            # the deadline and deliver the whole batch, as a USB-serial adapter would.
+            until = deadline if getattr(self.clock, "instant_sleep", False) else min(
+                deadline, self.firmware.next_event_s())
+            self.clock.sleep(max(until - now, 1e-6))
 
     def write(self, data: bytes) -> None:
         self._require()

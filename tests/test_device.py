@@ -199,7 +199,8 @@ def test_unplug_and_replug_reconnects_records_the_gap_and_keeps_data():
     gap = device.events[2]
     assert gap.duration_s == pytest.approx(5.0, abs=0.5)
     before = rows[rows["t_s"] < 30.0]
-    assert abs(len(before) - 30.0 * 50) <= 2, "samples received before the unplug were lost"
+    # All but those still in flight (one 50-ms read's worth) when the cable was pulled.
+    assert 30.0 * 50 - 4 <= len(before) <= 30.0 * 50, "samples received before the unplug lost"
     assert np.all(np.diff(rows["t_s"]) > 0)
     assert set(rows["epoch"]) == {0, 1}
     assert device.state == LinkState.STREAMING

@@ -346,8 +346,7 @@ class Device:
         rows["epoch"] = self._mapper.epoch
         self.buffer.append(rows)
         with self._lock:
-            for t in host_s[-8:]:
-                self._rate.add(float(t))
+            self._rate.add(float(host_s[-1]), len(host_s))
             if self._gap_from_s is not None:
                 gap = float(host_s[0]) - self._gap_from_s
                 self._gaps += 1

@@ -60,23 +60,25 @@ class LinkHealth:
 
 
 class RateMeter:
-    """Sample rate over a sliding window of sample times (host time line)."""
+    """Sample rate over a sliding window, fed whole batches (cheap at any rate)."""
 
     def __init__(self, window_s: float = 2.0) -> None:
         self.window_s = window_s
-        self._times: deque[float] = deque()
+        self._batches: deque[tuple[float, int]] = deque()  # (time of last sample, count)
 
-    def add(self, t_s: float) -> None:
-        self._times.append(t_s)
-        while self._times and self._times[0] < t_s - self.window_s:
-            self._times.popleft()
+    def add(self, t_last_s: float, n: int = 1) -> None:
+        self._batches.append((t_last_s, n))
+        while len(self._batches) > 2 and self._batches[1][0] < t_last_s - self.window_s:
+            self._batches.popleft()
 
     def reset(self) -> None:
-        self._times.clear()
+        self._batches.clear()
 
     @property
     def rate_hz(self) -> float:
-        if len(self._times) < 2:
+        """Samples after the oldest batch, over the time since its last sample."""
+        if len(self._batches) < 2:
             return 0.0
-        span = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) / span if span > 0 else 0.0
+        span = self._batches[-1][0] - self._batches[0][0]
+        n = sum(count for _, count in self._batches) - self._batches[0][1]
+        return n / span if span > 0 else 0.0

@@ -63,8 +63,12 @@ class DeviceClockMapper:
         host_s = np.empty(len(t_us))
         if self.epoch < 0:
             self.new_epoch()
+        device_prev = self._device_s
         for i in range(len(t_us)):
+            first = self._last_us is None
             d = self._unwrap(int(t_us[i]))
+            step = None if first else d - device_prev
+            device_prev = d
             seen = float(receive[i]) - d
             self._track_block(d, seen)
             if self._intercept_s is None:
@@ -74,8 +78,13 @@ class DeviceClockMapper:
                 self._intercept_s -= predicted - seen
                 predicted = seen
             host = d + predicted
-            if host <= self._last_host_s:
-                host = self._last_host_s + self.min_step_s
+            # Never backwards, and never squeezed: after a downward correction (typically the
+            # first batch of an epoch, all delivered at once) keep the device's own spacing
+            # and let the line catch up at the maximum skew rate instead.
+            floor = self._last_host_s + (
+                self.min_step_s if step is None else step * (1.0 - self.max_skew)
+            )
+            host = max(host, floor)
             self._last_host_s = host
             device_s[i] = d
             host_s[i] = host

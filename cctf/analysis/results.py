@@ -1,0 +1,118 @@
+"""What the analysis produces: live events, per-trial results and the session's scores."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULT_TYPES = ("undershoot", "overshoot", "fast_rise", "pressure_drop", "unsteady", "head_lift")
+SESSION_EVENT_TYPES = ("baseline_off", "leak", "signal_gap")
+SCORED_PHASES = ("stage", "endurance")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A compensation fault (or a session event): what, when (session ``t_s``), how much."""
+
+    type: str
+    t_s: float
+    value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "t_s": _r(self.t_s), "value": _r(self.value)}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A live event, emitted by ``update`` the moment the data decides it.
+
+    ``kind`` is ``trial_start``, ``reached``, ``held``, ``hold_broken``, ``fault``,
+    ``trial_end`` or ``session``; ``type`` names the fault or session event; for ``trial_end``
+    ``value`` is 1.0 if the trial passed, else 0.0.
+    """
+
+    kind: str
+    t_s: float
+    trial: int | None = None
+    type: str = ""
+    value: float = math.nan
+
+
+@dataclass(slots=True)
+class TrialResult:
+    index: int
+    phase: str
+    target_mmhg: float
+    cue_start_s: float
+    cue_end_s: float
+    rest_mmhg: float
+    reached: bool = False
+    held: bool = False
+    passed: bool = False
+    faults: list[Fault] = field(default_factory=list)
+    time_to_reach_s: float = math.nan
+    rise_time_s: float = math.nan
+    hold_mean_mmhg: float = math.nan
+    hold_sd_mmhg: float = math.nan
+    longest_hold_s: float = 0.0
+    shortfall_mmhg: float = math.nan
+    time_in_band_s: float = 0.0
+    peak_mmhg: float = math.nan
+    manual_faults: list[str] = field(default_factory=list)  # compensation marked by hand
+
+    @property
+    def scored(self) -> bool:
+        return self.phase in SCORED_PHASES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "phase": self.phase,
+            "target_mmhg": _r(self.target_mmhg),
+            "cue_start_s": _r(self.cue_start_s),
+            "cue_end_s": _r(self.cue_end_s),
+            "reached": self.reached,
+            "held": self.held,
+            "passed": self.passed,
+            "faults": [f.to_dict() for f in self.faults],
+            "manual_faults": list(self.manual_faults),
+            "rest_mmhg": _r(self.rest_mmhg),
+            "peak_mmhg": _r(self.peak_mmhg),
+            "time_to_reach_s": _r(self.time_to_reach_s),
+            "rise_time_s": _r(self.rise_time_s),
+            "hold_mean_mmhg": _r(self.hold_mean_mmhg),
+            "hold_sd_mmhg": _r(self.hold_sd_mmhg),
+            "longest_hold_s": _r(self.longest_hold_s),
+            "shortfall_mmhg": _r(self.shortfall_mmhg),
+            "time_in_band_s": _r(self.time_in_band_s),
+        }
+
+
+@dataclass(slots=True)
+class SessionResult:
+    baseline_mmhg: float
+    trials: list[TrialResult]
+    session_events: list[Fault]
+    activation_score_mmhg: float
+    performance_index: float
+    rate_hz: float = math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "baseline_mmhg": _r(self.baseline_mmhg),
+            "trials": [t.to_dict() for t in self.trials],
+            "session_events": [e.to_dict() for e in self.session_events],
+            "activation_score_mmhg": _num(self.activation_score_mmhg),
+            "performance_index": _num(self.performance_index),
+            "rate_hz": _r(self.rate_hz),
+        }
+
+
+def _r(x: float) -> float | None:
+    """JSON-friendly: 3 decimals, NaN as null."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 3)
+
+
+def _num(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(float(x), 3)
