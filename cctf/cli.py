@@ -4,6 +4,7 @@
     cctf ports                                  serial ports, marking cctf devices
     cctf sim [--scenario NAME|FILE]             a simulated device on a virtual serial port
     cctf record (--port P | --sim [S]) --seconds N -o FILE.csv
+    cctf analyze FILE.csv [--json] [--chunk-size N]
     cctf scenarios                              the simulator's named scenarios
 
 Errors the user can act on are printed as one line (``cctf: ...``) with exit status 1, or 2
@@ -37,6 +38,16 @@ def _rate(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"rate must be {MIN_RATE_HZ}–{MAX_RATE_HZ} Hz, got {value}"
         )
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
@@ -90,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run the simulator on a virtual clock, as fast as possible")
 
+    p = sub.add_parser("analyze", help="judge a session CSV: trials, faults and CCFT scores")
+    p.add_argument("file", type=Path, help="session CSV")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--chunk-size", type=_positive_int, default=None, metavar="N",
+                   help="feed the real-time engine N samples at a time (same result)")
+
     sub.add_parser("scenarios", help="list the simulator's named scenarios")
     return parser
 
@@ -110,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_record(args)
         if args.command == "scenarios":
             return cmd_scenarios()
+        if args.command == "analyze":
+            from cctf.commands.analyze import analyze
+
+            return analyze(args)
         return cmd_app(args)
     except (FileFormatError, ConfigError) as exc:
         print(f"cctf: {exc}", file=sys.stderr)

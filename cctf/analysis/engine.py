@@ -1,0 +1,275 @@
+"""The streaming CCFT analysis engine: ``update(chunk) -> events``, state carried between calls.
+
+No clock reads and no threads: time is the samples' ``t_s``. The pressure is low-passed by a
+causal SOS filter with carried state; trials are cut where the cued target (or phase) changes;
+each open trial is re-judged on its samples so far by the pure ``evaluate_trial``, and only new
+facts become events. Because every fact depends only on the samples up to the one that decided
+it, any chunking — one sample at a time, random chunks, or all at once — gives the same events
+in the same order and the same final result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+
+import numpy as np
+
+from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.filters import CausalLowPass
+from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
+from cctf.analysis.scoring import activation_score_mmhg, performance_index
+from cctf.analysis.trial import Fact, TrialEvaluation, evaluate_trial
+from cctf.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+_HISTORY_KEEP_S = 1.0  # history kept beyond the rest window, so the window is always covered
+
+
+class _OpenTrial:
+    """The samples of the trial in progress and what has been reported of it."""
+
+    def __init__(self, result: TrialResult) -> None:
+        self.result = result
+        self.t: list[np.ndarray] = []
+        self.p: list[np.ndarray] = []
+        self.emitted: set[tuple[str, str, float]] = set()
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.t) > 1:
+            self.t = [np.concatenate(self.t)]
+            self.p = [np.concatenate(self.p)]
+        return self.t[0], self.p[0]
+
+
+class CcftAnalyzer:
+    """Trials, holds, faults and scores from a pressure stream and its cued targets."""
+
+    def __init__(self, rate_hz: float, config: AnalysisConfig | None = None) -> None:
+        if not (math.isfinite(rate_hz) and 1.0 <= rate_hz <= 1000.0):
+            raise ConfigError(f"rate_hz must be between 1 and 1000, got {rate_hz!r}")
+        self.rate_hz = float(rate_hz)
+        self.config = config or AnalysisConfig()
+        self.dt = 1.0 / self.rate_hz
+        self._lowpass = CausalLowPass(self.rate_hz, self.config.lowpass_hz,
+                                      self.config.lowpass_order)
+        self._gap_s = max(self.config.gap_min_s, self.config.gap_periods * self.dt)
+        self._hist_t = np.zeros(0)
+        self._hist_p = np.zeros(0)
+        self._last_t: float | None = None
+        self._key: tuple[float, str] | None = None  # (target, phase) of the current rows
+        self._open: _OpenTrial | None = None
+        self.trials: list[TrialResult] = []
+        self.session_events: list[Fault] = []
+        self._rests: list[tuple[float, float]] = []  # (cue_start_s, rest_mmhg)
+        self._leak_reported = False
+        self._finished = False
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def update(
+        self,
+        t_s: np.ndarray,
+        pressure_mmhg: np.ndarray,
+        target_mmhg: np.ndarray,
+        phase: np.ndarray | list[str],
+    ) -> list[Event]:
+        """Process the next samples; returns the events they decided, in order."""
+        if self._finished:
+            raise RuntimeError("update() after finish()")
+        t = np.asarray(t_s, dtype=np.float64)
+        p = np.asarray(pressure_mmhg, dtype=np.float64)
+        target = np.asarray(target_mmhg, dtype=np.float64)
+        phase_arr = np.asarray(phase, dtype=object)
+        if not len(t) == len(p) == len(target) == len(phase_arr):
+            raise ValueError("t_s, pressure_mmhg, target_mmhg and phase must have equal length")
+        events: list[Event] = []
+        if len(t) == 0:
+            return events
+        pf = self._lowpass.process(p)
+        self._find_gaps(t, events)
+        for a, b in self._segments(target, phase_arr):
+            key = (float(target[a]), str(phase_arr[a]))
+            if self._key is None or not _same_key(key, self._key):
+                self._close_trial(events)
+                self._key = key
+                if not math.isnan(key[0]):
+                    self._open_trial(float(t[a]), key, events)
+            if self._open is not None:
+                self._open.t.append(t[a:b])
+                self._open.p.append(pf[a:b])
+                self._judge(final=False, events=events)
+            self._remember(t[a:b], p[a:b])
+        return events
+
+    def finish(self) -> list[Event]:
+        """End of data: close the open trial. Call once, then read ``result()``."""
+        events: list[Event] = []
+        if not self._finished:
+            self._close_trial(events)
+            self._finished = True
+        return events
+
+    def mark_compensation(self, kind: str, trial_index: int | None = None) -> None:
+        """Compensation the therapist saw (SCM activity, breath holding, …): fails the trial
+        (the open one, or ``trial_index``)."""
+        trial = self._open.result if trial_index is None and self._open else None
+        if trial_index is not None:
+            trial = next((x for x in self.trials if x.index == trial_index), None)
+            if trial is None and self._open and self._open.result.index == trial_index:
+                trial = self._open.result
+        if trial is None:
+            raise ValueError("no trial to mark: none is open and no valid index was given")
+        trial.manual_faults.append(kind)
+        trial.passed = False
+
+    # --- results -------------------------------------------------------------------------
+
+    @property
+    def open_trial(self) -> TrialResult | None:
+        return self._open.result if self._open else None
+
+    def result(self) -> SessionResult:
+        """Scores and trials so far (call ``finish`` first for the last trial to count)."""
+        baseline = self._rests[0][1] if self._rests else math.nan
+        activation = activation_score_mmhg(self.trials, self.config.nominal_baseline_mmhg)
+        return SessionResult(
+            baseline_mmhg=baseline,
+            trials=list(self.trials),
+            session_events=list(self.session_events),
+            activation_score_mmhg=activation,
+            performance_index=performance_index(self.trials, activation),
+            rate_hz=self.rate_hz,
+        )
+
+    # --- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _segments(target: np.ndarray, phase: np.ndarray) -> list[tuple[int, int]]:
+        """[a, b) runs of equal (target, phase) within the chunk."""
+        n = len(target)
+        same_t = (target[1:] == target[:-1]) | (np.isnan(target[1:]) & np.isnan(target[:-1]))
+        change = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
+        return list(itertools.pairwise([0, *change.tolist(), n]))
+
+    def _find_gaps(self, t: np.ndarray, events: list[Event]) -> None:
+        prev = np.concatenate(([self._last_t], t[:-1])) if self._last_t is not None else t[:-1]
+        cur = t if self._last_t is not None else t[1:]
+        for i in np.flatnonzero(cur - prev > self._gap_s + 1e-9):
+            gap = Fault("signal_gap", float(prev[i]), float(cur[i] - prev[i]))
+            self._session_event(gap, events)
+        self._last_t = float(t[-1])
+
+    def _remember(self, t: np.ndarray, p: np.ndarray) -> None:
+        """Keep enough raw history to take any trial's rest level."""
+        self._hist_t = np.concatenate((self._hist_t, t))
+        self._hist_p = np.concatenate((self._hist_p, p))
+        keep = self._hist_t >= self._hist_t[-1] - self.config.rest_window_s - _HISTORY_KEEP_S
+        if not keep[0]:
+            self._hist_t, self._hist_p = self._hist_t[keep], self._hist_p[keep]
+
+    def _open_trial(self, cue_start_s: float, key: tuple[float, str], events: list[Event]) -> None:
+        window = (self._hist_t >= cue_start_s - self.config.rest_window_s) & (
+            self._hist_t < cue_start_s
+        )
+        # With no samples before the cue, the rest level is the trial's first (filtered) sample.
+        rest = float(np.median(self._hist_p[window])) if window.any() else math.nan
+        result = TrialResult(
+            index=len(self.trials), phase=key[1], target_mmhg=key[0],
+            cue_start_s=cue_start_s, cue_end_s=cue_start_s, rest_mmhg=rest,
+        )
+        self._open = _OpenTrial(result)
+        events.append(Event("trial_start", cue_start_s, result.index, key[1], key[0]))
+
+    def _rest_known(self, rest: float, cue_start_s: float, events: list[Event]) -> None:
+        """Session-level checks that use trial rest levels: baseline and leak."""
+        cfg = self.config
+        self._rests.append((cue_start_s, rest))
+        if len(self._rests) == 1 and abs(rest - cfg.nominal_baseline_mmhg) > (
+            cfg.baseline_tolerance_mmhg
+        ):
+            self._session_event(Fault("baseline_off", cue_start_s, rest), events)
+        if self._leak_reported:
+            return
+        starts = np.array([s for s, _ in self._rests])
+        span_ok = np.flatnonzero(starts[-1] - starts >= cfg.leak_min_span_s)
+        if len(span_ok) == 0:
+            return
+        first = int(span_ok[-1])  # the shortest trailing window spanning the minimum
+        xs = starts[first:] / 60.0
+        ys = np.array([r for _, r in self._rests[first:]])
+        slope = float(np.polyfit(xs - xs.mean(), ys, 1)[0])
+        if slope < -cfg.leak_mmhg_per_min:
+            self._leak_reported = True
+            self._session_event(Fault("leak", cue_start_s, slope), events)
+
+    def _session_event(self, fault: Fault, events: list[Event]) -> None:
+        self.session_events.append(fault)
+        events.append(Event("session", fault.t_s, None, fault.type, fault.value))
+
+    def _judge(self, final: bool, events: list[Event]) -> None:
+        trial = self._open
+        assert trial is not None
+        res = trial.result
+        t, pf = trial.arrays()
+        if math.isnan(res.rest_mmhg):
+            res.rest_mmhg = float(pf[0])
+        if not trial.emitted:  # first samples of this trial: its rest level is now final
+            trial.emitted.add(("rest", "", res.cue_start_s))
+            self._rest_known(res.rest_mmhg, res.cue_start_s, events)
+        ev = evaluate_trial(t, pf, res.target_mmhg, res.rest_mmhg, self.dt, self.config, final)
+        for fact in ev.facts:
+            if fact.key in trial.emitted:
+                continue
+            trial.emitted.add(fact.key)
+            events.append(Event(fact.kind, fact.t_s, res.index, fact.type, fact.value))
+        if final:
+            self._finalize(res, t, ev.facts, ev)
+
+    def _finalize(
+        self, res: TrialResult, t: np.ndarray, facts: list[Fact], ev: TrialEvaluation
+    ) -> None:
+        res.cue_end_s = float(t[-1])
+        res.reached = ev.reach_idx is not None
+        res.held = ev.held
+        res.peak_mmhg = ev.peak_mmhg
+        res.shortfall_mmhg = max(0.0, res.target_mmhg - ev.peak_mmhg)
+        res.time_to_reach_s = (
+            float(t[ev.reach_idx]) - res.cue_start_s if ev.reach_idx is not None else math.nan
+        )
+        res.rise_time_s = ev.rise_time_s
+        res.hold_mean_mmhg = ev.hold_mean_mmhg
+        res.hold_sd_mmhg = ev.hold_sd_mmhg
+        res.longest_hold_s = ev.longest_hold_s
+        res.time_in_band_s = ev.time_in_band_s
+        faults = []
+        for f in facts:
+            if f.kind != "fault":
+                continue
+            value = f.value
+            if f.type == "overshoot":
+                value = ev.peak_mmhg - res.target_mmhg  # the whole trial's peak, now known
+            faults.append(Fault(f.type, f.t_s, value))
+        res.faults = sorted(faults, key=lambda f: (f.t_s, f.type))
+        res.passed = res.held and not res.faults and not res.manual_faults
+
+    def _close_trial(self, events: list[Event]) -> None:
+        trial, self._open = self._open, None
+        if trial is None:
+            return
+        if not trial.t:
+            return  # opened and closed within no samples (cannot happen with real data)
+        self._open = trial
+        self._judge(final=True, events=events)
+        self._open = None
+        res = trial.result
+        self.trials.append(res)
+        events.append(Event("trial_end", res.cue_end_s, res.index, res.phase,
+                            1.0 if res.passed else 0.0))
+
+
+def _same_key(a: tuple[float, str], b: tuple[float, str]) -> bool:
+    same_target = a[0] == b[0] or (math.isnan(a[0]) and math.isnan(b[0]))
+    return same_target and a[1] == b[1]

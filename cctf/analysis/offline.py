@@ -1,0 +1,54 @@
+"""Analyse a whole recording through the same real-time path the app uses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.results import SessionResult
+from cctf.sessionfile import SessionRecording
+
+
+def estimate_rate_hz(t_s: np.ndarray) -> float:
+    """Nominal sample rate from the median interval (robust to jitter and missing samples)."""
+    if len(t_s) < 2:
+        return 50.0
+    dt = float(np.median(np.diff(t_s)))
+    return 1.0 / dt if dt > 0 else 50.0
+
+
+def analyze_arrays(
+    t_s: np.ndarray,
+    pressure_mmhg: np.ndarray,
+    target_mmhg: np.ndarray,
+    phase: np.ndarray,
+    *,
+    rate_hz: float | None = None,
+    config: AnalysisConfig | None = None,
+    chunk_size: int | None = None,
+) -> SessionResult:
+    """Feed the arrays to a ``CcftAnalyzer`` (all at once, or ``chunk_size`` at a time)."""
+    rate = rate_hz if rate_hz is not None else estimate_rate_hz(np.asarray(t_s))
+    engine = CcftAnalyzer(rate, config)
+    n = len(t_s)
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    step = chunk_size or max(n, 1)
+    for a in range(0, n, step):
+        b = a + step
+        engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b])
+    engine.finish()
+    return engine.result()
+
+
+def analyze_recording(
+    recording: SessionRecording,
+    *,
+    config: AnalysisConfig | None = None,
+    chunk_size: int | None = None,
+) -> SessionResult:
+    return analyze_arrays(
+        recording.t_s, recording.pressure_mmhg, recording.target_mmhg, recording.phase,
+        config=config, chunk_size=chunk_size,
+    )

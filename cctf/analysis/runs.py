@@ -1,0 +1,60 @@
+"""Vectorised run-length helpers: "condition true for at least D seconds".
+
+A run is a maximal stretch of consecutive samples where the condition holds; its duration at
+sample j is ``t[j] − t[first] + dt`` (each sample stands for one sample period). A run "meets"
+D at the first sample where that duration reaches D: the moment a live system would know.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EPS = 1e-9
+
+
+def first_run(
+    cond: np.ndarray, t: np.ndarray, dt: float, min_s: float, start: int = 0, end: int | None = None
+) -> tuple[int, int] | None:
+    """(first index, deciding index) of the first run in [start, end) lasting ≥ ``min_s``."""
+    end = len(cond) if end is None else end
+    if end <= start:
+        return None
+    idx = np.flatnonzero(cond[start:end]) + start
+    if len(idx) == 0:
+        return None
+    new_run = np.ones(len(idx), dtype=bool)
+    new_run[1:] = np.diff(idx) != 1
+    run_first = idx[new_run][np.cumsum(new_run) - 1]
+    ok = np.flatnonzero(t[idx] - t[run_first] + dt >= min_s - EPS)
+    if len(ok) == 0:
+        return None
+    k = ok[0]
+    return int(run_first[k]), int(idx[k])
+
+
+def first_true(cond: np.ndarray, start: int = 0, end: int | None = None) -> int | None:
+    end = len(cond) if end is None else end
+    hits = np.flatnonzero(cond[start:end])
+    return int(hits[0] + start) if len(hits) else None
+
+
+def crossing_time(t: np.ndarray, x: np.ndarray, i: int, level: float) -> float:
+    """Time at which x crosses ``level`` between samples i−1 and i (linear interpolation)."""
+    if i <= 0:
+        return float(t[0])
+    x0, x1 = x[i - 1], x[i]
+    if x1 == x0:
+        return float(t[i])
+    frac = float(np.clip((level - x0) / (x1 - x0), 0.0, 1.0))
+    return float(t[i - 1] + frac * (t[i] - t[i - 1]))
+
+
+def detrended_sd(t: np.ndarray, x: np.ndarray) -> float:
+    """Standard deviation of x after removing its least-squares line over t."""
+    if len(x) < 3:
+        return 0.0
+    tc = t - t.mean()
+    denom = float(np.dot(tc, tc))
+    slope = float(np.dot(tc, x - x.mean())) / denom if denom > 0 else 0.0
+    resid = x - x.mean() - slope * tc
+    return float(np.sqrt(np.mean(resid**2)))

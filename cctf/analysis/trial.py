@@ -1,0 +1,197 @@
+"""Judge one cued trial from its samples: reach, holds, faults and the clinician's figures.
+
+``evaluate_trial`` is a pure function of the trial's samples so far. Every fact it reports
+carries the index of the sample that decided it and depends only on samples up to that index,
+so evaluating a growing prefix reports a growing subset of the same facts. That is what makes
+the streaming engine give identical answers for any chunking.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.runs import EPS, crossing_time, detrended_sd, first_run, first_true
+
+Arr = np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Something decided at sample ``decided`` (``n`` = only at the trial's end)."""
+
+    decided: int
+    kind: str  # "reached", "held", "hold_broken", "fault"
+    t_s: float
+    type: str = ""
+    value: float = math.nan
+
+    @property
+    def key(self) -> tuple[str, str, float]:
+        return (self.kind, self.type, self.t_s)
+
+
+@dataclass(slots=True)
+class TrialEvaluation:
+    facts: list[Fact] = field(default_factory=list)
+    reach_idx: int | None = None
+    held: bool = False
+    peak_mmhg: float = math.nan
+    rise_time_s: float = math.nan
+    hold_mean_mmhg: float = math.nan
+    hold_sd_mmhg: float = math.nan
+    longest_hold_s: float = 0.0
+    time_in_band_s: float = 0.0
+
+
+def evaluate_trial(
+    t: np.ndarray,
+    pf: np.ndarray,
+    target_mmhg: float,
+    rest_mmhg: float,
+    dt: float,
+    cfg: AnalysisConfig,
+    final: bool,
+) -> TrialEvaluation:
+    """Facts and figures of a trial from its samples (t, low-passed pressure) so far.
+
+    ``final`` marks that the trial has ended: facts that can only be decided then (never
+    reached, an unsteady hold still open) are added with ``decided = len(t)``.
+    """
+    n = len(t)
+    ev = TrialEvaluation()
+    if n == 0:
+        return ev
+    target = target_mmhg
+    dev = pf - target
+    in_band = np.abs(dev) <= cfg.band_mmhg
+    ev.peak_mmhg = float(pf.max())
+    ev.time_in_band_s = float(in_band.sum()) * dt
+    facts = ev.facts
+
+    _overshoot(t, pf, target, dt, cfg, facts)
+    _head_lift(t, pf, rest_mmhg, dt, cfg, facts)
+    _fast_rise(t, pf, target, rest_mmhg, cfg, facts, ev)
+
+    reach = first_true(in_band)
+    ev.reach_idx = reach
+    if reach is None:
+        if final:
+            peak_i = int(np.argmax(pf))
+            facts.append(Fact(n, "fault", float(t[peak_i]), "undershoot", target - ev.peak_mmhg))
+        return _sorted(ev)
+    facts.append(Fact(reach, "reached", float(t[reach])))
+    completed_at, first_window_end = _holds(t, dev, in_band, reach, dt, cfg, ev)
+    _pressure_drop(t, pf, target, reach, completed_at, dt, cfg, facts)
+
+    # The first hold attempt's window: from reaching until it completes or fails (or the end).
+    if first_window_end is not None or final:
+        end = first_window_end if first_window_end is not None else n - 1
+        decided = end if first_window_end is not None else n
+        window = slice(reach, end + 1)
+        ev.hold_mean_mmhg = float(np.mean(pf[window]))
+        ev.hold_sd_mmhg = detrended_sd(t[window], pf[window])
+        if ev.hold_sd_mmhg > cfg.unsteady_sd_mmhg:
+            facts.append(Fact(decided, "fault", float(t[reach]), "unsteady", ev.hold_sd_mmhg))
+    return _sorted(ev)
+
+
+def _sorted(ev: TrialEvaluation) -> TrialEvaluation:
+    order = {"reached": 0, "hold_broken": 1, "held": 2, "fault": 3}
+    ev.facts.sort(key=lambda f: (f.decided, order[f.kind], f.type))
+    return ev
+
+
+def _overshoot(
+    t: Arr, pf: Arr, target: float, dt: float, cfg: AnalysisConfig, facts: list[Fact]
+) -> None:
+    run = first_run(pf > target + cfg.overshoot_mmhg, t, dt, cfg.overshoot_min_s)
+    if run is not None:
+        first, decided = run
+        facts.append(Fact(decided, "fault", float(t[first]), "overshoot",
+                          float(pf[: decided + 1].max()) - target))
+
+
+def _head_lift(
+    t: Arr, pf: Arr, rest: float, dt: float, cfg: AnalysisConfig, facts: list[Fact]
+) -> None:
+    run = first_run(pf < rest - cfg.head_lift_mmhg, t, dt, cfg.head_lift_min_s)
+    if run is not None:
+        first, decided = run
+        facts.append(Fact(decided, "fault", float(t[first]), "head_lift",
+                          rest - float(pf[first : decided + 1].min())))
+
+
+def _fast_rise(
+    t: Arr, pf: Arr, target: float, rest: float, cfg: AnalysisConfig, facts: list[Fact],
+    ev: TrialEvaluation,
+) -> None:
+    step = target - rest
+    if step <= cfg.fast_rise_min_step_mmhg:
+        return
+    lo, hi = rest + 0.1 * step, rest + 0.9 * step
+    j90 = first_true(pf >= hi)
+    if j90 is None:
+        return
+    below = np.flatnonzero(pf[:j90] < lo)
+    if len(below):
+        i10 = int(below[-1]) + 1  # first sample at/above 10 % after the last one below it
+        t10 = crossing_time(t, pf, i10, lo)
+    else:
+        t10 = float(t[0])  # already on the way up when the cue came
+    t90 = crossing_time(t, pf, j90, hi)
+    ev.rise_time_s = t90 - t10
+    if ev.rise_time_s < cfg.fast_rise_s - EPS:
+        facts.append(Fact(j90, "fault", t10, "fast_rise", ev.rise_time_s))
+
+
+def _holds(
+    t: Arr, dev: Arr, in_band: Arr, reach: int, dt: float, cfg: AnalysisConfig,
+    ev: TrialEvaluation,
+) -> tuple[int | None, int | None]:
+    """Walk the hold attempts; returns (index the first completed hold completed at, index
+    the first attempt ended at), each None if that has not happened (yet)."""
+    n = len(t)
+    out = ~in_band
+    far = np.abs(dev) > cfg.hold_limit_mmhg
+    start: int | None = reach
+    first_window_end: int | None = None
+    while start is not None:
+        due = int(np.searchsorted(t, t[start] + cfg.hold_s - dt - EPS))  # first j done
+        complete = due if due < n else None
+        b_far = first_true(far, start)
+        run = first_run(out, t, dt, cfg.excursion_tolerance_s, start)
+        b_out = run[1] if run is not None else None
+        broken = min((b for b in (b_far, b_out) if b is not None), default=None)
+        if complete is not None and (broken is None or complete <= broken):
+            ev.longest_hold_s = max(ev.longest_hold_s, float(t[complete] - t[start] + dt))
+            if not ev.held:
+                ev.held = True
+                ev.facts.append(Fact(complete, "held", float(t[complete])))
+            if first_window_end is None:
+                first_window_end = complete
+            return complete, first_window_end
+        end = broken if broken is not None else n - 1
+        ev.longest_hold_s = max(ev.longest_hold_s, float(t[end] - t[start] + (0 if broken else dt)))
+        if broken is None:
+            return None, first_window_end
+        ev.facts.append(Fact(broken, "hold_broken", float(t[broken])))
+        if first_window_end is None:
+            first_window_end = broken
+        start = first_true(in_band, broken + 1)
+    return None, first_window_end
+
+
+def _pressure_drop(
+    t: Arr, pf: Arr, target: float, reach: int, completed_at: int | None, dt: float,
+    cfg: AnalysisConfig, facts: list[Fact],
+) -> None:
+    end = len(t) if completed_at is None else completed_at + 1
+    run = first_run(pf < target - cfg.drop_mmhg, t, dt, cfg.drop_min_s, reach, end)
+    if run is not None:
+        first, decided = run
+        facts.append(Fact(decided, "fault", float(t[first]), "pressure_drop",
+                          target - float(pf[first : decided + 1].min())))
