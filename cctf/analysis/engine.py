@@ -31,8 +31,9 @@ _HISTORY_KEEP_S = 1.0  # history kept beyond the rest window, so the window is a
 class _OpenTrial:
     """The samples of the trial in progress and what has been reported of it."""
 
-    def __init__(self, result: TrialResult) -> None:
+    def __init__(self, result: TrialResult, first_sample: int) -> None:
         self.result = result
+        self.first_sample = first_sample  # global index of its first sample
         self.t: list[np.ndarray] = []
         self.p: list[np.ndarray] = []
         self.emitted: set[tuple[str, str, float]] = set()
@@ -66,6 +67,8 @@ class CcftAnalyzer:
         self._rests: list[tuple[float, float]] = []  # (cue_start_s, rest_mmhg)
         self._leak_reported = False
         self._finished = False
+        self._seen = 0  # samples received so far (global sample index of the next one)
+        self._pending: list[tuple[int, int, Event]] = []  # (deciding sample, order, event)
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -85,32 +88,43 @@ class CcftAnalyzer:
         phase_arr = np.asarray(phase, dtype=object)
         if not len(t) == len(p) == len(target) == len(phase_arr):
             raise ValueError("t_s, pressure_mmhg, target_mmhg and phase must have equal length")
-        events: list[Event] = []
         if len(t) == 0:
-            return events
+            return []
         pf = self._lowpass.process(p)
-        self._find_gaps(t, events)
-        for a, b in self._segments(target, phase_arr):
+        base = self._seen
+        self._find_gaps(t, base)
+        segments = self._segments(target, phase_arr)
+        for k, (a, b) in enumerate(segments):
             key = (float(target[a]), str(phase_arr[a]))
             if self._key is None or not _same_key(key, self._key):
-                self._close_trial(events)
+                self._close_trial(base + a)
                 self._key = key
                 if not math.isnan(key[0]):
-                    self._open_trial(float(t[a]), key, events)
+                    self._open_trial(float(t[a]), key, base + a)
             if self._open is not None:
                 self._open.t.append(t[a:b])
                 self._open.p.append(pf[a:b])
-                self._judge(final=False, events=events)
+                if k == len(segments) - 1:  # a trial closed within this chunk is judged once
+                    self._judge(final=False)
             self._remember(t[a:b], p[a:b])
-        return events
+        self._seen += len(t)
+        return self._flush_events()
 
     def finish(self) -> list[Event]:
         """End of data: close the open trial. Call once, then read ``result()``."""
-        events: list[Event] = []
         if not self._finished:
-            self._close_trial(events)
+            self._close_trial(self._seen)
             self._finished = True
-        return events
+        return self._flush_events()
+
+    def _emit(self, sample: int, event: Event) -> None:
+        self._pending.append((sample, len(self._pending), event))
+
+    def _flush_events(self) -> list[Event]:
+        """Events in the order of the samples that decided them: the same for any chunking."""
+        pending, self._pending = self._pending, []
+        pending.sort(key=lambda x: (x[0], x[1]))
+        return [e for _, _, e in pending]
 
     def mark_compensation(self, kind: str, trial_index: int | None = None) -> None:
         """Compensation the therapist saw (SCM activity, breath holding, …): fails the trial
@@ -154,12 +168,13 @@ class CcftAnalyzer:
         change = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
         return list(itertools.pairwise([0, *change.tolist(), n]))
 
-    def _find_gaps(self, t: np.ndarray, events: list[Event]) -> None:
-        prev = np.concatenate(([self._last_t], t[:-1])) if self._last_t is not None else t[:-1]
-        cur = t if self._last_t is not None else t[1:]
+    def _find_gaps(self, t: np.ndarray, base: int) -> None:
+        first = self._last_t is None
+        prev = t[:-1] if first else np.concatenate(([self._last_t], t[:-1]))
+        cur = t[1:] if first else t
         for i in np.flatnonzero(cur - prev > self._gap_s + 1e-9):
             gap = Fault("signal_gap", float(prev[i]), float(cur[i] - prev[i]))
-            self._session_event(gap, events)
+            self._session_event(gap, base + int(i) + (1 if first else 0))
         self._last_t = float(t[-1])
 
     def _remember(self, t: np.ndarray, p: np.ndarray) -> None:
@@ -170,7 +185,7 @@ class CcftAnalyzer:
         if not keep[0]:
             self._hist_t, self._hist_p = self._hist_t[keep], self._hist_p[keep]
 
-    def _open_trial(self, cue_start_s: float, key: tuple[float, str], events: list[Event]) -> None:
+    def _open_trial(self, cue_start_s: float, key: tuple[float, str], sample: int) -> None:
         window = (self._hist_t >= cue_start_s - self.config.rest_window_s) & (
             self._hist_t < cue_start_s
         )
@@ -180,17 +195,17 @@ class CcftAnalyzer:
             index=len(self.trials), phase=key[1], target_mmhg=key[0],
             cue_start_s=cue_start_s, cue_end_s=cue_start_s, rest_mmhg=rest,
         )
-        self._open = _OpenTrial(result)
-        events.append(Event("trial_start", cue_start_s, result.index, key[1], key[0]))
+        self._open = _OpenTrial(result, sample)
+        self._emit(sample, Event("trial_start", cue_start_s, result.index, key[1], key[0]))
 
-    def _rest_known(self, rest: float, cue_start_s: float, events: list[Event]) -> None:
+    def _rest_known(self, rest: float, cue_start_s: float, sample: int) -> None:
         """Session-level checks that use trial rest levels: baseline and leak."""
         cfg = self.config
         self._rests.append((cue_start_s, rest))
         if len(self._rests) == 1 and abs(rest - cfg.nominal_baseline_mmhg) > (
             cfg.baseline_tolerance_mmhg
         ):
-            self._session_event(Fault("baseline_off", cue_start_s, rest), events)
+            self._session_event(Fault("baseline_off", cue_start_s, rest), sample)
         if self._leak_reported:
             return
         starts = np.array([s for s, _ in self._rests])
@@ -203,13 +218,13 @@ class CcftAnalyzer:
         slope = float(np.polyfit(xs - xs.mean(), ys, 1)[0])
         if slope < -cfg.leak_mmhg_per_min:
             self._leak_reported = True
-            self._session_event(Fault("leak", cue_start_s, slope), events)
+            self._session_event(Fault("leak", cue_start_s, slope), sample)
 
-    def _session_event(self, fault: Fault, events: list[Event]) -> None:
+    def _session_event(self, fault: Fault, sample: int) -> None:
         self.session_events.append(fault)
-        events.append(Event("session", fault.t_s, None, fault.type, fault.value))
+        self._emit(sample, Event("session", fault.t_s, None, fault.type, fault.value))
 
-    def _judge(self, final: bool, events: list[Event]) -> None:
+    def _judge(self, final: bool) -> None:
         trial = self._open
         assert trial is not None
         res = trial.result
@@ -218,13 +233,14 @@ class CcftAnalyzer:
             res.rest_mmhg = float(pf[0])
         if not trial.emitted:  # first samples of this trial: its rest level is now final
             trial.emitted.add(("rest", "", res.cue_start_s))
-            self._rest_known(res.rest_mmhg, res.cue_start_s, events)
+            self._rest_known(res.rest_mmhg, res.cue_start_s, trial.first_sample)
         ev = evaluate_trial(t, pf, res.target_mmhg, res.rest_mmhg, self.dt, self.config, final)
         for fact in ev.facts:
             if fact.key in trial.emitted:
                 continue
             trial.emitted.add(fact.key)
-            events.append(Event(fact.kind, fact.t_s, res.index, fact.type, fact.value))
+            self._emit(trial.first_sample + fact.decided,
+                       Event(fact.kind, fact.t_s, res.index, fact.type, fact.value))
         if final:
             self._finalize(res, t, ev.facts, ev)
 
@@ -255,19 +271,17 @@ class CcftAnalyzer:
         res.faults = sorted(faults, key=lambda f: (f.t_s, f.type))
         res.passed = res.held and not res.faults and not res.manual_faults
 
-    def _close_trial(self, events: list[Event]) -> None:
-        trial, self._open = self._open, None
+    def _close_trial(self, sample: int) -> None:
+        """The trial's rows ended just before global sample ``sample``: judge it for good."""
+        trial = self._open
         if trial is None:
             return
-        if not trial.t:
-            return  # opened and closed within no samples (cannot happen with real data)
-        self._open = trial
-        self._judge(final=True, events=events)
+        self._judge(final=True)
         self._open = None
         res = trial.result
         self.trials.append(res)
-        events.append(Event("trial_end", res.cue_end_s, res.index, res.phase,
-                            1.0 if res.passed else 0.0))
+        self._emit(sample, Event("trial_end", res.cue_end_s, res.index, res.phase,
+                                 1.0 if res.passed else 0.0))
 
 
 def _same_key(a: tuple[float, str], b: tuple[float, str]) -> bool:
