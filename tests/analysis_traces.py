@@ -257,7 +257,7 @@ class Trace:
         with no samples; noise and quantisation (step ``quantum``) apply to the pressure."""
         end_s = self.end_s if end_s is None else end_s
         rng = np.random.default_rng([seed, int(rate_hz * 1000)])
-        n = int(math.floor((end_s - start_s) * rate_hz)) + 1
+        n = math.floor((end_s - start_s) * rate_hz) + 1
         t = start_s + np.arange(n) / rate_hz
         if jitter:
             t = t + rng.uniform(-jitter, jitter, n) / rate_hz

@@ -215,7 +215,8 @@ class CcftAnalyzer:
         first = int(span_ok[-1])  # the shortest trailing window spanning the minimum
         xs = starts[first:] / 60.0
         ys = np.array([r for _, r in self._rests[first:]])
-        slope = float(np.polyfit(xs - xs.mean(), ys, 1)[0])
+        xc = xs - xs.mean()
+        slope = float(xc @ (ys - ys.mean()) / (xc @ xc))  # least-squares mmHg/min
         if slope < -cfg.leak_mmhg_per_min:
             self._leak_reported = True
             self._session_event(Fault("leak", cue_start_s, slope), sample)
