@@ -32,3 +32,20 @@ def test_monitor_draws_what_the_device_streams(qtbot):
 
 def test_about_says_it_is_not_a_medical_device():
     assert "not a certified medical device" in DISCLAIMER
+
+
+def test_monitor_survives_many_redraws(qtbot):
+    """Hundreds of redraws of a growing trace (a Qt binding refcount bug once aborted here)."""
+    device, _, _ = make_sim_device()
+    device.connect()
+    device.start(rate_hz=50, threaded=False)
+    window = MonitorWindow(device, "simulator: test")
+    qtbot.addWidget(window)
+    window.timer.stop()
+    window.show()
+    for _ in range(600):
+        device.run_for(0.033)
+        window.refresh()
+    x, _ = window.curve.getData()
+    assert len(x) == device.buffer.written
+    device.close()
