@@ -102,8 +102,15 @@ class Trace:
     baseline_mmhg: float = NOMINAL_MMHG
     end_s: float = 30.0
     cues: list[Cue] = field(default_factory=list)
-    _parts: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list)
-    _level: float = math.nan  # planned level once every move so far has finished
+    _parts: list[Callable[[np.ndarray], np.ndarray]] = field(default_factory=list, repr=False)
+    _level: float = field(default=math.nan, repr=False)  # level once every move is done
+    ops: list[str] = field(default_factory=list)  # what was built, for failure messages
+
+    def _op(self, name: str, *args: object, **kwargs: object) -> None:
+        parts = [f"{a:g}" if isinstance(a, float) else repr(a) for a in args]
+        parts += [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v!r}"
+                  for k, v in kwargs.items()]
+        self.ops.append(f"{name}({', '.join(parts)})")
 
     def __post_init__(self) -> None:
         self._level = self.baseline_mmhg
@@ -119,6 +126,7 @@ class Trace:
         self, t_s: float, to_mmhg: float, over_s: float = 2.0, shape: str = "min_jerk"
     ) -> Trace:
         """From ``t_s`` move smoothly (over ``over_s``) to the absolute level ``to_mmhg``."""
+        self._op("move", t_s, to_mmhg, over_s=over_s, shape=shape)
         delta = to_mmhg - self._level
         self._level = to_mmhg
         f = SHAPES[shape]
@@ -137,6 +145,7 @@ class Trace:
         """A smooth excursion of ``by_mmhg`` from the current level: ``edge_s`` to get there,
         ``hold_s`` at the plateau, ``back_s`` (default ``edge_s``) back."""
         back_s = edge_s if back_s is None else back_s
+        self._op("bump", t_s, by_mmhg, hold_s=hold_s, edge_s=edge_s, back_s=back_s)
         f = SHAPES[shape]
 
         def part(t: np.ndarray) -> np.ndarray:
@@ -149,6 +158,7 @@ class Trace:
 
     def drift(self, from_s: float, to_s: float, by_mmhg: float) -> Trace:
         """A linear change of ``by_mmhg`` between ``from_s`` and ``to_s`` (kept afterwards)."""
+        self._op("drift", from_s, to_s, by_mmhg)
         self._level += by_mmhg
         span = to_s - from_s
         self._parts.append(lambda t: by_mmhg * np.clip((t - from_s) / span, 0.0, 1.0))
@@ -164,6 +174,7 @@ class Trace:
         fade_s: float = 0.5,
     ) -> Trace:
         """``amp·sin(2π f t + φ)``, faded in and out smoothly over ``fade_s`` at the ends."""
+        self._op("sine", float(amp_mmhg), float(hz), from_s=float(from_s), to_s=float(to_s))
 
         def part(t: np.ndarray) -> np.ndarray:
             env = np.ones_like(t)
@@ -203,6 +214,7 @@ class Trace:
         return self
 
     def cue(self, start_s: float, end_s: float, target_mmhg: float, phase: str = "stage") -> Trace:
+        self._op("cue", float(start_s), float(end_s), float(target_mmhg), phase)
         self.cues.append(Cue(start_s, end_s, float(target_mmhg), phase))
         self.end_s = max(self.end_s, end_s + 3.0)
         return self

@@ -28,8 +28,9 @@ class Event:
     """A live event, emitted by ``update`` the moment the data decides it.
 
     ``kind`` is ``trial_start``, ``reached``, ``held``, ``hold_broken``, ``fault``,
-    ``trial_end`` or ``session``; ``type`` names the fault or session event; for ``trial_end``
-    ``value`` is 1.0 if the trial passed, else 0.0.
+    ``trial_end`` or ``session``. ``type`` names the fault or session event, and for
+    ``trial_start``/``trial_end`` the trial's phase. ``value``: the fault's or session event's
+    value; the target for ``trial_start``; 1.0 if the trial passed (else 0.0) for ``trial_end``.
     """
 
     kind: str

@@ -84,13 +84,12 @@ def evaluate_trial(
             facts.append(Fact(n, "fault", float(t[peak_i]), "undershoot", target - ev.peak_mmhg))
         return _sorted(ev)
     facts.append(Fact(reach, "reached", float(t[reach])))
-    completed_at, first_window_end = _holds(t, dev, in_band, reach, dt, cfg, ev)
+    completed_at, first_window = _holds(t, dev, in_band, reach, dt, cfg, ev)
     _pressure_drop(t, pf, target, reach, completed_at, dt, cfg, facts)
 
     # The first hold attempt's window: from reaching until it completes or fails (or the end).
-    if first_window_end is not None or final:
-        end = first_window_end if first_window_end is not None else n - 1
-        decided = end if first_window_end is not None else n
+    if first_window is not None or final:
+        end, decided = first_window if first_window is not None else (n - 1, n)
         window = slice(reach, end + 1)
         ev.hold_mean_mmhg = float(np.mean(pf[window]))
         ev.hold_sd_mmhg = detrended_sd(t[window], pf[window])
@@ -152,13 +151,17 @@ def _holds(
     t: Arr, dev: Arr, in_band: Arr, reach: int, dt: float, cfg: AnalysisConfig,
     ev: TrialEvaluation,
 ) -> tuple[int | None, int | None]:
-    """Walk the hold attempts; returns (index the first completed hold completed at, index
-    the first attempt ended at), each None if that has not happened (yet)."""
+    """Walk the hold attempts. Returns the index the first completed hold completed at, and
+    the first attempt's window as (last sample, deciding sample), each None if not (yet) known.
+
+    A failed attempt's window ends at its last in-band sample before the excursion that broke
+    it: the breaking excursion is not part of the hold (and its depth would otherwise depend on
+    where the samples happen to fall, i.e. on the rate)."""
     n = len(t)
     out = ~in_band
     far = np.abs(dev) > cfg.hold_limit_mmhg
     start: int | None = reach
-    first_window_end: int | None = None
+    first_window: tuple[int, int] | None = None
     while start is not None:
         due = int(np.searchsorted(t, t[start] + cfg.hold_s - dt - EPS))  # first j done
         complete = due if due < n else None
@@ -171,18 +174,19 @@ def _holds(
             if not ev.held:
                 ev.held = True
                 ev.facts.append(Fact(complete, "held", float(t[complete])))
-            if first_window_end is None:
-                first_window_end = complete
-            return complete, first_window_end
+            if first_window is None:
+                first_window = (complete, complete)
+            return complete, first_window
         end = broken if broken is not None else n - 1
         ev.longest_hold_s = max(ev.longest_hold_s, float(t[end] - t[start] + (0 if broken else dt)))
         if broken is None:
-            return None, first_window_end
+            return None, first_window
         ev.facts.append(Fact(broken, "hold_broken", float(t[broken])))
-        if first_window_end is None:
-            first_window_end = broken
+        if first_window is None:
+            inside = np.flatnonzero(in_band[start:broken])
+            first_window = (start + int(inside[-1]) if len(inside) else start, broken)
         start = first_true(in_band, broken + 1)
-    return None, first_window_end
+    return None, first_window
 
 
 def _pressure_drop(
