@@ -129,15 +129,29 @@ class CcftAnalyzer:
     def mark_compensation(self, kind: str, trial_index: int | None = None) -> None:
         """Compensation the therapist saw (SCM activity, breath holding, …): fails the trial
         (the open one, or ``trial_index``)."""
-        trial = self._open.result if trial_index is None and self._open else None
-        if trial_index is not None:
-            trial = next((x for x in self.trials if x.index == trial_index), None)
-            if trial is None and self._open and self._open.result.index == trial_index:
-                trial = self._open.result
-        if trial is None:
-            raise ValueError("no trial to mark: none is open and no valid index was given")
+        trial = self._trial(trial_index)
         trial.manual_faults.append(kind)
-        trial.passed = False
+        trial.settle()
+
+    def override_verdict(self, trial_index: int, passed: bool | None) -> None:
+        """The therapist's verdict replaces the measured one (None: back to measured)."""
+        trial = self._trial(trial_index)
+        trial.verdict_override = passed
+        trial.settle()
+
+    def supersede(self, trial_index: int) -> None:
+        """The therapist repeats this trial: it stays in the record but is not scored."""
+        self._trial(trial_index).superseded = True
+
+    def _trial(self, index: int | None) -> TrialResult:
+        if index is None:
+            if self._open is None:
+                raise ValueError("no trial is open; give the trial's index")
+            return self._open.result
+        for trial in ([self._open.result] if self._open else []) + self.trials:
+            if trial.index == index:
+                return trial
+        raise ValueError(f"no trial {index}")
 
     # --- results -------------------------------------------------------------------------
 
@@ -270,7 +284,7 @@ class CcftAnalyzer:
                 value = ev.peak_mmhg - res.target_mmhg  # the whole trial's peak, now known
             faults.append(Fault(f.type, f.t_s, value))
         res.faults = sorted(faults, key=lambda f: (f.t_s, f.type))
-        res.passed = res.held and not res.faults and not res.manual_faults
+        res.settle()
 
     def _close_trial(self, sample: int) -> None:
         """The trial's rows ended just before global sample ``sample``: judge it for good."""

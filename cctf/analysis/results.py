@@ -61,10 +61,17 @@ class TrialResult:
     time_in_band_s: float = 0.0
     peak_mmhg: float = math.nan
     manual_faults: list[str] = field(default_factory=list)  # compensation marked by hand
+    verdict_override: bool | None = None  # the therapist's verdict, replacing the computed one
+    superseded: bool = False  # repeated by the therapist: kept in the record, not scored
 
     @property
     def scored(self) -> bool:
-        return self.phase in SCORED_PHASES
+        return self.phase in SCORED_PHASES and not self.superseded
+
+    def settle(self) -> None:
+        """Recompute ``passed`` from the measured verdict, hand marks and any override."""
+        measured = self.held and not self.faults and not self.manual_faults
+        self.passed = measured if self.verdict_override is None else self.verdict_override
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +85,8 @@ class TrialResult:
             "passed": self.passed,
             "faults": [f.to_dict() for f in self.faults],
             "manual_faults": list(self.manual_faults),
+            "verdict_override": self.verdict_override,
+            "superseded": self.superseded,
             "rest_mmhg": _r(self.rest_mmhg),
             "peak_mmhg": _r(self.peak_mmhg),
             "time_to_reach_s": _r(self.time_to_reach_s),
