@@ -1,0 +1,201 @@
+"""Cued trials over a pressure stream: the timing machinery shared by the clinic test and
+home training.
+
+Time is the samples' ``t_s``: a runner never reads a clock, so a 6-minute protocol runs in
+milliseconds in tests. A runner cues a target ("nod"), shows "hold" once the target is reached,
+ends the cue shortly after a completed hold ("relax") or when the time allowed runs out, rests,
+and asks its subclass for the next trial at the end of each rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.results import Event, SessionResult, TrialResult
+
+_MAX_PIECE_S = 0.25  # feed the analyzer in pieces no longer than this, so cue ends are exact
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """What the patient is asked to do now."""
+
+    step: str  # "setup", "nod", "hold", "relax", "rest", "done"
+    target_mmhg: float = math.nan
+    phase: str = ""
+    trial: int | None = None  # index of the cued trial
+    since_s: float = math.nan  # when this step began
+    until_s: float = math.nan  # when it ends at the latest (NaN: open-ended)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTrial:
+    phase: str
+    target_mmhg: float
+
+
+@dataclass(slots=True)
+class Fed:
+    """What ``feed`` did with a chunk."""
+
+    target_mmhg: np.ndarray
+    phase: np.ndarray
+    events: list[Event] = field(default_factory=list)
+
+
+class CuedRunner:
+    """Cues trials from a plan and judges them with a ``CcftAnalyzer``; subclasses plan."""
+
+    def __init__(
+        self,
+        analyzer: CcftAnalyzer,
+        *,
+        hold_s: float,
+        rest_s: float,
+        reach_allowance_s: float,
+        relax_after_hold_s: float = 0.5,
+    ) -> None:
+        self.analyzer = analyzer
+        self.hold_s = hold_s
+        self.rest_s = rest_s
+        self.reach_allowance_s = reach_allowance_s
+        self.relax_after_hold_s = relax_after_hold_s
+        self.cue = Cue("setup")
+        self._queue: deque[PlannedTrial] = deque()
+        self._started = False
+        self._begin_requested = False
+        self._next_change_s = math.inf
+        self._trial_count = 0
+        self._current: PlannedTrial | None = None
+        self._last_t: float | None = None
+
+    def _next_planned(self) -> PlannedTrial | None:
+        """The next trial to cue, or None when the session is over."""
+        return self._queue.popleft() if self._queue else None
+
+    # --- actions -------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Set-up is done: the first trial is cued at the next sample."""
+        self._begin_requested = True
+
+    @property
+    def begun(self) -> bool:
+        return self._begin_requested
+
+    def override_verdict(self, trial_index: int, passed: bool | None) -> None:
+        self.analyzer.override_verdict(trial_index, passed)
+
+    def mark_compensation(self, kind: str) -> int:
+        """Mark compensation seen by hand on the cued trial (or the last one during rest)."""
+        trial = self.analyzer.open_trial or self._last_finished()
+        if trial is None:
+            raise ValueError("no trial to mark yet")
+        self.analyzer.mark_compensation(kind, trial.index)
+        return trial.index
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.cue.step == "done"
+
+    @property
+    def trials(self) -> list[TrialResult]:
+        return self.analyzer.trials
+
+    def result(self) -> SessionResult:
+        return self.analyzer.result()
+
+    def upcoming(self) -> list[PlannedTrial]:
+        """The trials still planned (the stage test may stop earlier)."""
+        return list(self._queue)
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray) -> Fed:
+        t = np.asarray(t_s, dtype=np.float64)
+        p = np.asarray(pressure_mmhg, dtype=np.float64)
+        target = np.full(len(t), np.nan)
+        phase = np.full(len(t), "", dtype=object)
+        fed = Fed(target, phase)
+        i = 0
+        while i < len(t):
+            if self._begin_requested and not self._started:
+                self._started = True
+                self._next_change_s = float(t[i])  # the first cue starts with this sample
+            if t[i] >= self._next_change_s:
+                self._advance(float(t[i]))
+                continue
+            limit = min(self._next_change_s, float(t[i]) + _MAX_PIECE_S)
+            j = i + int(np.searchsorted(t[i:], limit, side="left"))
+            j = max(j, i + 1)
+            if self._current is not None and self.cue.step in ("nod", "hold", "relax"):
+                target[i:j] = self._current.target_mmhg
+                phase[i:j] = self._current.phase
+            events = self.analyzer.update(t[i:j], p[i:j], target[i:j], phase[i:j])
+            fed.events += events
+            self._react(events)
+            i = j
+        if len(t):
+            self._last_t = float(t[-1])
+        return fed
+
+    def finish(self) -> list[Event]:
+        """End of the session (or the therapist stops early): close the last trial."""
+        events = self.analyzer.finish()
+        self.cue = Cue("done", since_s=self._last_t if self._last_t is not None else math.nan)
+        self._next_change_s = math.inf
+        return events
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _last_finished(self) -> TrialResult | None:
+        return self.analyzer.trials[-1] if self.analyzer.trials else None
+
+    def _advance(self, now: float) -> None:
+        """A scheduled change is due at sample time ``now``."""
+        step = self.cue.step
+        if step in ("setup", "rest"):
+            self._start_next_trial(now)
+        elif step in ("nod", "hold", "relax"):
+            self._current = None
+            rest = self.rest_s
+            self.cue = Cue("rest", since_s=now, until_s=now + rest)
+            self._next_change_s = now + rest
+        else:
+            self._next_change_s = math.inf
+
+    def _start_next_trial(self, now: float) -> None:
+        nxt = self._next_planned()
+        if nxt is None:
+            self.cue = Cue("done", since_s=now)
+            self._next_change_s = math.inf
+            return
+        self._current = nxt
+        until = now + self.reach_allowance_s + self.hold_s
+        self.cue = Cue("nod", nxt.target_mmhg, nxt.phase, self._trial_count, now, until)
+        self._trial_count += 1
+        self._next_change_s = until
+
+    def _react(self, events: list[Event]) -> None:
+        """Follow the analysis: show hold/relax, end the cue soon after a completed hold."""
+        idx = self._trial_count - 1
+        for e in events:
+            open_trial = self.analyzer.open_trial
+            if open_trial is None or e.trial != open_trial.index:
+                continue
+            if e.kind == "reached" and self.cue.step == "nod":
+                until = max(self.cue.until_s, e.t_s + self.hold_s + 1.0)
+                self.cue = Cue("hold", self.cue.target_mmhg, self.cue.phase, idx, e.t_s, until)
+                self._next_change_s = until
+            elif e.kind == "held" and self.cue.step in ("nod", "hold"):
+                until = e.t_s + self.relax_after_hold_s
+                self.cue = Cue("relax", self.cue.target_mmhg, self.cue.phase, idx, e.t_s, until)
+                self._next_change_s = min(self._next_change_s, until)
+
