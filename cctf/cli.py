@@ -5,6 +5,7 @@
     cctf sim [--scenario NAME|FILE]             a simulated device on a virtual serial port
     cctf record (--port P | --sim [S]) --seconds N -o FILE.csv
     cctf analyze FILE.csv [--json] [--chunk-size N]
+    cctf calibrate (--port P | --sim [S]) [--points 0,40] [--yes] [--reset|--show|--tare]
     cctf scenarios                              the simulator's named scenarios
 
 Errors the user can act on are printed as one line (``cctf: ...``) with exit status 1, or 2
@@ -107,6 +108,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=_positive_int, default=None, metavar="N",
                    help="feed the real-time engine N samples at a time (same result)")
 
+    p = sub.add_parser("calibrate", help="tare and two-point calibrate a device against a "
+                       "pressure reference (see hardware/calibration.md)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--port", dest="cal_port", metavar="PORT", help="serial port of the device")
+    src.add_argument("--sim", dest="cal_sim", nargs="?", const="healthy", metavar="SCENARIO",
+                     help="calibrate the in-process simulator (it applies the references itself)")
+    p.add_argument("--points", default="0,40", metavar="A,B",
+                   help="the two reference pressures in mmHg, 0–75 (default 0,40)")
+    p.add_argument("--seconds-per-point", type=float, default=3.0, metavar="S",
+                   help="seconds of readings per point (default 3)")
+    p.add_argument("-y", "--yes", action="store_true",
+                   help="do not wait for Enter at each step (scripts, tests, the simulator)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--reset", action="store_true",
+                      help="forget the calibration: back to the sensor's datasheet")
+    what.add_argument("--show", action="store_true", help="only show the calibration in use")
+    what.add_argument("--tare", action="store_true",
+                      help="only zero at atmosphere (step 1; before each session)")
+
     sub.add_parser("scenarios", help="list the simulator's named scenarios")
     return parser
 
@@ -127,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_record(args)
         if args.command == "scenarios":
             return cmd_scenarios()
+        if args.command == "calibrate":
+            from cctf.commands.calibrate import calibrate
+
+            return calibrate(args)
         if args.command == "analyze":
             from cctf.commands.analyze import analyze
 

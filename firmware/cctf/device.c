@@ -1,0 +1,173 @@
+/* The device's behaviour (see device.h). Plain C99. */
+#include "device.h"
+
+#include <string.h>
+
+static void send_packet(cctf_device_t *dev, const uint8_t *pkt, size_t n)
+{
+    uint8_t wire[CCTF_MAX_ENCODED_BYTES];
+    size_t len = cctf_frame_encode(pkt, n, wire);
+    dev->io->write(dev->io->ctx, wire, len);
+}
+
+static void send_delimiter(cctf_device_t *dev)
+{
+    static const uint8_t zero = 0x00;
+    dev->io->write(dev->io->ctx, &zero, 1);
+}
+
+static void send_hello(cctf_device_t *dev, uint8_t reset_cause)
+{
+    uint8_t pkt[CCTF_HELLO_PACKET_BYTES];
+    cctf_hello_t h;
+    h.protocol_version = CCTF_PROTOCOL_VERSION;
+    h.fw_major = dev->info.fw_major;
+    h.fw_minor = dev->info.fw_minor;
+    h.fw_patch = dev->info.fw_patch;
+    h.sensor_model = dev->info.sensor_model;
+    h.rate_hz = dev->rate_hz;
+    h.calibration_id = dev->cal.rec.id;
+    memcpy(h.serial, dev->info.serial, CCTF_SERIAL_BYTES);
+    h.next_seq = dev->seq;
+    h.reset_cause = reset_cause;
+    h.streaming = dev->streaming ? 1 : 0;
+    send_packet(dev, pkt, cctf_build_hello(pkt, &h));
+}
+
+void cctf_device_init(cctf_device_t *dev, const cctf_device_io_t *io,
+                      const cctf_device_info_t *info, const cctf_cal_t *cal)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->io = io;
+    dev->info = *info;
+    dev->cal = *cal;
+    dev->rate_hz = info->default_rate_hz;
+    cctf_rx_reset(&dev->rx);
+    cctf_window_reset(&dev->window);
+}
+
+void cctf_device_boot(cctf_device_t *dev, uint8_t reset_cause)
+{
+    dev->rate_hz = dev->info.default_rate_hz;
+    dev->streaming = 0;
+    dev->seq = 0;
+    cctf_rx_reset(&dev->rx);
+    cctf_window_reset(&dev->window);
+    send_delimiter(dev);
+    send_hello(dev, reset_cause);
+}
+
+static int carries_record(uint8_t type)
+{
+    return type == CCTF_TYPE_TARE || type == CCTF_TYPE_GET_CAL || type == CCTF_TYPE_SET_CAL ||
+           type == CCTF_TYPE_RESET_CAL;
+}
+
+static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
+{
+    uint8_t pkt[CCTF_ACK_MAX_PACKET_BYTES];
+    uint8_t data[CCTF_CAL_BYTES];
+    size_t d = 0;
+    uint8_t status = cmd->status;
+    int32_t zero;
+
+    if (status == CCTF_STATUS_OK) {
+        switch (cmd->type) {
+        case CCTF_TYPE_START:
+            if (!dev->streaming) {
+                dev->streaming = 1;
+                send_delimiter(dev);  /* the stream starts a fresh frame, as the model does */
+            }
+            break;
+        case CCTF_TYPE_STOP:
+            dev->streaming = 0;
+            break;
+        case CCTF_TYPE_SET_RATE:
+            status = dev->io->set_rate(dev->io->ctx, cmd->rate_hz);
+            if (status == CCTF_STATUS_OK) {
+                dev->rate_hz = cmd->rate_hz;
+                cctf_put_u16(data, cmd->rate_hz);
+                d = 2;
+            }
+            break;
+        case CCTF_TYPE_TARE:
+            /* the readings of the last ~0.25 s, taken anyway by the sampling timer */
+            if (cctf_window_average(&dev->window, dev->rate_hz, &zero) != 0)
+                status = CCTF_STATUS_FAILED;  /* sensor fault or over range just now */
+            else
+                status = cctf_cal_tare(&dev->cal, zero);
+            break;
+        case CCTF_TYPE_SET_CAL:
+            status = cctf_cal_set_points(&dev->cal, cmd->raw_a, cmd->mmhg_a, cmd->raw_b,
+                                         cmd->mmhg_b);
+            break;
+        case CCTF_TYPE_RESET_CAL:
+            status = cctf_cal_reset(&dev->cal);
+            break;
+        default:  /* GET_CAL, IDENTIFY: nothing to change */
+            break;
+        }
+    }
+    if (status == CCTF_STATUS_OK && carries_record(cmd->type)) {
+        cctf_put_cal_record(data, &dev->cal.rec);
+        d = CCTF_CAL_BYTES;
+    }
+    if (status != CCTF_STATUS_OK)
+        d = 0;
+    send_packet(dev, pkt, cctf_build_ack(pkt, cmd->type, cmd->token, status, data, d));
+    if (cmd->type == CCTF_TYPE_IDENTIFY && status == CCTF_STATUS_OK) {
+        send_hello(dev, CCTF_RESET_REQUEST);
+        if (dev->io->identify)
+            dev->io->identify(dev->io->ctx);
+    }
+}
+
+void cctf_device_rx(cctf_device_t *dev, uint8_t byte)
+{
+    cctf_command_t cmd;
+    size_t n = cctf_rx_feed(&dev->rx, byte);
+    if (n == 0)
+        return;
+    if (cctf_parse_command(dev->rx.buf, n, &cmd))
+        execute(dev, &cmd);
+}
+
+void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
+                         uint32_t missed)
+{
+    uint8_t pkt[1 + CCTF_SAMPLE_BODY_BYTES + 2];
+    uint8_t wire[CCTF_SAMPLE_WIRE_BYTES];
+    cctf_sample_t s;
+    size_t len;
+
+    flags &= (uint8_t)(CCTF_FLAG_OVER_RANGE | CCTF_FLAG_SENSOR_FAULT);
+    cctf_window_add(&dev->window, raw, flags);
+    if (!dev->streaming)
+        return;
+    dev->seq += missed;
+    s.seq = dev->seq++;
+    s.t_us = t_us;
+    s.raw = raw;
+    s.pressure = cctf_cal_pressure(&dev->cal.rec, raw, &flags);
+    if (!(dev->cal.rec.flags & CCTF_CALFLAG_TWO_POINT))
+        flags |= CCTF_FLAG_NOT_CALIBRATED;
+    s.flags = flags;
+    /* a 20-byte packet always encodes to 21 bytes + delimiter */
+    len = cctf_frame_encode(pkt, cctf_build_sample(pkt, &s), wire);
+    if (dev->io->tx_room && dev->io->tx_room(dev->io->ctx) < len) {
+        dev->skipped++;  /* never block the sampling loop on a full line */
+        return;
+    }
+    dev->io->write(dev->io->ctx, wire, len);
+}
+
+uint8_t cctf_reset_cause_from_mcusr(uint8_t mcusr)
+{
+    if (mcusr & CCTF_MCUSR_PORF)
+        return CCTF_RESET_POWER_ON;
+    if (mcusr & CCTF_MCUSR_WDRF)
+        return CCTF_RESET_WATCHDOG;
+    if (mcusr & CCTF_MCUSR_BORF)
+        return CCTF_RESET_BROWN_OUT;
+    return CCTF_RESET_EXTERNAL;  /* EXTRF, or 0: cleared by a bootloader */
+}

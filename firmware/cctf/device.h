@@ -1,0 +1,81 @@
+/*
+ * The device's behaviour (PROTOCOL.md section 9) without any hardware: boot HELLO, command
+ * handling, SAMPLE frames, calibration and tare. The sketch feeds it received bytes and sensor
+ * readings and gives it a few callbacks; the host tests drive it the same way. Plain C99.
+ */
+#ifndef CCTF_DEVICE_H
+#define CCTF_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calibration.h"
+#include "protocol.h"
+#include "sampling.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the device needs from the board. */
+typedef struct {
+    /* Put bytes on the line (may block until there is room). */
+    void (*write)(void *ctx, const uint8_t *data, size_t n);
+    /* Bytes that fit in the transmit buffer right now; a SAMPLE that does not fit is skipped
+     * (its sequence number is used up). NULL: always room. */
+    size_t (*tx_room)(void *ctx);
+    /* Switch the sampling rate and restart the sampling timer: CCTF_STATUS_OK, or
+     * CCTF_STATUS_NOT_SUPPORTED if the sensor cannot do this rate (nothing changes). */
+    uint8_t (*set_rate)(void *ctx, uint16_t rate_hz);
+    /* IDENTIFY: blink the LED for a second or two (must not block). NULL: nothing. */
+    void (*identify)(void *ctx);
+    void *ctx;
+} cctf_device_io_t;
+
+typedef struct {
+    uint8_t sensor_model;                  /* CCTF_SENSOR_MODEL_* */
+    uint8_t fw_major, fw_minor, fw_patch;
+    uint16_t default_rate_hz;
+    uint8_t serial[CCTF_SERIAL_BYTES];
+} cctf_device_info_t;
+
+typedef struct {
+    cctf_rx_t rx;
+    cctf_cal_t cal;
+    cctf_window_t window;
+    const cctf_device_io_t *io;
+    cctf_device_info_t info;
+    uint32_t seq;          /* seq of the next SAMPLE */
+    uint32_t skipped;      /* samples skipped because the transmit buffer was full (wraps) */
+    uint16_t rate_hz;
+    uint8_t streaming;
+} cctf_device_t;
+
+/* Set up; the calibration in cal (already loaded by the caller) is copied. */
+void cctf_device_init(cctf_device_t *dev, const cctf_device_io_t *io,
+                      const cctf_device_info_t *info, const cctf_cal_t *cal);
+/* Boot: default rate, not streaming, seq 0, receiver unsynchronised; sends 0x00 then a HELLO
+ * with this reset cause. The caller starts the sampling timer at dev->rate_hz. */
+void cctf_device_boot(cctf_device_t *dev, uint8_t reset_cause);
+/* One byte from the host. Commands are executed (and answered) as soon as their frame ends. */
+void cctf_device_rx(cctf_device_t *dev, uint8_t byte);
+/* One sensor reading taken at device time t_us (flags: CCTF_FLAG_OVER_RANGE/SENSOR_FAULT from
+ * the driver). missed = timer ticks that passed without a reading since the previous one: while
+ * streaming they use up sequence numbers, so the host counts them as missing. */
+void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
+                         uint32_t missed);
+
+/* MCUSR bits -> reset cause: the first of POWER_ON, WATCHDOG, BROWN_OUT, EXTERNAL that is set.
+ * 0 (a bootloader cleared the register, e.g. the Uno's optiboot) counts as EXTERNAL: the
+ * usual reason for a boot the firmware sees is the host opening the port. */
+#define CCTF_MCUSR_PORF 0x01
+#define CCTF_MCUSR_EXTRF 0x02
+#define CCTF_MCUSR_BORF 0x04
+#define CCTF_MCUSR_WDRF 0x08
+uint8_t cctf_reset_cause_from_mcusr(uint8_t mcusr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CCTF_DEVICE_H */

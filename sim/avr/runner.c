@@ -1,0 +1,866 @@
+/*
+ * cctf-avr-runner: the real cctf firmware (an AVR ELF) under simavr, with a pressure sensor on
+ * ADC0 and USART0 on a pseudo-terminal.
+ *
+ *   cctf-avr-runner [options] FIRMWARE.elf
+ *
+ * - The MCU is the one the ELF names in its .mmcu section (atmega328p at 16 MHz otherwise).
+ * - ADC0 carries an MPX5010DP: Vout = Vs x (0.09 x P[kPa] + 0.04), Vs = AVcc = 5 V. P comes from
+ *   a pressure trace (text "t_s pressure_mmhg" lines, or float64 pairs in a .bin/.f64 file),
+ *   interpolated at the simulated instant each conversion starts, plus optional Gaussian noise
+ *   per conversion. The runner converts that voltage the way an ideal ATmega ADC would
+ *   (code = round(Vin / Vref x 1024)) and sets the pin so that simavr's own integer formula
+ *   (floor(mV x 1023 / Vref)) returns exactly that code.
+ * - USART0 is bridged to a pty; its path is the first line on stdout (after that, stdout is
+ *   redirected to stderr, so nothing else can appear there). --link makes a symlink to it.
+ * - Time runs paced to the wall clock (simulated time = wall time since start), or as fast as
+ *   possible with --fast. It stops at --duration-s of simulated time, or on SIGINT/SIGTERM.
+ *
+ * Events go to stderr as "cctf-avr-runner: EVENT key=value ..." lines (ready, open, close,
+ * reset, rx with -v, lag, stop) so that a supervising program can follow the simulation.
+ * Exit status: 0 stopped as asked, 1 bad usage, 2 cannot load or set up, 3 the MCU crashed or
+ * halted.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <simavr/avr_adc.h>
+#include <simavr/avr_eeprom.h>
+#include <simavr/avr_uart.h>
+#include <simavr/sim_avr.h>
+#include <simavr/sim_elf.h>
+#include <simavr/sim_io.h>
+#include <simavr/sim_irq.h>
+#include <simavr/sim_cycle_timers.h>
+
+DEFINE_FIFO(uint16_t, uart_fifo); /* only isfull() is used: is the UART's RX FIFO full? */
+
+#define PROG "cctf-avr-runner"
+#define KPA_PER_MMHG 0.133322368
+#define TICK_HZ 1000           /* the loop services the pty and paces every 1 ms simulated */
+#define OUT_HIGH (64 * 1024)   /* --fast: stop simulating above this many unsent bytes ... */
+#define OUT_LOW (16 * 1024)    /* ... until the host has read down to this */
+#define OUT_CAP (1024 * 1024)  /* paced: bytes beyond this are dropped, as a real link would */
+#define IN_CAP 4096
+#define LAG_WARN_S 0.1
+
+/* ATmega48/88/168/328 family registers (data-space addresses) */
+#define REG_MCUSR 0x54
+#define REG_ADMUX 0x7C
+#define MCUSR_PORF 0x01
+#define MCUSR_EXTRF 0x02
+
+static volatile sig_atomic_t stop_signal;
+
+static struct {
+	/* options */
+	const char *elf_path, *trace_path, *link_path, *eeprom_path, *mcu;
+	uint32_t freq_hz;
+	double const_mmhg, vcc_mv, noise_mv, offset_mv, duration_s;
+	uint64_t seed;
+	int fast, reset_on_open, adc_exact, verbose;
+
+	/* the simulation */
+	avr_t *avr;
+	avr_uart_t *uart;
+	avr_irq_t *adc_in;
+	avr_cycle_count_t tick_cycles;
+	void (*core_reset)(struct avr_t *);
+	int resetting; /* a reset the runner itself does (so the hook does not report it twice) */
+	int mcusr_family;
+
+	/* the trace */
+	double *t_s, *p_mmhg;
+	size_t n, cursor;
+
+	/* noise */
+	uint64_t rng;
+	int have_spare;
+	double spare;
+
+	/* the pty */
+	int master;
+	char pty_name[128];
+	int attached;
+	uint8_t *out;
+	size_t out_head, out_len;
+	uint8_t in[IN_CAP];
+	size_t in_len;
+
+	/* statistics */
+	unsigned long long bytes_out, bytes_in, dropped, adc_reads, resets;
+	double max_lag_s;
+	int lag_warned;
+} R = {
+	.freq_hz = 0,
+	.vcc_mv = 5000.0,
+	.adc_exact = 1,
+	.master = -1,
+	.seed = 1,
+};
+
+/* ---------------------------------------------------------------------------------------- */
+
+static double sim_s(void)
+{
+	return (double)R.avr->cycle / (double)R.avr->frequency;
+}
+
+static void event(const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": %s", kind);
+	if (R.avr)
+		fprintf(stderr, " sim_s=%.6f", sim_s());
+	if (fmt && *fmt) {
+		fputc(' ', stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void logger(avr_t *avr, const int level, const char *format, va_list ap)
+{
+	/* simavr's own messages: errors always, warnings and traces with -v / -vv */
+	int limit = LOG_ERROR + R.verbose;
+	if (level > limit)
+		return;
+	(void)avr;
+	fputs("simavr: ", stderr);
+	vfprintf(stderr, format, ap);
+}
+
+/* --- the pressure trace -------------------------------------------------------------------- */
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static void trace_push(size_t *cap, double t, double p, const char *where)
+{
+	if (!isfinite(t) || !isfinite(p))
+		die(2, "%s: time and pressure must be finite numbers", where);
+	if (R.n && t <= R.t_s[R.n - 1])
+		die(2, "%s: times must increase (%.9g after %.9g)", where, t, R.t_s[R.n - 1]);
+	if (R.n == *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		R.t_s = realloc(R.t_s, *cap * sizeof(double));
+		R.p_mmhg = realloc(R.p_mmhg, *cap * sizeof(double));
+		if (!R.t_s || !R.p_mmhg)
+			die(2, "out of memory reading the trace");
+	}
+	R.t_s[R.n] = t;
+	R.p_mmhg[R.n] = p;
+	R.n++;
+}
+
+static void trace_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 0;
+	char where[PATH_MAX + 32];
+	if (!f)
+		die(2, "cannot open trace %s: %s", path, strerror(errno));
+	if (has_suffix(path, ".bin") || has_suffix(path, ".f64")) {
+		double pair[2];
+		size_t k = 0;
+		while (fread(pair, sizeof(double), 2, f) == 2) {
+			snprintf(where, sizeof where, "%s, pair %zu", path, k++);
+			trace_push(&cap, pair[0], pair[1], where);
+		}
+		if (!feof(f) || ftell(f) % (long)(2 * sizeof(double)))
+			die(2, "%s: not a whole number of float64 (t_s, pressure_mmhg) pairs", path);
+	} else {
+		char line[512];
+		unsigned long lineno = 0;
+		while (fgets(line, sizeof line, f)) {
+			char *s = line, *end;
+			lineno++;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (*s == '#' || *s == '\n' || *s == '\r' || *s == 0)
+				continue;
+			snprintf(where, sizeof where, "%s, line %lu", path, lineno);
+			double t = strtod(s, &end);
+			if (end == s)
+				die(2, "%s: expected \"t_s pressure_mmhg\"", where);
+			s = end;
+			while (*s == ' ' || *s == '\t' || *s == ',')
+				s++;
+			double p = strtod(s, &end);
+			if (end == s)
+				die(2, "%s: expected \"t_s pressure_mmhg\"", where);
+			trace_push(&cap, t, p, where);
+		}
+	}
+	fclose(f);
+	if (!R.n)
+		die(2, "%s: the trace is empty", path);
+}
+
+/* Pressure at simulated time t: linear interpolation, holding the ends outside the trace. */
+static double pressure_at(double t)
+{
+	if (!R.n)
+		return R.const_mmhg;
+	if (t <= R.t_s[0])
+		return R.p_mmhg[0];
+	if (t >= R.t_s[R.n - 1])
+		return R.p_mmhg[R.n - 1];
+	if (t < R.t_s[R.cursor]) { /* never happens: simulated time only moves forward */
+		size_t lo = 0, hi = R.n - 1;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (R.t_s[mid] <= t)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		R.cursor = lo;
+	}
+	while (R.t_s[R.cursor + 1] <= t)
+		R.cursor++;
+	size_t k = R.cursor;
+	double w = (t - R.t_s[k]) / (R.t_s[k + 1] - R.t_s[k]);
+	return R.p_mmhg[k] + w * (R.p_mmhg[k + 1] - R.p_mmhg[k]);
+}
+
+/* --- the sensor on ADC0 ------------------------------------------------------------------- */
+
+static double uniform01(void)
+{
+	/* xorshift64*, 53 random bits, never 0 */
+	R.rng ^= R.rng >> 12;
+	R.rng ^= R.rng << 25;
+	R.rng ^= R.rng >> 27;
+	uint64_t x = R.rng * 2685821657736338717ULL;
+	return ((x >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double gaussian(void)
+{
+	if (R.have_spare) {
+		R.have_spare = 0;
+		return R.spare;
+	}
+	double u = uniform01(), v = uniform01();
+	double r = sqrt(-2.0 * log(u));
+	R.spare = r * sin(2 * M_PI * v);
+	R.have_spare = 1;
+	return r * cos(2 * M_PI * v);
+}
+
+/* The reference simavr uses for this conversion, in mV (ATmega328P REFS1:0 in ADMUX). */
+static uint32_t adc_vref_mv(void)
+{
+	if (!R.mcusr_family)
+		return R.avr->avcc;
+	switch (R.avr->data[REG_ADMUX] >> 6) {
+	case 0:
+		return R.avr->aref;
+	case 3:
+		return 1100;
+	default:
+		return R.avr->avcc;
+	}
+}
+
+/* Called by simavr when the firmware starts a conversion: set ADC0 for it. */
+static void adc_trigger(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+	union {
+		avr_adc_mux_t mux;
+		uint32_t v;
+	} e = {.v = value};
+	(void)irq;
+	(void)param;
+	if (e.mux.kind != ADC_MUX_SINGLE || e.mux.src != 0)
+		return;
+	R.adc_reads++;
+	double p_kpa = pressure_at(sim_s()) * KPA_PER_MMHG;
+	double vout_mv = R.vcc_mv * (0.09 * p_kpa + 0.04) + R.offset_mv;
+	if (R.noise_mv > 0)
+		vout_mv += R.noise_mv * gaussian();
+	if (vout_mv < 0)
+		vout_mv = 0;
+	if (vout_mv > R.vcc_mv)
+		vout_mv = R.vcc_mv; /* the sensor's output cannot exceed its supply */
+	uint32_t pin_mv;
+	uint32_t vref = adc_vref_mv();
+	if (R.adc_exact && vref) {
+		/* An ideal ATmega ADC: code = Vin x 1024 / Vref, first step at 0.5 LSB. */
+		double x = vout_mv * 1024.0 / vref;
+		long code = (long)floor(x + 0.5);
+		if (code < 0)
+			code = 0;
+		if (code > 1023)
+			code = 1023;
+		/* the smallest whole mV for which simavr's floor(mV x 1023 / Vref) == code */
+		pin_mv = (uint32_t)((code * (uint64_t)vref + 1022) / 1023);
+	} else {
+		pin_mv = (uint32_t)lround(vout_mv);
+	}
+	avr_raise_irq(R.adc_in, pin_mv);
+}
+
+/* --- USART0 <-> pty ------------------------------------------------------------------------ */
+
+static void out_append(uint8_t b)
+{
+	if (!R.attached) {
+		R.dropped++; /* nobody has the port open: a real board's bytes vanish too */
+		return;
+	}
+	if (R.out_head + R.out_len == OUT_CAP) {
+		if (R.out_head == 0) {
+			R.dropped++;
+			return;
+		}
+		memmove(R.out, R.out + R.out_head, R.out_len);
+		R.out_head = 0;
+	}
+	R.out[R.out_head + R.out_len++] = b;
+}
+
+static void uart_output(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+	(void)irq;
+	(void)param;
+	out_append((uint8_t)value);
+}
+
+static void feed_uart(void)
+{
+	size_t k = 0;
+	if (!R.in_len)
+		return;
+	if (!R.uart || !avr_regbit_get(R.avr, R.uart->rxen))
+		return; /* receiver off (booting): hold the bytes, as the host's UART would not */
+	while (k < R.in_len && !uart_fifo_isfull(&R.uart->input)) {
+		avr_raise_irq(R.uart->io.irq + UART_IRQ_INPUT, R.in[k]);
+		k++;
+	}
+	memmove(R.in, R.in + k, R.in_len - k);
+	R.in_len -= k;
+}
+
+static void flush_out(void)
+{
+	while (R.out_len && R.attached) {
+		ssize_t n = write(R.master, R.out + R.out_head, R.out_len);
+		if (n > 0) {
+			R.out_head += (size_t)n;
+			R.out_len -= (size_t)n;
+			R.bytes_out += (unsigned long long)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break; /* EAGAIN: the host is not reading fast enough; EIO: it closed the port */
+	}
+	if (!R.out_len)
+		R.out_head = 0;
+}
+
+static void mcu_reset(const char *cause, uint8_t mcusr);
+
+static void set_attached(int attached)
+{
+	if (attached == R.attached)
+		return;
+	R.attached = attached;
+	if (attached) {
+		event("open", "");
+		if (R.reset_on_open)
+			mcu_reset("open", MCUSR_EXTRF); /* DTR pulse, as the Uno's USB converter does */
+	} else {
+		event("close", "pending_bytes=%zu", R.out_len);
+		R.dropped += R.out_len;
+		R.out_len = R.out_head = 0;
+		R.in_len = 0;
+	}
+}
+
+/* Read what the host wrote and notice it opening or closing the port; then move bytes. */
+static void service_pty(void)
+{
+	uint8_t buf[1024];
+	for (;;) {
+		ssize_t n = read(R.master, buf, sizeof buf);
+		if (n > 0) {
+			set_attached(1);
+			if (R.verbose) {
+				char hex[2 * 64 + 1];
+				size_t shown = (size_t)n < 64 ? (size_t)n : 64;
+				for (size_t i = 0; i < shown; i++)
+					snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+				hex[2 * shown] = 0;
+				event("rx", "bytes=%zd hex=%s", n, hex);
+			}
+			R.bytes_in += (unsigned long long)n;
+			if ((size_t)n > IN_CAP - R.in_len) {
+				R.dropped += (unsigned long long)n - (IN_CAP - R.in_len);
+				n = (ssize_t)(IN_CAP - R.in_len);
+			}
+			memcpy(R.in + R.in_len, buf, (size_t)n);
+			R.in_len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			set_attached(1); /* a program has the port open, nothing to read now */
+		else if (n < 0 && errno == EIO)
+			set_attached(0); /* no program has the port open */
+		else if (n < 0)
+			die(2, "reading the pty: %s", strerror(errno));
+		break;
+	}
+	feed_uart();
+	flush_out();
+}
+
+static void pty_open(void)
+{
+	int slave;
+	struct termios tio;
+	if (openpty(&R.master, &slave, R.pty_name, NULL, NULL) < 0)
+		die(2, "openpty: %s", strerror(errno));
+	if (tcgetattr(slave, &tio) == 0) {
+		cfmakeraw(&tio); /* no echo, no line editing: bytes pass untouched */
+		cfsetispeed(&tio, B115200);
+		cfsetospeed(&tio, B115200);
+		tcsetattr(slave, TCSANOW, &tio);
+	}
+	close(slave); /* from now on, reading the master fails with EIO until a program opens it */
+	fcntl(R.master, F_SETFL, fcntl(R.master, F_GETFL) | O_NONBLOCK);
+	fcntl(R.master, F_SETFD, FD_CLOEXEC);
+	if (R.link_path) {
+		char tmp[PATH_MAX];
+		snprintf(tmp, sizeof tmp, "%s.new", R.link_path);
+		unlink(tmp);
+		if (symlink(R.pty_name, tmp) < 0 || rename(tmp, R.link_path) < 0)
+			die(2, "cannot create the link %s: %s", R.link_path, strerror(errno));
+	}
+}
+
+static void pty_close(void)
+{
+	if (R.link_path) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(R.link_path, target, sizeof target - 1);
+		if (n > 0) {
+			target[n] = 0;
+			if (strcmp(target, R.pty_name) == 0)
+				unlink(R.link_path);
+		}
+	}
+	if (R.master >= 0)
+		close(R.master);
+	R.master = -1;
+}
+
+/* At the end: give the host up to timeout_s to take what the firmware sent. */
+static void drain_out(double timeout_s)
+{
+	double until = mono_s() + timeout_s;
+	while (R.out_len && R.attached && mono_s() < until) {
+		struct pollfd pfd = {.fd = R.master, .events = POLLOUT};
+		poll(&pfd, 1, 20);
+		flush_out();
+	}
+}
+
+/* --- time ---------------------------------------------------------------------------------- */
+
+static avr_cycle_count_t tick(struct avr_t *avr, avr_cycle_count_t when, void *param)
+{
+	/* A 1 ms heartbeat: keeps a sleeping MCU from jumping far past the loop's next service. */
+	(void)avr;
+	(void)param;
+	return when + R.tick_cycles;
+}
+
+static void no_sleep(avr_t *avr, avr_cycle_count_t how_long)
+{
+	/* simavr would usleep() here; this runner paces (or not) by itself */
+	(void)avr;
+	(void)how_long;
+}
+
+static void reset_hook(struct avr_t *avr)
+{
+	/* Every reset (ours, or the firmware's watchdog) clears the cycle timers. */
+	if (R.core_reset)
+		R.core_reset(avr);
+	avr_cycle_timer_register(avr, R.tick_cycles, tick, NULL);
+	if (!R.resetting) {
+		R.resets++;
+		event("reset", "cause=firmware");
+	}
+}
+
+static void mcu_reset(const char *cause, uint8_t mcusr)
+{
+	R.resetting = 1;
+	avr_reset(R.avr);
+	R.resetting = 0;
+	R.resets++;
+	if (R.mcusr_family)
+		R.avr->data[REG_MCUSR] = mcusr;
+	event("reset", "cause=%s", cause);
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* --- EEPROM persistence -------------------------------------------------------------------- */
+
+static void eeprom_io(int save)
+{
+	avr_eeprom_desc_t d = {0};
+	uint32_t size = R.avr->e2end + 1;
+	uint8_t *buf = calloc(1, size);
+	if (!buf)
+		return;
+	if (!save) {
+		FILE *f = fopen(R.eeprom_path, "rb");
+		if (!f) {
+			free(buf);
+			return; /* first run: the EEPROM starts erased (0xFF) */
+		}
+		size_t n = fread(buf, 1, size, f);
+		fclose(f);
+		d.ee = buf;
+		d.size = (uint32_t)n;
+		avr_ioctl(R.avr, AVR_IOCTL_EEPROM_SET, &d);
+		event("eeprom", "loaded=%zu path=%s", n, R.eeprom_path);
+	} else {
+		char tmp[PATH_MAX];
+		d.ee = buf;
+		d.size = size;
+		avr_ioctl(R.avr, AVR_IOCTL_EEPROM_GET, &d);
+		snprintf(tmp, sizeof tmp, "%s.new", R.eeprom_path);
+		FILE *f = fopen(tmp, "wb");
+		if (!f || fwrite(d.ee, 1, size, f) != size || fclose(f) != 0 ||
+		    rename(tmp, R.eeprom_path) != 0)
+			fprintf(stderr, PROG ": warning: cannot save the EEPROM to %s: %s\n",
+				R.eeprom_path, strerror(errno));
+	}
+	free(buf);
+}
+
+/* --- setup --------------------------------------------------------------------------------- */
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: " PROG " [options] FIRMWARE.elf\n"
+		"Run AVR firmware under simavr with a pressure sensor on ADC0 and USART0 on a pty.\n"
+		"Prints the pty path as the first line on stdout; events go to stderr.\n\n"
+		"  --trace FILE        pressure trace: \"t_s pressure_mmhg\" lines (# comments), or\n"
+		"                      float64 pairs if FILE ends in .bin or .f64; linear\n"
+		"                      interpolation, ends held\n"
+		"  --pressure-mmhg P   constant pressure when there is no trace (default 0)\n"
+		"  --noise-mv SD       Gaussian noise on the sensor output, per conversion (default 0)\n"
+		"  --offset-mv MV      sensor offset error added to its output (default 0)\n"
+		"  --vcc-mv MV         supply = AVcc = sensor Vs (default 5000, or the ELF's)\n"
+		"  --simavr-adc        let simavr quantise the pin voltage itself (floor(mV*1023/Vref))\n"
+		"                      instead of the ideal ADC's round(V*1024/Vref)\n"
+		"  --seed N            noise seed (default 1)\n"
+		"  --mcu NAME          override the ELF's MCU (default atmega328p)\n"
+		"  --freq HZ           override the ELF's clock (default 16000000)\n"
+		"  --link PATH         also publish the pty as this symlink\n"
+		"  --reset-on-open     reset the MCU when a program opens the port (DTR, like an Uno)\n"
+		"  --fast              run as fast as possible instead of paced to the wall clock\n"
+		"  --duration-s S      stop after S seconds of simulated time\n"
+		"  --eeprom FILE       load the EEPROM from FILE if it exists, save it there on exit\n"
+		"  -v                  log host writes (rx events) and simavr warnings; -vv traces\n"
+		"  -h, --help          this help\n");
+}
+
+static double parse_double(const char *opt, const char *s, double lo, double hi)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !isfinite(v) || v < lo || v > hi) {
+		fprintf(stderr, PROG ": %s: %s is not a number in [%g, %g]\n", opt, s, lo, hi);
+		exit(1);
+	}
+	return v;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	enum { O_TRACE = 256, O_P, O_NOISE, O_OFFSET, O_VCC, O_SIMAVR_ADC, O_SEED, O_MCU, O_FREQ,
+	       O_LINK, O_RESET, O_FAST, O_DURATION, O_EEPROM };
+	static const struct option opts[] = {
+		{"trace", required_argument, 0, O_TRACE},
+		{"pressure-mmhg", required_argument, 0, O_P},
+		{"noise-mv", required_argument, 0, O_NOISE},
+		{"offset-mv", required_argument, 0, O_OFFSET},
+		{"vcc-mv", required_argument, 0, O_VCC},
+		{"simavr-adc", no_argument, 0, O_SIMAVR_ADC},
+		{"seed", required_argument, 0, O_SEED},
+		{"mcu", required_argument, 0, O_MCU},
+		{"freq", required_argument, 0, O_FREQ},
+		{"link", required_argument, 0, O_LINK},
+		{"reset-on-open", no_argument, 0, O_RESET},
+		{"fast", no_argument, 0, O_FAST},
+		{"duration-s", required_argument, 0, O_DURATION},
+		{"eeprom", required_argument, 0, O_EEPROM},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_TRACE: R.trace_path = optarg; break;
+		case O_P: R.const_mmhg = parse_double("--pressure-mmhg", optarg, -1e4, 1e4); break;
+		case O_NOISE: R.noise_mv = parse_double("--noise-mv", optarg, 0, 1000); break;
+		case O_OFFSET: R.offset_mv = parse_double("--offset-mv", optarg, -5000, 5000); break;
+		case O_VCC: R.vcc_mv = parse_double("--vcc-mv", optarg, 1000, 6000); break;
+		case O_SIMAVR_ADC: R.adc_exact = 0; break;
+		case O_SEED: R.seed = (uint64_t)parse_double("--seed", optarg, 0, 1e15); break;
+		case O_MCU: R.mcu = optarg; break;
+		case O_FREQ: R.freq_hz = (uint32_t)parse_double("--freq", optarg, 1e5, 1e8); break;
+		case O_LINK: R.link_path = optarg; break;
+		case O_RESET: R.reset_on_open = 1; break;
+		case O_FAST: R.fast = 1; break;
+		case O_DURATION: R.duration_s = parse_double("--duration-s", optarg, 1e-6, 1e7); break;
+		case O_EEPROM: R.eeprom_path = optarg; break;
+		case 'v': R.verbose++; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(1);
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		exit(1);
+	}
+	R.elf_path = argv[optind];
+	/* SplitMix64 of the seed, so that small seeds give unrelated, non-zero states */
+	uint64_t z = R.seed + 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	R.rng = (z ^ (z >> 31)) | 1;
+}
+
+static void setup_mcu(void)
+{
+	static elf_firmware_t fw; /* large: keep it off the stack */
+	struct stat st;
+	if (stat(R.elf_path, &st) < 0)
+		die(2, "cannot read firmware %s: %s", R.elf_path, strerror(errno));
+	if (elf_read_firmware(R.elf_path, &fw) < 0)
+		die(2, "%s is not an AVR ELF file simavr can load", R.elf_path);
+	if (R.mcu)
+		snprintf(fw.mmcu, sizeof fw.mmcu, "%s", R.mcu);
+	else if (!fw.mmcu[0])
+		snprintf(fw.mmcu, sizeof fw.mmcu, "atmega328p");
+	if (R.freq_hz)
+		fw.frequency = R.freq_hz;
+	else if (!fw.frequency)
+		fw.frequency = 16000000;
+	if (fw.avcc)
+		R.vcc_mv = fw.avcc;
+	if (!fw.vcc)
+		fw.vcc = (uint32_t)lround(R.vcc_mv);
+	if (!fw.avcc)
+		fw.avcc = (uint32_t)lround(R.vcc_mv);
+	if (!fw.aref)
+		fw.aref = (uint32_t)lround(R.vcc_mv); /* the Uno's AREF pin is left open; never used */
+
+	R.avr = avr_make_mcu_by_name(fw.mmcu);
+	if (!R.avr)
+		die(2, "simavr does not know the MCU \"%s\"", fw.mmcu);
+	R.mcusr_family = strstr(fw.mmcu, "atmega328") || strstr(fw.mmcu, "atmega168") ||
+			 strstr(fw.mmcu, "atmega88") || strstr(fw.mmcu, "atmega48");
+	avr_init(R.avr);
+	R.avr->log = LOG_ERROR + R.verbose;
+	avr_load_firmware(R.avr, &fw);
+	R.avr->frequency = fw.frequency;
+	R.avr->sleep = no_sleep;
+	R.tick_cycles = R.avr->frequency / TICK_HZ;
+
+	/* find USART0, switch off its console echo and its usleep() on polling */
+	for (avr_io_t *io = R.avr->io_port; io; io = io->next)
+		if (io->kind && strcmp(io->kind, "uart") == 0 && ((avr_uart_t *)io)->name == '0')
+			R.uart = (avr_uart_t *)io;
+	if (!R.uart)
+		die(2, "%s has no USART0", fw.mmcu);
+	uint32_t flags = 0;
+	avr_ioctl(R.avr, AVR_IOCTL_UART_GET_FLAGS('0'), &flags);
+	flags &= ~(uint32_t)(AVR_UART_FLAG_POLL_SLEEP | AVR_UART_FLAG_STDIO);
+	avr_ioctl(R.avr, AVR_IOCTL_UART_SET_FLAGS('0'), &flags);
+	avr_irq_register_notify(R.uart->io.irq + UART_IRQ_OUTPUT, uart_output, NULL);
+
+	R.adc_in = avr_io_getirq(R.avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0);
+	avr_irq_t *trig = avr_io_getirq(R.avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER);
+	if (!R.adc_in || !trig)
+		die(2, "%s has no ADC", fw.mmcu);
+	avr_irq_register_notify(trig, adc_trigger, NULL);
+
+	if (R.eeprom_path)
+		eeprom_io(0);
+
+	R.core_reset = R.avr->reset;
+	R.avr->reset = reset_hook;
+	avr_cycle_timer_register(R.avr, R.tick_cycles, tick, NULL);
+	if (R.mcusr_family)
+		R.avr->data[REG_MCUSR] = MCUSR_PORF; /* power-on reset */
+}
+
+/* --- main loop ----------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	parse_args(argc, argv);
+	avr_global_logger_set(logger);
+	if (R.trace_path)
+		trace_load(R.trace_path);
+	R.out = malloc(OUT_CAP);
+	if (!R.out)
+		die(2, "out of memory");
+	setup_mcu();
+	pty_open();
+	atexit(pty_close); /* also on die(): never leave a dangling link behind */
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	printf("%s\n", R.pty_name);
+	fflush(stdout);
+	dup2(STDERR_FILENO, STDOUT_FILENO); /* the port path stays the only line on stdout */
+
+	event("ready", "mcu=%s freq_hz=%u pty=%s link=%s mode=%s reset_on_open=%d trace_points=%zu "
+	      "noise_mv=%g offset_mv=%g vcc_mv=%g adc=%s",
+	      R.avr->mmcu, R.avr->frequency, R.pty_name, R.link_path ? R.link_path : "-",
+	      R.fast ? "fast" : "paced", R.reset_on_open, R.n, R.noise_mv, R.offset_mv, R.vcc_mv,
+	      R.adc_exact ? "ideal" : "simavr");
+
+	const avr_cycle_count_t end_cycle =
+		R.duration_s > 0 ? (avr_cycle_count_t)llround(R.duration_s * R.avr->frequency) : 0;
+	const char *reason = "signal";
+	int status = 0;
+	double wall0 = mono_s();
+	struct timespec due;
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	const struct timespec wall0_ts = due;
+
+	for (;;) {
+		if (stop_signal)
+			break;
+		avr_cycle_count_t target = R.avr->cycle + R.tick_cycles;
+		if (end_cycle && target > end_cycle)
+			target = end_cycle;
+		int state = cpu_Running;
+		while (R.avr->cycle < target) {
+			state = avr_run(R.avr);
+			if (state == cpu_Done || state == cpu_Crashed)
+				break;
+		}
+		if (state == cpu_Done || state == cpu_Crashed) {
+			reason = state == cpu_Done ? "halted" : "crashed";
+			event(reason, "pc=0x%04x", (unsigned)R.avr->pc);
+			status = 3;
+			break;
+		}
+		service_pty();
+		if (end_cycle && R.avr->cycle >= end_cycle) {
+			reason = "duration";
+			break;
+		}
+		if (R.fast) {
+			/* backpressure instead of loss: wait for a slow reader */
+			if (R.out_len > OUT_HIGH) {
+				while (R.out_len > OUT_LOW && R.attached && !stop_signal) {
+					struct pollfd pfd = {.fd = R.master, .events = POLLOUT};
+					poll(&pfd, 1, 20);
+					service_pty();
+				}
+			}
+			continue;
+		}
+		/* paced: sleep until the wall clock catches up with simulated time */
+		uint64_t ns = (uint64_t)((double)R.avr->cycle * 1e9 / R.avr->frequency);
+		due.tv_sec = wall0_ts.tv_sec + (time_t)(ns / 1000000000ULL);
+		due.tv_nsec = wall0_ts.tv_nsec + (long)(ns % 1000000000ULL);
+		if (due.tv_nsec >= 1000000000L) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000L;
+		}
+		double lag = mono_s() - (wall0 + (double)ns * 1e-9);
+		if (lag > 0) {
+			if (lag > R.max_lag_s)
+				R.max_lag_s = lag;
+			if (lag > LAG_WARN_S && !R.lag_warned) {
+				R.lag_warned = 1;
+				event("lag", "behind_s=%.3f", lag);
+				fprintf(stderr, PROG ": warning: simulated time is falling behind the wall "
+					"clock (this computer cannot run the MCU in real time)\n");
+			}
+			continue;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR &&
+		       !stop_signal)
+			;
+	}
+	double wall = mono_s() - wall0;
+	drain_out(1.0);
+	if (R.eeprom_path)
+		eeprom_io(1);
+	event("stop", "reason=%s wall_s=%.3f speed=%.2f cycles=%llu adc_reads=%llu bytes_out=%llu "
+	      "bytes_in=%llu dropped=%llu resets=%llu max_lag_ms=%.1f",
+	      reason, wall, wall > 0 ? sim_s() / wall : 0.0, (unsigned long long)R.avr->cycle,
+	      R.adc_reads, R.bytes_out, R.bytes_in, R.dropped, R.resets, R.max_lag_s * 1e3);
+	pty_close();
+	return status;
+}
