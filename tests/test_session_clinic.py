@@ -112,7 +112,7 @@ def test_the_runner_is_chunk_invariant_on_a_fixed_trace():
     h.run()
     t, p = h.trace()
 
-    def replay(chunks: list[int]):  # noqa: ANN202
+    def replay(chunks: list[int]) -> tuple[list, dict]:
         runner = CcftTestRunner(preset("short"), 50.0)
         events, i, k = [], 0, 0
         while i < len(t):
