@@ -7,6 +7,12 @@
     cctf analyze FILE.csv [--json] [--chunk-size N]
     cctf calibrate (--port P | --sim [S]) [--points 0,40] [--yes] [--reset|--show|--tare]
     cctf scenarios                              the simulator's named scenarios
+    cctf patients [list|add|show|edit|prescribe|delete] …   patient records
+    cctf sessions [SESSION] [--patient ID]      session history
+    cctf report SESSION -o report.pdf           a one-page session report (or --progress)
+    cctf export … / cctf import FILE            CSV, EDF+, patient archives
+    cctf recover [--repair-database] [--rebuild]
+                                                interrupted sessions, a damaged database
 
 Errors the user can act on are printed as one line (``cctf: ...``) with exit status 1, or 2
 for bad arguments and malformed files; never a traceback.
@@ -16,16 +22,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from cctf import DISCLAIMER, __version__
 from cctf.errors import CctfError, ConfigError, FileFormatError
 
 log = logging.getLogger("cctf")
+
+RECORDS_COMMANDS = {"patients": "patients", "sessions": "sessions", "recover": "recover",
+                    "import": "import_", "export": "export", "report": "report"}
 
 
 def _rate(text: str) -> int:
@@ -62,6 +73,118 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _add_data_dir(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a subcommand's default must not hide ``cctf --data-dir X subcommand``.
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                   help="the records folder (default: $CCTF_DATA_DIR, else the user data "
+                        "folder, e.g. ~/.local/share/cctf)")
+
+
+def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("patients", help="patient records: list, add, show, edit, prescribe, "
+                       "delete")
+    _add_data_dir(p)
+    p.add_argument("--show-names", action="store_true",
+                   help="show names too (by default only pseudonymous IDs)")
+    act = p.add_subparsers(dest="patients_action", metavar="ACTION")
+    a = act.add_parser("list", help="all patients (the default)")
+    _add_data_dir(a)
+    a.add_argument("--show-names", action="store_true", default=argparse.SUPPRESS)
+    a = act.add_parser("add", help="add a patient by pseudonymous ID")
+    _add_data_dir(a)
+    a.add_argument("id", help="pseudonymous ID, e.g. P-0042 (letters, digits, . - _)")
+    a.add_argument("--name", help="optional name (shown only when asked for)")
+    a.add_argument("--birth-year", help="e.g. 1980 (checked by the records)")
+    a.add_argument("--notes")
+    a = act.add_parser("edit", help="change a patient's name, birth year or notes")
+    _add_data_dir(a)
+    a.add_argument("id")
+    a.add_argument("--name")
+    a.add_argument("--birth-year", help="e.g. 1980 (checked by the records)")
+    a.add_argument("--notes")
+    a = act.add_parser("show", help="a patient's history, progress and home adherence")
+    _add_data_dir(a)
+    a.add_argument("id")
+    a.add_argument("--show-names", action="store_true", default=argparse.SUPPRESS)
+    a = act.add_parser("prescribe", help="set the home programme from a date")
+    _add_data_dir(a)
+    a.add_argument("id")
+    a.add_argument("--target", type=_float, default=24.0, help="mmHg (default 24)")
+    a.add_argument("--reps", type=int, default=10, help="holds per session (default 10)")
+    a.add_argument("--hold", type=_float, default=10.0, help="seconds per hold (default 10)")
+    a.add_argument("--rest", type=_float, default=10.0, help="seconds between (default 10)")
+    a.add_argument("--per-day", type=int, default=2, help="sessions a day (default 2)")
+    a.add_argument("--from", dest="start", type=_date, help="start date (default today)")
+    a.add_argument("--notes")
+    a = act.add_parser("delete", help="delete a patient and ALL their data (cannot be undone)")
+    _add_data_dir(a)
+    a.add_argument("id")
+    a.add_argument("--yes", action="store_true", help="confirm")
+
+    p = sub.add_parser("sessions", help="session history (all, or one patient's)")
+    _add_data_dir(p)
+    p.add_argument("session", nargs="?", help="one session: id or CSV path")
+    p.add_argument("--patient", metavar="ID")
+    p.add_argument("--notes", metavar="TEXT", help="with SESSION: save the therapist's notes")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("recover", help="recover interrupted sessions; repair a damaged "
+                       "database (with consent)")
+    _add_data_dir(p)
+    p.add_argument("--repair-database", action="store_true",
+                   help="if the database is damaged: move it aside, restore the last backup "
+                        "and rebuild from the session CSVs")
+    p.add_argument("--rebuild", action="store_true",
+                   help="add session CSVs in the data folder that the records lack")
+    p.add_argument("--all-hosts", action="store_true",
+                   help="also recover sessions registered by another computer")
+
+    p = sub.add_parser("import", help="import a session CSV (--patient) or a patient archive")
+    _add_data_dir(p)
+    p.add_argument("file", type=Path, help="session CSV, or a patient archive (.zip)")
+    p.add_argument("--patient", metavar="ID", help="for a CSV: the patient it belongs to")
+    p.add_argument("--kind", choices=("clinic", "training", "monitor"),
+                   help="for a CSV: the session kind (default: from the file)")
+    p.add_argument("--as", dest="as_code", metavar="ID",
+                   help="for an archive: import the patient under this ID")
+
+    p = sub.add_parser("export", help="a session as CSV or EDF+, or a patient's archive")
+    _add_data_dir(p)
+    p.add_argument("session", nargs="?", help="session id or CSV path")
+    p.add_argument("--patient", metavar="ID", help="export all of this patient's data (zip)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--edf", action="store_true", help="EDF+ (for research tools)")
+    fmt.add_argument("--csv", action="store_true", help="the session CSV (the default)")
+    p.add_argument("--with-reports", action="store_true", help="archive: add PDF reports")
+    p.add_argument("--no-name", action="store_true", help="archive: leave the name out")
+    p.add_argument("-o", "--output", type=Path, required=True)
+
+    p = sub.add_parser("report", help="a one-page PDF session report, or a progress report")
+    _add_data_dir(p)
+    p.add_argument("session", nargs="?", help="session id, or a session CSV")
+    p.add_argument("--patient", metavar="ID")
+    p.add_argument("--progress", action="store_true",
+                   help="with --patient: the progress report across their sessions")
+    p.add_argument("--srd", type=_float, default=25.0,
+                   help="smallest real difference of the PI (default 25)")
+    p.add_argument("--show-name", action="store_true", help="print the name, not only the ID")
+    p.add_argument("-o", "--output", type=Path, required=True, help="PDF to write")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cctf",
@@ -74,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--sim", nargs="?", const="healthy", metavar="SCENARIO",
                         help="run the app on the built-in simulator (default scenario: healthy)")
     source.add_argument("--port", help="run the app on the device at this serial port")
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                        help="the records folder (default: $CCTF_DATA_DIR, else the user data "
+                             "folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ports", help="list serial ports and mark those that answer as cctf devices")
@@ -96,7 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--sim", dest="record_sim", nargs="?", const="healthy", metavar="SCENARIO",
                      help="record from the in-process simulator")
     p.add_argument("--seconds", type=_seconds, required=True, help="how long to record")
-    p.add_argument("-o", "--output", type=Path, required=True, help="session CSV to write")
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="session CSV to write (optional with --patient: then it goes into "
+                        "the patient's folder in the records)")
+    p.add_argument("--patient", metavar="ID",
+                   help="register the session in this patient's records")
+    _add_data_dir(p)
     p.add_argument("--rate-hz", type=_rate, default=None, help="ask the device for this rate")
     p.add_argument("--seed", type=int, default=None, help="simulator seed")
     p.add_argument("--fast", action="store_true",
@@ -128,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only zero at atmosphere (step 1; before each session)")
 
     sub.add_parser("scenarios", help="list the simulator's named scenarios")
+    _add_records_parsers(sub)
     return parser
 
 
@@ -155,6 +287,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cctf.commands.analyze import analyze
 
             return analyze(args)
+        if args.command in RECORDS_COMMANDS:
+            from cctf.commands.records import run
+
+            return run(RECORDS_COMMANDS[args.command], args)
         return cmd_app(args)
     except (FileFormatError, ConfigError) as exc:
         print(f"cctf: {exc}", file=sys.stderr)
@@ -234,6 +370,9 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from cctf.gui.main import run_app
+
+    if args.data_dir is not None:  # the app reads its folder from the environment
+        os.environ["CCTF_DATA_DIR"] = str(args.data_dir)
 
     return run_app(sim=args.sim, port=args.port)
 

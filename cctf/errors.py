@@ -34,3 +34,21 @@ class FileFormatError(CctfError):
 
 class ConfigError(CctfError, ValueError):
     """A setting is out of its allowed range; the message names the field and the value."""
+
+
+class RecordsError(CctfError):
+    """The patient records cannot do what was asked (unknown patient, session in use, …)."""
+
+
+class CorruptDatabaseError(RecordsError):
+    """The records database fails its integrity check; it is left untouched until the user
+    agrees to move it aside and rebuild (``cctf recover --repair-database``)."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"the records database {path} is damaged ({detail}); nothing was changed. Run "
+            "'cctf recover --repair-database' to move it aside (kept as cctf.db.corrupt-…) and "
+            "rebuild the records from the last backup and the session CSVs"
+        )
+        self.path = path
+        self.detail = detail

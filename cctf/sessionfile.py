@@ -44,6 +44,7 @@ class SessionRecording:
     target_mmhg: np.ndarray  # float64, NaN where no target is cued
     phase: np.ndarray  # object array of str ("" where blank)
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # further columns, as str
+    dropped_tail_bytes: int = 0  # an unfinished last line left out (tolerate_truncated_tail)
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -143,11 +144,26 @@ def _rewrite_header(
 # --- reading -------------------------------------------------------------------------------
 
 
-def read_session(path: str | Path) -> SessionRecording:
-    """Read a session CSV; raise ``FileFormatError`` naming the line and the problem."""
+def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False) -> SessionRecording:
+    """Read a session CSV; raise ``FileFormatError`` naming the line and the problem.
+
+    ``tolerate_truncated_tail``: a file that does not end with a newline was cut off while a
+    row was being written (a crash, ``kill -9``): leave that unfinished last line out instead
+    of judging it (recovery). Every complete row is still checked strictly.
+    """
     name = str(path)
+    dropped = 0
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if tolerate_truncated_tail:
+            data = Path(path).read_bytes()
+            if data and not data.endswith(b"\n"):
+                keep = data.rfind(b"\n") + 1
+                dropped = len(data) - keep
+                data = data[:keep]
+                log.warning("%s: left out an unfinished last line (%d bytes)", name, dropped)
+            text = data.decode("utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise FileFormatError(name, None, f"not a text file ({exc.reason})") from exc
     except OSError as exc:
@@ -205,7 +221,7 @@ def read_session(path: str | Path) -> SessionRecording:
                 name, header_line + 1 + k, f"t_s goes backwards ({t_s[k]} after {t_s[k - 1]})"
             )
     extra = {c: cols[j] for j, c in enumerate(columns) if j >= 4}
-    return SessionRecording(metadata, t_s, p, target, phase, extra)
+    return SessionRecording(metadata, t_s, p, target, phase, extra, dropped)
 
 
 def _floats(

@@ -3,22 +3,36 @@
 Progress goes to stderr once a second; the link health is printed at the end. With ``--sim``
 the simulator's built-in cue schedule fills the target and phase columns, so the file can be
 analysed; from a real device they are blank (no test is being cued).
+
+With ``--patient ID`` the session is registered in the records before the first sample is
+written (``begin_session``: status ``recording``, a held lock) and completed — analysed and
+stored — when the file is closed; without ``-o`` the CSV goes into the patient's folder. If
+the process dies mid-way, the next start of cctf recovers it.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from cctf.acquisition.device import Device
 from cctf.acquisition.recorder import SessionRecorder
 from cctf.acquisition.transport import SerialTransport
 from cctf.clock import Clock, MonotonicClock, VirtualClock
 
+if TYPE_CHECKING:
+    from cctf.records.recovery import ActiveSession
+    from cctf.records.store import Records
+
 _POLL_S = 0.2
 
 
 def record(args: argparse.Namespace) -> int:
+    if args.output is None and not getattr(args, "patient", None):
+        print("cctf: record needs -o FILE.csv (or --patient ID to save into the records)",
+              file=sys.stderr)
+        return 2
     clock: Clock
     metadata: dict[str, object] = {}
     if args.record_sim is not None:
@@ -38,9 +52,15 @@ def record(args: argparse.Namespace) -> int:
         metadata["source"] = f"serial {args.record_port}"
     device = Device(transport, clock=clock)
     device.connect()
+    session: _Registered | None = None
     try:
         device.read_calibration()
         device.start(rate_hz=args.rate_hz, threaded=not args.fast)
+        if getattr(args, "patient", None):
+            session = _begin(args, device, "clinic" if args.record_sim is not None
+                             else "monitor")
+            metadata.update(session.active.metadata)
+            args.output = session.active.csv_path
         recorder = SessionRecorder(device, args.output, metadata)
         recorder.start()
         if args.record_sim is not None:
@@ -62,12 +82,68 @@ def record(args: argparse.Namespace) -> int:
             print("\ncctf record: interrupted, saving what was recorded", file=sys.stderr)
         device.stop()
         recorder.close()
+    except BaseException:
+        if session is not None:
+            session.interrupted()
+        raise
     finally:
         device.close()
     health = device.health()
     print(f"\nwrote {recorder.rows} samples to {args.output}", file=sys.stderr)
     print(f"link: {health.summary()}", file=sys.stderr)
+    if session is not None:
+        session.complete()
     return 0
+
+
+class _Registered:
+    """The records side of ``cctf record --patient``."""
+
+    def __init__(self, records: Records, active: ActiveSession) -> None:
+        self.records = records
+        self.active = active
+
+    def complete(self) -> None:
+        from cctf.records.recovery import complete_session
+
+        try:
+            s = complete_session(self.records, self.active)
+        finally:
+            self.records.close()
+        scores = (f": activation {s.activation_score_mmhg:g} mmHg, PI {s.performance_index:g}"
+                  if s.kind == "clinic" else "")
+        print(f"saved as session {s.id} of patient {s.patient_code} in the records{scores}",
+              file=sys.stderr)
+
+    def interrupted(self) -> None:
+        """Recording failed: keep what reached the disk, as a recovered session."""
+        from cctf.records.recovery import recover_interrupted
+
+        self.active.lock.release(remove=False)
+        try:
+            recover_interrupted(self.records)
+        finally:
+            self.records.close()
+
+
+def _begin(args: argparse.Namespace, device: Device, kind: str) -> _Registered:
+    from cctf.commands.records import open_and_recover
+    from cctf.records.recovery import begin_session
+
+    records = open_and_recover(args)
+    try:
+        hello, cal = device.hello, device.calibration
+        active = begin_session(
+            records, args.patient, kind, csv_path=args.output,
+            device_serial=hello.serial_text if hello else "",
+            device_firmware=hello.firmware_text if hello else "",
+            calibration_id=str(cal.calibration_id) if cal else "")
+    except BaseException:
+        records.close()
+        raise
+    print(f"recording session {active.id} of patient {active.patient_code} to "
+          f"{active.csv_path}", file=sys.stderr)
+    return _Registered(records, active)
 
 
 def _progress(device: Device, recorder: SessionRecorder, done_s: float, total_s: float) -> None:

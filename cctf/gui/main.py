@@ -1,44 +1,181 @@
-"""Start the desktop app on a device or the simulator."""
+"""The desktop app: connection bar, and the Clinic, Home training and Monitor screens.
+
+``run_app()`` with no source looks for a cctf device in the background and connects to the
+first one found, else offers the simulator; ``sim`` or ``port`` choose directly.
+"""
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
-from cctf.acquisition.device import Device
-from cctf.acquisition.transport import SerialTransport, Transport
-from cctf.clock import MonotonicClock
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctf import DISCLAIMER, __version__, texts
+from cctf.gui import theme
+from cctf.gui.audio import AudioCues
+from cctf.gui.clinic_screen import ClinicScreen
+from cctf.gui.connection_bar import ConnectionBar
+from cctf.gui.controller import AppController
+from cctf.gui.monitor_screen import MonitorScreen
+from cctf.gui.training_screen import TrainingScreen
 
 log = logging.getLogger(__name__)
 
+NOTICE_MS = 8000
 
-def open_device(sim: str | None, port: str | None) -> tuple[Device, str]:
-    """A connected, streaming device: the serial port if given, else the simulator."""
-    clock = MonotonicClock()
-    transport: Transport
-    if port:
-        transport, label = SerialTransport(port), port
-    else:
-        from cctf.sim.factory import build_transport
 
-        scenario = sim or "healthy"
-        transport, label = build_transport(scenario, clock, autocue=True), f"simulator: {scenario}"
-    device = Device(transport, clock=clock)
-    device.connect()
-    device.start()
-    return device, label
+class MainWindow(QMainWindow):
+    def __init__(self, controller: AppController, audio: AudioCues | None = None) -> None:
+        super().__init__()
+        self.controller = controller
+        self.audio = audio or AudioCues(enabled=False)
+        self.setWindowTitle(texts.WINDOW_TITLE.format(version=__version__))
+        self.bar = ConnectionBar(controller)
+        self.clinic = ClinicScreen(controller)
+        self.training = TrainingScreen(controller)
+        self.monitor = MonitorScreen(controller)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.clinic, texts.TAB_CLINIC)
+        self.tabs.addTab(self.training, texts.TAB_TRAINING)
+        self.tabs.addTab(self.monitor, texts.TAB_MONITOR)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(body)
+        self._menus()
+        controller.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
+        controller.cue_changed.connect(self.audio.on_cue)
+        controller.band_changed.connect(self.audio.on_band)
+        controller.session_finished.connect(lambda _: self.audio.on_cue(None))
+        controller.connect_failed.connect(
+            lambda text: self.statusBar().showMessage(texts.CONNECT_FAILED.format(error=text)))
+        self.resize(1280, 800)
+
+    def _menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu(texts.MENU_FILE)
+        folder = QAction(texts.CHOOSE_FOLDER, self)
+        folder.triggered.connect(self.choose_folder)
+        file_menu.addAction(folder)
+        quit_ = QAction(texts.QUIT, self)
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        file_menu.addAction(quit_)
+
+        view = menu.addMenu(texts.MENU_VIEW)
+        for k, name in enumerate((texts.TAB_CLINIC, texts.TAB_TRAINING, texts.TAB_MONITOR)):
+            action = QAction(name.replace("&", ""), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{k + 1}"))
+            action.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
+            view.addAction(action)
+            self.addAction(action)
+        view.addSeparator()
+        self.mute_action = QAction(texts.MUTE, self, checkable=True)
+        self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.mute_action.toggled.connect(self.audio.set_muted)
+        view.addAction(self.mute_action)
+        self.addAction(self.mute_action)
+
+        test = menu.addMenu(texts.MENU_TEST)
+        for action in self.clinic.actions_for_menu:
+            test.addAction(action)
+        test.addSeparator()
+        test.addAction(self.training.start_action)
+        mon = menu.addMenu(texts.MENU_MONITOR)
+        for action in self.monitor.actions_for_menu:
+            mon.addAction(action)
+
+        help_menu = menu.addMenu(texts.MENU_HELP)
+        keys = QAction(texts.KEYS_TITLE, self)
+        keys.setShortcut(QKeySequence.StandardKey.HelpContents)
+        keys.triggered.connect(self.show_keys)
+        help_menu.addAction(keys)
+        about = QAction(texts.ABOUT, self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _tab_changed(self) -> None:
+        self.clinic._update_actions()
+        self.training.refresh()
+        self.monitor.refresh()
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, texts.CHOOSE_FOLDER,
+                                                str(self.controller.data_dir))
+        if path:
+            self.controller.data_dir = type(self.controller.data_dir)(path)
+            self.statusBar().showMessage(texts.FOLDER_SET.format(path=path), NOTICE_MS)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, texts.ABOUT_TITLE, texts.ABOUT_HTML.format(
+            version=__version__, disclaimer=DISCLAIMER, folder=self.controller.data_dir))
+
+    def show_keys(self) -> None:
+        QMessageBox.information(self, texts.KEYS_TITLE, texts.KEYS_HTML)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.shutdown()
+        super().closeEvent(event)
+
+
+def auto_connect(controller: AppController, bar: ConnectionBar) -> None:
+    """Discover ports in the background; connect to the first cctf device, else offer the
+    simulator (selected in the bar, with a note in the status bar)."""
+
+    def found() -> None:
+        if controller.discovering:
+            return
+        controller.ports_changed.disconnect(found)
+        cctf_ports = [p for p in controller.ports if p.is_cctf]
+        if cctf_ports:
+            controller.connect_port(cctf_ports[0].device)
+        else:
+            bar.choose_simulator()
+            controller.notice.emit(texts.NO_DEVICE_FOUND)
+
+    controller.ports_changed.connect(found)
+    controller.discover_ports()
 
 
 def run_app(sim: str | None = None, port: str | None = None) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from cctf.gui.monitor import MonitorWindow
-
-    device, label = open_device(sim, port)
     app = QApplication.instance() or QApplication(sys.argv)
-    window = MonitorWindow(device, label)
+    app.setApplicationName("cctf")
+    theme.apply(app)
+    controller = AppController()
+    audio = AudioCues()
+    window = MainWindow(controller, audio)
     window.show()
+    if port:
+        controller.connect_port(port)
+    elif sim:
+        window.bar.choose_simulator(sim)
+        controller.connect_sim(sim)
+    else:
+        QTimer.singleShot(0, lambda: auto_connect(controller, window.bar))
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or kill: close properly (saves)
+        signal.signal(sig, lambda *_: window.close())
+    controller.start()  # its timer returns to Python 30 times a second, so signals are seen
     try:
         return app.exec()
     finally:
-        device.close()
+        controller.shutdown()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run_app(sim="healthy"))

@@ -73,6 +73,7 @@ class CuedRunner:
         self._trial_count = 0
         self._current: PlannedTrial | None = None
         self._last_t: float | None = None
+        self._paused = False
 
     def _next_planned(self) -> PlannedTrial | None:
         """The next trial to cue, or None when the session is over."""
@@ -87,6 +88,35 @@ class CuedRunner:
     @property
     def begun(self) -> bool:
         return self._begin_requested
+
+    def pause(self) -> None:
+        """Stop cueing until ``resume``. A nod or hold under way ends at once and is planned
+        again (it stays in the record, unscored); a completed hold is kept."""
+        if self._paused or self.done or not self._started:
+            return
+        self._paused = True
+        if self._current is not None and self.cue.step in ("nod", "hold"):
+            if self.analyzer.open_trial is not None:
+                self.analyzer.supersede(self.analyzer.open_trial.index)
+            self._queue.appendleft(self._current)
+        self._current = None
+        now = self._last_t if self._last_t is not None else math.nan
+        self.cue = Cue("rest", since_s=now)  # open-ended
+        self._next_change_s = math.inf
+
+    def resume(self, lead_in_s: float = 3.0) -> None:
+        """Cue again: the next trial starts after ``min(rest_s, lead_in_s)``."""
+        if not self._paused:
+            return
+        self._paused = False
+        now = self._last_t if self._last_t is not None else 0.0
+        until = now + min(self.rest_s, lead_in_s)
+        self.cue = Cue("rest", since_s=now, until_s=until)
+        self._next_change_s = until
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     def override_verdict(self, trial_index: int, passed: bool | None) -> None:
         self.analyzer.override_verdict(trial_index, passed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from cctf import texts
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
 from cctf.errors import ConfigError
@@ -74,7 +75,7 @@ class TrainingRunner(CuedRunner):
 
     @property
     def reps_done(self) -> int:
-        return sum(1 for t in self.trials if t.held)
+        return sum(1 for t in self.trials if t.held and not t.superseded)
 
     def summary(self) -> TrainingSummary:
         trials = self.trials
@@ -89,14 +90,9 @@ class TrainingRunner(CuedRunner):
 def encouragement(done: int, planned: int, longest_s: float, hold_s: float) -> str:
     """A short, plain-language summary: what was done, and a kind next step."""
     if done >= planned:
-        return (f"Well done: you held all {planned} of {planned}. If that felt easy and you "
-                "did not need to push with your neck muscles, ask your therapist about moving "
-                "up a level.")
+        return texts.ENCOURAGE_ALL.format(planned=planned)
     if done >= planned * 0.7:
-        return (f"Good work: you held {done} of {planned}. Keep the nod gentle and steady; "
-                "you are close to the full set.")
+        return texts.ENCOURAGE_CLOSE.format(done=done, planned=planned)
     if done > 0:
-        return (f"You held {done} of {planned}. Your longest steady hold was "
-                f"{longest_s:.0f} seconds. Little and often helps: try again later today.")
-    return (f"This one was hard: no full {hold_s:.0f}-second hold yet. That is normal at the "
-            "start. Rest, then try a gentler nod; talk to your therapist if it stays hard.")
+        return texts.ENCOURAGE_SOME.format(done=done, planned=planned, longest_s=longest_s)
+    return texts.ENCOURAGE_NONE.format(hold_s=hold_s)

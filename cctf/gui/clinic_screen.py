@@ -1,0 +1,414 @@
+"""Clinic: the CCFT test, for the therapist — set-up, familiarisation, stage test, endurance,
+results.
+
+Keys: Space start / pause / resume, R repeat the last trial, O override its verdict, 1–4 mark
+compensation seen by hand (SCM or scalene, breath holding, jaw or hyoid, other), T tare,
+Ctrl+E end the test now. The screen is a view: the controller runs the protocol.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctf import texts
+from cctf.gui import theme
+from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
+from cctf.gui.cue_banner import CueBanner
+from cctf.gui.gauge import Gauge
+from cctf.gui.live_view import LiveView
+from cctf.gui.protocol_form import ProtocolForm
+from cctf.gui.readout import Readout
+from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
+
+SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",
+                 "deflated": "#5E5E5E", "low": theme.BLUE, "high": theme.VERMILLION,
+                 "settling": "#A86F00", "falling": "#A86F00"}
+
+
+def _button(text: str, action: QAction | None = None, primary: bool = False) -> QPushButton:
+    button = QPushButton(text)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the screen's shortcuts
+    button.setStyleSheet("QPushButton { padding: 6px 10px; }")
+    if primary:
+        button.setProperty("primary", True)
+    if action is not None:
+        button.clicked.connect(action.trigger)
+    return button
+
+
+class StepStrip(QLabel):
+    """Set-up › Familiarisation › Stage test › Endurance › Results, the current one bold."""
+
+    def show_step(self, current: str) -> None:
+        parts = []
+        for key, name in texts.CLINIC_STEPS.items():
+            if key == current:
+                parts.append(f"<span style='color:{theme.ACCENT}; font-weight:bold;'>"
+                             f"● {name}</span>")
+            else:
+                parts.append(f"<span style='color:{theme.MUTED};'>{name}</span>")
+        html = " &nbsp;›&nbsp; ".join(parts)
+        if self.text() != html:
+            self.setText(html)
+
+
+class PressurePanel(QWidget):
+    """Readout and gauge side by side."""
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None,
+                 readout_pt: int = theme.READOUT_PT) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.readout = Readout(point_size=readout_pt)
+        self.gauge = Gauge()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.readout, 1)
+        layout.addWidget(self.gauge, 1)
+        controller.ticked.connect(self.refresh)
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            return
+        c = self.controller
+        p = c.display_mmhg
+        self.readout.set_state(p, c.band)
+        self.gauge.set_state(p, c.target_band)
+
+
+class SetupPage(QWidget):
+    def __init__(self, controller: AppController, screen: ClinicScreen) -> None:
+        super().__init__()
+        self.controller = controller
+        self.status = QLabel("")
+        self.status.setFont(theme.font(theme.TITLE_PT + 4, bold=True))
+        self.status.setWordWrap(True)
+        self.status.setMinimumHeight(90)
+        self.status.setAccessibleName(texts.SETUP_STATUS_NAME)
+        theme.steady(self.status, 300)
+        steps = QLabel(texts.SETUP_STEPS_HTML)
+        steps.setWordWrap(True)
+        steps.setTextFormat(Qt.TextFormat.RichText)
+        self.live = LiveView(controller, span_s=30.0)
+        self.pressure = PressurePanel(controller, readout_pt=54)
+        self.pressure.setMaximumHeight(190)
+        self.form = ProtocolForm(controller)
+        self.tare_button = _button(texts.TARE_BUTTON, screen.tare_action)
+        self.tare_button.setToolTip(texts.TARE_TIP)
+        self.start_button = _button(texts.START_TEST, screen.start_action, primary=True)
+        self.start_button.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.start_button.setMinimumHeight(50)
+
+        tare = QHBoxLayout()
+        tare_note = QLabel(texts.TARE_NOTE)
+        tare_note.setWordWrap(True)
+        tare_note.setProperty("muted", True)
+        tare.addWidget(self.tare_button)
+        tare.addWidget(tare_note, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.status)
+        left.addWidget(steps)
+        left.addLayout(tare)
+        left.addWidget(self.live, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.pressure)
+        right.addWidget(self.form)
+        right.addStretch(1)
+        right.addWidget(self.start_button)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+        controller.ticked.connect(self.refresh)
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            return
+        c = self.controller
+        if c.device is None:
+            text, colour = texts.SETUP_NO_DEVICE, "#5E5E5E"
+        else:
+            s = c.setup
+            text = texts.SETUP_STATE[s.state].format(
+                level=s.level_mmhg, baseline=c.settings.baseline_mmhg)
+            colour = SETUP_COLOURS.get(s.state, "#5E5E5E")
+        if self.status.text() != text:
+            self.status.setText(text)
+            self.status.setStyleSheet(
+                f"color: white; background: {colour}; border-radius: 10px; padding: 10px 16px;")
+        p = c.history.latest_mmhg
+        self.tare_button.setEnabled(c.device is not None and (math.isnan(p) or abs(p) < 10))
+
+
+class LiveTrialPanel(QFrame):
+    """Reached / holding / held, and faults as they are detected, for the cued trial."""
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setProperty("card", True)
+        self.reached = QLabel("")
+        self.held = QLabel("")
+        for label in (self.reached, self.held):
+            label.setFont(theme.font(theme.TITLE_PT - 2, bold=True))
+        self.faults = QLabel("")
+        self.faults.setWordWrap(True)
+        self.faults.setStyleSheet(f"color: {theme.VERMILLION}; font-weight: bold;")
+        self.faults.setFont(theme.font(theme.SMALL_PT + 1, bold=True))
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(self.reached, 1)
+        top.addWidget(self.held, 1)
+        layout.addLayout(top)
+        layout.addWidget(self.faults)
+        controller.ticked.connect(self.refresh)
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            return
+        c = self.controller
+        s = c.session
+        cue = c.cue
+        reached = held = faults = ""
+        reached_colour = held_colour = theme.MUTED
+        if s is not None and s.runner is not None and cue is not None:
+            runner = s.runner
+            live = s.live
+            if cue.step in ("nod", "hold", "relax") and live.index is not None:
+                if live.reached_s is not None:
+                    reached = texts.LIVE_REACHED.format(seconds=live.reached_s - live.start_s)
+                    reached_colour = theme.BLUISH_GREEN
+                elif cue.step == "nod":
+                    reached = texts.LIVE_REACHING
+                if live.held:
+                    held, held_colour = texts.LIVE_HELD, theme.BLUISH_GREEN
+                elif live.reached_s is not None:
+                    left = c.hold_remaining_s()
+                    done = runner.hold_s - math.ceil(left if left is not None else 0.0)
+                    held = texts.LIVE_HOLDING.format(done=max(0.0, done), hold=runner.hold_s)
+                    held_colour = theme.TEXT
+                lines = [texts.describe_fault(kind, value) for kind, value in live.faults]
+                open_trial = runner.analyzer.open_trial
+                if open_trial is not None:
+                    lines += [texts.MANUAL_FAULT_TEXT[k] + texts.MARKED_BY_HAND
+                              for k in open_trial.manual_faults]
+                faults = "\n".join(texts.FAULT_SYMBOL + line for line in lines)
+            elif runner.trials:
+                last = runner.trials[-1]
+                cells, colour = trial_row(last)
+                reached = texts.LAST_TRIAL.format(trial=last.index + 1,
+                                                  target=last.target_mmhg)
+                held, held_colour = cells[3], colour
+                faults = cells[4] if not (last.passed and not last.faults) else ""
+        for label, text, colour in ((self.reached, reached, reached_colour),
+                                    (self.held, held, held_colour)):
+            if label.text() != text:
+                label.setText(text)
+                label.setStyleSheet(f"color: {colour};")
+        if self.faults.text() != faults:
+            self.faults.setText(faults)
+
+
+class RunPage(QWidget):
+    def __init__(self, controller: AppController, screen: ClinicScreen) -> None:
+        super().__init__()
+        self.controller = controller
+        self.banner = CueBanner(controller)
+        self.live = LiveView(controller, span_s=40.0)
+        self.pressure = PressurePanel(controller, readout_pt=52)
+        self.pressure.setMaximumHeight(180)
+        self.trial = LiveTrialPanel(controller)
+        self.table = TrialTable(wrap=False)
+        self.alerts = QLabel("")
+        self.alerts.setWordWrap(True)
+        self.alerts.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
+                                  "border-radius: 6px; padding: 6px;")
+        self.alerts.setVisible(False)
+        self.pause_button = _button(texts.PAUSE, screen.start_action)
+        self.repeat_button = _button(texts.REPEAT, screen.repeat_action)
+        self.override_button = _button(texts.OVERRIDE, screen.override_action)
+        self.end_button = _button(texts.END_TEST, screen.end_action)
+        marks = QHBoxLayout()
+        mark_label = QLabel(texts.MARK_LABEL)
+        mark_label.setToolTip(texts.MARK_TIP)
+        marks.addWidget(mark_label)
+        self.mark_buttons = []
+        for action in screen.mark_actions:
+            b = _button(action.text().replace("&", ""), action)
+            b.setToolTip(texts.MARK_TIP)
+            b.setStyleSheet(f"QPushButton {{ border: 2px solid {theme.MANUAL}; "
+                            "padding: 6px 8px; }")
+            self.mark_buttons.append(b)
+            marks.addWidget(b)
+
+        grid = QGridLayout()
+        grid.addWidget(self.banner, 0, 0, 1, 2)
+        grid.addWidget(self.live, 1, 0, 2, 1)
+        grid.addWidget(self.pressure, 1, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.trial)
+        side.addWidget(self.table, 1)
+        grid.addLayout(side, 2, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setRowStretch(2, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.repeat_button)
+        buttons.addWidget(self.override_button)
+        buttons.addStretch(1)
+        buttons.addLayout(marks)
+        buttons.addStretch(1)
+        buttons.addWidget(self.end_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.alerts)
+        layout.addLayout(buttons)
+        controller.ticked.connect(self.refresh)
+        controller.session_changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            return
+        c = self.controller
+        s = c.session
+        if s is None or s.runner is None:
+            return
+        self.table.show_trials(s.runner.trials, s.runner.analyzer.open_trial)
+        text = texts.RESUME if c.paused else texts.PAUSE
+        if self.pause_button.text() != text:
+            self.pause_button.setText(text)
+        alerts = list(s.alerts)
+        if c.link_state.value == "reconnecting":
+            alerts.insert(0, texts.ALERT_RECONNECTING)
+        alert_text = "\n".join(texts.ALERT_PREFIX + a for a in alerts[-3:])
+        if self.alerts.text() != alert_text:
+            self.alerts.setText(alert_text)
+            self.alerts.setVisible(bool(alert_text))
+
+
+class ClinicScreen(QWidget):
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.showing_results = False
+        self.start_action = self._action(texts.ACTION_START_PAUSE, "Space", self.space)
+        self.repeat_action = self._action(texts.REPEAT, "R", controller.repeat_last_trial)
+        self.override_action = self._action(texts.OVERRIDE, "O", self.override)
+        self.mark_actions = [
+            self._action(texts.MARK_BUTTON[kind], str(k + 1),
+                         lambda _=False, kind=kind: controller.mark_compensation(kind))
+            for k, kind in enumerate(COMPENSATION_KINDS)
+        ]
+        self.tare_action = self._action(texts.TARE_BUTTON, "T", controller.tare)
+        self.end_action = self._action(texts.END_TEST, "Ctrl+E", controller.end_session)
+
+        self.steps = StepStrip()
+        self.steps.setFont(theme.font(theme.BODY_PT + 1))
+        self.setup_page = SetupPage(controller, self)
+        self.run_page = RunPage(controller, self)
+        self.results = ResultsScreen(controller)
+        self.results.new_test.connect(self.new_test)
+        self.pages = QStackedWidget()
+        for page in (self.setup_page, self.run_page, self.results):
+            self.pages.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addWidget(self.steps)
+        layout.addWidget(self.pages, 1)
+        controller.session_changed.connect(self.sync)
+        controller.session_finished.connect(self._finished)
+        controller.connection_changed.connect(self.sync)
+        controller.ticked.connect(self._update_actions)
+        self.sync()
+
+    def _action(self, text: str, key: str, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # on while shown
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    @property
+    def actions_for_menu(self) -> list[QAction]:
+        return [self.start_action, self.repeat_action, self.override_action,
+                *self.mark_actions, self.tare_action, self.end_action]
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def space(self) -> None:
+        c = self.controller
+        if c.session is not None and c.session.kind == "clinic":
+            c.toggle_pause()
+        elif self.pages.currentWidget() is self.setup_page and self.setup_page.form.valid:
+            c.begin_clinic()
+
+    def override(self) -> None:
+        self.controller.toggle_override(self.run_page.table.selected_trial())
+
+    def new_test(self) -> None:
+        self.showing_results = False
+        self.sync()
+
+    def _finished(self, report: SessionReport) -> None:
+        if report.kind != "clinic":
+            return
+        self.results.show_report(report)
+        self.showing_results = True
+        self.sync()
+
+    # --- view --------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        c = self.controller
+        s = c.session
+        if s is not None and s.kind == "clinic":
+            self.pages.setCurrentWidget(self.run_page)
+            phase = c.phase or "stage"
+            self.steps.show_step(phase if phase in texts.CLINIC_STEPS else "stage")
+        elif self.showing_results:
+            self.pages.setCurrentWidget(self.results)
+            self.steps.show_step("results")
+        else:
+            self.pages.setCurrentWidget(self.setup_page)
+            self.steps.show_step("setup")
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        if not self.isVisible():
+            for action in self.actions_for_menu:
+                action.setEnabled(False)  # another screen's keys are live
+            return
+        c = self.controller
+        s = c.session
+        running = s is not None and s.kind == "clinic"
+        if running:
+            phase = c.phase or "stage"
+            self.steps.show_step(phase if phase in texts.CLINIC_STEPS else "stage")
+        on_setup = self.pages.currentWidget() is self.setup_page
+        can_start = (on_setup and c.device is not None and s is None
+                     and self.setup_page.form.valid)
+        self.start_action.setEnabled(running or can_start)
+        self.setup_page.start_button.setEnabled(can_start)
+        has_trials = running and s is not None and s.runner is not None and bool(s.runner.trials)
+        self.repeat_action.setEnabled(has_trials)
+        self.override_action.setEnabled(has_trials)
+        for action in self.mark_actions:
+            action.setEnabled(running and s is not None and s.runner is not None
+                              and (s.runner.analyzer.open_trial is not None or has_trials))
+        self.end_action.setEnabled(running)
+        self.tare_action.setEnabled(on_setup and self.setup_page.tare_button.isEnabled())

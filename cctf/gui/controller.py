@@ -1,0 +1,815 @@
+"""The app model: owns the device, the active session (runner + recorder) and what views draw.
+
+A ``QTimer`` ticks at ``refresh_hz`` (30 by default, independent of the sample rate). Each
+``tick`` pulls every new row from ``device.buffer`` (so no backlog builds, visible or not),
+feeds the session's runner, hands the rows with the runner's target and phase to the recorder
+thread, forwards cue changes to the simulated patient, and emits ``ticked``; visible views then
+read what they draw from ``history`` and the properties here. The UI thread never does I/O:
+the device's reader thread talks to the port (and reconnects), connecting, probing, tare and
+closing run on worker threads, and the recorder writes on its own thread.
+
+Tests attach a device on a ``VirtualClock`` without a reader thread and drive it with
+``run_virtual`` (or ``device.run_for`` + ``tick``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from cctf import __version__, texts
+from cctf.acquisition.device import Device
+from cctf.acquisition.health import LinkHealth, LinkState
+from cctf.acquisition.ports import PortInfo, discover
+from cctf.analysis.results import Event, SessionResult
+from cctf.clock import MonotonicClock
+from cctf.errors import CctfError
+from cctf.gui.history import Marker, TraceStore
+from cctf.gui.recording import BackgroundRecorder
+from cctf.gui.simlink import FollowingPatient, sim_device
+from cctf.gui.worker import run_in_background
+from cctf.session.clinic import CcftTestRunner
+from cctf.session.cued import Cue, CuedRunner
+from cctf.session.settings import ProtocolSettings, preset
+from cctf.session.setup import SetupGuide, SetupStatus
+from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
+
+log = logging.getLogger(__name__)
+
+PREROLL_S = 5.0  # history written before a session's first cue (its rest level needs 3 s)
+HEALTH_EVERY_S = 0.25
+CUED_STEPS = ("nod", "hold", "relax")
+COMPENSATION_KINDS = ("scm", "breath", "jaw", "other")
+
+
+def default_data_dir() -> Path:
+    """``$CCTF_DATA_DIR``, else ``~/cctf-sessions``."""
+    return Path(os.environ.get("CCTF_DATA_DIR") or Path.home() / "cctf-sessions")
+
+
+@dataclass(slots=True)
+class LiveTrial:
+    """What the analysis has said so far about the cued trial, for the display (the
+    analysis stays the judge; this only follows its events)."""
+
+    index: int | None = None
+    start_s: float = math.nan  # session time the cue began
+    reached_s: float | None = None  # session time the target was reached
+    hold_since_s: float | None = None  # session time the current in-band hold began
+    held: bool = False
+    broken: int = 0  # holds broken so far
+    faults: list[tuple[str, float]] = field(default_factory=list)  # (type, value)
+
+
+@dataclass(slots=True)
+class ActiveSession:
+    kind: str  # "clinic", "training", "monitor"
+    runner: CuedRunner | None
+    t0_host_s: float  # host time of t_s = 0 in the session file
+    recorder: BackgroundRecorder
+    band_mmhg: float = 1.0
+    settings: ProtocolSettings | None = None
+    prescription: Prescription | None = None
+    actions: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    pending_marks: list[str] = field(default_factory=list)
+    shown: tuple[float | None, str] | None = None  # what the simulated patient was shown
+    live: LiveTrial = field(default_factory=LiveTrial)
+    latest_t_s: float = math.nan  # session time of the newest sample
+    error_shown: bool = False  # the recorder's error was reported
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReport:
+    """A finished session, for the results and summary screens."""
+
+    kind: str
+    path: Path
+    result: SessionResult | None
+    summary: TrainingSummary | None
+    settings: ProtocolSettings | None
+    actions: tuple[str, ...]
+    alerts: tuple[str, ...]
+    t0_display_s: float  # display time of the session's t_s = 0
+    end_display_s: float
+    recorder: BackgroundRecorder
+
+
+class AppController(QObject):
+    connection_changed = Signal()  # a device was attached or detached, or connecting started
+    connect_failed = Signal(str)
+    ports_changed = Signal()  # discovery started or finished (see ``ports``, ``discovering``)
+    health_changed = Signal(object)  # LinkHealth, a few times a second
+    ticked = Signal()  # new data: visible views redraw from the model
+    cue_changed = Signal(object)  # Cue
+    band_changed = Signal(str)  # "in", "low", "high" or "" (no target)
+    analysis_events = Signal(object)  # list[Event] decided this tick
+    session_changed = Signal()  # started, paused, resumed, a therapist action
+    session_finished = Signal(object)  # SessionReport
+    notice = Signal(str)  # a transient message for the status bar
+
+    def __init__(
+        self,
+        *,
+        data_dir: str | Path | None = None,
+        refresh_hz: float = 30.0,
+        discover_fn: Callable[[], list[PortInfo]] = discover,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.discover_fn = discover_fn
+        self.device: Device | None = None
+        self.source_label = ""
+        self.patient: FollowingPatient | None = None
+        self.threaded = True
+        self.connecting = False
+        self.discovering = False
+        self.ports: list[PortInfo] = []
+        self.history = TraceStore()
+        self.markers: list[Marker] = []
+        self.origin_s = 0.0  # host time of display time 0
+        self.session: ActiveSession | None = None
+        self.last_report: SessionReport | None = None
+        self.settings_name = "research"
+        self.settings: ProtocolSettings = preset("research")
+        self.prescription = Prescription()
+        self.guide = SetupGuide()
+        self.health: LinkHealth | None = None
+        self.band = ""
+        self.frames = 0  # ticks that consumed data
+        self._cursor = 0
+        self._last_health_s = -math.inf
+        self._link_events_seen = 0
+        self._last_cue: Cue | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(max(1, round(1000.0 / refresh_hz)))
+        self.timer.timeout.connect(self.tick)
+
+    # --- connection --------------------------------------------------------------------------
+
+    def discover_ports(self) -> None:
+        """List and probe serial ports on a worker thread; ``ports_changed`` when done."""
+        if self.discovering:
+            return
+        self.discovering = True
+        self.ports_changed.emit()
+        run_in_background(self.discover_fn, self._ports_found, self._discovery_failed,
+                          name="cctf-discover")
+
+    def _ports_found(self, ports: list[PortInfo]) -> None:
+        self.discovering = False
+        self.ports = list(ports)
+        self.ports_changed.emit()
+
+    def _discovery_failed(self, exc: BaseException) -> None:
+        self.discovering = False
+        self.ports = []
+        self.notice.emit(texts.PORTS_FAILED.format(error=exc))
+        self.ports_changed.emit()
+
+    def connect_port(self, port: str) -> None:
+        from cctf.acquisition.transport import SerialTransport
+
+        def make() -> tuple[Device, None]:
+            return Device(SerialTransport(port), clock=MonotonicClock()), None
+
+        self._connect_in_background(make, port)
+
+    def connect_sim(self, scenario: str = "healthy", rate_hz: int | None = None) -> None:
+        def make() -> tuple[Device, FollowingPatient]:
+            return sim_device(scenario, MonotonicClock(), rate_hz=rate_hz)
+
+        self._connect_in_background(make, texts.SIM_LABEL.format(scenario=scenario))
+
+    def _connect_in_background(
+        self, make: Callable[[], tuple[Device, FollowingPatient | None]], label: str
+    ) -> None:
+        if self.connecting:
+            return
+        self.disconnect()
+        self.connecting = True
+        self.connection_changed.emit()
+
+        def work() -> tuple[Device, FollowingPatient | None]:
+            device, patient = make()
+            try:
+                device.connect()
+                try:
+                    device.read_calibration()
+                except CctfError as exc:
+                    log.warning("could not read the calibration: %s", exc)
+                device.start()
+            except BaseException:
+                device.close()
+                raise
+            return device, patient
+
+        def done(made: tuple[Device, FollowingPatient | None]) -> None:
+            self.connecting = False
+            self.attach(made[0], label, patient=made[1])
+
+        def failed(exc: BaseException) -> None:
+            self.connecting = False
+            self.connection_changed.emit()
+            self.connect_failed.emit(str(exc))
+
+        run_in_background(work, done, failed, name="cctf-connect")
+
+    def attach(self, device: Device, label: str, *, patient: FollowingPatient | None = None,
+               threaded: bool = True) -> None:
+        """Use ``device`` (connected and streaming). ``threaded=False``: it has no reader
+        thread and the caller pumps it (tests, screenshots); commands then run inline."""
+        if self.device is not None and self.device is not device:
+            self.disconnect()
+        self.device = device
+        self.source_label = label
+        self.patient = patient
+        self.threaded = threaded
+        self.origin_s = device.clock.now()
+        self._cursor = device.buffer.written
+        self.history.clear()
+        self.markers.clear()
+        self.guide = SetupGuide(self.settings.baseline_mmhg, self.settings.band_mmhg)
+        self._link_events_seen = len(device.events)
+        self._last_health_s = -math.inf
+        self.connection_changed.emit()
+        self._emit_health(force=True)
+
+    def disconnect(self) -> None:
+        """End any session, then close the link (on a worker thread if it has a reader)."""
+        device = self.device
+        if device is None:
+            return
+        if self.session is not None:
+            self.end_session()
+        self.device = None
+        self.patient = None
+        self.health = None
+        if self.threaded:
+            run_in_background(device.close, name="cctf-close")
+        else:
+            device.close()
+        self.connection_changed.emit()
+        self.health_changed.emit(None)
+
+    @property
+    def is_simulator(self) -> bool:
+        return self.patient is not None
+
+    @property
+    def rate_hz(self) -> float:
+        if self.device is not None and self.device.hello is not None:
+            return float(self.device.hello.sample_rate_hz)
+        return 50.0
+
+    # --- the timer ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def tick(self) -> None:
+        """Consume everything new, feed the session, and tell the views."""
+        device = self.device
+        if device is None:
+            return
+        pull = device.buffer.read(self._cursor)
+        self._cursor = pull.cursor
+        if pull.missed:
+            log.error("the app fell behind: %d samples were overwritten unseen", pull.missed)
+        rows = pull.rows
+        if len(rows):
+            self.frames += 1
+            t_display = rows["t_s"] - self.origin_s
+            p = rows["pressure_mmhg"]
+            target, events = (self._feed_session(rows) if self.session is not None
+                              else (None, []))
+            self.history.extend(t_display, p, target)
+            if self.session is None or self.session.runner is None or not (
+                self.session.runner.begun
+            ):
+                self.guide.update(t_display, p)
+            if events:
+                self._on_events(events)
+            self._update_band()
+            session = self.session
+            if session is not None and session.recorder.error and not session.error_shown:
+                session.error_shown = True
+                session.alerts.append(session.recorder.error)
+                self.notice.emit(session.recorder.error)
+            if session is not None and session.runner is not None and session.runner.done:
+                self._finish_session()
+        self._emit_health()
+        self.ticked.emit()
+
+    def run_virtual(self, seconds: float, step_s: float = 0.1) -> None:
+        """Pump a device without a reader thread for ``seconds`` of its clock, ticking every
+        ``step_s`` (tests, screenshots, benchmarks)."""
+        device = self.device
+        if device is None or self.threaded:
+            raise RuntimeError("run_virtual needs a device attached with threaded=False")
+        end = device.clock.now() + seconds
+        while (left := end - device.clock.now()) > 1e-9:
+            device.run_for(min(step_s, left))
+            self.tick()
+            if self.device is None:
+                return
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def choose_preset(self, name: str) -> None:
+        self.settings_name = name
+        self.set_settings(preset(name), name=name)
+
+    def set_settings(self, settings: ProtocolSettings, name: str = "custom") -> None:
+        self.settings = settings
+        self.settings_name = name
+        self.guide.baseline_mmhg = settings.baseline_mmhg
+        self.guide.tolerance_mmhg = settings.band_mmhg
+        self.session_changed.emit()
+
+    def set_prescription(self, prescription: Prescription) -> None:
+        self.prescription = prescription
+        self.session_changed.emit()
+
+    def begin_clinic(self) -> bool:
+        runner = CcftTestRunner(self.settings, self.rate_hz)
+        return self._begin("clinic", runner, self.settings.band_mmhg)
+
+    def begin_training(self) -> bool:
+        runner = TrainingRunner(self.prescription, self.rate_hz)
+        return self._begin("training", runner, self.prescription.band_mmhg)
+
+    def start_recording(self) -> bool:
+        """Monitor: record what streams, with manual markers, until ``stop_recording``."""
+        return self._begin("monitor", None, 1.0)
+
+    def stop_recording(self) -> None:
+        if self.session is not None and self.session.kind == "monitor":
+            self._finish_session()
+
+    def _begin(self, kind: str, runner: CuedRunner | None, band_mmhg: float) -> bool:
+        device = self.device
+        if device is None:
+            self.notice.emit(texts.NEED_DEVICE)
+            return False
+        if self.session is not None:
+            self.notice.emit(texts.SESSION_RUNNING)
+            return False
+        preroll = self._preroll(device) if runner is not None else None
+        if preroll is not None and len(preroll):
+            t0 = float(preroll["t_s"][0])
+        elif len(self.history):
+            t0 = self.history.latest_t_s + self.origin_s  # the next sample is just after
+        else:
+            t0 = device.clock.now()
+        path = self._new_path(kind)
+        recorder = BackgroundRecorder(path, self._metadata(kind, runner))
+        session = ActiveSession(kind, runner, t0, recorder, band_mmhg)
+        if isinstance(runner, CcftTestRunner):
+            session.settings = runner.settings
+        if isinstance(runner, TrainingRunner):
+            session.prescription = runner.prescription
+        self.session = session
+        if preroll is not None and len(preroll):
+            self._feed_session(preroll)  # rest level before the first cue; blank targets
+        if runner is not None:
+            runner.begin()
+        self._last_cue = None
+        self.session_changed.emit()
+        self.notice.emit(texts.RECORDING_TO.format(path=path))
+        return True
+
+    def _new_path(self, kind: str) -> Path:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
+        path = self.data_dir / f"{stamp}_{kind}.csv"
+        n = 1
+        while path.exists():  # two sessions in one second
+            n += 1
+            path = self.data_dir / f"{stamp}_{kind}-{n}.csv"
+        return path
+
+    def _preroll(self, device: Device) -> np.ndarray:
+        n = max(1, math.ceil(PREROLL_S * self.rate_hz))
+        start = max(0, self._cursor - n)
+        return device.buffer.read(start, max_rows=self._cursor - start).rows
+
+    def _metadata(self, kind: str, runner: CuedRunner | None) -> dict[str, object]:
+        device = self.device
+        assert device is not None
+        meta: dict[str, object] = {
+            "app": f"cctf {__version__}",
+            "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "session": kind,
+            "source": self.source_label,
+        }
+        if device.hello is not None:
+            meta.update(device.hello.as_metadata())
+        cal = device.calibration
+        if cal is not None:
+            meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
+            meta["calibration_zero_raw"] = cal.zero_raw
+            meta["calibration_points"] = (f"{cal.raw_a}={cal.mmhg_a:g} mmHg, "
+                                          f"{cal.raw_b}={cal.mmhg_b:g} mmHg")
+            meta["calibration_flags"] = int(cal.flags)
+        if isinstance(runner, CcftTestRunner):
+            meta["protocol_preset"] = self.settings_name
+            meta.update({f"protocol_{k}": v for k, v in asdict(runner.settings).items()})
+        if isinstance(runner, TrainingRunner):
+            meta.update({f"prescription_{k}": v for k, v in asdict(runner.prescription).items()})
+        return meta
+
+    def _feed_session(self, rows: np.ndarray) -> tuple[np.ndarray, list[Event]]:
+        session = self.session
+        assert session is not None
+        t = rows["t_s"] - session.t0_host_s
+        p = rows["pressure_mmhg"]
+        n = len(t)
+        if session.runner is not None:
+            fed = session.runner.feed(t, p)
+            target, phase, events = fed.target_mmhg, list(fed.phase), fed.events
+        else:
+            target, phase, events = np.full(n, np.nan), [""] * n, []
+        marks = np.full(n, "", dtype=object)
+        if session.pending_marks and n:
+            marks[0] = " | ".join(session.pending_marks)
+            session.pending_marks.clear()
+        session.recorder.write(t, p, target, phase, {
+            "raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"], "marker": marks,
+        })
+        session.latest_t_s = float(t[-1]) if n else session.latest_t_s
+        self._forward_cue()
+        return target, events
+
+    def _forward_cue(self) -> None:
+        session = self.session
+        if session is None or session.runner is None:
+            return
+        cue = session.runner.cue
+        key = (cue.target_mmhg if cue.step in CUED_STEPS else None, cue.phase)
+        if key != session.shown:
+            session.shown = key
+            if self.patient is not None:
+                self.patient.show(key[0], key[1])
+        if cue != self._last_cue:
+            self._last_cue = cue
+            self.cue_changed.emit(cue)
+
+    def _on_events(self, events: list[Event]) -> None:
+        session = self.session
+        offset = (session.t0_host_s - self.origin_s) if session is not None else 0.0
+        for e in events:
+            t = e.t_s + offset
+            if e.kind == "trial_start":
+                self.markers.append(Marker(t, "cue", f"{e.value:g}"))
+            elif e.kind == "fault":
+                self.markers.append(Marker(t, "fault", texts.FAULT_SHORT.get(e.type, e.type),
+                                           self.history.value_at(t)))
+            elif e.kind == "session" and session is not None:
+                message = texts.describe_fault(e.type, e.value)
+                session.alerts.append(message)
+                self.notice.emit(message)
+            if session is not None:
+                live = session.live
+                if e.kind == "trial_start":
+                    session.live = LiveTrial(index=e.trial, start_s=e.t_s)
+                elif e.trial != live.index:
+                    pass
+                elif e.kind == "reached":
+                    live.reached_s = live.hold_since_s = e.t_s
+                elif e.kind == "hold_broken":
+                    live.hold_since_s = None
+                    live.broken += 1
+                elif e.kind == "held":
+                    live.held = True
+                elif e.kind == "fault":
+                    live.faults.append((e.type, e.value))
+        self.analysis_events.emit(events)
+
+    def _update_band(self) -> None:
+        band = self.band_status()
+        session = self.session
+        if session is not None and band == "in" and session.live.hold_since_s is None and (
+            session.live.reached_s is not None and not session.live.held
+        ):
+            session.live.hold_since_s = session.latest_t_s  # back in the band: a new attempt
+        if band != self.band:
+            self.band = band
+            self.band_changed.emit(band)
+
+    def band_status(self) -> str:
+        """Where the newest pressure is against the cued target: in, low, high or ""."""
+        cue = self.cue
+        session = self.session
+        p = self.history.latest_mmhg
+        if session is None or cue is None or cue.step not in CUED_STEPS or math.isnan(p):
+            return ""
+        dev = p - cue.target_mmhg
+        if abs(dev) <= session.band_mmhg:
+            return "in"
+        return "low" if dev < 0 else "high"
+
+    # --- what views read ---------------------------------------------------------------------
+
+    @property
+    def cue(self) -> Cue | None:
+        s = self.session
+        return s.runner.cue if s is not None and s.runner is not None else None
+
+    @property
+    def session_time_s(self) -> float:
+        """Session time of the newest sample (NaN without a session)."""
+        return self.session.latest_t_s if self.session is not None else math.nan
+
+    @property
+    def now_display_s(self) -> float:
+        """Display time now: the live trace's right edge (it keeps moving through a gap)."""
+        if self.device is None:
+            return self.history.latest_t_s
+        return self.device.clock.now() - self.origin_s
+
+    @property
+    def display_mmhg(self) -> float:
+        """The pressure to show as a number: the mean of the last 0.2 s (a steady readout
+        that still follows a nod at once)."""
+        t1 = self.history.latest_t_s
+        if math.isnan(t1):
+            return math.nan
+        _, p, _ = self.history.window(t1 - 0.2)
+        return float(p.mean()) if len(p) else math.nan
+
+    @property
+    def target_band(self) -> tuple[float, float] | None:
+        """(target, tolerance) while a target is cued."""
+        cue = self.cue
+        if cue is None or cue.step not in CUED_STEPS or self.session is None:
+            return None
+        return cue.target_mmhg, self.session.band_mmhg
+
+    @property
+    def band_mmhg(self) -> float:
+        return self.session.band_mmhg if self.session is not None else self.settings.band_mmhg
+
+    @property
+    def baseline_mmhg(self) -> float:
+        """The measured baseline: the first trial's rest level once known, else the set-up
+        guide's current level."""
+        s = self.session
+        if s is not None and s.runner is not None and s.runner.analyzer.trials:
+            return s.runner.analyzer.trials[0].rest_mmhg
+        if s is not None and s.runner is not None and s.runner.analyzer.open_trial is not None:
+            rest = s.runner.analyzer.open_trial.rest_mmhg
+            if not math.isnan(rest):
+                return rest
+        return self.guide.status.level_mmhg
+
+    @property
+    def setup(self) -> SetupStatus:
+        return self.guide.status
+
+    def hold_remaining_s(self) -> float | None:
+        """Seconds left of the current hold (None when not holding)."""
+        s = self.session
+        cue = self.cue
+        if s is None or s.runner is None or cue is None or cue.step != "hold":
+            return None
+        if s.live.held:
+            return 0.0
+        if s.live.hold_since_s is None:
+            return s.runner.hold_s
+        return max(0.0, s.runner.hold_s - (s.latest_t_s - s.live.hold_since_s))
+
+    def step_remaining_s(self) -> float | None:
+        """Seconds until the current cue step ends at the latest (nod time-out, rest)."""
+        cue = self.cue
+        if cue is None or math.isnan(cue.until_s) or self.session is None:
+            return None
+        return max(0.0, cue.until_s - self.session.latest_t_s)
+
+    @property
+    def phase(self) -> str:
+        """The protocol part under way: practice, stage, endurance or training ("" before)."""
+        s = self.session
+        if s is None or s.runner is None:
+            return ""
+        runner = s.runner
+        if runner.cue.phase:
+            return runner.cue.phase
+        upcoming = runner.upcoming()
+        if upcoming and runner.cue.step != "done":
+            return upcoming[0].phase
+        return runner.trials[-1].phase if runner.trials else ""
+
+    @property
+    def paused(self) -> bool:
+        s = self.session
+        return bool(s is not None and s.runner is not None and s.runner.paused)
+
+    # --- therapist actions -------------------------------------------------------------------
+
+    def toggle_pause(self) -> None:
+        s = self.session
+        if s is None or s.runner is None:
+            return
+        if s.runner.paused:
+            s.runner.resume()
+            self._act(texts.ACTION_RESUMED)
+        else:
+            s.runner.pause()
+            self._act(texts.ACTION_PAUSED)
+        self._forward_cue()
+        self.session_changed.emit()
+
+    def repeat_last_trial(self) -> bool:
+        s = self.session
+        if s is None or not isinstance(s.runner, CcftTestRunner):
+            return False
+        try:
+            s.runner.repeat_last_trial()
+        except ValueError:
+            self.notice.emit(texts.NOTHING_TO_REPEAT)
+            return False
+        last = s.runner.trials[-1]
+        self._act(texts.ACTION_REPEAT.format(trial=last.index + 1, target=last.target_mmhg))
+        self.session_changed.emit()
+        return True
+
+    def toggle_override(self, trial_index: int | None = None) -> bool:
+        """Flip the verdict of a finished trial (default: the last); again: back to measured."""
+        s = self.session
+        if s is None or not isinstance(s.runner, CcftTestRunner) or not s.runner.trials:
+            self.notice.emit(texts.NOTHING_TO_OVERRIDE)
+            return False
+        trials = {t.index: t for t in s.runner.trials}
+        trial = trials.get(trial_index if trial_index is not None else s.runner.trials[-1].index)
+        if trial is None:
+            return False
+        if trial.verdict_override is None:
+            measured = trial.held and not trial.faults and not trial.manual_faults
+            verdict: bool | None = not measured
+        else:
+            verdict = None
+        s.runner.override_verdict(trial.index, verdict)
+        word = texts.VERDICT_MEASURED if verdict is None else texts.verdict_word(verdict)
+        self._act(texts.ACTION_OVERRIDE.format(trial=trial.index + 1, verdict=word))
+        self.session_changed.emit()
+        return True
+
+    def mark_compensation(self, kind: str) -> bool:
+        """Compensation seen by hand: fails the cued trial (or the last, during rest)."""
+        s = self.session
+        if s is None or s.runner is None or kind not in COMPENSATION_KINDS:
+            return False
+        try:
+            index = s.runner.mark_compensation(kind)
+        except ValueError:
+            self.notice.emit(texts.NOTHING_TO_MARK)
+            return False
+        t = self.history.latest_t_s
+        label = texts.MANUAL_FAULT_SHORT[kind]
+        self.markers.append(Marker(t, "manual", label, self.history.latest_mmhg))
+        self._act(texts.ACTION_MARK.format(kind=texts.MANUAL_FAULT_TEXT[kind], trial=index + 1))
+        self.session_changed.emit()
+        return True
+
+    def add_marker(self, text: str = "") -> None:
+        """A manual marker on the trace (and in the recording's ``marker`` column)."""
+        if self.device is None or math.isnan(self.history.latest_t_s):
+            return
+        label = " ".join(text.replace(",", ";").split()) or texts.MARKER_DEFAULT.format(
+            n=sum(1 for m in self.markers if m.kind == "user") + 1)
+        self.markers.append(Marker(self.history.latest_t_s, "user", label,
+                                   self.history.latest_mmhg))
+        if self.session is not None:
+            self.session.pending_marks.append(label)
+        self.session_changed.emit()
+
+    def _act(self, text: str) -> None:
+        s = self.session
+        assert s is not None
+        stamp = f"{s.latest_t_s:.1f}s" if not math.isnan(s.latest_t_s) else "0s"
+        s.actions.append(f"{stamp} {text}")
+        s.pending_marks.append(text.replace(",", ";"))
+
+    def end_session(self) -> None:
+        """Stop now (the therapist ends the test early, or the link is closed)."""
+        if self.session is not None:
+            self._finish_session()
+
+    def _finish_session(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        result = summary = None
+        if session.runner is not None:
+            events = session.runner.finish()
+            if events:
+                self._on_events(events)
+            result = session.runner.result()
+            if isinstance(session.runner, TrainingRunner):
+                summary = session.runner.summary()
+        final: dict[str, object] = {}
+        if self.device is not None:
+            final.update(self.device.health().as_metadata())
+            t0 = session.t0_host_s
+            events_ = [f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s"
+                                                       if e.duration_s else "")
+                       for e in self.device.events if e.t_s >= t0]
+            final["link_events"] = "; ".join(events_) if events_ else "none"
+        if result is not None and session.kind == "clinic":
+            final["result_activation_score_mmhg"] = f"{result.activation_score_mmhg:g}"
+            final["result_performance_index"] = f"{result.performance_index:g}"
+        if summary is not None:
+            final["result_reps_done"] = summary.reps_done
+            final["result_time_in_band_s"] = f"{summary.time_in_band_s:.1f}"
+        final["therapist_actions"] = "; ".join(session.actions) if session.actions else "none"
+        session.recorder.close(final, wait=False)  # the writer thread finishes the file
+        t0_display = session.t0_host_s - self.origin_s
+        report = SessionReport(
+            session.kind, session.recorder.path, result, summary, session.settings,
+            tuple(session.actions), tuple(session.alerts), t0_display,
+            self.history.latest_t_s, session.recorder,
+        )
+        self.session = None
+        self.last_report = report
+        self._last_cue = None
+        if self.band:
+            self.band = ""
+            self.band_changed.emit("")
+        self.session_finished.emit(report)
+        self.session_changed.emit()
+        self.notice.emit(texts.SAVED_TO.format(path=report.path))
+
+    # --- device commands ---------------------------------------------------------------------
+
+    def tare(self) -> None:
+        """Zero the sensor at atmosphere (the cuff must be open to air)."""
+        device = self.device
+        if device is None:
+            return
+
+        def done(cal: object) -> None:
+            self.notice.emit(texts.TARE_DONE)
+
+        def failed(exc: BaseException) -> None:
+            self.notice.emit(texts.TARE_FAILED.format(error=exc))
+
+        if not self.threaded:
+            try:
+                done(device.tare())
+            except CctfError as exc:
+                failed(exc)
+            return
+        run_in_background(device.tare, done, failed, name="cctf-tare")
+
+    # --- health ------------------------------------------------------------------------------
+
+    def _emit_health(self, force: bool = False) -> None:
+        device = self.device
+        if device is None:
+            return
+        now = device.clock.now()
+        state = device.state
+        if not force and now - self._last_health_s < HEALTH_EVERY_S and (
+            self.health is not None and self.health.state == state
+        ):
+            return
+        self._last_health_s = now
+        self.health = device.health()
+        events = device.events
+        for e in events[self._link_events_seen:]:
+            if e.kind in ("disconnected", "reconnected", "device_reset"):
+                t = e.t_s - self.origin_s
+                self.markers.append(Marker(t, "link", texts.LINK_EVENT_SHORT.get(e.kind, e.kind),
+                                           self.history.value_at(t)))
+        self._link_events_seen = len(events)
+        self.health_changed.emit(self.health)
+
+    @property
+    def link_state(self) -> LinkState:
+        return self.device.state if self.device is not None else LinkState.CLOSED
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Quit: end the session, wait for its file, close the link."""
+        self.timer.stop()
+        report = None
+        if self.session is not None:
+            self._finish_session()
+            report = self.last_report
+        device = self.device
+        self.device = None
+        if device is not None:
+            device.close()
+        if report is not None:
+            report.recorder.join(timeout_s)

@@ -1,0 +1,88 @@
+"""The cue banner: what the patient is asked to do now (nod … hold … relax … rest), the target,
+and a countdown — in words large enough to read from the treatment table."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from cctf import texts
+from cctf.gui import theme
+from cctf.gui.controller import AppController
+
+STEP_COLOURS = {"nod": theme.BLUE, "hold": theme.BLUISH_GREEN, "relax": "#3C7FA6",
+                "rest": "#5E5E5E", "paused": "#A86F00", "done": "#5E5E5E", "setup": "#5E5E5E"}
+
+
+class CueBanner(QFrame):
+    def __init__(self, controller: AppController, parent: QWidget | None = None,
+                 *, point_size: int = theme.CUE_PT) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.word = QLabel("")
+        self.word.setFont(theme.font(point_size, bold=True))
+        self.detail = QLabel("")
+        self.detail.setFont(theme.font(theme.TITLE_PT))
+        self.count = QLabel("")
+        self.count.setFont(theme.font(point_size, bold=True))
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
+        self.detail.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(22, 6, 22, 6)
+        layout.setSpacing(24)
+        layout.addWidget(self.word)
+        layout.addWidget(self.detail, stretch=1)
+        layout.addWidget(self.count)
+        self.setAccessibleName(texts.CUE_NAME)
+        self._style = ""
+        controller.ticked.connect(self.refresh)
+        controller.session_changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            return
+        c = self.controller
+        cue = c.cue
+        if cue is None:
+            self._show("setup", texts.CUE_WORD["setup"], "", "")
+            return
+        step = "paused" if c.paused else cue.step
+        word = texts.CUE_WORD.get(step, step)
+        detail = ""
+        count = ""
+        if step in ("nod", "hold", "relax"):
+            detail = texts.CUE_TARGET.format(target=cue.target_mmhg,
+                                             phase=texts.PHASE_NAME.get(cue.phase, cue.phase))
+        if step == "hold":
+            left = c.hold_remaining_s()
+            if left is not None:
+                count = texts.SECONDS.format(n=math.ceil(left))
+        elif step in ("nod", "rest"):
+            left = c.step_remaining_s()
+            if left is not None:
+                count = texts.SECONDS.format(n=math.ceil(left))
+            if step == "rest":
+                upcoming = c.session.runner.upcoming() if c.session and c.session.runner else []
+                if upcoming:
+                    nxt = upcoming[0]
+                    detail = texts.CUE_NEXT.format(
+                        target=nxt.target_mmhg, phase=texts.PHASE_NAME.get(nxt.phase, nxt.phase))
+        elif step == "paused":
+            detail = texts.CUE_PAUSED_DETAIL
+        self._show(step, word, detail, count)
+
+    def _show(self, step: str, word: str, detail: str, count: str) -> None:
+        if self.word.text() != word:
+            self.word.setText(word)
+        if self.detail.text() != detail:
+            self.detail.setText(detail)
+        if self.count.text() != count:
+            self.count.setText(count)
+        style = (f"CueBanner {{ background: {STEP_COLOURS.get(step, '#5E5E5E')}; "
+                 "border-radius: 10px; } QLabel { color: white; }")
+        if style != self._style:
+            self._style = style
+            self.setStyleSheet(style)

@@ -1,0 +1,54 @@
+"""The large numeric readout: pressure in mmHg, and where it is against the target in words,
+a symbol and a colour (never colour alone)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from cctf import texts
+from cctf.gui import theme
+
+
+class Readout(QFrame):
+    def __init__(self, parent: QWidget | None = None, *, point_size: int = theme.READOUT_PT):
+        super().__init__(parent)
+        self.setProperty("card", True)
+        self.value = QLabel("--")
+        self.value.setFont(theme.font(point_size, bold=True))
+        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.value.setAccessibleName(texts.READOUT_NAME)
+        self.unit = QLabel(texts.UNIT)
+        self.unit.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        self.unit.setProperty("muted", True)
+        self.unit.setContentsMargins(0, 0, 0, point_size // 5)
+        self.status = QLabel("")
+        self.status.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setMinimumHeight(40)
+        theme.steady(self.value, self.value.fontMetrics().horizontalAdvance("88.8"))
+        theme.steady(self.status, 120)
+        number = QHBoxLayout()
+        number.setSpacing(6)
+        number.addWidget(self.value, 1)
+        number.addWidget(self.unit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 8)
+        layout.setSpacing(0)
+        layout.addLayout(number)
+        layout.addWidget(self.status)
+
+    def set_state(self, pressure_mmhg: float, band: str) -> None:
+        """``band``: "in", "low", "high" or "" (no target cued)."""
+        text = "--" if math.isnan(pressure_mmhg) else f"{pressure_mmhg:.1f}"
+        if self.value.text() != text:
+            self.value.setText(text)
+        status = texts.BAND_SHORT.get(band, "")
+        if self.status.text() != status:
+            self.status.setText(status)
+            colour = theme.BAND_COLOURS.get(band, theme.TEXT)
+            self.status.setStyleSheet(
+                f"color: white; background: {colour}; border-radius: 6px; padding: 2px 10px;"
+                if band else "")

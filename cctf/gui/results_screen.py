@@ -1,0 +1,206 @@
+"""Results of a clinic test: activation score and performance index against reference values,
+each trial with its faults in plain words, and the trace overview."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctf import texts
+from cctf.analysis.results import TrialResult
+from cctf.gui import theme
+from cctf.gui.controller import AppController, SessionReport
+from cctf.gui.live_view import LiveView
+
+
+class TrialTable(QTableWidget):
+    """One row per trial: phase, target, verdict (symbol and word), what was seen."""
+
+    COLUMNS = texts.TRIAL_COLUMNS
+
+    def __init__(self, parent: QWidget | None = None, *, follow: bool = True,
+                 wrap: bool = True) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.follow = follow  # scroll to the newest trial
+        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(wrap)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.horizontalHeader()
+        for col in range(len(self.COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self._shown: list[tuple] = []
+
+    def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None
+                    ) -> None:
+        rows = [trial_row(t) for t in trials]
+        if open_trial is not None:
+            rows.append(_open_row(open_trial))
+        if rows == self._shown:
+            return
+        self._shown = rows
+        self.setRowCount(len(rows))
+        for r, (cells, colour) in enumerate(rows):
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if col == 3 and colour:
+                    item.setForeground(theme.qcolor(colour))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.setItem(r, col, item)
+        if self.follow:
+            self.scrollToBottom()
+        else:
+            self.scrollToTop()
+
+    def selected_trial(self) -> int | None:
+        rows = self.selectionModel().selectedRows() if self.selectionModel() else []
+        if not rows:
+            return None
+        text = self.item(rows[0].row(), 0).text()
+        return int(text) - 1 if text.isdigit() else None
+
+
+def trial_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
+    if t.superseded:
+        verdict, colour = texts.VERDICT_REPEATED, theme.MUTED
+    else:
+        verdict = texts.verdict_word(t.passed, symbol=True)
+        if t.verdict_override is not None:
+            verdict += texts.OVERRIDDEN_SUFFIX
+        colour = theme.BLUISH_GREEN if t.passed else theme.VERMILLION
+    seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
+    seen += [texts.MANUAL_FAULT_TEXT.get(k, k) + texts.MARKED_BY_HAND for k in t.manual_faults]
+    if not seen and t.held:
+        seen = [texts.HELD_STEADY.format(seconds=t.longest_hold_s)]
+    return ((str(t.index + 1), texts.PHASE_SHORT.get(t.phase, t.phase),
+             f"{t.target_mmhg:g}", verdict, "; ".join(seen)), colour)
+
+
+def _open_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
+    return ((str(t.index + 1), texts.PHASE_SHORT.get(t.phase, t.phase), f"{t.target_mmhg:g}",
+             texts.VERDICT_RUNNING, ""), theme.MUTED)
+
+
+class ScoreCard(QFrame):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("card", True)
+        self.title = QLabel(title)
+        self.title.setProperty("muted", True)
+        self.value = QLabel("")
+        self.value.setFont(theme.font(theme.CUE_PT, bold=True))
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.value)
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+
+
+class ResultsScreen(QWidget):
+    new_test = Signal()
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.report: SessionReport | None = None
+        self.heading = QLabel(texts.RESULTS_TITLE)
+        self.heading.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.activation = ScoreCard(texts.ACTIVATION_TITLE)
+        self.performance = ScoreCard(texts.PI_TITLE)
+        self.reference = ScoreCard(texts.REFERENCE_TITLE)
+        self.reference.value.setVisible(False)
+        self.reference.note.setTextFormat(Qt.TextFormat.RichText)
+        self.table = TrialTable(follow=False)
+        self.overview = LiveView(controller, compact=True)
+        self.overview.setMinimumHeight(220)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.new_button = QPushButton(texts.NEW_TEST)
+        self.new_button.setProperty("primary", True)
+        self.new_button.clicked.connect(self.new_test)
+        self.folder_button = QPushButton(texts.OPEN_FOLDER)
+        self.folder_button.clicked.connect(self._open_folder)
+
+        cards = QHBoxLayout()
+        cards.addWidget(self.activation, 1)
+        cards.addWidget(self.performance, 1)
+        cards.addWidget(self.reference, 1)
+        grid = QGridLayout()
+        grid.addWidget(self.table, 0, 0)
+        grid.addWidget(self.overview, 0, 1)
+        grid.setColumnStretch(0, 5)
+        grid.setColumnStretch(1, 4)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.notes, 1)
+        buttons.addWidget(self.folder_button)
+        buttons.addWidget(self.new_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(cards)
+        layout.addLayout(grid, 1)
+        layout.addLayout(buttons)
+
+    def show_report(self, report: SessionReport) -> None:
+        self.report = report
+        result = report.result
+        settings = report.settings
+        if result is None:
+            return
+        scored = settings is None or settings.order == "ascending"
+        baseline = settings.baseline_mmhg if settings is not None else 20.0
+        a = result.activation_score_mmhg
+        if scored:
+            self.activation.value.setText(texts.ACTIVATION_VALUE.format(score=a))
+            self.activation.note.setText(
+                texts.ACTIVATION_NOTE.format(level=baseline + a) if a > 0
+                else texts.ACTIVATION_NONE.format(first=baseline + (settings.step_mmhg
+                                                                    if settings else 2)))
+            self.performance.value.setText(texts.PI_VALUE.format(pi=result.performance_index))
+            reps = sum(1 for t in result.trials if t.phase == "endurance" and t.scored)
+            passed = sum(1 for t in result.trials
+                         if t.phase == "endurance" and t.scored and t.passed)
+            self.performance.note.setText(texts.PI_NOTE.format(passed=passed, reps=reps,
+                                                               scale=texts.PI_SCALE_TEXT))
+        else:
+            self.activation.value.setText(texts.NOT_SCORED)
+            self.activation.note.setText(texts.RANDOM_NOT_SCORED)
+            self.performance.value.setText(texts.NOT_SCORED)
+            self.performance.note.setText("")
+        level = baseline + a if a > 0 else None
+        self.reference.note.setText(texts.REFERENCE_HTML.format(
+            level=texts.LEVEL_HELD.format(level=level) if level and scored else ""))
+        self.table.show_trials(result.trials)
+        self.overview.show_range(report.t0_display_s, report.end_display_s)
+        notes = [texts.SAVED_TO.format(path=report.path)]
+        notes += [texts.ALERT_PREFIX + a for a in report.alerts]
+        if report.actions:
+            notes.append(texts.ACTIONS_PREFIX + "; ".join(report.actions))
+        self.notes.setText("\n".join(notes))
+
+    def _open_folder(self) -> None:
+        if self.report is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.path.parent)))

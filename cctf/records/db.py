@@ -1,0 +1,188 @@
+"""The records database: open (integrity check, WAL, foreign keys), migrate, back up.
+
+    conn = open_database(path)           # raises CorruptDatabaseError, never overwrites
+    move_aside(path, stamp)              # only with the user's consent: cctf.db.corrupt-<stamp>
+
+Connections are in autocommit mode (``isolation_level=None``); ``transaction(conn)`` wraps
+work that must happen whole or not at all. ``secure_delete`` is on, so deleted rows (a
+deleted patient) are overwritten on disk rather than left in free pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from cctf.errors import CorruptDatabaseError, RecordsError
+from cctf.records.files import create_private
+from cctf.records.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 5.0
+BACKUPS_KEPT = 7
+_SIDE_FILES = ("-wal", "-shm")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A raw connection (no checks); the file is created 0600 first if missing."""
+    create_private(path)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """``PRAGMA integrity_check``: [] when the database is sound."""
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+def open_database(path: Path, *, target_version: int = SCHEMA_VERSION) -> sqlite3.Connection:
+    """Open (creating if missing), check integrity, set WAL/foreign keys, migrate.
+
+    A damaged file raises ``CorruptDatabaseError`` and is left exactly as it was. A database
+    from a newer cctf raises ``RecordsError`` (nothing changed)."""
+    path = Path(path)
+    conn = connect(path)
+    try:
+        try:
+            problems = integrity_problems(conn)
+        except sqlite3.OperationalError as exc:  # locked, unreadable: not damage
+            raise RecordsError(f"cannot open the records database {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise CorruptDatabaseError(str(path), str(exc)) from exc
+        if problems:
+            detail = "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
+            raise CorruptDatabaseError(str(path), f"integrity check: {detail}")
+        _refuse_newer(conn)  # before anything writes
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        migrate(conn, target_version, backup_to=path.parent / "backups")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls everything back. Inside an
+    open transaction it joins it: the outermost one commits or rolls back the lot."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _refuse_newer(conn: sqlite3.Connection) -> int:
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise RecordsError(
+            f"the records database has schema version {current}, newer than this cctf knows "
+            f"({SCHEMA_VERSION}): update cctf; nothing was changed"
+        )
+    return current
+
+
+def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION,
+            backup_to: Path | None = None) -> list[int]:
+    """Apply the migrations after the database's version up to ``target_version``, each in
+    its own transaction. An existing database is first copied to ``backup_to``. Returns the
+    versions applied."""
+    current = _refuse_newer(conn)
+    pending = [m for m in MIGRATIONS if current < m.version <= target_version]
+    if pending and current > 0 and backup_to is not None:
+        backup(conn, backup_to / f"cctf-before-v{pending[-1].version}-from-v{current}.db")
+    for m in pending:
+        with transaction(conn):
+            m.apply(conn)
+            conn.execute(f"PRAGMA user_version={m.version}")
+        log.info("records database migrated to version %d: %s", m.version, m.description)
+    return [m.version for m in pending]
+
+
+def backup(conn: sqlite3.Connection, dest: Path) -> Path:
+    """A consistent copy of the open database (SQLite's online backup), 0600."""
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    create_private(tmp)
+    out = sqlite3.connect(tmp)
+    try:
+        conn.backup(out)
+        out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    finally:
+        out.close()
+    os.replace(tmp, dest)
+    return dest
+
+
+def daily_backup(conn: sqlite3.Connection, folder: Path, today: date,
+                 keep: int = BACKUPS_KEPT) -> Path | None:
+    """Copy the database to ``folder/cctf-<today>.db`` unless done today; keep the last
+    ``keep`` daily copies. Skipped while the database holds no patient."""
+    if conn.execute("SELECT 1 FROM patients LIMIT 1").fetchone() is None:
+        return None
+    dest = folder / f"cctf-{today.isoformat()}.db"
+    made = None
+    if not dest.exists():
+        made = backup(conn, dest)
+    dailies = sorted(folder.glob("cctf-[0-9]*.db"))
+    for old in dailies[:-keep]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return made
+
+
+def latest_sound_backup(folder: Path) -> Path | None:
+    """The newest backup that passes the integrity check (or None)."""
+    for candidate in sorted(folder.glob("cctf-*.db"), key=lambda p: p.stat().st_mtime,
+                            reverse=True):
+        try:
+            conn = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
+            try:
+                if not integrity_problems(conn) and schema_version(conn) <= SCHEMA_VERSION:
+                    return candidate
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            continue
+    return None
+
+
+def move_aside(path: Path, stamp: str) -> Path:
+    """Rename a damaged database (and its WAL and shared-memory files) to
+    ``<name>.corrupt-<stamp>``: never deleted, never overwritten. Returns the new path."""
+    path = Path(path)
+    dest = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    if path.exists():
+        os.replace(path, dest)
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, dest.with_name(dest.name + suffix))
+    log.warning("moved the damaged records database to %s", dest)
+    return dest

@@ -1,0 +1,119 @@
+"""Where cctf keeps its records: one data folder per user, readable by the owner only.
+
+    <data>/cctf.db                   the records database (SQLite, WAL)
+    <data>/sessions/<PATIENT>/*.csv  raw samples, one CSV per session (the source of truth)
+    <data>/locks/session-<id>.lock   held (flock) while a session is recording
+    <data>/backups/cctf-<date>.db    a daily copy of the database, the last few kept
+
+The folder is, in order: ``--data-dir``, ``$CCTF_DATA_DIR``, then the platform's user data
+folder: ``$XDG_DATA_HOME/cctf`` or ``~/.local/share/cctf`` (Linux and other Unix),
+``~/Library/Application Support/cctf`` (macOS), ``%APPDATA%\\cctf`` (Windows). Written by
+hand: three rules do not justify a dependency.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cctf.errors import CctfError
+
+APP_NAME = "cctf"
+ENV_VAR = "CCTF_DATA_DIR"
+DB_NAME = "cctf.db"
+
+
+def platform_data_dir(
+    platform: str | None = None,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> Path:
+    """The platform's per-user data folder for cctf (no override applied)."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    home = home or Path.home()
+    if platform.startswith("win"):
+        base = env.get("APPDATA")
+        return Path(base) / APP_NAME if base else home / "AppData" / "Roaming" / APP_NAME
+    if platform == "darwin":
+        return home / "Library" / "Application Support" / APP_NAME
+    xdg = env.get("XDG_DATA_HOME", "")
+    # The XDG spec: a relative path is invalid and must be ignored.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / APP_NAME
+
+
+def resolve_data_dir(override: str | Path | None = None,
+                     env: Mapping[str, str] | None = None) -> Path:
+    """``override`` (``--data-dir``), else ``$CCTF_DATA_DIR``, else the platform folder."""
+    env = os.environ if env is None else env
+    chosen = override or env.get(ENV_VAR) or platform_data_dir(env=env)
+    return Path(chosen).expanduser().absolute()
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as 0700; tighten an existing cctf folder."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.name == "posix" and (path.stat().st_mode & 0o077):
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        raise CctfError(
+            f"cannot create the data folder {path}: {exc.strerror or exc} "
+            "(choose another with --data-dir or CCTF_DATA_DIR)"
+        ) from exc
+    if not path.is_dir():
+        raise CctfError(f"the data folder {path} is not a folder")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class DataDir:
+    """The layout of one data folder. ``ensure()`` creates it (0700 throughout)."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, override: str | Path | None = None) -> DataDir:
+        return cls(resolve_data_dir(override))
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def sessions(self) -> Path:
+        return self.root / "sessions"
+
+    @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def patient_dir(self, code: str) -> Path:
+        """Sessions of one patient; ``code`` is a validated pseudonymous ID (no path tricks)."""
+        return self.sessions / code
+
+    def ensure(self) -> DataDir:
+        for folder in (self.root, self.sessions, self.locks, self.backups):
+            make_private_dir(folder)
+        return self
+
+    def relative(self, path: Path) -> str:
+        """How the database stores a file: relative to the root when inside it (the folder
+        can then be moved or restored elsewhere), else absolute."""
+        path = Path(path).absolute()
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def absolute(self, stored: str) -> Path:
+        p = Path(stored)
+        return p if p.is_absolute() else self.root / p

@@ -1,0 +1,147 @@
+"""The one-page progress report (PDF): a patient's clinic tests over time, changes against
+the smallest real difference, and home-programme adherence.
+
+    write_progress_report(records, "P-0042", "progress.pdf", today=date.today())
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+from cctf import texts
+from cctf.records.pdfpage import FAIL_COLOUR, GREY, MARGIN_IN, PASS_COLOUR, Page, render
+from cctf.records.progress import (
+    SRD_PI,
+    Adherence,
+    ProgressPoint,
+    adherence,
+    changes,
+    current_prescription,
+    progress_series,
+    summary_words,
+)
+from cctf.records.store import Records
+
+ADHERENCE_WEEKS = 6
+
+
+def _when(p: ProgressPoint) -> datetime:
+    return datetime.fromisoformat(p.started_at)
+
+
+def draw_progress(ax_act: Axes, ax_pi: Axes, points: list[ProgressPoint], srd_pi: float) -> None:
+    if not points:
+        for ax in (ax_act, ax_pi):
+            ax.text(0.5, 0.5, texts.CHANGE_EMPTY, ha="center", va="center",
+                    transform=ax.transAxes, fontsize=8, color=GREY)
+            ax.set_xticks([])
+        return
+    x = [_when(p).replace(tzinfo=None) for p in points]
+    ax_act.plot(x, [p.activation_score_mmhg for p in points], marker="o", markersize=3.5,
+                color="#1a237e", linewidth=1)
+    for level, label in ((8, "28 mmHg: no neck pain"), (4, "24 mmHg: chronic neck pain")):
+        ax_act.axhline(level, color="#616161", linestyle="--", linewidth=0.6)
+        ax_act.text(0.003, level + 0.15, label, transform=ax_act.get_yaxis_transform(),
+                    fontsize=5.5, color="#616161", va="bottom")
+    ax_act.set_ylim(-0.5, 11)
+    ax_act.set_ylabel(texts.REPORT_AXIS_ACTIVATION, fontsize=7)
+    first = points[0].performance_index
+    ax_pi.axhspan(first - srd_pi, first + srd_pi, color=GREY, alpha=0.18,
+                  label=texts.REPORT_SRD_BAND + f" ({srd_pi:g}) around the first test")
+    colours = [GREY] + [PASS_COLOUR if c.real and c.delta_pi > 0 else FAIL_COLOUR if c.real
+                        else "#1a237e" for c in changes(points, srd_pi)]
+    ax_pi.plot(x, [p.performance_index for p in points], color="#1a237e", linewidth=1)
+    ax_pi.scatter(x, [p.performance_index for p in points], c=colours, s=14, zorder=3)
+    ax_pi.set_ylim(-5, 105)
+    ax_pi.set_ylabel(texts.REPORT_AXIS_PI, fontsize=7)
+    ax_pi.legend(fontsize=5.5, loc="upper left", frameon=False)
+    for ax in (ax_act, ax_pi):
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.grid(True, linewidth=0.3, color="#e0e0e0")
+        if x[-1] - x[0] < timedelta(days=2):  # one day: show a week around it
+            ax.set_xlim(x[0] - timedelta(days=3), x[-1] + timedelta(days=3))
+
+
+def _adherence_lines(records: Records, code: str, today: date) -> list[str]:
+    rx = current_prescription(records, code, today)
+    prescriptions = records.prescriptions(code)
+    if not prescriptions:
+        return [texts.ADHERENCE_NO_PRESCRIPTION]
+    lines = []
+    if rx is not None:
+        p = rx.prescription
+        lines.append(texts.REPORT_PRESCRIPTION.format(
+            reps=p.get("reps", 10), hold=p.get("hold_s", 10), target=p.get("target_mmhg", 24),
+            rest=p.get("rest_s", 10), band=p.get("band_mmhg", 1))
+            + f", {rx.sessions_per_day} × a day (since {rx.start_date:%d %b %Y})")
+    start = max(prescriptions[0].start_date, today - timedelta(weeks=ADHERENCE_WEEKS) +
+                timedelta(days=1))
+    if start > today:
+        return lines
+    adh: Adherence = adherence(records, code, start, today)
+    for week in adh.weeks():
+        lines.append(week.words(texts.ADHERENCE_WEEK.format(day=week.days[0].day)))
+    overall = adherence(records, code, prescriptions[0].start_date, today)
+    lines.append(overall.words())
+    return lines
+
+
+def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
+           include_name: bool) -> None:
+    patient = records.patient(code)
+    points = progress_series(records, code)
+    page.line(texts.REPORT_PROGRESS_TITLE, 14, bold=True)
+    page.line(texts.REPORT_PATIENT.format(code=patient.code) + f"      as of {today:%d %b %Y}",
+              10, bold=True)
+    if include_name and patient.name:
+        page.line(texts.REPORT_NAME.format(name=patient.name), 9)
+    n_training = len(records.sessions(code, kinds=("training",)))
+    page.line(f"{len(points)} clinic tests, {n_training} home training sessions", 8)
+    page.rule()
+    page.paragraph(summary_words(points, srd_pi), 9, max_lines=4)
+    page.line(texts.REPORT_REFERENCE, 8)
+    page.line(texts.PI_SCALE_TEXT, 8)
+    page.space(0.1)
+    draw_progress(page.axes(1.5), page.axes(1.7), points, srd_pi)
+    page.line(texts.REPORT_ADHERENCE, 9, bold=True)
+    for line in _adherence_lines(records, code, today):
+        page.paragraph(line, 8, max_lines=2)
+    page.space(0.1)
+    page.line(texts.REPORT_HISTORY, 9, bold=True)
+    rows, colours = [], []
+    diffs = {c.after.session_id: c for c in changes(points, srd_pi)}
+    for p in reversed(points):  # newest first: the table may not hold them all
+        c = diffs.get(p.session_id)
+        change = "first test" if c is None else (
+            f"{c.delta_pi:+g} PI: " + ("real change" if c.real else "within measurement error"))
+        rows.append([f"{_when(p):%d %b %Y %H:%M}", "clinic", f"{p.activation_score_mmhg:g} mmHg",
+                     f"{p.performance_index:g}", p.status, change])
+        colours.append(GREY if c is None or not c.real else
+                       (PASS_COLOUR if c.delta_pi > 0 else FAIL_COLOUR))
+    if rows:
+        columns = (*texts.REPORT_HISTORY_COLUMNS[:4], texts.REPORT_HISTORY_COLUMNS[5],
+                   texts.REPORT_HISTORY_COLUMNS[4])
+        drawn = page.table(columns, rows, (1.3, 0.6, 0.8, 0.5, 0.8),
+                           bottom_in=MARGIN_IN + 0.6, colours=colours, last_col_lines=1)
+        if drawn < len(rows):
+            page.line(f"… {len(rows) - drawn} earlier tests not shown", 7)
+    else:
+        page.line(texts.CHANGE_EMPTY, 8)
+
+
+def write_progress_report(records: Records, code: str, path: str | Path, *, today: date,
+                          srd_pi: float = SRD_PI, include_name: bool = False) -> Path:
+    if not (srd_pi > 0 and math.isfinite(srd_pi)):
+        raise ValueError(f"srd_pi must be > 0, got {srd_pi}")
+    path = Path(path)
+    records.patient(code)
+    render(lambda page: _build(page, records, code, today, srd_pi, include_name), path,
+           "cctf progress report")
+    return path
