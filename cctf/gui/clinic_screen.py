@@ -29,6 +29,7 @@ from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
 from cctf.gui.gauge import Gauge
 from cctf.gui.live_view import LiveView
+from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
@@ -106,6 +107,9 @@ class SetupPage(QWidget):
         self.pressure = PressurePanel(controller, readout_pt=54)
         self.pressure.setMaximumHeight(190)
         self.form = ProtocolForm(controller)
+        self.picker = PatientPicker(controller)
+        self.patient_note = QLabel("")
+        self.patient_note.setWordWrap(True)
         self.tare_button = _button(texts.TARE_BUTTON, screen.tare_action)
         self.tare_button.setToolTip(texts.TARE_TIP)
         self.start_button = _button(texts.START_TEST, screen.start_action, primary=True)
@@ -124,6 +128,8 @@ class SetupPage(QWidget):
         left.addLayout(tare)
         left.addWidget(self.live, 1)
         right = QVBoxLayout()
+        right.addWidget(self.picker)
+        right.addWidget(self.patient_note)
         right.addWidget(self.pressure)
         right.addWidget(self.form)
         right.addStretch(1)
@@ -133,6 +139,20 @@ class SetupPage(QWidget):
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
         controller.ticked.connect(self.refresh)
+        controller.patient_changed.connect(self._patient_note)
+        controller.records_changed.connect(self._patient_note)
+        self._patient_note()
+
+    def _patient_note(self) -> None:
+        c = self.controller
+        if c.patient_code is not None:
+            text = texts.PATIENT_CHOSEN.format(code=c.patient_code)
+            style = f"color: {theme.TEXT};"
+        else:
+            text = texts.PATIENT_NEEDED
+            style = f"color: {theme.TEXT}; background: #FCEBC5; border-radius: 6px; padding: 4px;"
+        self.patient_note.setText(text)
+        self.patient_note.setStyleSheet(style)
 
     def refresh(self) -> None:
         if not self.isVisible():
@@ -361,6 +381,7 @@ class ClinicScreen(QWidget):
         self.controller.toggle_override(self.run_page.table.selected_trial())
 
     def new_test(self) -> None:
+        self.results.save_notes(quiet=True)
         self.showing_results = False
         self.sync()
 

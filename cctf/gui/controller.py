@@ -14,9 +14,10 @@ Tests attach a device on a ``VirtualClock`` without a reader thread and drive it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -31,11 +32,22 @@ from cctf.acquisition.health import LinkHealth, LinkState
 from cctf.acquisition.ports import PortInfo, discover
 from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
-from cctf.errors import CctfError
+from cctf.errors import CctfError, CorruptDatabaseError
 from cctf.gui.history import Marker, TraceStore
 from cctf.gui.recording import BackgroundRecorder
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
+from cctf.records.paths import DataDir
+from cctf.records.recovery import ActiveSession as RecordsSession
+from cctf.records.recovery import (
+    Recovered,
+    abandon_session,
+    begin_session,
+    complete_session,
+    recover_interrupted,
+)
+from cctf.records.startup import open_records, repair_database
+from cctf.records.store import Records
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.cued import Cue, CuedRunner
 from cctf.session.settings import ProtocolSettings, preset
@@ -50,9 +62,14 @@ CUED_STEPS = ("nod", "hold", "relax")
 COMPENSATION_KINDS = ("scm", "breath", "jaw", "other")
 
 
+RECORDS_ERRORS = (CctfError, OSError, sqlite3.Error)
+UNASSIGNED = "recordings"  # sessions with no patient chosen: data folder/recordings/
+
+
 def default_data_dir() -> Path:
-    """``$CCTF_DATA_DIR``, else ``~/cctf-sessions``."""
-    return Path(os.environ.get("CCTF_DATA_DIR") or Path.home() / "cctf-sessions")
+    """The records' data folder: ``$CCTF_DATA_DIR`` (``cctf --data-dir``), else the
+    platform's (``cctf.records.paths``)."""
+    return DataDir.resolve(None).root
 
 
 @dataclass(slots=True)
@@ -85,6 +102,7 @@ class ActiveSession:
     live: LiveTrial = field(default_factory=LiveTrial)
     latest_t_s: float = math.nan  # session time of the newest sample
     error_shown: bool = False  # the recorder's error was reported
+    record: RecordsSession | None = None  # registered in the patient records
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +119,8 @@ class SessionReport:
     t0_display_s: float  # display time of the session's t_s = 0
     end_display_s: float
     recorder: BackgroundRecorder
+    session_id: int | None = None  # in the patient records (None: not registered)
+    patient_code: str | None = None
 
 
 class AppController(QObject):
@@ -115,6 +135,9 @@ class AppController(QObject):
     session_changed = Signal()  # started, paused, resumed, a therapist action
     session_finished = Signal(object)  # SessionReport
     notice = Signal(str)  # a transient message for the status bar
+    records_changed = Signal()  # opened, closed, damaged, repaired, a patient added
+    patient_changed = Signal()  # another patient chosen (``patient_code``)
+    record_completed = Signal(int)  # a session's record is complete (its id)
 
     def __init__(
         self,
@@ -126,6 +149,12 @@ class AppController(QObject):
     ) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.records: Records | None = None
+        self.records_error = ""  # why the records are not open ("" when they are)
+        self.records_corrupt = False  # the database failed its integrity check
+        self.patient_code: str | None = None  # the patient sessions are recorded for
+        self._completing: dict[int, tuple[RecordsSession, SessionResult | None,
+                                          BackgroundRecorder]] = {}
         self.discover_fn = discover_fn
         self.device: Device | None = None
         self.source_label = ""
@@ -374,9 +403,17 @@ class AppController(QObject):
             t0 = self.history.latest_t_s + self.origin_s  # the next sample is just after
         else:
             t0 = device.clock.now()
-        path = self._new_path(kind)
-        recorder = BackgroundRecorder(path, self._metadata(kind, runner))
-        session = ActiveSession(kind, runner, t0, recorder, band_mmhg)
+        metadata = self._metadata(kind, runner)
+        record = self._register(kind, runner)
+        if record is False:
+            return False
+        if record is not None:
+            path = record.csv_path
+            metadata.update(record.metadata)
+        else:
+            path = self._new_path(kind)
+        recorder = BackgroundRecorder(path, metadata)
+        session = ActiveSession(kind, runner, t0, recorder, band_mmhg, record=record)
         if isinstance(runner, CcftTestRunner):
             session.settings = runner.settings
         if isinstance(runner, TrainingRunner):
@@ -391,13 +428,36 @@ class AppController(QObject):
         self.notice.emit(texts.RECORDING_TO.format(path=path))
         return True
 
+    def _register(self, kind: str, runner: CuedRunner | None) -> RecordsSession | bool | None:
+        """Register a clinic or training session for the chosen patient (``begin_session``);
+        None when no patient is chosen (or a monitor recording); False if it failed."""
+        if self.records is None or self.patient_code is None or kind == "monitor":
+            return None
+        device = self.device
+        hello = device.hello if device is not None else None
+        try:
+            return begin_session(
+                self.records, self.patient_code, kind,
+                device_serial=hello.serial_text if hello is not None else "",
+                device_firmware=hello.firmware_text if hello is not None else "",
+                calibration_id=str(hello.calibration_id) if hello is not None else "",
+                protocol=(asdict(runner.settings) if isinstance(runner, CcftTestRunner)
+                          else None),
+                prescription=(asdict(runner.prescription) if isinstance(runner, TrainingRunner)
+                              else None))
+        except RECORDS_ERRORS as exc:
+            log.error("could not register the session: %s", exc)
+            self.notice.emit(texts.RECORDS_BEGIN_FAILED.format(error=exc))
+            return False
+
     def _new_path(self, kind: str) -> Path:
+        folder = self.data_dir / UNASSIGNED
         stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
-        path = self.data_dir / f"{stamp}_{kind}.csv"
+        path = folder / f"{stamp}_{kind}.csv"
         n = 1
         while path.exists():  # two sessions in one second
             n += 1
-            path = self.data_dir / f"{stamp}_{kind}-{n}.csv"
+            path = folder / f"{stamp}_{kind}-{n}.csv"
         return path
 
     def _preroll(self, device: Device) -> np.ndarray:
@@ -641,6 +701,7 @@ class AppController(QObject):
             self.notice.emit(texts.NOTHING_TO_REPEAT)
             return False
         last = s.runner.trials[-1]
+        self._annotate(s, "supersede", last.index, True)
         self._act(texts.ACTION_REPEAT.format(trial=last.index + 1, target=last.target_mmhg))
         self.session_changed.emit()
         return True
@@ -661,6 +722,7 @@ class AppController(QObject):
         else:
             verdict = None
         s.runner.override_verdict(trial.index, verdict)
+        self._annotate(s, "override_verdict", trial.index, verdict)
         word = texts.VERDICT_MEASURED if verdict is None else texts.verdict_word(verdict)
         self._act(texts.ACTION_OVERRIDE.format(trial=trial.index + 1, verdict=word))
         self.session_changed.emit()
@@ -676,6 +738,7 @@ class AppController(QObject):
         except ValueError:
             self.notice.emit(texts.NOTHING_TO_MARK)
             return False
+        self._annotate(s, "mark_compensation", index, kind)
         t = self.history.latest_t_s
         label = texts.MANUAL_FAULT_SHORT[kind]
         self.markers.append(Marker(t, "manual", label, self.history.latest_mmhg))
@@ -694,6 +757,17 @@ class AppController(QObject):
         if self.session is not None:
             self.session.pending_marks.append(label)
         self.session_changed.emit()
+
+    def _annotate(self, s: ActiveSession, method: str, trial_index: int, value: object
+                  ) -> None:
+        """A therapist's action into the records at once (it survives a crash)."""
+        if s.record is None or self.records is None:
+            return
+        try:
+            getattr(self.records, method)(s.record.id, trial_index, value)
+        except RECORDS_ERRORS as exc:
+            log.error("could not store the therapist's action: %s", exc)
+            self.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
 
     def _act(self, text: str) -> None:
         s = self.session
@@ -736,11 +810,21 @@ class AppController(QObject):
         final["therapist_actions"] = "; ".join(session.actions) if session.actions else "none"
         session.recorder.close(final, wait=False)  # the writer thread finishes the file
         t0_display = session.t0_host_s - self.origin_s
+        record = session.record
         report = SessionReport(
             session.kind, session.recorder.path, result, summary, session.settings,
             tuple(session.actions), tuple(session.alerts), t0_display,
             self.history.latest_t_s, session.recorder,
+            record.id if record is not None else None,
+            record.patient_code if record is not None else None,
         )
+        if record is not None:
+            # complete_session reads the closed CSV back: wait for the writer off the UI
+            # thread, then complete on it (the records' connection lives here).
+            recorder = session.recorder
+            self._completing[record.id] = (record, result, recorder)
+            run_in_background(recorder.join, lambda _=None, sid=record.id:
+                              self.complete_record(sid), name="cctf-join")
         self.session = None
         self.last_report = report
         self._last_cue = None
@@ -750,6 +834,95 @@ class AppController(QObject):
         self.session_finished.emit(report)
         self.session_changed.emit()
         self.notice.emit(texts.SAVED_TO.format(path=report.path))
+
+    def complete_record(self, session_id: int) -> bool:
+        """Mark a finished session complete in the records (once its CSV is closed)."""
+        pending = self._completing.pop(session_id, None)
+        if pending is None:
+            return False
+        record, result, recorder = pending
+        recorder.join()  # at once when called after the worker's join
+        if self.records is None:
+            record.lock.release()  # recovered as interrupted at the next start
+            return False
+        try:
+            complete_session(self.records, record, result)
+        except RECORDS_ERRORS as exc:
+            log.error("could not complete session %d in the records: %s", session_id, exc)
+            self.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            try:
+                abandon_session(self.records, record, texts.RECORDS_NOT_COMPLETED)
+            except RECORDS_ERRORS:
+                record.lock.release()
+            return False
+        self.record_completed.emit(session_id)
+        self.records_changed.emit()
+        return True
+
+    # --- patient records ---------------------------------------------------------------------
+
+    def open_records(self) -> list[Recovered]:
+        """Open the records of ``data_dir`` and recover interrupted sessions. A damaged
+        database leaves the records closed (``records_corrupt``); nothing raises."""
+        self.close_records()
+        recovered: list[Recovered] = []
+        try:
+            self.records = open_records(DataDir.resolve(self.data_dir))
+        except CorruptDatabaseError as exc:
+            log.error("%s", exc)
+            self.records_corrupt = True
+            self.records_error = texts.RECORDS_CORRUPT.format(folder=self.data_dir)
+        except RECORDS_ERRORS as exc:
+            log.error("could not open the records: %s", exc)
+            self.records_error = texts.RECORDS_OPEN_FAILED.format(error=exc)
+        else:
+            self.records_corrupt = False
+            self.records_error = ""
+            try:
+                recovered = recover_interrupted(self.records)
+            except RECORDS_ERRORS as exc:
+                log.error("recovery failed: %s", exc)
+                self.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
+        self.records_changed.emit()
+        self.patient_changed.emit()
+        return recovered
+
+    def repair_records(self) -> list[Recovered]:
+        """The user agreed: move the damaged database aside, rebuild, reopen."""
+        self.close_records()
+        try:
+            repair_database(DataDir.resolve(self.data_dir))
+        except RECORDS_ERRORS as exc:
+            log.error("repair failed: %s", exc)
+            self.records_error = texts.RECORDS_REPAIR_FAILED.format(error=exc)
+            self.records_changed.emit()
+            return []
+        return self.open_records()
+
+    def close_records(self) -> None:
+        for sid in list(self._completing):
+            self.complete_record(sid)
+        if self.records is not None:
+            with contextlib.suppress(*RECORDS_ERRORS):
+                self.records.close()
+        self.records = None
+        self.patient_code = None
+
+    def set_data_dir(self, path: str | Path) -> bool:
+        """Use another data folder (not while a session runs)."""
+        if self.session is not None:
+            self.notice.emit(texts.SESSION_RUNNING)
+            return False
+        self.data_dir = Path(path)
+        self.open_records()
+        return True
+
+    def select_patient(self, code: str | None) -> None:
+        if code is not None and (self.records is None or self.records.find_patient(code) is None):
+            code = None
+        if code != self.patient_code:
+            self.patient_code = code
+            self.patient_changed.emit()
 
     # --- device commands ---------------------------------------------------------------------
 
@@ -813,3 +986,8 @@ class AppController(QObject):
             device.close()
         if report is not None:
             report.recorder.join(timeout_s)
+        for sid in list(self._completing):
+            self.complete_record(sid)
+        if self.records is not None:
+            self.records.close()
+            self.records = None

@@ -29,6 +29,7 @@ from cctf.gui.clinic_screen import ClinicScreen
 from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
 from cctf.gui.monitor_screen import MonitorScreen
+from cctf.gui.patients import RecordsNotice
 from cctf.gui.training_screen import TrainingScreen
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,14 @@ NOTICE_MS = 8000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, controller: AppController, audio: AudioCues | None = None) -> None:
+    def __init__(self, controller: AppController, audio: AudioCues | None = None, *,
+                 open_records: bool = False) -> None:
         super().__init__()
         self.controller = controller
         self.audio = audio or AudioCues(enabled=False)
         self.setWindowTitle(texts.WINDOW_TITLE.format(version=__version__))
         self.bar = ConnectionBar(controller)
+        self.records_notice = RecordsNotice(controller)
         self.clinic = ClinicScreen(controller)
         self.training = TrainingScreen(controller)
         self.monitor = MonitorScreen(controller)
@@ -56,6 +59,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.addWidget(self.bar)
+        layout.addWidget(self.records_notice)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(body)
         self._menus()
@@ -66,6 +70,13 @@ class MainWindow(QMainWindow):
         controller.connect_failed.connect(
             lambda text: self.statusBar().showMessage(texts.CONNECT_FAILED.format(error=text)))
         self.resize(1280, 800)
+        if open_records:
+            self.open_records()
+
+    def open_records(self) -> None:
+        """Open the patient records, recover interrupted sessions, and say what happened
+        (a band above the screens; a damaged database offers Repair). Never raises."""
+        self.records_notice.show_start(self.controller.open_records())
 
     def _menus(self) -> None:
         menu = self.menuBar()
@@ -118,8 +129,8 @@ class MainWindow(QMainWindow):
     def choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, texts.CHOOSE_FOLDER,
                                                 str(self.controller.data_dir))
-        if path:
-            self.controller.data_dir = type(self.controller.data_dir)(path)
+        if path and self.controller.set_data_dir(path):
+            self.records_notice.show_start([])
             self.statusBar().showMessage(texts.FOLDER_SET.format(path=path), NOTICE_MS)
 
     def show_about(self) -> None:
@@ -159,7 +170,7 @@ def run_app(sim: str | None = None, port: str | None = None) -> int:
     theme.apply(app)
     controller = AppController()
     audio = AudioCues()
-    window = MainWindow(controller, audio)
+    window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage
     window.show()
     if port:
         controller.connect_port(port)

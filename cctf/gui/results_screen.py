@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 from cctf import texts
 from cctf.analysis.results import TrialResult
 from cctf.gui import theme
-from cctf.gui.controller import AppController, SessionReport
+from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
 from cctf.gui.live_view import LiveView
 
 
@@ -144,6 +145,21 @@ class ResultsScreen(QWidget):
         self.new_button.clicked.connect(self.new_test)
         self.folder_button = QPushButton(texts.OPEN_FOLDER)
         self.folder_button.clicked.connect(self._open_folder)
+        # The therapist's notes and the PDF report (both need the session in the records).
+        self.record_status = QLabel("")
+        self.record_status.setWordWrap(True)
+        self.record_status.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes_box = QPlainTextEdit()
+        self.notes_box.setPlaceholderText(texts.NOTES_LABEL)
+        self.notes_box.setAccessibleName(texts.NOTES_LABEL)
+        self.notes_box.setMaximumHeight(70)
+        self.save_notes_button = QPushButton(texts.NOTES_SAVE)
+        self.save_notes_button.clicked.connect(self.save_notes)
+        self.report_button = QPushButton(texts.REPORT_BUTTON)
+        self.report_button.clicked.connect(self.write_report)
+        self.report_path = None
+        controller.record_completed.connect(self._record_completed)
 
         cards = QHBoxLayout()
         cards.addWidget(self.activation, 1)
@@ -158,14 +174,109 @@ class ResultsScreen(QWidget):
         buttons.addWidget(self.notes, 1)
         buttons.addWidget(self.folder_button)
         buttons.addWidget(self.new_button)
+        record = QHBoxLayout()
+        record.addWidget(self.notes_box, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.record_status)
+        row = QHBoxLayout()
+        row.addWidget(self.save_notes_button)
+        row.addWidget(self.report_button)
+        side.addLayout(row)
+        record.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
+        layout.addLayout(record)
         layout.addLayout(buttons)
+        self._enable_record()
+
+    # --- the records ---------------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> int | None:
+        return self.report.session_id if self.report is not None else None
+
+    def _completed_in_records(self) -> bool:
+        c = self.controller
+        sid = self.session_id
+        if sid is None or c.records is None:
+            return False
+        try:
+            found = c.records.find_session(sid)
+        except RECORDS_ERRORS:
+            return False
+        return found is not None and found.status != "recording"
+
+    def _enable_record(self) -> None:
+        done = self._completed_in_records()
+        self.notes_box.setEnabled(self.session_id is not None)
+        self.save_notes_button.setEnabled(done)
+        self.report_button.setEnabled(done and self.report_path is not False)
+        if self.report is None:
+            text = ""
+        elif self.session_id is None:
+            text = texts.NOTES_NOT_IN_RECORDS
+        elif not done:
+            text = texts.RECORD_PENDING
+        else:
+            text = texts.RECORD_SAVED.format(code=self.report.patient_code, id=self.session_id)
+        if isinstance(self.report_path, str):
+            text += "\n" + self.report_path
+        self.record_status.setText(text)
+
+    def _record_completed(self, session_id: int) -> None:
+        if session_id == self.session_id:
+            self.save_notes(quiet=True)  # notes typed while it was being saved
+            self._enable_record()
+
+    def save_notes(self, quiet: bool = False) -> bool:
+        c = self.controller
+        sid = self.session_id
+        if sid is None or c.records is None or not self._completed_in_records():
+            return False
+        text = self.notes_box.toPlainText()
+        if quiet and not text.strip():
+            return False
+        try:
+            c.records.set_notes(sid, text)
+        except RECORDS_ERRORS as exc:
+            c.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            return False
+        if not quiet:
+            c.notice.emit(texts.NOTES_SAVED)
+        return True
+
+    def write_report(self) -> None:
+        """The session's PDF report, written by a worker with its own connection."""
+        from cctf.gui.patients import session_report_pdf
+
+        sid = self.session_id
+        if sid is None:
+            return
+        self.save_notes(quiet=True)  # the report prints them
+        self.report_path = False  # writing
+        self._enable_record()
+        self.record_status.setText(texts.REPORT_WRITING)
+        session_report_pdf(self.controller.data_dir, sid, self._report_saved,
+                           self._report_failed)
+
+    def _report_saved(self, path) -> None:  # type: ignore[no-untyped-def]
+        self.report_path = texts.REPORT_SAVED.format(path=path)
+        self._enable_record()
+        self.controller.notice.emit(self.report_path)
+
+    def _report_failed(self, exc: BaseException) -> None:
+        self.report_path = texts.REPORT_FAILED.format(error=exc)
+        self._enable_record()
+
+    # --- the results ----------------------------------------------------------------------------
 
     def show_report(self, report: SessionReport) -> None:
         self.report = report
+        self.report_path = None
+        self.notes_box.setPlainText("")
+        self._enable_record()
         result = report.result
         settings = report.settings
         if result is None:

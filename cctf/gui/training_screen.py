@@ -7,7 +7,10 @@ hold, rest) before, and a short summary in plain language after. Space starts an
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -27,9 +30,13 @@ from PySide6.QtWidgets import (
 from cctf import texts
 from cctf.errors import ConfigError
 from cctf.gui import theme
-from cctf.gui.controller import AppController, SessionReport
+from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
 from cctf.gui.gauge import Gauge
+from cctf.gui.patients import PatientPicker
+from cctf.records.progress import current_prescription
 from cctf.session.training import Prescription, TrainingRunner
+
+log = logging.getLogger(__name__)
 
 DARK = "#101014"
 ON_DARK = "#F5F5F5"
@@ -91,11 +98,27 @@ class PrescriptionEditor(QFrame):
             grid.addWidget(box, r, 2)
         self.error = QLabel("")
         grid.addWidget(self.error, len(rows), 0, 1, 4)
+        self.boxes = (self.target, self.reps, self.hold, self.rest)
+
+    def load(self, rx: Prescription) -> None:
+        """Show ``rx`` (a patient's prescription) and run with it."""
+        for box in self.boxes:
+            box.blockSignals(True)
+        self.target.setValue(rx.target_mmhg)
+        self.reps.setValue(rx.reps)
+        self.hold.setValue(int(rx.hold_s))
+        self.rest.setValue(int(rx.rest_s))
+        for box in self.boxes:
+            box.blockSignals(False)
+        self.error.setText("")
+        self.controller.set_prescription(rx)
 
     def _edited(self) -> None:
         try:
-            rx = Prescription(target_mmhg=float(self.target.value()), reps=self.reps.value(),
-                              hold_s=float(self.hold.value()), rest_s=float(self.rest.value()))
+            rx = dataclasses.replace(
+                self.controller.prescription, target_mmhg=float(self.target.value()),
+                reps=self.reps.value(), hold_s=float(self.hold.value()),
+                rest_s=float(self.rest.value()))
         except ConfigError as exc:
             self.error.setText(str(exc))
             return
@@ -127,8 +150,25 @@ class TrainingScreen(QWidget):
         self.start_action.triggered.connect(self.space)
         self.addAction(self.start_action)
 
-        # Before: prescription and set-up.
+        # Before: the patient, the prescription and set-up.
+        self.picker = PatientPicker(controller)
+        self.picker.setFont(theme.font(theme.BODY_PT + 2))
         self.editor = PrescriptionEditor(controller)
+        self.rx_line = QLabel("")
+        self.rx_line.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.rx_line.setStyleSheet("color: #C8C8C8;")
+        self.per_day = QSpinBox()
+        self.per_day.setRange(1, 10)
+        self.per_day.setValue(2)
+        self.per_day.setPrefix(texts.RX_PER_DAY + ": ")
+        self.prescribe_button = QPushButton("")
+        self.prescribe_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.prescribe_button.clicked.connect(self.prescribe)
+        rx_row = QHBoxLayout()
+        rx_row.addStretch(1)
+        rx_row.addWidget(self.per_day)
+        rx_row.addWidget(self.prescribe_button)
+        rx_row.addStretch(1)
         self.setup_line = _big_label(theme.TITLE_PT, bold=False)
         self.start_button = QPushButton(texts.TRAINING_START)
         self.start_button.setFont(theme.font(theme.TITLE_PT + 6, bold=True))
@@ -141,11 +181,14 @@ class TrainingScreen(QWidget):
         howto = _big_label(theme.TITLE_PT, bold=False)
         howto.setText(texts.TRAINING_HOWTO)
         howto.setStyleSheet("color: #C8C8C8;")
+        b.addWidget(self.picker)
         b.addStretch(1)
         b.addWidget(title)
         b.addWidget(howto)
         b.addSpacing(12)
         b.addWidget(self.editor, 0, Qt.AlignmentFlag.AlignHCenter)
+        b.addWidget(self.rx_line)
+        b.addLayout(rx_row)
         b.addSpacing(12)
         b.addWidget(self.setup_line)
         b.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -213,7 +256,54 @@ class TrainingScreen(QWidget):
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.sync)
         controller.session_finished.connect(self._finished)
+        controller.patient_changed.connect(self.load_prescription)
+        self.load_prescription()
         self.sync()
+
+    # --- the patient's prescription ----------------------------------------------------------
+
+    def load_prescription(self) -> None:
+        """The chosen patient's current prescription into the editor (it then runs)."""
+        c = self.controller
+        code = c.patient_code
+        self.prescribe_button.setVisible(code is not None)
+        self.per_day.setVisible(code is not None)
+        self.rx_line.setText("")
+        if code is None or c.records is None:
+            return
+        self.prescribe_button.setText(texts.RX_SAVE.format(code=code))
+        try:
+            rx = current_prescription(c.records, code, date.today())
+        except RECORDS_ERRORS as exc:
+            log.error("could not read the prescription: %s", exc)
+            return
+        if rx is None:
+            return
+        try:
+            self.editor.load(Prescription(**rx.prescription))
+        except (ConfigError, TypeError) as exc:
+            log.error("stored prescription not usable: %s", exc)
+            return
+        self.per_day.setValue(rx.sessions_per_day)
+        self.rx_line.setText(texts.RX_LOADED.format(code=code, day=rx.start_date))
+
+    def prescribe(self) -> bool:
+        """Store the editor's prescription for the chosen patient, from today."""
+        c = self.controller
+        code = c.patient_code
+        if code is None or c.records is None:
+            return False
+        today = date.today()
+        try:
+            c.records.prescribe(code, dataclasses.asdict(c.prescription),
+                                sessions_per_day=self.per_day.value(), start=today)
+        except RECORDS_ERRORS as exc:
+            c.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            return False
+        text = texts.RX_SAVED.format(code=code, day=today)
+        self.rx_line.setText(text)
+        c.notice.emit(text)
+        return True
 
     # --- actions -----------------------------------------------------------------------------
 
