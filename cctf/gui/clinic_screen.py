@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -131,13 +132,18 @@ class SetupPage(QWidget):
         right.addWidget(self.picker)
         right.addWidget(self.patient_note)
         right.addWidget(self.pressure)
-        right.addWidget(self.form)
-        right.addStretch(1)
+        # The settings scroll rather than squeeze when the window is short.
+        form_scroll = QScrollArea()
+        form_scroll.setWidget(self.form)
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        right.addWidget(form_scroll, stretch=1)
         right.addWidget(self.start_button)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 1)
         controller.ticked.connect(self.refresh)
         controller.patient_changed.connect(self._patient_note)
         controller.records_changed.connect(self._patient_note)
