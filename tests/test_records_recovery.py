@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +26,19 @@ from cctf.sessionfile import read_session
 from .records_helpers import clinic_csv
 
 
-def wait_for(predicate, timeout_s: float, what: str) -> None:
-    """Poll a condition on the file system (no fixed sleeps: done as soon as it holds)."""
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.01)
+def wait_for_progress(stderr, recorded_s: float) -> None:
+    """Block on the recorder's own progress lines (``--fast`` prints one per 10 simulated
+    seconds, after the rows up to then are flushed) until it has recorded ``recorded_s``."""
+    for raw in stderr:
+        line = raw.decode(errors="replace").strip()
+        head = line.split("/", 1)[0]
+        try:
+            done = float(head)
+        except ValueError:
+            continue
+        if done >= recorded_s:
+            return
+    pytest.fail(f"the recorder stopped before reaching {recorded_s:.0f} s")
 
 
 def _complete_rows(data: bytes) -> int:
@@ -65,9 +70,8 @@ def test_kill_9_mid_recording_then_recovery_keeps_every_row(tmp_path):
     try:
         folder = data / "sessions" / "P-1"
         files = lambda: list(folder.glob("*.csv")) if folder.exists() else []  # noqa: E731
-        # 130 s of samples at 50 Hz is past the first five trials (about 40 bytes a row).
-        wait_for(lambda: files() and files()[0].stat().st_size > 6500 * 40, 60,
-                 "the recording to reach 130 s")
+        # 130 s of samples at 50 Hz is past the first five trials.
+        wait_for_progress(proc.stderr, 130.0)
         assert proc.poll() is None, proc.stderr.read().decode()
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=10) == -signal.SIGKILL
