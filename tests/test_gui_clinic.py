@@ -9,33 +9,18 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cctf.analysis.offline import analyze_recording
-from cctf.gui.controller import AppController
-from cctf.gui.main import MainWindow
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.session.settings import preset
 from cctf.sessionfile import read_session
 
-STEP_S = 0.25
+from .gui_helpers import STEP_S, make_app, run_until
 
 
 @pytest.fixture
 def app(qtbot, tmp_path):
-    controller = AppController(data_dir=tmp_path, discover_fn=list)
-    window = MainWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
+    controller, window = make_app(qtbot, tmp_path)
     yield controller, window
     controller.shutdown()
-
-
-def run_until(controller, condition, limit_s: float = 900.0) -> None:
-    clock = controller.device.clock
-    end = clock.now() + limit_s
-    while not condition():
-        assert clock.now() < end, "condition not met in time"
-        controller.run_virtual(STEP_S, STEP_S)
 
 
 def press(qtbot, window, key) -> None:

@@ -12,19 +12,18 @@ from PySide6.QtWidgets import QApplication, QDialog
 from cctf.acquisition.ports import PortInfo
 from cctf.gui.connection_bar import SIM, ConnectionBar
 from cctf.gui.controller import AppController
-from cctf.gui.main import MainWindow, auto_connect
+from cctf.gui.main import auto_connect
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.sessionfile import read_session
 from cctf.sim.faults import LinkFaults
 from cctf.sim.scenarios import load_scenario
 
+from .gui_helpers import make_app
+
 
 @pytest.fixture
 def app(qtbot, tmp_path):
-    controller = AppController(data_dir=tmp_path, discover_fn=list)
-    window = MainWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
+    controller, window = make_app(qtbot, tmp_path, exposed=False)
     yield controller, window
     controller.shutdown()
 

@@ -8,26 +8,19 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cctf import DISCLAIMER, texts
-from cctf.gui.controller import AppController
 from cctf.gui.history import TraceStore, peak_decimate
-from cctf.gui.main import MainWindow
 from cctf.gui.recording import BackgroundRecorder
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.sessionfile import read_session
 from cctf.sim.source import TraceSource
 
 from .conftest import make_sim_device
+from .gui_helpers import make_app
 
 
 @pytest.fixture
 def app(qtbot, tmp_path):
-    controller = AppController(data_dir=tmp_path, discover_fn=list)
-    window = MainWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.tabs.setCurrentWidget(window.monitor)
-    window.activateWindow()
+    controller, window = make_app(qtbot, tmp_path, tab="monitor")
     yield controller, window
     controller.shutdown()
 

@@ -10,41 +10,20 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from cctf.gui.controller import AppController
-from cctf.gui.main import MainWindow
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.records.recovery import begin_session
 from cctf.records.startup import open_records
 from cctf.session.settings import preset
 
+from .gui_helpers import make_app, run_until
 from .records_helpers import clinic_csv
-
-STEP_S = 0.25
-
-
-def make_app(qtbot, data_dir):
-    controller = AppController(data_dir=data_dir, discover_fn=list)
-    window = MainWindow(controller, open_records=True)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    return controller, window
 
 
 @pytest.fixture
 def app(qtbot, tmp_path):
-    controller, window = make_app(qtbot, tmp_path / "data")
+    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
     yield controller, window
     controller.shutdown()
-
-
-def run_until(controller, condition, limit_s: float = 900.0) -> None:
-    clock = controller.device.clock
-    end = clock.now() + limit_s
-    while not condition():
-        assert clock.now() < end, "condition not met in time"
-        controller.run_virtual(STEP_S, STEP_S)
 
 
 def new_patient(qtbot, picker, code, **fields):
@@ -198,7 +177,7 @@ def test_app_start_recovers_an_interrupted_session(qtbot, tmp_path):
     active.lock.release(remove=False)  # the app died mid-session
     records.close()
 
-    controller, window = make_app(qtbot, root)
+    controller, window = make_app(qtbot, root, open_records=True)
     try:
         assert controller.records.session(active.id).status == "recovered"
         notice = window.records_notice
@@ -219,7 +198,7 @@ def test_a_damaged_database_does_not_stop_the_app_and_can_be_repaired(qtbot, tmp
     damaged = bytes((i * 7919 + 13) % 256 for i in range(64 * 1024))
     (root / "cctf.db").write_bytes(damaged)
 
-    controller, window = make_app(qtbot, root)
+    controller, window = make_app(qtbot, root, open_records=True)
     try:
         assert controller.records is None and controller.records_corrupt
         notice = window.records_notice

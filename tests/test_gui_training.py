@@ -7,21 +7,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cctf.gui import theme
-from cctf.gui.controller import AppController
-from cctf.gui.main import MainWindow
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.sessionfile import read_session
+
+from .gui_helpers import make_app
 
 
 @pytest.fixture
 def app(qtbot, tmp_path):
-    controller = AppController(data_dir=tmp_path, discover_fn=list)
-    window = MainWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.tabs.setCurrentWidget(window.training)
-    window.activateWindow()
+    controller, window = make_app(qtbot, tmp_path, tab="training")
     yield controller, window
     controller.shutdown()
 
