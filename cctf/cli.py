@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from cctf import DISCLAIMER, __version__
+from cctf.acquisition.lsl import add_lsl_argument
 from cctf.errors import CctfError, ConfigError, FileFormatError
 
 log = logging.getLogger("cctf")
@@ -232,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="simulator seed")
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run the simulator on a virtual clock, as fast as possible")
+    add_lsl_argument(p)
 
     p = sub.add_parser("analyze", help="judge a session CSV: trials, faults and CCFT scores")
     p.add_argument("file", type=Path, help="session CSV")

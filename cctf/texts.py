@@ -450,3 +450,20 @@ RX_PER_DAY = "Sessions a day"
 RX_SAVE = "Prescribe for {code}"
 RX_SAVED = "Prescription saved for {code} from {day:%d %b %Y}."
 RX_LOADED = "{code}'s prescription from {day:%d %b %Y}"
+
+
+# --- research integration: Lab Streaming Layer (issue 16) -----------------------------------
+
+LSL_HELP = ("stream pressure and event markers to the Lab Streaming Layer (needs cctf[lsl]; "
+            "opens network sockets: LSL discovery on the local network, see docs/lsl.md)")
+LSL_WAIT_HELP = ("with --lsl: before starting, wait up to S seconds for a consumer (e.g. "
+                 "LabRecorder) on both streams (default 0: start at once)")
+LSL_MISSING = ("--lsl needs pylsl with its liblsl: pip install 'cctf[lsl]' ({error})")
+LSL_OPEN = "LSL: streaming {pressure} and {events} on the local network"
+LSL_WAITING = "LSL: waiting up to {seconds:g} s for a consumer of {pressure} and {events}…"
+LSL_NO_CONSUMER = "LSL: no consumer after {seconds:g} s; streaming anyway"
+LSL_MENU = "Stream to &LSL"
+LSL_MENU_TIP = ("Send pressure and event markers to the Lab Streaming Layer (local network; "
+                "see docs/lsl.md)")
+LSL_ON = "LSL: streaming {pressure} and {events} on the local network"
+LSL_OFF = "LSL streaming is off"

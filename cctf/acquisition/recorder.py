@@ -17,6 +17,7 @@ import numpy as np
 
 from cctf import __version__
 from cctf.acquisition.device import Device
+from cctf.acquisition.walltime import ClockPairs, WallClock
 from cctf.sessionfile import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ class SessionRecorder:
         *,
         cues: CueLookup | None = None,
         flush_interval_s: float = 1.0,
+        wall: WallClock | None = None,
     ) -> None:
         self.device = device
+        self.wall = wall  # the wall clock for t0_wall_clock and clock_pairs (time.time)
+        self.clock_pairs: ClockPairs | None = None
         self.path = Path(path)
         self.cues = cues
         self.flush_interval_s = flush_interval_s
@@ -66,6 +70,8 @@ class SessionRecorder:
         self._cursor = self.device.buffer.written
         self.t0_s = self.device.clock.now()
         self._last_flush_s = self.t0_s
+        if self.wall is not None:
+            self.clock_pairs = ClockPairs(self.device.clock, self.t0_s, self.wall)
 
     def poll(self) -> int:
         """Append every new sample; flush when due. Returns the number of rows written."""
@@ -82,6 +88,8 @@ class SessionRecorder:
             t = rows["t_s"] - self.t0_s
             keep = t >= 0  # samples measured before start() but delivered after it
             rows, t = rows[keep], t[keep]
+            if self.clock_pairs is not None:
+                self.clock_pairs.update(rows)
             targets, phases = self.cues(t) if self.cues else (None, None)
             self._writer.write(
                 t, rows["pressure_mmhg"], targets, phases,
@@ -105,5 +113,7 @@ class SessionRecorder:
             for e in self.device.events
         ]
         final["link_events"] = "; ".join(events) if events else "none"
+        if self.clock_pairs is not None:
+            final.update(self.clock_pairs.metadata())
         final.update(extra_metadata or {})
         self._writer.close(final)

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import TYPE_CHECKING
 
+from cctf import texts
 from cctf.acquisition.device import Device
 from cctf.acquisition.recorder import SessionRecorder
 from cctf.acquisition.transport import SerialTransport
+from cctf.acquisition.walltime import following
 from cctf.clock import Clock, MonotonicClock, VirtualClock
 
 if TYPE_CHECKING:
+    from cctf.acquisition.lsl import LslOutlet
     from cctf.records.recovery import ActiveSession
     from cctf.records.store import Records
 
@@ -34,6 +38,10 @@ def record(args: argparse.Namespace) -> int:
         print("cctf: record needs -o FILE.csv (or --patient ID to save into the records)",
               file=sys.stderr)
         return 2
+    if getattr(args, "lsl", False):
+        from cctf.acquisition.lsl import load_pylsl
+
+        load_pylsl()  # without it: one clear line, before any device is opened
     clock: Clock
     metadata: dict[str, object] = {}
     if args.record_sim is not None:
@@ -54,6 +62,7 @@ def record(args: argparse.Namespace) -> int:
     device = Device(transport, clock=clock)
     device.connect()
     session: _Registered | None = None
+    outlet: LslOutlet | None = None
     try:
         device.read_calibration()
         device.start(rate_hz=args.rate_hz, threaded=not args.fast)
@@ -62,11 +71,21 @@ def record(args: argparse.Namespace) -> int:
                              else "monitor")
             metadata.update(session.active.metadata)
             args.output = session.active.csv_path
-        recorder = SessionRecorder(device, args.output, metadata)
+        if getattr(args, "lsl", False):
+            outlet = open_lsl(device, args)
+        # The wall clock of t_s = 0 and every 10 s (docs/time.md); --fast: as if real time.
+        recorder = SessionRecorder(device, args.output, metadata,
+                                   wall=following(clock) if args.fast else time.time)
         recorder.start()
         if args.record_sim is not None:
             schedule = schedule_of(transport.firmware)
             recorder.cues = cue_lookup(schedule, recorder.t0_s - transport.origin_s)
+        pump = None
+        if outlet is not None:
+            from cctf.session.lsl_feed import DeviceLslPump
+
+            pump = DeviceLslPump(device, outlet, recorder.t0_s, cues=recorder.cues,
+                                 rate_hz=float(args.rate_hz or device.hello.sample_rate_hz))
         end = recorder.t0_s + args.seconds
         next_report = recorder.t0_s
         try:
@@ -76,6 +95,8 @@ def record(args: argparse.Namespace) -> int:
                 else:
                     clock.sleep(min(_POLL_S, end - now))
                 recorder.poll()
+                if pump is not None:
+                    pump.poll()
                 if clock.now() >= next_report:
                     # Live: one updating line a second. Fast: a line per 10 simulated seconds
                     # (rows up to that time are on disk), which scripts and tests can follow.
@@ -85,19 +106,40 @@ def record(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\ncctf record: interrupted, saving what was recorded", file=sys.stderr)
         device.stop()
-        recorder.close()
+        extra: dict[str, object] = {}
+        if pump is not None and outlet is not None:
+            pump.close()
+            extra = outlet.metadata(recorder.t0_s)
+        recorder.close(extra)
     except BaseException:
         if session is not None:
             session.interrupted()
         raise
     finally:
         device.close()
+        if outlet is not None:
+            outlet.close()
     health = device.health()
     print(f"\nwrote {recorder.rows} samples to {args.output}", file=sys.stderr)
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:
         session.complete()
     return 0
+
+
+def open_lsl(device: Device, args: argparse.Namespace) -> LslOutlet:
+    """The device's LSL outlets (``--lsl``), after waiting ``--lsl-wait`` for a consumer."""
+    from cctf.acquisition.lsl import LslOutlet, StreamSource
+
+    outlet = LslOutlet(StreamSource.of_device(device, args.rate_hz), device.clock)
+    names = {"pressure": outlet.pressure_name, "events": outlet.events_name}
+    wait_s = getattr(args, "lsl_wait", 0.0) or 0.0
+    if wait_s > 0:
+        print(texts.LSL_WAITING.format(seconds=wait_s, **names), file=sys.stderr, flush=True)
+        if not outlet.wait_for_consumers(wait_s):
+            print(texts.LSL_NO_CONSUMER.format(seconds=wait_s), file=sys.stderr)
+    print(texts.LSL_OPEN.format(**names), file=sys.stderr, flush=True)
+    return outlet
 
 
 class _Registered:

@@ -1,0 +1,123 @@
+"""Feed an LSL outlet from a running session: samples, cue changes, analysis events, link
+events and therapist marks, each at the time of its sample (``cctf.acquisition.lsl``).
+
+``LslFeed`` is what the app and ``cctf train`` call with what they already have each tick.
+``DeviceLslPump`` is a buffer consumer of its own for commands without a session runner
+(``cctf record``): it looks the cued targets up and runs the analysis live for the markers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from cctf.acquisition.device import Device
+from cctf.acquisition.health import LinkEvent
+from cctf.acquisition.lsl import LslOutlet
+from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.results import Event
+from cctf.session.markers import cue_changes, event_marker, link_marker, therapist_marker
+
+log = logging.getLogger(__name__)
+
+STREAMED_LINK_EVENTS = ("disconnected", "reconnected", "device_reset", "gap", "other_device")
+
+
+class LslFeed:
+    """Markers and samples of one session onto an outlet; times are on the device's host
+    time line, session times are turned into it with ``t0_host_s``."""
+
+    def __init__(self, outlet: LslOutlet, t0_host_s: float = 0.0, link_events_seen: int = 0
+                 ) -> None:
+        self.outlet = outlet
+        self.t0_host_s = t0_host_s
+        self._cue: tuple[float, str] | None = None
+        self._link_seen = link_events_seen
+        self._queue: list[tuple[float, str]] = []
+
+    def start_session(self, t0_host_s: float) -> None:
+        self.t0_host_s = t0_host_s
+        self._cue = None
+        self._queue.append((t0_host_s, "recording start"))
+
+    def stop_session(self, host_s: float) -> None:
+        self._queue.append((host_s, "recording stop"))
+        self._cue = None
+        self.flush()
+
+    def samples(self, rows: np.ndarray) -> None:
+        self.outlet.push_rows(rows)
+
+    def cues(self, t_session_s: np.ndarray, target_mmhg: np.ndarray, phase: Sequence[str]
+             ) -> None:
+        changes, self._cue = cue_changes(t_session_s, target_mmhg, phase, self._cue)
+        self._queue += [(t + self.t0_host_s, m) for t, m in changes]
+
+    def events(self, events: Sequence[Event]) -> None:
+        for e in events:
+            marker = event_marker(e)
+            if marker is not None:
+                self._queue.append((e.t_s + self.t0_host_s, marker))
+
+    def link(self, device_events: Sequence[LinkEvent]) -> None:
+        """The device's link events not streamed yet (pass ``device.events``)."""
+        for e in device_events[self._link_seen:]:
+            if e.kind in STREAMED_LINK_EVENTS:
+                self._queue.append((e.t_s, link_marker(e.kind, e.duration_s)))
+        self._link_seen = len(device_events)
+
+    def mark(self, text: str, host_s: float) -> None:
+        """A therapist's action or marker, at the newest sample's time."""
+        self._queue.append((host_s, therapist_marker(text)))
+
+    def flush(self) -> None:
+        """Push the queued markers, earliest first (stable for equal times)."""
+        queued, self._queue = sorted(self._queue, key=lambda m: m[0]), []
+        for host_s, text in queued:
+            self.outlet.push_marker(text, host_s)
+
+
+CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
+
+
+class DeviceLslPump:
+    """Everything new in ``device.buffer`` onto the outlet (its own cursor, like the recorder)."""
+
+    def __init__(self, device: Device, outlet: LslOutlet, t0_host_s: float, *,
+                 rate_hz: float, cues: CueLookup | None = None) -> None:
+        self.device = device
+        self.feed = LslFeed(outlet, link_events_seen=len(device.events))
+        self.cues = cues
+        self._analyzer = CcftAnalyzer(rate_hz) if cues is not None else None
+        self._cursor = device.buffer.written
+        self.feed.start_session(t0_host_s)
+
+    def poll(self) -> int:
+        pull = self.device.buffer.read(self._cursor)
+        self._cursor = pull.cursor
+        if pull.missed:
+            log.error("LSL outlet fell behind: %d samples overwritten unsent", pull.missed)
+        rows = pull.rows
+        t0 = self.feed.t0_host_s
+        rows = rows[rows["t_s"] >= t0] if len(rows) else rows
+        if len(rows):
+            self.feed.samples(rows)
+            if self.cues is not None and self._analyzer is not None:
+                t = rows["t_s"] - t0
+                target, phase = self.cues(t)
+                self.feed.cues(t, target, phase)
+                self.feed.events(self._analyzer.update(t, rows["pressure_mmhg"], target,
+                                                       phase))
+        self.feed.link(self.device.events)
+        self.feed.flush()
+        return len(rows)
+
+    def close(self) -> None:
+        self.poll()
+        if self._analyzer is not None:
+            self.feed.events(self._analyzer.finish())
+        last = self.device.buffer.latest(1)
+        end = float(last["t_s"][0]) if len(last) else self.feed.t0_host_s
+        self.feed.stop_session(end)
