@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from cctf import DISCLAIMER, __version__
+from cctf import DISCLAIMER, __version__, texts
 from cctf.acquisition.lsl import add_lsl_argument
 from cctf.errors import CctfError, ConfigError, FileFormatError
 
@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="the records folder (default: $CCTF_DATA_DIR, else the user data "
                              "folder)")
+    parser.add_argument("--lsl", action="store_true", help="the app: " + texts.LSL_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ports", help="list serial ports and mark those that answer as cctf devices")
@@ -376,6 +377,11 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.data_dir is not None:  # the app reads its folder from the environment
         os.environ["CCTF_DATA_DIR"] = str(args.data_dir)
 
+    if getattr(args, "lsl", False):
+        from cctf.acquisition.lsl import load_pylsl
+
+        load_pylsl()  # without it: one clear line, before any window opens
+        return run_app(sim=args.sim, port=args.port, lsl=True)
     return run_app(sim=args.sim, port=args.port)
 
 

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import math
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from cctf import __version__, texts
 from cctf.acquisition.device import Device
 from cctf.acquisition.health import LinkHealth, LinkState
 from cctf.acquisition.ports import PortInfo, discover
+from cctf.acquisition.walltime import ClockPairs, following
 from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
@@ -50,6 +52,7 @@ from cctf.records.startup import open_records, repair_database
 from cctf.records.store import Records
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.cued import Cue, CuedRunner
+from cctf.session.lsl_feed import LslSwitch
 from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
@@ -103,6 +106,7 @@ class ActiveSession:
     latest_t_s: float = math.nan  # session time of the newest sample
     error_shown: bool = False  # the recorder's error was reported
     record: RecordsSession | None = None  # registered in the patient records
+    pairs: ClockPairs | None = None  # the wall clock of t_s = 0 and every 10 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +183,7 @@ class AppController(QObject):
         self._last_health_s = -math.inf
         self._link_events_seen = 0
         self._last_cue: Cue | None = None
+        self.lsl = LslSwitch()  # the Lab Streaming Layer outlet, off unless asked for
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, round(1000.0 / refresh_hz)))
         self.timer.timeout.connect(self.tick)
@@ -270,6 +275,7 @@ class AppController(QObject):
         self.guide = SetupGuide(self.settings.baseline_mmhg, self.settings.band_mmhg)
         self._link_events_seen = len(device.events)
         self._last_health_s = -math.inf
+        self._attach_lsl(device)
         self.connection_changed.emit()
         self._emit_health(force=True)
 
@@ -283,6 +289,7 @@ class AppController(QObject):
         self.device = None
         self.patient = None
         self.health = None
+        self.lsl.detach()
         if self.threaded:
             run_in_background(device.close, name="cctf-close")
         else:
@@ -320,6 +327,7 @@ class AppController(QObject):
         rows = pull.rows
         if len(rows):
             self.frames += 1
+            self.lsl.samples(rows)
             t_display = rows["t_s"] - self.origin_s
             p = rows["pressure_mmhg"]
             target, events = (self._feed_session(rows) if self.session is not None
@@ -340,6 +348,7 @@ class AppController(QObject):
             if session is not None and session.runner is not None and session.runner.done:
                 self._finish_session()
         self._emit_health()
+        self.lsl.flush()
         self.ticked.emit()
 
     def run_virtual(self, seconds: float, step_s: float = 0.1) -> None:
@@ -404,6 +413,11 @@ class AppController(QObject):
         else:
             t0 = device.clock.now()
         metadata = self._metadata(kind, runner)
+        # Real time: the host's wall clock; a simulated (virtual or sped-up) clock: wall times
+        # as if it ran in real time (docs/time.md).
+        pairs = ClockPairs(device.clock, t0, time.time if type(device.clock) is MonotonicClock
+                           else following(device.clock))
+        metadata.update(pairs.start_metadata())
         record = self._register(kind, runner)
         if record is False:
             return False
@@ -413,12 +427,14 @@ class AppController(QObject):
         else:
             path = self._new_path(kind)
         recorder = BackgroundRecorder(path, metadata)
-        session = ActiveSession(kind, runner, t0, recorder, band_mmhg, record=record)
+        session = ActiveSession(kind, runner, t0, recorder, band_mmhg, record=record,
+                                pairs=pairs)
         if isinstance(runner, CcftTestRunner):
             session.settings = runner.settings
         if isinstance(runner, TrainingRunner):
             session.prescription = runner.prescription
         self.session = session
+        self.lsl.start_session(t0)
         if preroll is not None and len(preroll):
             self._feed_session(preroll)  # rest level before the first cue; blank targets
         if runner is not None:
@@ -509,6 +525,9 @@ class AppController(QObject):
             "raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"], "marker": marks,
         })
         session.latest_t_s = float(t[-1]) if n else session.latest_t_s
+        self.lsl.cues(t, target, phase)
+        if session.pairs is not None:
+            session.pairs.update(rows)
         self._forward_cue()
         return target, events
 
@@ -555,6 +574,7 @@ class AppController(QObject):
                     live.held = True
                 elif e.kind == "fault":
                     live.faults.append((e.type, e.value))
+        self.lsl.events(events)
         self.analysis_events.emit(events)
 
     def _update_band(self) -> None:
@@ -756,6 +776,7 @@ class AppController(QObject):
                                    self.history.latest_mmhg))
         if self.session is not None:
             self.session.pending_marks.append(label)
+        self.lsl.mark(label, self.history.latest_t_s + self.origin_s)
         self.session_changed.emit()
 
     def _annotate(self, s: ActiveSession, method: str, trial_index: int, value: object
@@ -775,6 +796,7 @@ class AppController(QObject):
         stamp = f"{s.latest_t_s:.1f}s" if not math.isnan(s.latest_t_s) else "0s"
         s.actions.append(f"{stamp} {text}")
         s.pending_marks.append(text.replace(",", ";"))
+        self.lsl.mark(text, s.latest_t_s + s.t0_host_s)
 
     def end_session(self) -> None:
         """Stop now (the therapist ends the test early, or the link is closed)."""
@@ -808,7 +830,10 @@ class AppController(QObject):
             final["result_reps_done"] = summary.reps_done
             final["result_time_in_band_s"] = f"{summary.time_in_band_s:.1f}"
         final["therapist_actions"] = "; ".join(session.actions) if session.actions else "none"
+        if session.pairs is not None:
+            final.update(session.pairs.metadata())
         session.recorder.close(final, wait=False)  # the writer thread finishes the file
+        self.lsl.stop_session(session.latest_t_s + session.t0_host_s)
         t0_display = session.t0_host_s - self.origin_s
         record = session.record
         report = SessionReport(
@@ -967,7 +992,31 @@ class AppController(QObject):
                 self.markers.append(Marker(t, "link", texts.LINK_EVENT_SHORT.get(e.kind, e.kind),
                                            self.history.value_at(t)))
         self._link_events_seen = len(events)
+        self.lsl.link(events)
         self.health_changed.emit(self.health)
+
+    # --- Lab Streaming Layer (docs/lsl.md) -------------------------------------------------
+
+    def set_lsl(self, on: bool) -> bool:
+        """Stream to LSL (the setting; opens the outlet for the attached device) or stop."""
+        try:
+            self.lsl.set_enabled(on)
+        except CctfError as exc:
+            self.notice.emit(str(exc))
+            return False
+        feed = self.lsl.feed
+        self.notice.emit(texts.LSL_ON.format(pressure=feed.outlet.pressure_name,
+                                             events=feed.outlet.events_name)
+                         if feed is not None else texts.LSL_OFF if not on else "")
+        return True
+
+    def _attach_lsl(self, device: Device) -> None:
+        try:
+            self.lsl.attach(device, self.rate_hz)
+        except (CctfError, ValueError) as exc:
+            log.error("LSL outlet not opened: %s", exc)
+            self.lsl.enabled = False
+            self.notice.emit(str(exc))
 
     @property
     def link_state(self) -> LinkState:
@@ -982,6 +1031,7 @@ class AppController(QObject):
             report = self.last_report
         device = self.device
         self.device = None
+        self.lsl.detach()
         if device is not None:
             device.close()
         if report is not None:

@@ -84,6 +84,11 @@ class MainWindow(QMainWindow):
         folder = QAction(texts.CHOOSE_FOLDER, self)
         folder.triggered.connect(self.choose_folder)
         file_menu.addAction(folder)
+        self.lsl_action = QAction(texts.LSL_MENU, self, checkable=True)
+        self.lsl_action.setToolTip(texts.LSL_MENU_TIP)
+        self.lsl_action.setChecked(self.controller.lsl.enabled)
+        self.lsl_action.toggled.connect(self._toggle_lsl)
+        file_menu.addAction(self.lsl_action)
         quit_ = QAction(texts.QUIT, self)
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
@@ -120,6 +125,10 @@ class MainWindow(QMainWindow):
         about = QAction(texts.ABOUT, self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def _toggle_lsl(self, on: bool) -> None:
+        if on != self.controller.lsl.enabled and not self.controller.set_lsl(on):
+            self.lsl_action.setChecked(self.controller.lsl.enabled)
 
     def _tab_changed(self) -> None:
         self.clinic._update_actions()
@@ -164,11 +173,12 @@ def auto_connect(controller: AppController, bar: ConnectionBar) -> None:
     controller.discover_ports()
 
 
-def run_app(sim: str | None = None, port: str | None = None) -> int:
+def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("cctf")
     theme.apply(app)
     controller = AppController()
+    controller.lsl.enabled = lsl  # cctf --lsl: the outlet opens when a device is attached
     audio = AudioCues()
     window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage
     window.show()

@@ -121,3 +121,86 @@ class DeviceLslPump:
         last = self.device.buffer.latest(1)
         end = float(last["t_s"][0]) if len(last) else self.feed.t0_host_s
         self.feed.stop_session(end)
+
+
+OutletOpener = Callable[[Device, float], LslOutlet]
+
+
+def open_outlet(device: Device, rate_hz: float) -> LslOutlet:
+    from cctf.acquisition.lsl import StreamSource
+
+    return LslOutlet(StreamSource.of_device(device, rate_hz), device.clock)
+
+
+class LslSwitch:
+    """The app's LSL setting: off by default; while on, the attached device has an outlet
+    and everything the app sees goes to it. Every method is a no-op while off."""
+
+    def __init__(self, opener: OutletOpener = open_outlet) -> None:
+        self.opener = opener
+        self.enabled = False
+        self.feed: LslFeed | None = None
+        self._device: Device | None = None
+        self._rate_hz = 0.0
+
+    @property
+    def streaming(self) -> bool:
+        return self.feed is not None
+
+    def set_enabled(self, on: bool) -> None:
+        """Turn streaming on or off (raises ``LslUnavailable`` without pylsl; stays off)."""
+        if on and not self.enabled and self._device is not None:
+            self.feed = LslFeed(self.opener(self._device, self._rate_hz),
+                                link_events_seen=len(self._device.events))
+        if not on:
+            self._close()
+        self.enabled = on
+
+    def attach(self, device: Device, rate_hz: float) -> None:
+        self.detach()
+        self._device, self._rate_hz = device, rate_hz
+        if self.enabled:
+            self.feed = LslFeed(self.opener(device, rate_hz), link_events_seen=len(device.events))
+
+    def detach(self) -> None:
+        self._close()
+        self._device = None
+
+    def _close(self) -> None:
+        feed, self.feed = self.feed, None
+        if feed is not None:
+            feed.flush()
+            feed.outlet.close()
+
+    def samples(self, rows: np.ndarray) -> None:
+        if self.feed is not None:
+            self.feed.samples(rows)
+
+    def start_session(self, t0_host_s: float) -> None:
+        if self.feed is not None:
+            self.feed.start_session(t0_host_s)
+
+    def stop_session(self, host_s: float) -> None:
+        if self.feed is not None:
+            self.feed.stop_session(host_s)
+
+    def cues(self, t_session_s: np.ndarray, target_mmhg: np.ndarray, phase: Sequence[str]
+             ) -> None:
+        if self.feed is not None:
+            self.feed.cues(t_session_s, target_mmhg, phase)
+
+    def events(self, events: Sequence[Event]) -> None:
+        if self.feed is not None:
+            self.feed.events(events)
+
+    def link(self, device_events: Sequence[LinkEvent]) -> None:
+        if self.feed is not None:
+            self.feed.link(device_events)
+
+    def mark(self, text: str, host_s: float) -> None:
+        if self.feed is not None and host_s == host_s:  # not NaN (no sample yet)
+            self.feed.mark(text, host_s)
+
+    def flush(self) -> None:
+        if self.feed is not None:
+            self.feed.flush()
