@@ -467,3 +467,13 @@ LSL_MENU_TIP = ("Send pressure and event markers to the Lab Streaming Layer (loc
                 "see docs/lsl.md)")
 LSL_ON = "LSL: streaming {pressure} and {events} on the local network"
 LSL_OFF = "LSL streaming is off"
+
+# EDF+ annotations added for research readers (cctf/records/edf.py, issue 16)
+EDF_PADDING = "padding: no samples yet (values repeat the first sample, {seconds:.3f} s later)"
+EDF_GAP = "signal gap: {missing} sample(s) missing, values interpolated"
+EDF_OVERRIDE = "trial {trial} verdict set by the therapist: {verdict}"
+EDF_MARK = "therapist: {text}"
+EDF_LINK = {"disconnected": "link lost (device disconnected)",
+            "reconnected": "link restored ({seconds:.3f} s after it was lost)",
+            "device_reset": "device reset: it restarted, a new time epoch began",
+            "other_device": "a different device answered"}

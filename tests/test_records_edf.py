@@ -31,19 +31,20 @@ def test_edf_round_trip_signals_header_and_annotations(tmp_path):
     assert h["patient"] == "P-0042 X X X"
     assert h["recording"] == "Startdate 03-MAR-2025 X X cctf_SIM00001"
     assert (h["startdate"], h["starttime"]) == ("03.03.25", "10.15.07")
-    assert edf.labels == ["Pressure", "Target", "EDF Annotations"]
+    assert edf.labels == ["MISC Pressure", "MISC Target", "EDF Annotations"]
     assert edf.dimensions[:2] == ["mmHg", "mmHg"] and edf.record_s == 1.0
     assert edf.samples_per_record[:2] == [20, 20]
 
-    # Records start at the first sample (t0 = 0.05 s) and follow each other by 1 s.
-    np.testing.assert_allclose(edf.record_onsets, 0.05 + np.arange(edf.n_records))
+    # The file starts on the whole second (t_s = 0 here); the first sample (0.05 s) is
+    # preceded by one padded sample; records follow each other by exactly 1 s.
+    np.testing.assert_allclose(edf.record_onsets, np.arange(edf.n_records))
     n = len(rec)
-    pressure = edf.signals["Pressure"][:n]
+    pressure = edf.signals["MISC Pressure"][1:n + 1]
     np.testing.assert_allclose(pressure, rec.pressure_mmhg, atol=0.001)  # 16-bit: 0.0018 steps
-    target = edf.signals["Target"][:n]
+    target = edf.signals["MISC Target"][1:n + 1]
     cued = ~np.isnan(rec.target_mmhg)
     np.testing.assert_allclose(target[cued], rec.target_mmhg[cued], atol=0.001)
-    np.testing.assert_allclose(target[~cued], 0.0, atol=0.001)
+    assert np.all(target[~cued] == 0.0)  # "no target" reads back as exactly 0
 
     trials = [a for a in edf.annotations if a[2].startswith("trial ") and a[1] is not None]
     assert len(trials) == len(result.trials) == 3 + 10

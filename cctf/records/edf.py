@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,12 @@ RECORD_S = 1.0
 PHYS_MIN_MMHG, PHYS_MAX_MMHG = -20.0, 100.0
 DIG_MIN, DIG_MAX = -32768, 32767
 GAP_MIN_S = 0.2
+# Research readers (issue 16): the ``MISC `` prefix is MNE's channel-type convention (read
+# with ``infer_types=True``); the Target's limits make 0 (no target) read back exactly as 0.0
+# in MNE, pyedflib/EDFlib and edfio: 0.01 mmHg per step, symmetric about 0.
+PRESSURE_LABEL, TARGET_LABEL = "MISC Pressure", "MISC Target"
+TARGET_PHYS_MIN, TARGET_PHYS_MAX = -327.67, 327.67
+TARGET_DIG_MIN, TARGET_DIG_MAX = -32767, 32767
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
@@ -84,6 +90,89 @@ def to_digital(phys: np.ndarray, pmin: float, pmax: float) -> np.ndarray:
     return np.clip(np.round((phys - pmin) * scale + DIG_MIN), DIG_MIN, DIG_MAX).astype("<i2")
 
 
+def target_digital(target_mmhg: np.ndarray) -> np.ndarray:
+    """The Target signal's digital values: 0.01 mmHg steps, 0 ↔ 0 exactly."""
+    return np.clip(np.round(np.asarray(target_mmhg) * 100.0), TARGET_DIG_MIN,
+                   TARGET_DIG_MAX).astype("<i2")
+
+
+def aligned_start(recording: SessionRecording, started: datetime) -> tuple[datetime, float]:
+    """The file's start (naive local time, a whole second) and its session time.
+
+    ``t_s = 0`` is at the session file's ``t0_wall_clock`` (microseconds, docs/time.md), or
+    else ``started``. The file starts at the whole second at or before the first sample, so
+    every reader (some drop the sub-second start field) puts each sample at the same time;
+    the stretch before the first sample is padded and annotated.
+    """
+    w0 = _t0_wall(recording) or started
+    first = w0 + timedelta(seconds=float(recording.t_s[0]))
+    start = first.replace(microsecond=0)
+    return start.replace(tzinfo=None), (start - w0).total_seconds()
+
+
+def _t0_wall(recording: SessionRecording) -> datetime | None:
+    text = recording.metadata.get("t0_wall_clock", "")
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def gap_annotations(t_s: np.ndarray, t0_s: float) -> list[Annotation]:
+    """Every filled gap — each stretch where at least one sample is missing, however short."""
+    if len(t_s) < 3:
+        return []
+    dt = np.diff(t_s)
+    period = float(np.median(dt))
+    out = []
+    for k in np.flatnonzero(dt > 1.5 * period):
+        missing = max(1, round(float(dt[k]) / period) - 1)
+        out.append(Annotation(float(t_s[k]) - t0_s, float(dt[k]),
+                              texts.EDF_GAP.format(missing=missing)))
+    return out
+
+
+def research_annotations(recording: SessionRecording, result: SessionResult, t0_s: float,
+                         rate_hz: float) -> list[Annotation]:
+    """Padding before the first sample, the therapist's verdicts and marks, and link events
+    (disconnects, device resets); onsets are session times minus ``t0_s``."""
+    out: list[Annotation] = []
+    lead = float(recording.t_s[0]) - t0_s
+    if lead > 0.5 / rate_hz:
+        out.append(Annotation(0.0, lead, texts.EDF_PADDING.format(seconds=lead)))
+    for t in result.trials:
+        if t.verdict_override is not None:
+            out.append(Annotation(t.cue_end_s - t0_s, None, texts.EDF_OVERRIDE.format(
+                trial=t.index + 1, verdict=texts.verdict_word(t.verdict_override))))
+    marks = recording.extra.get("marker")
+    if marks is not None:
+        for i in np.flatnonzero(marks != ""):
+            for text in str(marks[i]).split(" | "):
+                out.append(Annotation(float(recording.t_s[i]) - t0_s, None,
+                                      texts.EDF_MARK.format(text=text.strip())))
+    for kind, t, duration in link_events(recording.metadata.get("link_events", "")):
+        if kind in texts.EDF_LINK:
+            out.append(Annotation(t - t0_s, None,
+                                  texts.EDF_LINK[kind].format(seconds=duration)))
+    return out
+
+
+def link_events(text: str) -> list[tuple[str, float, float]]:
+    """The session file's ``link_events`` (``kind@12.345s+0.500s; ...``) as (kind, session
+    time, duration)."""
+    out = []
+    for item in text.split(";"):
+        kind, sep, when = item.strip().partition("@")
+        if not sep:
+            continue
+        at, _, dur = when.partition("+")
+        try:
+            out.append((kind, float(at.rstrip("s")), float(dur.rstrip("s")) if dur else 0.0))
+        except ValueError:
+            continue
+    return out
+
+
 def session_annotations(result: SessionResult, t0_s: float, t_s: np.ndarray) -> list[Annotation]:
     """Trials, faults, hand marks, session events and signal gaps; onsets are session times
     minus ``t0_s``."""
@@ -102,12 +191,7 @@ def session_annotations(result: SessionResult, t0_s: float, t_s: np.ndarray) -> 
     for e in result.session_events:
         out.append(Annotation(e.t_s - t0_s, None, f"session {e.type}: "
                               + texts.describe_fault(e.type, e.value)))
-    if len(t_s) > 1:
-        dt = np.diff(t_s)
-        limit = max(GAP_MIN_S, 2.5 * float(np.median(dt)))
-        for k in np.flatnonzero(dt > limit):
-            out.append(Annotation(float(t_s[k]) - t0_s, float(dt[k]),
-                                  "signal gap: no samples arrived, values interpolated"))
+    out += gap_annotations(t_s, t0_s)
     out = [a for a in out if math.isfinite(a.onset_s)]
     return sorted(out, key=lambda a: a.onset_s)
 
@@ -146,7 +230,7 @@ def write_edf(path: str | Path, recording: SessionRecording, result: SessionResu
     t_s = recording.t_s
     rate = rate_hz or _nominal_rate(recording)
     spr = max(1, round(rate * RECORD_S))
-    t0 = float(t_s[0])
+    start, t0 = aligned_start(recording, started)
     n = math.floor((t_s[-1] - t0) * spr / RECORD_S + 1e-9) + 1
     n_records = math.ceil(n / spr)
     grid = t0 + np.arange(n_records * spr) * (RECORD_S / spr)
@@ -156,17 +240,19 @@ def write_edf(path: str | Path, recording: SessionRecording, result: SessionResu
     pressure[n:] = pressure[n - 1]  # the last record is padded with the last value
     target[n:] = target[n - 1]
 
-    # The file starts at the session's t_s = 0 (``started``, whole seconds); record k starts
-    # at t0 + k s, which its time-keeping TAL says (so the sub-second start is kept).
-    annotations = session_annotations(result, 0.0, t_s)
+    # The file starts on a whole second of the wall clock (``aligned_start``): session time
+    # t0; record k starts at +k s; every onset is a session time minus t0.
+    annotations = session_annotations(result, t0, t_s)
+    annotations += research_annotations(recording, result, t0, rate)
+    annotations.sort(key=lambda a: a.onset_s)
     if n < n_records * spr:
-        annotations.append(Annotation(t0 + n / spr * RECORD_S, None,
+        annotations.append(Annotation(n / spr * RECORD_S, None,
                                       "end of recording (the rest of this record repeats "
                                       "the last value)"))
     per_record: list[list[bytes]] = [
-        [f"{_onset(t0 + k * RECORD_S)}\x14\x14\x00".encode()] for k in range(n_records)]
+        [f"{_onset(k * RECORD_S)}\x14\x14\x00".encode()] for k in range(n_records)]
     for a in annotations:
-        k = min(max(int((a.onset_s - t0) // RECORD_S), 0), n_records - 1)
+        k = min(max(int(a.onset_s // RECORD_S), 0), n_records - 1)
         per_record[k].append(_tal(a))
     ann_bytes = max(sum(len(b) for b in tals) for tals in per_record)
     ann_spr = max(30, math.ceil(ann_bytes / 2))
@@ -174,19 +260,19 @@ def write_edf(path: str | Path, recording: SessionRecording, result: SessionResu
     serial = recording.metadata.get("device_serial", "")
     sensor = recording.metadata.get("sensor_model", "")
     signals = [
-        {"label": "Pressure", "transducer": f"cctf cuff pressure sensor {sensor}".strip(),
+        {"label": PRESSURE_LABEL,
+         "transducer": f"cctf cuff pressure sensor {sensor}".strip(),
          "dimension": "mmHg", "pmin": _number(PHYS_MIN_MMHG), "pmax": _number(PHYS_MAX_MMHG),
          "dmin": DIG_MIN, "dmax": DIG_MAX, "prefilter": "none (raw calibrated pressure)",
          "samples": spr},
-        {"label": "Target", "transducer": "cued target, 0 = none", "dimension": "mmHg",
-         "pmin": _number(PHYS_MIN_MMHG), "pmax": _number(PHYS_MAX_MMHG), "dmin": DIG_MIN,
-         "dmax": DIG_MAX, "prefilter": "", "samples": spr},
+        {"label": TARGET_LABEL, "transducer": "cued target, 0 = none", "dimension": "mmHg",
+         "pmin": _number(TARGET_PHYS_MIN), "pmax": _number(TARGET_PHYS_MAX),
+         "dmin": TARGET_DIG_MIN, "dmax": TARGET_DIG_MAX, "prefilter": "", "samples": spr},
         {"label": "EDF Annotations", "transducer": "", "dimension": "", "pmin": "-1",
          "pmax": "1", "dmin": DIG_MIN, "dmax": DIG_MAX, "prefilter": "", "samples": ann_spr},
     ]
-    start = started.replace(microsecond=0, tzinfo=None)
     p_dig = to_digital(pressure, PHYS_MIN_MMHG, PHYS_MAX_MMHG).reshape(n_records, spr)
-    g_dig = to_digital(target, PHYS_MIN_MMHG, PHYS_MAX_MMHG).reshape(n_records, spr)
+    g_dig = target_digital(target).reshape(n_records, spr)
     path = Path(path)
     with atomic_writer(path) as out:
         out.write(_header(_code(patient_code), start, f"cctf_{serial}" if serial else "cctf",
