@@ -29,11 +29,22 @@ def test_without_pylsl_the_flag_gives_one_clear_line(tmp_path, monkeypatch, caps
     assert not out.exists()  # refused before anything was opened
 
 
+def test_the_app_with_lsl_but_without_pylsl_gives_one_line_and_no_window(monkeypatch, capsys):
+    import cctf.gui.main
+
+    monkeypatch.setitem(sys.modules, "pylsl", None)
+    monkeypatch.setattr(cctf.gui.main, "run_app", lambda **kw: pytest.fail("window opened"))
+    assert main(["--sim", "--lsl"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("cctf: --lsl needs pylsl")
+
+
 def test_the_lsl_flag_is_off_by_default():
     from cctf.cli import build_parser
 
     args = build_parser().parse_args(["record", "--sim", "--seconds", "1", "-o", "x.csv"])
     assert args.lsl is False
+    assert build_parser().parse_args([]).lsl is False
 
 
 def _cue_markers(rec) -> list[tuple[float, str]]:
