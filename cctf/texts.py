@@ -467,6 +467,7 @@ LSL_MENU_TIP = ("Send pressure and event markers to the Lab Streaming Layer (loc
                 "see docs/lsl.md)")
 LSL_ON = "LSL: streaming {pressure} and {events} on the local network"
 LSL_OFF = "LSL streaming is off"
+LSL_PENDING = "LSL: on; the streams open when a device is connected"
 
 # EDF+ annotations added for research readers (cctf/records/edf.py, issue 16)
 EDF_PADDING = "padding: no samples yet (values repeat the first sample, {seconds:.3f} s later)"

@@ -131,3 +131,16 @@ def test_lsl_is_off_by_default_and_the_menu_turns_it_on(qtbot, tmp_path):
         assert [round(p[0] // 10) for p in pairs] == list(range(len(pairs)))
     finally:
         controller.shutdown()
+
+
+def test_turning_lsl_on_without_pylsl_says_so_and_stays_off(qtbot, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pylsl", None)
+    controller, window = make_app(qtbot, tmp_path)
+    try:
+        window.lsl_action.trigger()
+        assert not window.lsl_action.isChecked() and not controller.lsl.enabled
+        assert window.statusBar().currentMessage().startswith("--lsl needs pylsl")
+    finally:
+        controller.shutdown()

@@ -48,8 +48,18 @@ class LslUnavailable(CctfError):
 def add_lsl_argument(parser: argparse.ArgumentParser) -> None:
     """``--lsl`` (and ``--lsl-wait S``) on a command that streams from a device."""
     parser.add_argument("--lsl", action="store_true", help=texts.LSL_HELP)
-    parser.add_argument("--lsl-wait", type=float, default=0.0, metavar="S",
+    parser.add_argument("--lsl-wait", type=_wait_seconds, default=0.0, metavar="S",
                         help=texts.LSL_WAIT_HELP)
+
+
+def _wait_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be 0–3600 seconds, got {value:g}")
+    return value
 
 
 def load_pylsl() -> ModuleType:

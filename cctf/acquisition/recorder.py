@@ -3,7 +3,8 @@
 The recorder is a buffer consumer like any other: ``poll()`` pulls new rows and appends them,
 and flushes to disk when ``flush_interval_s`` of clock time has passed. ``close()`` adds the
 link statistics and events to the header. ``t_s`` in the file is seconds since ``start()`` on
-the device's host time line.
+the device's host time line. Given a ``wall`` clock, the header also gets the wall-clock time
+of t_s = 0 and a (wall clock, device time) pair every 10 s (``walltime``, docs/time.md).
 """
 
 from __future__ import annotations

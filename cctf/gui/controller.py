@@ -1007,7 +1007,7 @@ class AppController(QObject):
         feed = self.lsl.feed
         self.notice.emit(texts.LSL_ON.format(pressure=feed.outlet.pressure_name,
                                              events=feed.outlet.events_name)
-                         if feed is not None else texts.LSL_OFF if not on else "")
+                         if feed is not None else texts.LSL_PENDING if on else texts.LSL_OFF)
         return True
 
     def _attach_lsl(self, device: Device) -> None:

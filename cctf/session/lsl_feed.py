@@ -15,7 +15,7 @@ import numpy as np
 
 from cctf.acquisition.device import Device
 from cctf.acquisition.health import LinkEvent
-from cctf.acquisition.lsl import LslOutlet
+from cctf.acquisition.lsl import LslOutlet, load_pylsl
 from cctf.analysis.engine import CcftAnalyzer
 from cctf.analysis.results import Event
 from cctf.session.markers import cue_changes, event_marker, link_marker, therapist_marker
@@ -136,8 +136,10 @@ class LslSwitch:
     """The app's LSL setting: off by default; while on, the attached device has an outlet
     and everything the app sees goes to it. Every method is a no-op while off."""
 
-    def __init__(self, opener: OutletOpener = open_outlet) -> None:
+    def __init__(self, opener: OutletOpener = open_outlet,
+                 check: Callable[[], object] = load_pylsl) -> None:
         self.opener = opener
+        self.check = check  # raises LslUnavailable without pylsl, before anything changes
         self.enabled = False
         self.feed: LslFeed | None = None
         self._device: Device | None = None
@@ -149,6 +151,8 @@ class LslSwitch:
 
     def set_enabled(self, on: bool) -> None:
         """Turn streaming on or off (raises ``LslUnavailable`` without pylsl; stays off)."""
+        if on:
+            self.check()
         if on and not self.enabled and self._device is not None:
             self.feed = LslFeed(self.opener(self._device, self._rate_hz),
                                 link_events_seen=len(self._device.events))
