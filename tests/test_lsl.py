@@ -139,3 +139,23 @@ print(sorted(m for m in sys.modules if m.split(".")[0] == "pylsl"))
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_apply_lsl_flag_turns_the_switch_on_or_refuses_in_one_line(monkeypatch):
+    import argparse
+
+    from cctf.acquisition.lsl import LslUnavailable, add_lsl_argument
+    from cctf.session.lsl_feed import LslSwitch, apply_lsl_flag
+
+    parser = argparse.ArgumentParser()
+    add_lsl_argument(parser)  # what `cctf train` adds to its parser
+    off, on = LslSwitch(check=lambda: None), LslSwitch(check=lambda: None)
+    apply_lsl_flag(parser.parse_args([]), off)
+    apply_lsl_flag(parser.parse_args(["--lsl"]), on)
+    assert (off.enabled, on.enabled) == (False, True)
+    assert not on.streaming  # opens only when a device is attached
+    monkeypatch.setitem(sys.modules, "pylsl", None)
+    with pytest.raises(LslUnavailable, match="pip install 'cctf\\[lsl\\]'"):
+        apply_lsl_flag(parser.parse_args(["--lsl"]), LslSwitch())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--lsl-wait", "-1"])

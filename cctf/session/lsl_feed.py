@@ -208,3 +208,12 @@ class LslSwitch:
     def flush(self) -> None:
         if self.feed is not None:
             self.feed.flush()
+
+
+def apply_lsl_flag(args: object, switch: LslSwitch) -> None:
+    """``--lsl`` on a command that runs the app's controller (``cctf train``): turn the
+    switch on (the outlet opens when a device is attached). Without pylsl this raises
+    ``LslUnavailable``, which ``cctf.cli.main`` prints as one ``cctf:`` line."""
+    if getattr(args, "lsl", False):
+        switch.check()
+        switch.enabled = True
