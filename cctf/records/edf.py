@@ -4,10 +4,11 @@ Written by hand: the EDF+ header is a few fixed-width ASCII fields (spec:
 https://www.edfplus.info/specs/edfplus.html), far less than a dependency. The file is EDF+C
 (continuous) with 1-second data records and three signals:
 
-- ``Pressure``: the cuff pressure in mmHg, 16-bit over −20 … 100 mmHg (0.0018 mmHg per
-  step), on a uniform grid at the session's nominal rate starting at its first sample
-  (cctf's sample times jitter slightly; values are linearly interpolated onto the grid);
-- ``Target``: the cued target in mmHg, 0 while none is cued;
+- ``MISC Pressure``: the cuff pressure in mmHg, 16-bit over −20 … 100 mmHg (0.0018 mmHg per
+  step), on a uniform grid at the session's nominal rate (cctf's sample times jitter
+  slightly; values are linearly interpolated onto the grid), starting on a whole second of
+  the wall clock (``aligned_start``; padded before the first sample, annotated);
+- ``MISC Target``: the cued target in mmHg, 0 (exactly) while none is cued;
 - ``EDF Annotations``: trials (onset, duration, phase, target, verdict), faults in plain
   words, compensation marked by hand, session events, and signal gaps (no samples arrived:
   the values across a gap are interpolated — the annotation says where).
@@ -224,7 +225,8 @@ def _header(patient_code: str, started: datetime, equipment: str, n_records: int
 def write_edf(path: str | Path, recording: SessionRecording, result: SessionResult, *,
               patient_code: str, started: datetime, rate_hz: float | None = None) -> Path:
     """Write the session as EDF+ (atomically, 0600). ``started``: the recording's start,
-    t_s = 0 (local time where it was recorded)."""
+    t_s = 0 (local time where it was recorded), used when the session file has no
+    ``t0_wall_clock`` (recorded before it existed)."""
     if len(recording) < 2:
         raise ValueError("an EDF+ file needs at least two samples")
     t_s = recording.t_s
