@@ -459,6 +459,10 @@ LSL_HELP = ("stream pressure and event markers to the Lab Streaming Layer (needs
 LSL_WAIT_HELP = ("with --lsl: before starting, wait up to S seconds for a consumer (e.g. "
                  "LabRecorder) on both streams (default 0: start at once)")
 LSL_MISSING = ("--lsl needs pylsl with its liblsl: pip install 'cctf[lsl]' ({error})")
+LSL_NO_LIBLSL = ("--lsl needs liblsl, which pylsl's wheel for this platform does not ship "
+                 "(it does for Linux x86_64, Windows and macOS 11+): install it with conda "
+                 "install -c conda-forge liblsl or from github.com/sccn/liblsl/releases "
+                 "({error})")
 LSL_OPEN = "LSL: streaming {pressure} and {events} on the local network"
 LSL_WAITING = "LSL: waiting up to {seconds:g} s for a consumer of {pressure} and {events}…"
 LSL_NO_CONSUMER = "LSL: no consumer after {seconds:g} s; streaming anyway"

@@ -159,3 +159,18 @@ def test_apply_lsl_flag_turns_the_switch_on_or_refuses_in_one_line(monkeypatch):
         apply_lsl_flag(parser.parse_args(["--lsl"]), LslSwitch())
     with pytest.raises(SystemExit):
         parser.parse_args(["--lsl-wait", "-1"])
+
+
+def test_pylsl_without_its_liblsl_gives_one_line_saying_so(tmp_path, monkeypatch, capsys):
+    """As on Linux aarch64 or macOS < 11, where pylsl's wheel has no liblsl."""
+    fake = tmp_path / "pylsl"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        'raise RuntimeError("LSL binary library file was not found.")\n')
+    monkeypatch.delitem(sys.modules, "pylsl", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["record", "--sim", "--fast", "--seconds", "2", "--lsl",
+                 "-o", str(tmp_path / "s.csv")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("cctf: --lsl needs liblsl")
+    assert "LSL binary library file was not found" in err[0]

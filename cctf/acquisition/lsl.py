@@ -66,11 +66,16 @@ def load_pylsl() -> ModuleType:
     """Import pylsl, or raise ``LslUnavailable`` with one line saying what to install."""
     try:
         import pylsl
-    except (ImportError, OSError, RuntimeError) as exc:  # no package, or no liblsl for it
-        raise LslUnavailable(texts.LSL_MISSING.format(error=str(exc).splitlines()[0]
-                                                      if str(exc) else type(exc).__name__)
-                             ) from None
+    except ImportError as exc:
+        raise LslUnavailable(texts.LSL_MISSING.format(error=_first_line(exc))) from None
+    except (OSError, RuntimeError) as exc:  # pylsl without a liblsl for this platform
+        raise LslUnavailable(texts.LSL_NO_LIBLSL.format(error=_first_line(exc))) from None
     return pylsl
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
