@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.lsl_action.setToolTip(texts.LSL_MENU_TIP)
         self.lsl_action.setChecked(self.controller.lsl.enabled)
         self.lsl_action.toggled.connect(self._toggle_lsl)
+        self.controller.connection_changed.connect(  # an outlet that failed to open: off
+            lambda: self.lsl_action.setChecked(self.controller.lsl.enabled))
         file_menu.addAction(self.lsl_action)
         quit_ = QAction(texts.QUIT, self)
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
