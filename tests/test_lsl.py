@@ -63,7 +63,10 @@ def _cue_markers(rec) -> list[tuple[float, str]]:
 def test_an_inlet_receives_every_sample_and_marker_at_the_mapped_times(tmp_path):
     pytest.importorskip("pylsl")
     cfg = tmp_path / "lsl.cfg"
-    cfg.write_text("[lab]\nResolveScope = machine\n")  # discovery stays on this machine
+    # Discovery stays on this machine (and asks localhost directly; IPv4 only, for CI
+    # containers without IPv6 or multicast routes).
+    cfg.write_text("[ports]\nIPv6 = disable\n[lab]\nResolveScope = machine\n"
+                   "KnownPeers = {127.0.0.1}\n")
     env = {**os.environ, "LSLAPICFG": str(cfg)}
     inlet = subprocess.Popen([sys.executable, str(REPO / "tests" / "lsl_inlet.py"), "SIM00001"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
