@@ -124,6 +124,7 @@ def test_lsl_is_off_by_default_and_the_menu_turns_it_on(qtbot, tmp_path):
         k = np.flatnonzero(rec.target_mmhg == 24)[0]
         assert cue_t == pytest.approx(t0 + rec.t_s[k], abs=1e-3)
 
+        assert float(rec.metadata["lsl_clock_at_t0_s"]) == pytest.approx(t0, abs=1e-6)
         # The session file says when t_s = 0 was on the wall clock, and every 10 s.
         assert rec.metadata["t0_wall_clock"].count(".") == 1  # microseconds
         pairs = parse_pairs(rec.metadata["clock_pairs"])

@@ -832,6 +832,7 @@ class AppController(QObject):
         final["therapist_actions"] = "; ".join(session.actions) if session.actions else "none"
         if session.pairs is not None:
             final.update(session.pairs.metadata())
+        final.update(self.lsl.metadata(session.t0_host_s))
         session.recorder.close(final, wait=False)  # the writer thread finishes the file
         self.lsl.stop_session(session.latest_t_s + session.t0_host_s)
         t0_display = session.t0_host_s - self.origin_s

@@ -209,6 +209,10 @@ class LslSwitch:
         if self.feed is not None:
             self.feed.flush()
 
+    def metadata(self, t0_host_s: float) -> dict[str, object]:
+        """For the session file while streaming (``lsl_clock_at_t0_s``), else nothing."""
+        return self.feed.outlet.metadata(t0_host_s) if self.feed is not None else {}
+
 
 def apply_lsl_flag(args: object, switch: LslSwitch) -> None:
     """``--lsl`` on a command that runs the app's controller (``cctf train``): turn the
