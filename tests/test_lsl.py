@@ -12,8 +12,10 @@ import sys
 import numpy as np
 import pytest
 
+from cctf.analysis.engine import CcftAnalyzer
 from cctf.analysis.offline import analyze_recording
 from cctf.cli import main
+from cctf.session.markers import event_marker
 from cctf.sessionfile import read_session
 
 from .conftest import REPO
@@ -121,8 +123,14 @@ def test_an_inlet_receives_every_sample_and_marker_at_the_mapped_times(tmp_path)
     verdicts = [m for _, m in markers if m.startswith("verdict ")]
     assert verdicts == [f"verdict trial={t.index + 1} phase={t.phase} "
                         + ("passed" if t.passed else "failed") for t in result.trials]
-    assert any(m.startswith("reached trial=1") for _, m in markers)
-    assert any(m.startswith("held trial=1") for _, m in markers)
+    assert "reached trial=1" in [m for _, m in markers]
+    assert "held trial=1" in [m for _, m in markers]
+    # Every analysis event of the whole file, analysed at once, was streamed (once each).
+    analyzer = CcftAnalyzer(50.0)
+    events = analyzer.update(rec.t_s, rec.pressure_mmhg, rec.target_mmhg, rec.phase)
+    expected_events = sorted(m for m in map(event_marker, events + analyzer.finish()) if m)
+    streamed = sorted(m for _, m in markers if not m.startswith(("cue ", "recording ", "link ")))
+    assert streamed == expected_events
 
 
 def test_without_the_flag_pylsl_is_never_loaded(tmp_path):
