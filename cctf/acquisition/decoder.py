@@ -3,7 +3,10 @@
 ``StreamDecoder.feed(data)`` holds only the partial frame it has not seen the end of. Corrupt
 frames (bad COBS, bad CRC, bad length) are dropped and counted; sample sequence numbers are
 tracked so lost frames are counted as *missing*, duplicates and late arrivals are dropped, and a
-HELLO (or an unannounced restart of the numbering) starts a new sequence without counting loss.
+boot HELLO (or an unannounced restart of the numbering) starts a new sequence without counting
+loss. A REQUEST HELLO (the answer to IDENTIFY) never moves the expectation within the duplicate
+window, so a HELLO that is replayed or arrives out of place neither re-delivers samples nor
+counts false losses (PROTOCOL.md section 10.2).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from cctf.acquisition.protocol import (
     Frame,
     Hello,
     ParseError,
+    ResetCause,
     Sample,
     UnknownFrameType,
     decode_frame,
@@ -68,6 +72,15 @@ class StreamDecoder:
         self._in_error = False  # garbage or corrupt frames seen since the last good frame
         self._synced = False  # a delimiter has been seen, so _partial starts at a frame start
         self._expected_seq: int | None = None
+        # The expectation before the last boot HELLO: if the next sample continues it, that
+        # HELLO was a replay, not a reboot.
+        self._before_boot: int | None = None
+
+    def restart_numbering(self, next_seq: int) -> None:
+        """The device is known to have rebooted (e.g. a REQUEST HELLO says it stopped
+        streaming): expect ``next_seq`` next, counting nothing lost."""
+        self._expected_seq = next_seq % _SEQ_MOD
+        self._before_boot = None
 
     def reset_link(self) -> None:
         """Forget partial bytes and sequence state, e.g. after the port was reopened."""
@@ -76,6 +89,7 @@ class StreamDecoder:
         self._synced = False
         self._in_error = False
         self._expected_seq = None
+        self._before_boot = None
 
     def feed(self, data: bytes) -> list[Frame | SequenceRestart]:
         """Decode every complete frame in ``data``; keep the tail for the next call."""
@@ -140,8 +154,8 @@ class StreamDecoder:
             if verdict == "restart":
                 out.append(SequenceRestart(frame.seq))
             self.stats.samples_ok += 1
-        elif isinstance(frame, Hello):
-            self._expected_seq = frame.next_seq
+        elif isinstance(frame, Hello) and self._hello_restarts(frame):
+            out.append(SequenceRestart(frame.next_seq))
         self.stats.frames_ok += 1
         out.append(frame)
 
@@ -151,8 +165,37 @@ class StreamDecoder:
         self._in_error = True
         log.debug("dropped corrupt frame (%d bytes): %s", n_bytes, why)
 
+    def _hello_restarts(self, hello: Hello) -> bool:
+        """Sequence rules for a HELLO (section 10.2); True if a REQUEST HELLO reveals a restart
+        (its numbering is more than the duplicate window behind: the boot HELLO was lost)."""
+        expected, nxt = self._expected_seq, hello.next_seq % _SEQ_MOD
+        if expected is None:
+            self._expected_seq = nxt
+            return False
+        if hello.reset_cause != ResetCause.REQUEST:
+            # A boot: new numbering, nothing counted lost. Remember the old expectation in case
+            # the next sample shows this HELLO was a replay.
+            self._before_boot = expected
+            self._expected_seq = nxt
+            return False
+        behind = (expected - nxt) % _SEQ_MOD
+        if behind <= RESTART_BACKSTEP or behind >= _HALF:
+            return False  # ahead, equal or a little behind: samples say more; keep expecting
+        self.stats.restarts += 1
+        log.info("HELLO numbering at %d, expected %d: the device restarted", nxt, expected)
+        self._expected_seq = nxt
+        self._before_boot = None
+        return True
+
     def _accept_seq(self, seq: int) -> str:
         """Update sequence tracking → "ok", "drop" (duplicate or late) or "restart"."""
+        before, self._before_boot = self._before_boot, None
+        if before is not None and self._expected_seq is not None:
+            since_hello = (seq - self._expected_seq) % _SEQ_MOD
+            since_before = (seq - before) % _SEQ_MOD
+            if since_hello > RESTART_BACKSTEP and since_before <= RESTART_BACKSTEP:
+                log.info("a boot HELLO was a replay: sample %d continues the old numbering", seq)
+                self._expected_seq = before
         expected = self._expected_seq
         if expected is None:
             self._expected_seq = (seq + 1) % _SEQ_MOD
