@@ -193,7 +193,7 @@ class StreamDecoder:
         if before is not None and self._expected_seq is not None:
             since_hello = (seq - self._expected_seq) % _SEQ_MOD
             since_before = (seq - before) % _SEQ_MOD
-            if since_hello > RESTART_BACKSTEP and since_before <= RESTART_BACKSTEP:
+            if since_before <= RESTART_BACKSTEP and since_before < since_hello:
                 log.info("a boot HELLO was a replay: sample %d continues the old numbering", seq)
                 self._expected_seq = before
         expected = self._expected_seq

@@ -1,0 +1,161 @@
+"""A link that never stalls (PROTOCOL.md sections 10.2, 10.4, 10.5): a reboot whose HELLO is
+lost, REQUEST HELLOs after a reboot, replayed and moved HELLOs, the rate in force.
+
+Everything runs on a VirtualClock without a reader thread: no sleeps, deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cctf.acquisition import protocol as P
+from cctf.acquisition.decoder import SequenceRestart, StreamDecoder
+from cctf.acquisition.device import liveness_timeout_s
+from cctf.acquisition.health import LinkState
+from cctf.acquisition.protocol import Hello, ResetCause, Sample, SampleFlags
+from cctf.sim.faults import LinkFaults
+
+from .conftest import make_sim_device
+
+RESET_S = 10.0
+
+
+def _stream_through_a_lost_boot_hello(rate_hz: int | None):
+    faults = LinkFaults(resets_s=(RESET_S,), boot_hello_loss_prob=1.0)
+    device, firmware, clock = make_sim_device(faults=faults)
+    device.connect()  # its boot HELLO is lost too: IDENTIFY gets the answer
+    device.start(rate_hz=rate_hz, threaded=False)
+    states: list[tuple[float, LinkState, int]] = []
+    while clock.now() < RESET_S + 5.0:
+        device.pump(0.005)
+        states.append((clock.now(), device.state, device.buffer.written))
+    return device, firmware, states
+
+
+@pytest.mark.parametrize("rate_hz", [None, 100, 10])
+def test_a_reboot_whose_hello_is_lost_resumes_streaming_within_a_second(rate_hz):
+    device, firmware, states = _stream_through_a_lost_boot_hello(rate_hz)
+    assert firmware.boots == 2, "the watchdog reset should have happened"
+    rows = device.buffer.read(0).rows
+    t = rows["t_s"]
+    before, after = t[t <= RESET_S], t[t > RESET_S]
+    assert len(after), "streaming never resumed after the reboot"
+    resume_s = after[0] - RESET_S
+    assert resume_s < 1.0, f"streaming resumed {resume_s:.3f} s after the reboot"
+    # the rate asked for is in force again (re-sent after the reboot)
+    want = rate_hz or 50
+    assert np.median(np.diff(rows["t_device_s"][t > RESET_S + 1])) == pytest.approx(1 / want)
+    h = device.health()
+    assert h.device_resets == 1 and h.gaps == 1
+    assert h.gap_s == pytest.approx(after[0] - before[-1])
+    assert h.rate_hz == pytest.approx(want, rel=0.02), "link rate must be the live rate"
+    assert h.missing == 0, "a reboot is not lost data"
+    kinds = [e.kind for e in device.events]
+    assert kinds[:2] == ["silent", "device_reset"] and "gap" in kinds
+    # meanwhile the app was told "reconnecting", never "streaming" with nothing coming
+    silent_from = before[-1] + liveness_timeout_s(want)
+    during = [s for ts, s, n in states if ts > silent_from + 0.001 and n == len(before)]
+    assert during and set(during) == {LinkState.RECONNECTING}
+    assert states[-1][1] == LinkState.STREAMING
+
+
+def test_the_silence_threshold_is_half_a_second_or_five_periods():
+    assert liveness_timeout_s(50) == 0.5
+    assert liveness_timeout_s(100) == 0.5
+    assert liveness_timeout_s(2) == 2.5
+    assert liveness_timeout_s(1) == 5.0
+
+
+def test_a_slow_rate_is_not_mistaken_for_silence():
+    device, _, clock = make_sim_device()
+    device.connect()
+    device.start(rate_hz=2, threaded=False)
+    while clock.now() < 20.0:
+        device.pump(0.05)
+        assert device.state == LinkState.STREAMING
+    assert [e.kind for e in device.events] == []
+
+
+def test_a_request_hello_after_an_unnoticed_reboot_restarts_streaming():
+    """IDENTIFY after a reboot answers REQUEST, next_seq 0, not streaming: the host treats it as
+    a boot (new epoch, START again) although the cause says REQUEST (section 10.4)."""
+    device, firmware, clock = make_sim_device(faults=LinkFaults(boot_hello_loss_prob=1.0))
+    device.connect()
+    device.start(threaded=False)
+    device.run_for(5.0)
+    firmware.power_on(clock.now(), ResetCause.WATCHDOG)  # silent reboot (HELLO lost)
+    device.run_for(0.1)
+    hello = device.identify()
+    assert hello.reset_cause == ResetCause.REQUEST and not hello.streaming
+    device.run_for(2.0)
+    rows = device.buffer.read(0).rows
+    assert rows["epoch"][-1] == rows["epoch"][0] + 1
+    assert device.health().device_resets == 1
+    assert rows["seq"][-1] < 150, "samples after the reboot are numbered from 0"
+    assert device.state == LinkState.STREAMING and firmware.streaming
+
+
+def test_cctf_rate_in_force_and_every_change_are_kept():
+    device, _, clock = make_sim_device()
+    device.connect()
+    assert device.rate_hz == 50
+    device.start(rate_hz=100, threaded=False)
+    device.run_for(1.0)
+    device.set_rate(20)
+    assert device.rate_hz == 20
+    assert [r for _, r in device.rate_changes] == [100, 20]
+
+
+# --- the decoder: replayed and moved HELLOs ----------------------------------------------------
+
+
+def _sample(seq: int) -> bytes:
+    return P.encode(Sample(seq, seq * 20_000, 4000, 20.0, SampleFlags.NONE))
+
+
+def _hello(next_seq: int, cause: ResetCause = ResetCause.REQUEST, streaming=True) -> bytes:
+    return P.encode(Hello(1, (1, 0, 0), 1, 50, 3, b"CCTF0001", next_seq, cause, streaming))
+
+
+def _seqs(out) -> list[int]:
+    return [f.seq for f in out if isinstance(f, Sample)]
+
+
+@pytest.mark.parametrize("cause", [ResetCause.REQUEST, ResetCause.WATCHDOG])
+def test_a_replayed_hello_never_re_delivers_samples_nor_counts_false_losses(cause):
+    dec = StreamDecoder()
+    stream = b"\x00" + _hello(10, ResetCause.REQUEST) + b"".join(_sample(n) for n in range(10, 13))
+    # a boot HELLO always says next_seq 0; a REQUEST one, what the device had then
+    stream += _hello(0 if cause else 10, cause) + b"".join(_sample(n) for n in range(13, 20))
+    out = dec.feed(stream)
+    assert _seqs(out) == list(range(10, 20))
+    assert dec.stats.missing == 0 and dec.stats.duplicates == 0
+
+
+def test_a_moved_hello_neither_drops_nor_invents_samples():
+    dec = StreamDecoder()
+    # the HELLO that followed sample 12 arrives before samples 10-12
+    stream = b"\x00" + _sample(9) + _hello(13) + b"".join(_sample(n) for n in range(10, 16))
+    out = dec.feed(stream)
+    assert _seqs(out) == list(range(9, 16))
+    assert dec.stats.missing == 0 and dec.stats.duplicates == 0
+
+
+def test_samples_resent_after_a_replayed_hello_are_duplicates():
+    dec = StreamDecoder()
+    stream = b"\x00" + b"".join(_sample(n) for n in range(10, 13)) + _hello(10)
+    stream += b"".join(_sample(n) for n in range(10, 14))
+    out = dec.feed(stream)
+    assert _seqs(out) == [10, 11, 12, 13]
+    assert dec.stats.duplicates == 3 and dec.stats.missing == 0
+
+
+def test_a_request_hello_far_behind_is_a_restart():
+    dec = StreamDecoder()
+    stream = b"\x00" + b"".join(_sample(n) for n in range(100, 103)) + _hello(0, streaming=False)
+    stream += b"".join(_sample(n) for n in range(0, 3))
+    out = dec.feed(stream)
+    assert any(isinstance(f, SequenceRestart) for f in out)
+    assert _seqs(out) == [100, 101, 102, 0, 1, 2]
+    assert dec.stats.missing == 0 and dec.stats.restarts == 1
