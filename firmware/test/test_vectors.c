@@ -309,10 +309,14 @@ static void do_command(const vector_t *v)
     /* a whole device answers it with exactly one ACK for this command and token */
     fake_init(&board);
     fake_boot(&board, CCTF_SENSOR_MODEL_MPX5010DP, 50, "CCTF0001", CCTF_RESET_POWER_ON);
-    cctf_device_reading(&board.dev, 1000, 4600, 0, 0);  /* something for a TARE to average */
     fake_clear(&board);
     fake_feed(&board, (const uint8_t *)"\0", 1);
     fake_feed(&board, v->wire, (size_t)v->wire_n);
+    if (type == CCTF_TYPE_TARE) {  /* answered after the readings of the next 0.25 s */
+        CHECK_INT(board.out_n, 0);
+        for (uint32_t i = 0; i < cctf_window_len(50); i++)
+            cctf_device_reading(&board.dev, 1000 + i * 20000u, 4600, 0, 0);
+    }
     nf = fake_frames(&board, frames, 4);
     CHECK(nf >= 1);
     CHECK_INT(nf, type == CCTF_TYPE_IDENTIFY ? 2 : 1);
