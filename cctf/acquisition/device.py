@@ -31,7 +31,7 @@ from cctf.acquisition.protocol import Ack, AckStatus, Calibration, FrameType, He
 from cctf.acquisition.timesync import DeviceClockMapper
 from cctf.acquisition.transport import Transport
 from cctf.clock import Clock, MonotonicClock
-from cctf.errors import DeviceError, ProtocolError, TransportClosed
+from cctf.errors import DeviceError, ProtocolError, TransportClosed, VersionMismatch
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +380,7 @@ class Device:
                 continue
             self._flush(batch, received_s)
             batch = []
-            if isinstance(frame, Hello):
+            if isinstance(frame, Hello | proto.ForeignHello):
                 self._on_hello(frame, received_s)
             elif isinstance(frame, SequenceRestart):
                 self._on_device_reset(received_s, "sequence restarted without a HELLO")
@@ -420,12 +420,12 @@ class Device:
             self._last_sample_s = float(host_s[-1])
             self._resume_at_s = None
 
-    def _on_hello(self, hello: Hello, received_s: float) -> None:
-        if hello.protocol_version != proto.PROTOCOL_VERSION:
-            raise ProtocolError(
-                f"{self.transport.name} speaks protocol version {hello.protocol_version}, this "
-                f"cctf speaks {proto.PROTOCOL_VERSION}: update the firmware or cctf"
-            )
+    def _on_hello(self, hello: Hello | proto.ForeignHello, received_s: float) -> None:
+        if not isinstance(hello, Hello) or hello.protocol_version != proto.PROTOCOL_VERSION:
+            raise VersionMismatch(
+                f"device on {self.transport.name} speaks protocol version "
+                f"{hello.protocol_version}; this cctf speaks version {proto.PROTOCOL_VERSION}: "
+                "update the firmware or cctf", hello.protocol_version)
         with self._lock:
             previous, self.hello = self.hello, hello
             self._hello_count += 1

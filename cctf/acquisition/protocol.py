@@ -268,6 +268,15 @@ class Command:
         return bytes([self.token & 0xFF]) + self.args
 
 
+@dataclass(frozen=True, slots=True)
+class ForeignHello:
+    """A HELLO of another protocol version (section 13). Only ``protocol_version`` (the first
+    body byte in every version) can be read; the rest is the other version's business."""
+
+    protocol_version: int
+    body: bytes
+
+
 Frame = Sample | Hello | Ack | Command
 
 _TYPE_OF = {Sample: FrameType.SAMPLE, Hello: FrameType.HELLO, Ack: FrameType.ACK}
@@ -321,14 +330,17 @@ def unpack_packet(encoded: bytes) -> tuple[int, bytes]:
     return raw[0], raw[1:-2]
 
 
-def parse_body(ftype: int, body: bytes) -> Frame:
-    """Build the frame object for a CRC-checked packet; raises ParseError on a bad length."""
+def parse_body(ftype: int, body: bytes) -> Frame | ForeignHello:
+    """Build the frame object for a CRC-checked packet; raises ParseError on a bad length.
+    A HELLO of another protocol version is checked for its version before its length."""
     if ftype == FrameType.SAMPLE:
         if len(body) != _SAMPLE.size:
             raise ParseError(f"sample body is {len(body)} bytes, expected {_SAMPLE.size}")
         seq, t_us, raw, p, flags = _SAMPLE.unpack(body)
         return Sample(seq, t_us, raw, p / PRESSURE_SCALE, SampleFlags(flags))
     if ftype == FrameType.HELLO:
+        if len(body) >= 1 and body[0] != PROTOCOL_VERSION:
+            return ForeignHello(body[0], bytes(body))
         if len(body) < _HELLO.size:
             raise ParseError(f"hello body is {len(body)} bytes, expected {_HELLO.size}")
         (ver, fw_a, fw_b, fw_c, model, rate, cal_id, serial, next_seq, cause, streaming) = (
@@ -364,7 +376,7 @@ def _enum_or_int(enum: type[IntEnum], value: int) -> IntEnum | int:
         return value
 
 
-def decode_frame(encoded: bytes) -> Frame:
+def decode_frame(encoded: bytes) -> Frame | ForeignHello:
     """Decode one delimited frame's bytes (without the 0x00); raises ParseError."""
     return parse_body(*unpack_packet(encoded))
 
