@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 FIRMWARE_VERSION = (1, 0, 0)
 DEFAULT_RATE_HZ = 50
-SENSOR_FAULT_RAW = 200
-TARE_MAX_PENDING = 4  # TAREs waiting for the same window; one more is answered FAILED  # below this the sensor output is near 0 V: disconnected or dead
+SENSOR_FAULT_RAW = 200  # below this the sensor output is near 0 V: disconnected or dead
+TARE_MAX_PENDING = 4  # TAREs waiting for the same window; one more is answered FAILED
 _NO_ARGS = frozenset({FrameType.START, FrameType.STOP, FrameType.TARE, FrameType.GET_CAL,
                       FrameType.IDENTIFY, FrameType.RESET_CAL})
 

@@ -97,7 +97,7 @@ def test_a_request_hello_after_an_unnoticed_reboot_restarts_streaming():
 
 
 def test_cctf_rate_in_force_and_every_change_are_kept():
-    device, _, clock = make_sim_device()
+    device, _, _ = make_sim_device()
     device.connect()
     assert device.rate_hz == 50
     device.start(rate_hz=100, threaded=False)
