@@ -12,7 +12,8 @@ is lost. A link that stays open but goes silent while streaming (a reboot whose 
 is caught by the liveness rule of PROTOCOL.md section 10.5: after ``liveness_timeout_s`` the
 state is RECONNECTING, IDENTIFY is sent every ``IDENTIFY_RETRY_S`` and START again if the HELLO
 says the device is not streaming. Without a thread (``start(threaded=False)``) the caller
-drives it with ``pump`` or ``run_for``; with a ``VirtualClock`` that runs a long session in a fraction of a second.
+drives it with ``pump`` or ``run_for``; with a ``VirtualClock`` that runs a long session in a
+fraction of a second.
 """
 
 from __future__ import annotations
