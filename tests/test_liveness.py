@@ -159,3 +159,46 @@ def test_a_request_hello_far_behind_is_a_restart():
     assert any(isinstance(f, SequenceRestart) for f in out)
     assert _seqs(out) == [100, 101, 102, 0, 1, 2]
     assert dec.stats.missing == 0 and dec.stats.restarts == 1
+
+
+# --- recordings state the rate in force and keep every sample ---------------------------------
+
+
+def test_cctf_record_writes_the_rate_in_force_and_every_sample_from_seq_0(tmp_path):
+    from cctf.cli import main
+    from cctf.sessionfile import read_session
+
+    out = tmp_path / "r100.csv"
+    args = ["record", "--sim", "healthy", "--fast", "--rate-hz", "100", "--seconds", "5",
+            "-o", str(out)]
+    assert main(args) == 0
+    rec = read_session(out)
+    assert rec.metadata["sample_rate_hz"] == "100"
+    assert rec.metadata["sample_rate_changes"] == "0.000s@100Hz"
+    seq = rec.extra["seq"].astype(int)
+    assert seq[0] == 0, "sample 0 must be in the file"
+    assert np.all(np.diff(seq) == 1)
+    assert len(rec) == int(rec.metadata["link_samples"]), "every received sample is in the file"
+    assert rec.metadata["recorder_missed_samples"] == "0"
+
+
+def test_a_rate_change_during_a_recording_is_in_the_header(tmp_path):
+    from cctf.acquisition.recorder import SessionRecorder
+    from cctf.sessionfile import read_session
+
+    device, _, _ = make_sim_device()
+    device.connect()
+    device.set_rate(50)
+    recorder = SessionRecorder(device, tmp_path / "change.csv")
+    recorder.start()
+    device.start(threaded=False)
+    device.run_for(2.0)
+    device.set_rate(20)
+    device.run_for(2.0)
+    recorder.close()
+    device.close()
+    meta = read_session(tmp_path / "change.csv").metadata
+    assert meta["sample_rate_hz"] == "50"
+    first, second = meta["sample_rate_changes"].split("; ")
+    assert first == "0.000s@50Hz" and second.endswith("s@20Hz")
+    assert float(second.split("s@")[0]) == pytest.approx(2.0, abs=0.1)

@@ -54,6 +54,8 @@ class SessionRecorder:
         }
         if device.hello is not None:
             meta.update(device.hello.as_metadata())
+        if device.rate_hz is not None:  # the rate in force, not the boot HELLO's default
+            meta["sample_rate_hz"] = str(device.rate_hz)
         if device.calibration is not None:
             cal = device.calibration
             meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
@@ -105,5 +107,11 @@ class SessionRecorder:
             for e in self.device.events
         ]
         final["link_events"] = "; ".join(events) if events else "none"
+        # every change of the rate in force during the recording: "t_s@rate_hz; ..."
+        changes = [(t - t0, r) for t, r in self.device.rate_changes]
+        before = [c for c in changes if c[0] <= 0][-1:]
+        final["sample_rate_changes"] = "; ".join(
+            f"{max(t, 0.0):.3f}s@{r}Hz" for t, r in before + [c for c in changes if c[0] > 0]
+        ) or "none"
         final.update(extra_metadata or {})
         self._writer.close(final)
