@@ -202,3 +202,89 @@ def test_a_rate_change_during_a_recording_is_in_the_header(tmp_path):
     first, second = meta["sample_rate_changes"].split("; ")
     assert first == "0.000s@50Hz" and second.endswith("s@20Hz")
     assert float(second.split("s@")[0]) == pytest.approx(2.0, abs=0.1)
+
+
+# --- the first frame after opening; which clock t_s follows --------------------------------------
+
+
+def test_the_first_frame_after_opening_a_port_that_does_not_reset_is_not_lost():
+    """Section 3.4/9.1: every device frame starts with a 0x00, so the ACK of the first IDENTIFY
+    to a board that did not reboot on open arrives whole to a receiver that has just started."""
+    from cctf.acquisition.protocol import Ack, Command, FrameType
+    from cctf.sim.firmware import SimulatedFirmware
+    from cctf.sim.source import ConstantSource
+
+    fw = SimulatedFirmware(ConstantSource(0.0))
+    fw.power_on(0.0)
+    fw.advance(1.0)  # the boot HELLO went to nobody
+    fw.receive(b"\x00" + P.encode(Command(FrameType.IDENTIFY, 5)), 1.0)
+    dec = StreamDecoder()  # a host that has just opened the port: unsynchronised
+    out = dec.feed(fw.take_output())
+    assert isinstance(out[0], Ack) and out[0].token == 5
+    assert isinstance(out[1], Hello)
+
+
+class _SlowClockFirmware:
+    """A simulated device whose clock runs ``factor`` times the host's."""
+
+    def __new__(cls, factor: float):
+        from cctf.sim.firmware import SimulatedFirmware
+        from cctf.sim.source import ConstantSource
+
+        class Slow(SimulatedFirmware):
+            def _send_sample(self, t_s: float, raw: int) -> None:
+                super()._send_sample(self._boot_s + (t_s - self._boot_s) * factor, raw)
+
+        return Slow(ConstantSource(20.0), seed=1)
+
+
+@pytest.mark.parametrize(("factor", "warned"), [(0.98, True), (1.0005, False)])
+def test_a_clock_disagreement_beyond_a_crystal_is_reported_and_t_s_follows_the_host(factor,
+                                                                                     warned):
+    from cctf.acquisition.device import Device
+    from cctf.clock import VirtualClock
+    from cctf.sim.transport import SimTransport
+
+    clock = VirtualClock()
+    device = Device(SimTransport(_SlowClockFirmware(factor), clock), clock=clock)
+    device.connect()
+    device.start(threaded=False)
+    device.run_for(30.0)
+    rows = device.buffer.read(0).rows
+    events = [e for e in device.events if e.kind == "clock_disagreement"]
+    assert bool(events) == warned
+    if warned:
+        assert "-2.00 %" in events[0].detail or "-2.0" in events[0].detail
+        assert device.clock_disagreement == pytest.approx(0.0204, abs=0.002)
+    late = rows[len(rows) // 2:]
+    # t_device_s keeps the device's own steps; t_s the host's (20 ms of host time per sample)
+    assert np.median(np.diff(late["t_device_s"])) == pytest.approx(0.02 * factor, rel=1e-4)
+    assert np.median(np.diff(late["t_s"])) == pytest.approx(0.02, rel=2e-3)
+
+
+# --- cctf ports and a device of another protocol version ---------------------------------------
+
+
+@pytest.mark.slow
+def test_cctf_ports_refuses_a_protocol_2_device_clearly(capsys):
+    from cctf.acquisition.ports import discover
+    from cctf.cli import main
+    from cctf.sim.firmware import SimulatedFirmware
+    from cctf.sim.pty_server import PtyServer
+    from cctf.sim.source import ConstantSource
+
+    class Version2(SimulatedFirmware):
+        def _emit(self, frame, faulty: bool = False) -> None:
+            if isinstance(frame, Hello):  # a short v2 HELLO: version, then 3 bytes
+                self._out += b"\x00" + P.encode_packet(2, bytes([2, 1, 2, 3]))
+                return
+            super()._emit(frame, faulty)
+
+    with PtyServer(Version2(ConstantSource(0.0))) as server:
+        (info,) = [p for p in discover([server.port], timeout_s=2.0) if p.device == server.port]
+        assert info.hello is None and info.foreign_version == 2
+        assert "speaks protocol version 2; this cctf speaks version 1" in info.error
+        assert main(["ports", "--also", server.port, "--timeout", "2"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if server.port in ln)
+    assert "refused: device on" in line and "protocol version 2" in line
+    assert "no cctf answer" not in line
