@@ -180,6 +180,7 @@ def test_cctf_record_writes_the_rate_in_force_and_every_sample_from_seq_0(tmp_pa
     assert np.all(np.diff(seq) == 1)
     assert len(rec) == int(rec.metadata["link_samples"]), "every received sample is in the file"
     assert rec.metadata["recorder_missed_samples"] == "0"
+    assert rec.metadata["recorder_samples_before_start"] == "0"
 
 
 def test_a_rate_change_during_a_recording_is_in_the_header(tmp_path):

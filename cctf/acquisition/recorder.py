@@ -46,6 +46,7 @@ class SessionRecorder:
         self.t0_s: float | None = None
         self.rows = 0
         self.missed = 0
+        self.before_start = 0  # received, but measured before start(): not in the file, counted
         self._cursor = 0
         self._last_flush_s = 0.0
         meta: dict[str, object] = {
@@ -83,6 +84,7 @@ class SessionRecorder:
         if len(rows):
             t = rows["t_s"] - self.t0_s
             keep = t >= 0  # samples measured before start() but delivered after it
+            self.before_start += int(len(keep) - np.count_nonzero(keep))
             rows, t = rows[keep], t[keep]
             targets, phases = self.cues(t) if self.cues else (None, None)
             self._writer.write(
@@ -101,6 +103,7 @@ class SessionRecorder:
         self.poll()
         final: dict[str, object] = dict(self.device.health().as_metadata())
         final["recorder_missed_samples"] = self.missed
+        final["recorder_samples_before_start"] = self.before_start
         t0 = self.t0_s or 0.0
         events = [
             f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s" if e.duration_s else "")
