@@ -127,6 +127,7 @@ static struct {
 
 	/* statistics */
 	unsigned long long bytes_out, bytes_in, dropped, adc_reads, resets;
+	uint16_t min_sp; /* lowest stack pointer seen: the stack peak is ramend - min_sp */
 	double max_lag_s;
 	int lag_warned;
 } R = {
@@ -980,6 +981,7 @@ int main(int argc, char **argv)
 		R.duration_s > 0 ? (avr_cycle_count_t)llround(R.duration_s * R.avr->frequency) : 0;
 	const char *reason = "signal";
 	int status = 0;
+	R.min_sp = R.avr->ramend;
 	double wall0 = mono_s();
 	struct timespec due;
 	clock_gettime(CLOCK_MONOTONIC, &due);
@@ -996,6 +998,9 @@ int main(int argc, char **argv)
 			state = avr_run(R.avr);
 			if (state == cpu_Done || state == cpu_Crashed)
 				break;
+			uint16_t sp = (uint16_t)(R.avr->data[R_SPL] | (R.avr->data[R_SPH] << 8));
+			if (sp > 0x100 && sp < R.min_sp) /* (0 before the startup code sets it) */
+				R.min_sp = sp;
 		}
 		if (state == cpu_Done || state == cpu_Crashed) {
 			reason = state == cpu_Done ? "halted" : "crashed";
@@ -1051,10 +1056,11 @@ int main(int argc, char **argv)
 		eeprom_io(1);
 	event("stop", "reason=%s wall_s=%.3f speed=%.2f cycles=%llu adc_reads=%llu bytes_out=%llu "
 	      "bytes_in=%llu dropped=%llu resets=%llu max_lag_ms=%.1f garbage_bursts=%llu "
-	      "corrupted=%llu frames_lost=%llu boot_hellos_lost=%llu unplugs=%llu",
+	      "corrupted=%llu frames_lost=%llu boot_hellos_lost=%llu unplugs=%llu stack_peak=%u",
 	      reason, wall, wall > 0 ? sim_s() / wall : 0.0, (unsigned long long)R.avr->cycle,
 	      R.adc_reads, R.bytes_out, R.bytes_in, R.dropped, R.resets, R.max_lag_s * 1e3,
-	      R.f_garbage, R.f_corrupt, R.f_drop, R.f_hello_lost, R.f_unplug);
+	      R.f_garbage, R.f_corrupt, R.f_drop, R.f_hello_lost, R.f_unplug,
+	      (unsigned)(R.avr->ramend - R.min_sp));
 	pty_close();
 	return status;
 }
