@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,33 @@ def test_the_two_set_cals_of_the_issue():
     (ack,) = _acks(out)
     assert ack.status == AckStatus.BAD_ARGUMENT and ack.data == b""
     assert sum(isinstance(f, Sample) for f in out) >= 45
+
+
+@pytest.mark.slow
+def test_the_pty_server_keeps_serving_after_a_step_fails():
+    """Belt and braces: were a command ever to make the simulated board raise (as SET_CAL used
+    to, with struct.error), the pty thread logs it and serves on instead of dying."""
+    import struct
+
+    from cctf.acquisition.device import Device
+    from cctf.acquisition.transport import SerialTransport
+    from cctf.sim.pty_server import PtyServer
+
+    class Flaky(SimulatedFirmware):
+        failed = False
+
+        def receive(self, data: bytes, t_s: float) -> None:
+            if not Flaky.failed:
+                Flaky.failed = True
+                raise struct.error("the kind of bug the issue found")
+            super().receive(data, t_s)
+
+    with PtyServer(Flaky(ConstantSource(20.0))) as server:
+        device = Device(SerialTransport(server.port))
+        try:
+            device.connect()  # its first IDENTIFY hits the failure; the retry is answered
+            device.start(rate_hz=100)
+            assert device.buffer.wait_until_written(100, 10.0)
+        finally:
+            device.close()
+        assert server.errors == 1
