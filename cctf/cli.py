@@ -318,6 +318,8 @@ def cmd_ports(args: argparse.Namespace) -> int:
             h = info.hello
             mark = (f"cctf device {h.serial_text}, firmware {h.firmware_text}, "
                     f"{h.sensor_text}, {h.sample_rate_hz} Hz")
+        elif info.foreign_version is not None:
+            mark = f"refused: {info.error}"
         elif args.no_probe:
             mark = "not probed"
         else:

@@ -21,6 +21,14 @@ class ProtocolError(CctfError):
     """The device answered, but not in a way the protocol allows (NAK, bad version)."""
 
 
+class VersionMismatch(ProtocolError):
+    """The device speaks another protocol version (PROTOCOL.md section 13): refused."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 class FileFormatError(CctfError):
     """A file cctf was asked to read is malformed; the message names the file and line."""
 

@@ -17,6 +17,8 @@ class LinkFaults:
     - ``disconnects_s``: (start, duration) pairs: the cable is pulled; the board loses power and
       boots again (HELLO, sequence from 0) when it comes back.
     - ``resets_s``: times the microcontroller resets on its own (watchdog) without unplugging.
+    - ``boot_hello_loss_prob``: probability the HELLO a boot sends is lost on the line (the host
+      must notice the silence: PROTOCOL.md section 10.5).
     """
 
     garbage_rate_hz: float = 0.0
@@ -24,9 +26,10 @@ class LinkFaults:
     drop_prob: float = 0.0
     disconnects_s: tuple[tuple[float, float], ...] = field(default_factory=tuple)
     resets_s: tuple[float, ...] = field(default_factory=tuple)
+    boot_hello_loss_prob: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("corrupt_prob", "drop_prob"):
+        for name in ("corrupt_prob", "drop_prob", "boot_hello_loss_prob"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"link.{name} must be between 0 and 1, got {value}")

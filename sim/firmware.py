@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 FIRMWARE_VERSION = (1, 0, 0)
 DEFAULT_RATE_HZ = 50
-TARE_WINDOW_S = 0.25
 SENSOR_FAULT_RAW = 200  # below this the sensor output is near 0 V: disconnected or dead
+TARE_MAX_PENDING = 4  # TAREs waiting for the same window; one more is answered FAILED
 _NO_ARGS = frozenset({FrameType.START, FrameType.STOP, FrameType.TARE, FrameType.GET_CAL,
                       FrameType.IDENTIFY, FrameType.RESET_CAL})
 
@@ -87,7 +87,9 @@ class SimulatedFirmware:
         self._seq = 0
         self._tick0_s = 0.0  # sampling timer origin (simulation time)
         self._tick = 0  # index of the next timer tick
-        self._recent_raw: list[int] = []
+        self._tare_tokens: list[int] = []  # TAREs waiting for their window (section 6)
+        self._tare_n = 0
+        self._tare_raw: list[int] = []
         self._pending_resets = sorted(self.faults.resets_s)
         self._pending_disconnects = sorted(self.faults.disconnects_s)
         self._unplugged_until: float | None = None
@@ -117,9 +119,14 @@ class SimulatedFirmware:
         self._rx_synced = False
         self._rx_overflow = False
         self._restart_timer(t_s)
-        self._recent_raw.clear()
-        self._out += proto.DELIMITER
-        self._emit(self._hello(cause))
+        self._tare_tokens.clear()
+        self._tare_raw.clear()
+        hello = self._hello(cause)
+        if self.faults.boot_hello_loss_prob and (
+                self._rng.random() < self.faults.boot_hello_loss_prob):
+            log.info("sim: the boot HELLO at %.3f s is lost on the line", t_s)
+        else:
+            self._emit(hello)
         log.debug("sim firmware booted at %.3f s (%s)", t_s, cause.name)
 
     def next_event_s(self) -> float:
@@ -182,38 +189,65 @@ class SimulatedFirmware:
         times = self._tick0_s + ticks / self._rate_hz
         self._tick = last + 1
         raw = self.sensor.read_raw(self.source.pressure_mmhg(times))
-        self._recent_raw.extend(int(r) for r in raw[-self._tare_window_n() :])
-        del self._recent_raw[: -self._tare_window_n()]
-        if self.streaming:
-            for t, r in zip(times, raw, strict=True):
+        if not self.streaming and not self._tare_tokens:
+            return
+        for t, r in zip(times, raw, strict=True):
+            if self.streaming:
                 self._send_sample(float(t), int(r))
+            if self._tare_tokens:
+                self._tare_reading(int(r))
 
-    def _tare_window_n(self) -> int:
-        return max(1, round(TARE_WINDOW_S * self._rate_hz))
+    def _tare_reading(self, raw: int) -> None:
+        """One reading taken after a TARE arrived: the zero is the mean of the first
+        ``tare_window_len(rate)`` of them; the ACK follows the last one's SAMPLE."""
+        status = AckStatus.OK
+        if self._flags_of(raw) & (SampleFlags.OVER_RANGE | SampleFlags.SENSOR_FAULT):
+            status = AckStatus.FAILED  # not atmospheric, or no sensor: nothing changes
+        else:
+            self._tare_raw.append(raw)
+            if len(self._tare_raw) < self._tare_n:
+                return
+            zero = proto.div_round(sum(self._tare_raw), len(self._tare_raw))
+            self._store(replace(self.calibration, zero_raw=zero,
+                                flags=self.calibration.flags | CalFlags.TARED))
+        data = self.calibration.body() if status == AckStatus.OK else b""
+        for token in self._tare_tokens:
+            self._emit(Ack(int(FrameType.TARE), token, status, data))
+        self._tare_tokens.clear()
+        self._tare_raw.clear()
+
+    @staticmethod
+    def _flags_of(raw: int) -> SampleFlags:
+        flags = SampleFlags.NONE
+        if raw >= RAW_MAX - 16:
+            flags |= SampleFlags.OVER_RANGE
+        if raw < SENSOR_FAULT_RAW:
+            flags |= SampleFlags.SENSOR_FAULT
+        return flags
 
     # --- frames out ----------------------------------------------------------------------
 
     def _send_sample(self, t_s: float, raw: int) -> None:
         seq = self._seq
         self._seq = (self._seq + 1) & 0xFFFFFFFF
-        flags = SampleFlags.NONE
-        if raw >= RAW_MAX - 16:
-            flags |= SampleFlags.OVER_RANGE
-        if raw < SENSOR_FAULT_RAW:
-            flags |= SampleFlags.SENSOR_FAULT
+        flags = self._flags_of(raw)
         if not self.calibration.flags & CalFlags.TWO_POINT:
             flags |= SampleFlags.NOT_CALIBRATED
         t_us = round((t_s - self._boot_s) * 1e6) & 0xFFFFFFFF
-        frame = Sample(seq, t_us, raw, round(self.calibration.to_mmhg(raw), 3), flags)
+        p_milli, saturated = self.calibration.pressure_milli(raw)
+        if saturated:
+            flags |= SampleFlags.OVER_RANGE
+        frame = Sample(seq, t_us, raw, p_milli / proto.PRESSURE_SCALE, flags)
         if self.faults.drop_prob and self._rng.random() < self.faults.drop_prob:
             return
         self._emit(frame, faulty=True)
 
     def _emit(self, frame: proto.Frame, faulty: bool = False) -> None:
-        wire = bytearray(proto.encode(frame))
+        """Queue a frame; like the firmware, every frame starts with a 0x00 (section 9.1)."""
+        wire = bytearray(proto.DELIMITER + proto.encode(frame))
         if faulty and self.faults.corrupt_prob and self._rng.random() < self.faults.corrupt_prob:
-            bit = int(self._rng.integers(0, (len(wire) - 1) * 8))
-            wire[bit // 8] ^= 1 << (bit % 8)
+            bit = int(self._rng.integers(0, (len(wire) - 2) * 8))  # not the 0x00s
+            wire[1 + bit // 8] ^= 1 << (bit % 8)
         if faulty and self.faults.garbage_rate_hz:
             p_burst = min(1.0, self.faults.garbage_rate_hz / self._rate_hz)
             if self._rng.random() < p_burst:
@@ -268,9 +302,7 @@ class SimulatedFirmware:
             if cmd.command in _NO_ARGS and cmd.args:
                 status = AckStatus.BAD_LENGTH
             elif cmd.command == FrameType.START:
-                if not self.streaming:
-                    self.streaming = True
-                    self._out += proto.DELIMITER
+                self.streaming = True
             elif cmd.command == FrameType.STOP:
                 self.streaming = False
             elif cmd.command == FrameType.SET_RATE:
@@ -282,22 +314,23 @@ class SimulatedFirmware:
                     self._restart_timer(t_s)
                     data = proto.set_rate_args(rate)
             elif cmd.command == FrameType.TARE:
-                zero = round(float(np.mean(self._recent_raw))) if self._recent_raw else None
-                if zero is None:
-                    zero = int(self.sensor.read_raw(self.source.pressure_mmhg(np.array([t_s])))[0])
-                self._store(replace(self.calibration, zero_raw=zero,
-                                    flags=self.calibration.flags | CalFlags.TARED))
-                data = self.calibration.body()
+                if len(self._tare_tokens) >= TARE_MAX_PENDING:
+                    status = AckStatus.FAILED
+                else:
+                    if not self._tare_tokens:
+                        self._tare_n = proto.tare_window_len(self._rate_hz)
+                    self._tare_tokens.append(cmd.token)
+                    return  # answered after the window (_tare_reading)
             elif cmd.command == FrameType.GET_CAL:
                 data = self.calibration.body()
             elif cmd.command == FrameType.SET_CAL:
-                ra, pa, rb, pb = proto.parse_set_cal_args(cmd.args)
-                if ra == rb or pa == pb:
+                ra, pa, rb, pb = proto.parse_set_cal_milli(cmd.args)
+                zero = proto.zero_for_points(ra, pa, rb, pb)
+                if zero is None:
                     status = AckStatus.BAD_ARGUMENT
                 else:
-                    slope = (pb - pa) / (rb - ra)
-                    zero = round(ra - pa / slope)
-                    self._store(Calibration(0, ra, pa, rb, pb, zero, CalFlags.TWO_POINT))
+                    self._store(Calibration(0, ra, pa / proto.PRESSURE_SCALE, rb,
+                                            pb / proto.PRESSURE_SCALE, zero, CalFlags.TWO_POINT))
                     data = self.calibration.body()
             elif cmd.command == FrameType.RESET_CAL:
                 self._store(default_calibration())

@@ -267,3 +267,61 @@ def test_cctf_sim_firmware_serves_the_real_firmware_until_ctrl_c(firmware_elf):
         sim.send_signal(signal.SIGINT)
         assert sim.wait(timeout=10) == 0, sim.stderr.read()
     assert not os.path.exists(port), "the simulator left its port behind"
+
+
+def test_the_real_firmware_and_the_real_host_under_link_faults(firmware_elf):
+    """The scenario faults of `bad-cable`, harder, injected by the runner between the MCU's UART
+    and the pty: garbage, bit flips, lost SAMPLEs, a pulled cable, and a watchdog reset whose
+    boot HELLO is lost. The host rides through all of it: it counts what was lost, reconnects,
+    notices the silent reboot (PROTOCOL.md 10.5) and has the stream back at the rate it asked."""
+    from cctf.acquisition.health import LinkState
+    from cctf.sim.faults import LinkFaults
+
+    unplug_s, reset_s = 4.0, 9.0
+    faults = LinkFaults(garbage_rate_hz=2.0, corrupt_prob=0.05, drop_prob=0.02,
+                        disconnects_s=((unplug_s, 1.0),), resets_s=(reset_s,),
+                        boot_hello_loss_prob=1.0)
+    with FirmwareSim(firmware_elf, pressure_mmhg=20.0, reset_on_open=True, faults=faults,
+                     seed=4) as sim:
+        device = Device(SerialTransport(sim.port))
+        try:
+            device.connect()  # its boot HELLO is lost: IDENTIFY gets the answer
+            device.start(rate_hz=100)
+            watchdog = sim.wait_for("reset", 20.0, lambda e: e.fields.get("cause") == "watchdog")
+            assert watchdog is not None, sim.diagnostics()
+            n = device.buffer.written
+            assert device.buffer.wait_until_written(n + 200, 10.0), (
+                f"streaming did not resume after the watchdog reset: {device.events}")
+            state = device.state
+        finally:
+            device.close()
+    stop = sim.events("stop")[-1].fields
+    assert int(stop["garbage_bursts"]) > 0 and int(stop["corrupted"]) > 0
+    assert int(stop["frames_lost"]) > 0 and int(stop["unplugs"]) == 1
+    assert int(stop["boot_hellos_lost"]) >= 2  # the replug's and the watchdog's (at least)
+    h = device.health()
+    assert h.corrupt > 0 and h.missing > 0, h
+    assert h.reconnects == 1 and h.device_resets >= 1, h
+    kinds = [e.kind for e in device.events]
+    assert "disconnected" in kinds and "silent" in kinds and "device_reset" in kinds, kinds
+    assert state == LinkState.STREAMING
+    rows = device.buffer.read(0).rows
+    # the silent reboot cost well under a second and a half of samples (rule: 0.5 s of silence,
+    # then IDENTIFY, START): the gap that follows the watchdog reset
+    gaps = [e for e in device.events if e.kind == "gap"]
+    assert gaps and gaps[-1].duration_s < 1.5, gaps
+    last_epoch = rows[rows["epoch"] == rows["epoch"][-1]]
+    assert np.median(np.diff(last_epoch["t_device_s"])) == pytest.approx(0.01, abs=1e-5)
+    assert np.all(np.diff(rows["t_s"]) > 0)
+
+
+def test_cctf_sim_firmware_passes_the_scenarios_link_faults_to_the_runner(firmware_elf):
+    from cctf.sim.avr import fault_args
+    from cctf.sim.scenarios import load_scenario
+
+    link = load_scenario("bad-cable").link
+    args = fault_args(link)
+    assert args == ["--garbage-rate-hz", "0.2", "--corrupt-prob", "0.02", "--drop-prob", "0.01",
+                    "--lose-boot-hello", "1.0", "--unplug", "40.0:3.0", "--reset-at", "90.0"]
+    sim = FirmwareSim(firmware_elf, faults=link)
+    assert sim.command()[-1 - len(args):-1] == args

@@ -61,6 +61,25 @@ def test_a_pulled_cable_shows_reconnecting_then_streaming_and_recording_continue
     assert rec.metadata["link_reconnects"] == "1"
 
 
+def test_a_silent_reboot_shows_reconnecting_not_streaming_then_streams_again(qtbot, app):
+    """A watchdog reset whose boot HELLO is lost: the port stays open and nothing arrives. The
+    bar says "Reconnecting…" until the host has the stream back (PROTOCOL.md 10.5)."""
+    controller, window = app
+    scenario = dataclasses.replace(load_scenario("healthy"), link=LinkFaults(
+        resets_s=(30.0,), boot_hello_loss_prob=1.0))
+    attach_virtual_sim(controller, scenario)
+    bar = window.bar
+    controller.run_virtual(25.0, 0.1)
+    assert bar.state.text() == "Streaming"
+    states = []
+    while controller.device.clock.now() < 35.0:
+        controller.run_virtual(0.05, 0.05)
+        if not states or states[-1] != bar.state.text():
+            states.append(bar.state.text())
+    assert states == ["Streaming", "Reconnecting…", "Streaming"]
+    assert controller.device.health().device_resets == 1
+
+
 def test_port_enumeration_never_blocks_the_ui(qtbot, tmp_path):
     release = threading.Event()
 

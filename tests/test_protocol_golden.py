@@ -233,7 +233,8 @@ FRAMES = of("sample") + of("hello") + of("ack") + of("command")
 def test_file_format_is_what_the_header_promises():
     text = VECTORS.read_text(encoding="ascii")
     assert text.endswith("\n") and "\r" not in text
-    kinds = {"crc", "cobs", "sample", "hello", "ack", "command", "reject", "accept"}
+    kinds = {"crc", "cobs", "sample", "hello", "ack", "command", "reject", "accept", "foreign",
+             "convert", "setcal", "tare"}
     for lineno, line in enumerate(text.split("\n"), 1):
         assert len(line) <= 1400, f"line {lineno} is {len(line)} characters"
         if not line or line.startswith("#"):
@@ -243,7 +244,7 @@ def test_file_format_is_what_the_header_promises():
     for v in ALL:
         if v.kind in KEYS:
             assert v.keys in KEYS[v.kind], v
-        if v.kind in {"sample", "hello", "ack", "command", "reject", "accept", "cobs"}:
+        if v.kind in {"sample", "hello", "ack", "command", "reject", "accept", "cobs", "foreign"}:
             assert v.data.endswith(b"\x00") and b"\x00" not in v.data[:-1], v
 
 
@@ -518,3 +519,137 @@ def test_calibration_example_in_the_spec():
     cal = Calibration(4, 655, 0.0, 12451, 60.002, 702, CalFlags.TWO_POINT | CalFlags.TARED)
     assert round(cal.to_mmhg(4587) * 1000) == 19762
     assert "`pressure = 19762`" in SPEC.read_text(encoding="utf-8")
+
+
+# --- the device's arithmetic: one rounding (halves away from zero), exact integers ---------------
+# Checked three ways: the host's reference functions, an independent computation with Fraction
+# here, and the simulator (the second device implementation) driven through its commands.
+
+from fractions import Fraction  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from cctf.sim.firmware import SimulatedFirmware  # noqa: E402
+from cctf.sim.source import ConstantSource  # noqa: E402
+
+I32 = (-(2**31), 2**31 - 1)
+
+
+def ref_round(x: Fraction) -> int:
+    """Half away from zero, from the definition."""
+    n = abs(x)
+    whole = int(n)
+    if n - whole >= Fraction(1, 2):
+        whole += 1
+    return whole if x >= 0 else -whole
+
+
+def _i32(data: bytes) -> int:
+    return int.from_bytes(data[:4], "little", signed=True)
+
+
+def _sim(rate_hz: int = 50) -> SimulatedFirmware:
+    fw = SimulatedFirmware(ConstantSource(0.0), seed=3)
+    fw.power_on(0.0)
+    fw.take_output()
+    if rate_hz != 50:
+        fw.receive(b"\x00" + P.encode(Command(FrameType.SET_RATE, 1, P.set_rate_args(rate_hz))),
+                   0.0)
+        fw.take_output()
+    return fw
+
+
+def _frames(data: bytes) -> list:
+    return StreamDecoder().feed(b"\x00" + data)
+
+
+def test_the_new_vectors_cover_ties_extremes_and_rejections():
+    conv = [v.f for v in of("convert")]
+    assert any(v.data[4] == 1 for v in of("convert")) and any(v.data[4] == 0 for v in of("convert"))
+    ties = [f for f in conv
+            if Fraction((f["raw"] - f["zero_raw"]) * (f["mmhg_b_milli"] - f["mmhg_a_milli"]),
+                        f["raw_b"] - f["raw_a"]).denominator == 2]
+    assert len(ties) >= 4 and any(f["raw"] < f["zero_raw"] for f in ties)
+    assert {v.f["status"] for v in of("setcal")} == {0, 3}
+    assert len([v for v in of("setcal") if v.f["status"] == 3]) >= 5
+    assert any(v.f["n"] % 2 == 0 and v.f["sum"] % v.f["n"] for v in of("tare"))
+    assert {v.f["version"] for v in of("foreign")} >= {0, 2}
+
+
+@pytest.mark.parametrize("v", of("convert"), ids=ids(of("convert")))
+def test_convert_vector(v: Vector):
+    f = v.f
+    want_p, want_over = _i32(v.data), v.data[4]
+    assert len(v.data) == 5 and want_over in (0, 1)
+    # reference function
+    got = P.pressure_milli(f["raw"], f["zero_raw"], f["raw_a"], f["mmhg_a_milli"], f["raw_b"],
+                           f["mmhg_b_milli"])
+    assert got == (want_p, bool(want_over))
+    # independently
+    exact = ref_round(Fraction((f["raw"] - f["zero_raw"]) * (f["mmhg_b_milli"] - f["mmhg_a_milli"]),
+                               f["raw_b"] - f["raw_a"]))
+    assert (min(max(exact, I32[0]), I32[1]), not I32[0] <= exact <= I32[1]) == got
+    # the simulator's SAMPLE with that record
+    fw = _sim()
+    fw.calibration = Calibration(1, f["raw_a"], f["mmhg_a_milli"] / 1000, f["raw_b"],
+                                 f["mmhg_b_milli"] / 1000, f["zero_raw"], CalFlags.TWO_POINT)
+    fw.streaming = True
+    fw._send_sample(0.0, f["raw"])
+    (sample,) = _frames(fw.take_output())
+    assert round(sample.pressure_mmhg * 1000) == want_p
+    assert bool(sample.flags & SampleFlags.OVER_RANGE) == bool(want_over)
+
+
+@pytest.mark.parametrize("v", of("setcal"), ids=ids(of("setcal")))
+def test_setcal_vector(v: Vector):
+    points = tuple(v.f[k] for k in POINT_KEYS)
+    ra, pa, rb, pb = points
+    zero = P.zero_for_points(*points)
+    if v.f["status"] == 3:
+        assert v.data == b"" and zero is None
+    else:
+        assert zero == _i32(v.data)
+        assert zero == ra - ref_round(Fraction(pa * (rb - ra), pb - pa))
+    # the simulator answers SET_CAL the same, and keeps streaming whatever it was sent
+    fw = _sim()
+    fw.receive(b"\x00" + P.encode(Command(FrameType.START, 1)), 0.0)
+    args = b"".join(x.to_bytes(4, "little", signed=True) for x in points)
+    fw.receive(b"\x00" + P.encode(Command(FrameType.SET_CAL, 7, args)), 0.0)
+    out = _frames(fw.take_output() + fw.advance(1.0))
+    acks = [f for f in out if isinstance(f, Ack) and f.command == FrameType.SET_CAL]
+    assert len(acks) == 1 and acks[0].status == v.f["status"]
+    if v.f["status"] == 0:
+        assert Calibration.parse(acks[0].data).zero_raw == _i32(v.data)
+    assert sum(isinstance(f, Sample) for f in out) >= 45, "streaming must go on"
+
+
+@pytest.mark.parametrize("v", of("tare"), ids=ids(of("tare")))
+def test_tare_vector(v: Vector):
+    n, total, rate = v.f["n"], v.f["sum"], v.f["rate_hz"]
+    assert P.tare_window_len(rate) == n
+    assert n == min(64, max(1, ref_round(Fraction(rate, 4))))
+    assert P.div_round(total, n) == ref_round(Fraction(total, n)) == _i32(v.data)
+    readings = [total // n] * (n - 1) + [total - (n - 1) * (total // n)]
+    if min(readings) < 200:
+        return  # below the simulated MPX5010DP's fault threshold: the firmware tests cover it
+    # the simulator: readings BEFORE the command never count, the n after it do
+    fw = _sim(rate)
+    # ticks k / rate: 3 rate - 1 of them before the command, the window from t = 3 s
+    queue = iter([5000] * (3 * rate - 1) + readings + [9999] * 10 * rate)
+    fw.sensor.read_raw = lambda p: np.array([next(queue) for _ in np.atleast_1d(p)])
+    fw.advance(3.0 - 0.5 / rate)
+    fw.receive(b"\x00" + P.encode(Command(FrameType.TARE, 9)), 3.0 - 0.5 / rate)
+    assert fw.take_output() == b"", "TARE must wait for its readings"
+    assert fw.advance(3.0 + (n - 1.5) / rate) == b"", "answered before the window is complete"
+    (ack,) = _frames(fw.advance(3.0 + (n - 0.5) / rate))
+    assert ack.status == AckStatus.OK
+    assert Calibration.parse(ack.data).zero_raw == _i32(v.data)
+
+
+@pytest.mark.parametrize("v", of("foreign"), ids=ids(of("foreign")))
+def test_foreign_vector(v: Vector):
+    dec = StreamDecoder()
+    (frame,) = dec.feed(b"\x00" + v.data)
+    assert isinstance(frame, P.ForeignHello)
+    assert frame.protocol_version == v.f["version"] != P.PROTOCOL_VERSION
+    assert dec.stats.corrupt == 0

@@ -3,7 +3,10 @@
 ``StreamDecoder.feed(data)`` holds only the partial frame it has not seen the end of. Corrupt
 frames (bad COBS, bad CRC, bad length) are dropped and counted; sample sequence numbers are
 tracked so lost frames are counted as *missing*, duplicates and late arrivals are dropped, and a
-HELLO (or an unannounced restart of the numbering) starts a new sequence without counting loss.
+boot HELLO (or an unannounced restart of the numbering) starts a new sequence without counting
+loss. A REQUEST HELLO (the answer to IDENTIFY) never moves the expectation within the duplicate
+window, so a HELLO that is replayed or arrives out of place neither re-delivers samples nor
+counts false losses (PROTOCOL.md section 10.2).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from cctf.acquisition.protocol import (
     Frame,
     Hello,
     ParseError,
+    ResetCause,
     Sample,
     UnknownFrameType,
     decode_frame,
@@ -68,6 +72,17 @@ class StreamDecoder:
         self._in_error = False  # garbage or corrupt frames seen since the last good frame
         self._synced = False  # a delimiter has been seen, so _partial starts at a frame start
         self._expected_seq: int | None = None
+        # The expectation before the last boot HELLO (or REQUEST HELLO far behind): if the next
+        # sample continues it, that HELLO was a replay, not a reboot.
+        self._before_boot: int | None = None
+        self._tentative_restart = False  # a REQUEST HELLO far behind awaits the next sample
+
+    def restart_numbering(self, next_seq: int) -> None:
+        """The device is known to have rebooted (e.g. a REQUEST HELLO says it stopped
+        streaming): expect ``next_seq`` next, counting nothing lost."""
+        self._expected_seq = next_seq % _SEQ_MOD
+        self._before_boot = None
+        self._tentative_restart = False
 
     def reset_link(self) -> None:
         """Forget partial bytes and sequence state, e.g. after the port was reopened."""
@@ -76,6 +91,8 @@ class StreamDecoder:
         self._synced = False
         self._in_error = False
         self._expected_seq = None
+        self._before_boot = None
+        self._tentative_restart = False
 
     def feed(self, data: bytes) -> list[Frame | SequenceRestart]:
         """Decode every complete frame in ``data``; keep the tail for the next call."""
@@ -141,7 +158,7 @@ class StreamDecoder:
                 out.append(SequenceRestart(frame.seq))
             self.stats.samples_ok += 1
         elif isinstance(frame, Hello):
-            self._expected_seq = frame.next_seq
+            self._on_hello(frame)
         self.stats.frames_ok += 1
         out.append(frame)
 
@@ -151,8 +168,48 @@ class StreamDecoder:
         self._in_error = True
         log.debug("dropped corrupt frame (%d bytes): %s", n_bytes, why)
 
+    def _on_hello(self, hello: Hello) -> None:
+        """Sequence rules for a HELLO (section 10.2). Never re-delivers, never counts losses;
+        a restart a REQUEST HELLO reveals is confirmed (or not) by the next sample."""
+        expected, nxt = self._expected_seq, hello.next_seq % _SEQ_MOD
+        if expected is None:
+            self._expected_seq = nxt
+            return
+        if hello.reset_cause != ResetCause.REQUEST:
+            # A boot: new numbering, nothing counted lost. Remember the old expectation in case
+            # the next sample shows this HELLO was a replay.
+            if self._before_boot is None:  # (several boot HELLOs in a row: keep the first's)
+                self._before_boot = expected
+            self._expected_seq = nxt
+            return
+        behind = (expected - nxt) % _SEQ_MOD
+        if behind <= RESTART_BACKSTEP or behind >= _HALF:
+            return  # ahead, equal or a little behind: samples say more; keep expecting
+        # Far behind: the device restarted (its boot HELLO lost), or this is an old HELLO
+        # replayed. The next sample tells: it continues the old numbering, or the new one.
+        log.info("HELLO numbering at %d, expected %d: a restart, or a replay", nxt, expected)
+        if self._before_boot is None:
+            self._before_boot = expected
+        self._expected_seq = nxt
+        self._tentative_restart = True
+
     def _accept_seq(self, seq: int) -> str:
         """Update sequence tracking → "ok", "drop" (duplicate or late) or "restart"."""
+        before, self._before_boot = self._before_boot, None
+        tentative, self._tentative_restart = self._tentative_restart, False
+        if before is not None and self._expected_seq is not None:
+            since_hello = (seq - self._expected_seq) % _SEQ_MOD
+            since_before = (seq - before) % _SEQ_MOD
+            if since_before <= RESTART_BACKSTEP and since_before < since_hello:
+                log.info("a HELLO was a replay: sample %d continues the old numbering", seq)
+                self._expected_seq = before
+            elif tentative:
+                self.stats.restarts += 1  # a REQUEST HELLO revealed a restart, and so it was
+                verdict = self._sequence(seq)
+                return "restart" if verdict == "ok" else verdict
+        return self._sequence(seq)
+
+    def _sequence(self, seq: int) -> str:
         expected = self._expected_seq
         if expected is None:
             self._expected_seq = (seq + 1) % _SEQ_MOD

@@ -8,8 +8,12 @@
 The reader thread only does I/O: it reads, decodes, maps device time to host time and appends
 to the ring buffer. It never calls back into the app. A lost link is reopened every
 ``reconnect_interval_s``; the gap is recorded as a ``LinkEvent`` and nothing already received
-is lost. Without a thread (``start(threaded=False)``) the caller drives it with ``pump`` or
-``run_for``; with a ``VirtualClock`` that runs a long session in a fraction of a second.
+is lost. A link that stays open but goes silent while streaming (a reboot whose HELLO was lost)
+is caught by the liveness rule of PROTOCOL.md section 10.5: after ``liveness_timeout_s`` the
+state is RECONNECTING, IDENTIFY is sent every ``IDENTIFY_RETRY_S`` and START again if the HELLO
+says the device is not streaming. Without a thread (``start(threaded=False)``) the caller
+drives it with ``pump`` or ``run_for``; with a ``VirtualClock`` that runs a long session in a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -28,12 +32,23 @@ from cctf.acquisition.protocol import Ack, AckStatus, Calibration, FrameType, He
 from cctf.acquisition.timesync import DeviceClockMapper
 from cctf.acquisition.transport import Transport
 from cctf.clock import Clock, MonotonicClock
-from cctf.errors import DeviceError, ProtocolError, TransportClosed
+from cctf.errors import DeviceError, ProtocolError, TransportClosed, VersionMismatch
 
 log = logging.getLogger(__name__)
 
 _READ_TIMEOUT_S = 0.05
 _RESUME_RETRY_S = 1.0
+LIVENESS_MIN_S = 0.5
+"""Silence while streaming longer than max(LIVENESS_MIN_S, LIVENESS_PERIODS / rate) is a stall."""
+LIVENESS_PERIODS = 5
+IDENTIFY_RETRY_S = 0.5
+CLOCK_TOLERANCE = 0.001
+"""A crystal's tolerance: device and host clocks disagreeing by more is reported (a warning)."""
+
+
+def liveness_timeout_s(rate_hz: float) -> float:
+    """How long a streaming device may stay silent before the host asks who is there."""
+    return max(LIVENESS_MIN_S, LIVENESS_PERIODS / max(rate_hz, 1e-9))
 
 
 class Device:
@@ -86,6 +101,12 @@ class Device:
         self._hello_count = 0
         self._lost_at_s = 0.0
         self._next_attempt_s = 0.0
+        self._stalled = False  # streaming, link open, but silent for too long
+        self._last_rx_s: float | None = None  # host time of the last sample (or START's ACK)
+        self._next_identify_s = 0.0
+        self._rate_changes: list[tuple[float, int]] = []  # (host time, rate now in force)
+        self._clock_warned = False
+        self._asked_streaming = False  # an IDENTIFY went out while the device was streaming
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -113,6 +134,10 @@ class Device:
         self._command(FrameType.START)
         with self._lock:
             self._want_streaming = True
+            self._last_rx_s = self.clock.now()
+            self._stalled = False
+        if self.rate_hz is not None:
+            self._rate_in_force(self.rate_hz, self.clock.now())
         self._set_state(LinkState.STREAMING)
         if threaded and self._thread is None:
             self._stop.clear()
@@ -123,6 +148,9 @@ class Device:
         """Stop streaming; the link stays open (``close`` ends it)."""
         with self._lock:
             self._want_streaming = False
+            stalled, self._stalled = self._stalled, False
+        if stalled:
+            self._set_state(LinkState.STREAMING)
         if self._state in (LinkState.STREAMING, LinkState.IDLE):
             try:
                 self._command(FrameType.STOP)
@@ -153,6 +181,26 @@ class Device:
     @property
     def state(self) -> LinkState:
         return self._state
+
+    @property
+    def rate_hz(self) -> int | None:
+        """The sampling rate in force on the device: the last SET_RATE it acknowledged, or the
+        rate of its last HELLO (a reboot restores its default until the rate is re-sent)."""
+        with self._lock:
+            if self._rate_changes:
+                return self._rate_changes[-1][1]
+            return self.hello.sample_rate_hz if self.hello is not None else None
+
+    @property
+    def rate_changes(self) -> list[tuple[float, int]]:
+        """Every change of the rate in force, as (host time, rate_hz), oldest first."""
+        with self._lock:
+            return list(self._rate_changes)
+
+    def _rate_in_force(self, rate_hz: int, t_s: float) -> None:
+        with self._lock:
+            if not self._rate_changes or self._rate_changes[-1][1] != rate_hz:
+                self._rate_changes.append((t_s, rate_hz))
 
     @property
     def events(self) -> list[LinkEvent]:
@@ -189,11 +237,17 @@ class Device:
         with self._lock:
             self._requested_rate_hz = rate_hz
             self._rate.reset()
+        self._rate_in_force(rate_hz, self.clock.now())
         return rate_hz
 
     def tare(self) -> Calibration:
-        """Zero at atmosphere: the cuff must be open to air (not on the patient)."""
-        return self._cal_command(FrameType.TARE)
+        """Zero at atmosphere: the cuff must be open to air (not on the patient).
+
+        The device averages the readings of the 0.25 s *after* the command and then answers
+        (PROTOCOL.md section 6), so the wait is longer than for other commands."""
+        rate = self.rate_hz or 1
+        extra_s = proto.tare_window_len(rate) / rate + 1.0 / rate
+        return self._cal_command(FrameType.TARE, timeout_s=self.command_timeout_s + extra_s)
 
     def read_calibration(self) -> Calibration:
         return self._cal_command(FrameType.GET_CAL)
@@ -210,27 +264,31 @@ class Device:
     def identify(self) -> Hello:
         """Ask the device who it is (its LED blinks); returns the fresh HELLO."""
         before = self._hello_count
+        with self._lock:
+            self._asked_streaming = self._state == LinkState.STREAMING
         self._command(FrameType.IDENTIFY)
         self._wait_for(lambda: self._hello_count > before, self.command_timeout_s)
         assert self.hello is not None
         return self.hello
 
-    def _cal_command(self, ftype: FrameType, args: bytes = b"") -> Calibration:
-        ack = self._command(ftype, args)
+    def _cal_command(
+        self, ftype: FrameType, args: bytes = b"", timeout_s: float | None = None
+    ) -> Calibration:
+        ack = self._command(ftype, args, timeout_s)
         cal = Calibration.parse(ack.data)
         self.calibration = cal
         return cal
 
-    def _command(self, ftype: FrameType, args: bytes = b"") -> Ack:
+    def _command(self, ftype: FrameType, args: bytes = b"", timeout_s: float | None = None) -> Ack:
         """Send a command and wait for its ACK, retrying; raise on NAK or silence."""
+        timeout_s = self.command_timeout_s if timeout_s is None else timeout_s
         tokens: list[int] = []  # the ACK of any attempt will do
         for attempt in range(1, self.command_attempts + 1):
             with self._lock:
                 self._token = (self._token + 1) & 0xFF
                 tokens.append(self._token)
             self._write(proto.DELIMITER + proto.encode(proto.Command(ftype, tokens[-1], args)))
-            got = self._wait_for(lambda: any(t in self._acks for t in tokens),
-                                 self.command_timeout_s)
+            got = self._wait_for(lambda: any(t in self._acks for t in tokens), timeout_s)
             if got:
                 with self._lock:
                     ack = next(self._acks.pop(t) for t in tokens if t in self._acks)
@@ -272,7 +330,7 @@ class Device:
     def pump(self, timeout_s: float = 0.0) -> None:
         """Read and process once (waiting up to ``timeout_s``); while the link is down, make
         a reconnect attempt when one is due instead."""
-        if self._state == LinkState.RECONNECTING:
+        if self._state == LinkState.RECONNECTING and not self._stalled:
             now = self.clock.now()
             if now < self._next_attempt_s:
                 self.clock.sleep(min(timeout_s, self._next_attempt_s - now))
@@ -312,6 +370,7 @@ class Device:
             frames = self._decoder.feed(data)
             if frames:
                 self._dispatch(frames, received_s)
+        self._check_liveness(received_s)
         self._resume_if_needed(received_s)
 
     def _dispatch(self, frames: Iterable[object], received_s: float) -> None:
@@ -322,7 +381,7 @@ class Device:
                 continue
             self._flush(batch, received_s)
             batch = []
-            if isinstance(frame, Hello):
+            if isinstance(frame, Hello | proto.ForeignHello):
                 self._on_hello(frame, received_s)
             elif isinstance(frame, SequenceRestart):
                 self._on_device_reset(received_s, "sequence restarted without a HELLO")
@@ -345,7 +404,13 @@ class Device:
         rows["t_s"] = host_s
         rows["epoch"] = self._mapper.epoch
         self.buffer.append(rows)
+        self._check_clocks(received_s)
         with self._lock:
+            self._last_rx_s = received_s
+            if self._stalled:
+                self._stalled = False
+                self._state = LinkState.STREAMING
+                self._events.append(LinkEvent("resumed", received_s, "samples again"))
             self._rate.add(float(host_s[-1]), len(host_s))
             if self._gap_from_s is not None:
                 gap = float(host_s[0]) - self._gap_from_s
@@ -356,12 +421,12 @@ class Device:
             self._last_sample_s = float(host_s[-1])
             self._resume_at_s = None
 
-    def _on_hello(self, hello: Hello, received_s: float) -> None:
-        if hello.protocol_version != proto.PROTOCOL_VERSION:
-            raise ProtocolError(
-                f"{self.transport.name} speaks protocol version {hello.protocol_version}, this "
-                f"cctf speaks {proto.PROTOCOL_VERSION}: update the firmware or cctf"
-            )
+    def _on_hello(self, hello: Hello | proto.ForeignHello, received_s: float) -> None:
+        if not isinstance(hello, Hello) or hello.protocol_version != proto.PROTOCOL_VERSION:
+            raise VersionMismatch(
+                f"device on {self.transport.name} speaks protocol version "
+                f"{hello.protocol_version}; this cctf speaks version {proto.PROTOCOL_VERSION}: "
+                "update the firmware or cctf", hello.protocol_version)
         with self._lock:
             previous, self.hello = self.hello, hello
             self._hello_count += 1
@@ -371,6 +436,15 @@ class Device:
                 )
                 log.warning("a different device answered: %s", hello.serial_text)
         if hello.reset_cause == ResetCause.REQUEST:
+            # Section 10.4: a REQUEST HELLO that says "not streaming" while this host had the
+            # device streaming (and is not already restarting it) means it rebooted since.
+            with self._lock:
+                asked, self._asked_streaming = self._asked_streaming, False
+                rebooted = (asked and self._want_streaming and not hello.streaming
+                            and not self._boot_hello_expected and self._resume_at_s is None)
+            if rebooted:
+                self._decoder.restart_numbering(hello.next_seq)
+                self._on_device_reset(received_s, "device rebooted (its boot HELLO was lost)")
             return
         if self._boot_hello_expected:
             self._boot_hello_expected = False  # the boot of a (re)connection, not a reset
@@ -391,6 +465,50 @@ class Device:
                     self._gap_from_s = self._last_sample_s
                     self._gap_why = "device reset"
 
+    def _check_liveness(self, now_s: float) -> None:
+        """Section 10.5: silence while streaming -> RECONNECTING, IDENTIFY until the device
+        answers (its HELLO then says whether START must be sent again)."""
+        with self._lock:
+            if not self._want_streaming or self._last_rx_s is None or not (
+                    self._state == LinkState.STREAMING or self._stalled):
+                return
+            if not self._stalled:
+                silent_s = now_s - self._last_rx_s
+                if silent_s <= liveness_timeout_s(self.rate_hz or 1):
+                    return
+                self._stalled = True
+                self._state = LinkState.RECONNECTING
+                self._rate.reset()
+                self._events.append(LinkEvent("silent", now_s, f"no samples for {silent_s:.2f} s"))
+                if self._last_sample_s is not None and self._gap_from_s is None:
+                    self._gap_from_s = self._last_sample_s
+                    self._gap_why = "silence"
+                self._next_identify_s = now_s
+                log.warning("%s: no samples for %.2f s; asking the device who is there",
+                            self.transport.name, silent_s)
+            if now_s < self._next_identify_s:
+                return
+            self._next_identify_s = now_s + IDENTIFY_RETRY_S
+            self._asked_streaming = True
+        self._write(proto.DELIMITER + proto.encode(proto.Command(FrameType.IDENTIFY, 0)))
+
+    def _check_clocks(self, now_s: float) -> None:
+        """Warn once when device and host clocks disagree beyond a crystal's tolerance."""
+        measured = self._mapper.measured_skew
+        if self._clock_warned or measured is None or abs(measured) <= CLOCK_TOLERANCE:
+            return
+        self._clock_warned = True
+        detail = (f"device clock {-measured * 100:+.2f} % against the host's; t_s follows the "
+                  "host clock, t_device_s the device's")
+        log.warning("%s: %s", self.transport.name, detail)
+        with self._lock:
+            self._events.append(LinkEvent("clock_disagreement", now_s, detail))
+
+    @property
+    def clock_disagreement(self) -> float | None:
+        """Measured rate difference host vs device clock (None until measured)."""
+        return self._mapper.measured_skew
+
     def _resume_if_needed(self, now_s: float) -> None:
         """After a device reset, re-send the rate and START (without waiting: we are the reader)."""
         with self._lock:
@@ -409,6 +527,7 @@ class Device:
         now = self.clock.now()
         log.warning("%s", exc)
         with self._lock:
+            self._stalled = False
             self._events.append(LinkEvent("disconnected", now, str(exc)))
             if self._last_sample_s is not None and self._gap_from_s is None:
                 self._gap_from_s = self._last_sample_s
@@ -426,6 +545,8 @@ class Device:
                 if self._requested_rate_hz is not None:
                     self._command(FrameType.SET_RATE, proto.set_rate_args(self._requested_rate_hz))
                 self._command(FrameType.START)
+                with self._lock:
+                    self._last_rx_s = self.clock.now()
         except (DeviceError, ProtocolError) as err:
             log.debug("reconnect attempt failed: %s", err)
             self.transport.close()

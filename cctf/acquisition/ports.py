@@ -16,7 +16,7 @@ from serial.tools import list_ports
 from cctf.acquisition.device import Device
 from cctf.acquisition.protocol import Hello
 from cctf.acquisition.transport import SerialTransport
-from cctf.errors import CctfError
+from cctf.errors import CctfError, VersionMismatch
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ class PortInfo:
     description: str
     hello: Hello | None = None
     error: str = ""
+    foreign_version: int | None = None  # a cctf device of another protocol version: refused
 
     @property
     def is_cctf(self) -> bool:
@@ -60,6 +61,8 @@ def discover(
         dev, desc = item
         try:
             return PortInfo(dev, desc, hello=probe(dev, timeout_s))
+        except VersionMismatch as exc:  # section 13: say so clearly, not "no answer"
+            return PortInfo(dev, desc, error=str(exc), foreign_version=exc.version)
         except CctfError as exc:
             log.debug("probe of %s: %s", dev, exc)
             return PortInfo(dev, desc, error=str(exc))

@@ -203,6 +203,20 @@ class Calibration:
     def slope_mmhg_per_count(self) -> float:
         return (self.mmhg_b - self.mmhg_a) / (self.raw_b - self.raw_a)
 
+    @property
+    def mmhg_a_milli(self) -> int:
+        return round(self.mmhg_a * PRESSURE_SCALE)
+
+    @property
+    def mmhg_b_milli(self) -> int:
+        return round(self.mmhg_b * PRESSURE_SCALE)
+
+    def pressure_milli(self, raw: int) -> tuple[int, bool]:
+        """The device's conversion (section 8.1), exactly: (pressure in 0.001 mmHg, whether it
+        saturated to the i32 range and so carries OVER_RANGE)."""
+        return pressure_milli(raw, self.zero_raw, self.raw_a, self.mmhg_a_milli, self.raw_b,
+                              self.mmhg_b_milli)
+
     def to_mmhg(self, raw: int) -> float:
         return (raw - self.zero_raw) * self.slope_mmhg_per_count
 
@@ -252,6 +266,15 @@ class Command:
 
     def body(self) -> bytes:
         return bytes([self.token & 0xFF]) + self.args
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignHello:
+    """A HELLO of another protocol version (section 13). Only ``protocol_version`` (the first
+    body byte in every version) can be read; the rest is the other version's business."""
+
+    protocol_version: int
+    body: bytes
 
 
 Frame = Sample | Hello | Ack | Command
@@ -307,14 +330,17 @@ def unpack_packet(encoded: bytes) -> tuple[int, bytes]:
     return raw[0], raw[1:-2]
 
 
-def parse_body(ftype: int, body: bytes) -> Frame:
-    """Build the frame object for a CRC-checked packet; raises ParseError on a bad length."""
+def parse_body(ftype: int, body: bytes) -> Frame | ForeignHello:
+    """Build the frame object for a CRC-checked packet; raises ParseError on a bad length.
+    A HELLO of another protocol version is checked for its version before its length."""
     if ftype == FrameType.SAMPLE:
         if len(body) != _SAMPLE.size:
             raise ParseError(f"sample body is {len(body)} bytes, expected {_SAMPLE.size}")
         seq, t_us, raw, p, flags = _SAMPLE.unpack(body)
         return Sample(seq, t_us, raw, p / PRESSURE_SCALE, SampleFlags(flags))
     if ftype == FrameType.HELLO:
+        if len(body) >= 1 and body[0] != PROTOCOL_VERSION:
+            return ForeignHello(body[0], bytes(body))
         if len(body) < _HELLO.size:
             raise ParseError(f"hello body is {len(body)} bytes, expected {_HELLO.size}")
         (ver, fw_a, fw_b, fw_c, model, rate, cal_id, serial, next_seq, cause, streaming) = (
@@ -350,9 +376,60 @@ def _enum_or_int(enum: type[IntEnum], value: int) -> IntEnum | int:
         return value
 
 
-def decode_frame(encoded: bytes) -> Frame:
+def decode_frame(encoded: bytes) -> Frame | ForeignHello:
     """Decode one delimited frame's bytes (without the 0x00); raises ParseError."""
     return parse_body(*unpack_packet(encoded))
+
+
+# --- the device's arithmetic (section 8): one rounding, exact integers ----------------------
+
+I32_MIN = -(1 << 31)
+I32_MAX = (1 << 31) - 1
+
+
+def div_round(num: int, den: int) -> int:
+    """num / den rounded to the nearest integer, halves away from zero (section 8.1); exact for
+    any integers (den != 0). Python's round() would round halves to even."""
+    if den < 0:
+        num, den = -num, -den
+    q, r = divmod(abs(num), den)
+    if 2 * r >= den:
+        q += 1
+    return q if num >= 0 else -q
+
+
+def pressure_milli(
+    raw: int, zero_raw: int, raw_a: int, mmhg_a_milli: int, raw_b: int, mmhg_b_milli: int
+) -> tuple[int, bool]:
+    """round((raw − zero_raw) × (mmhg_b − mmhg_a) / (raw_b − raw_a)), saturated to i32 →
+    (value, saturated)."""
+    dr = raw_b - raw_a
+    if dr == 0:
+        return 0, True
+    p = div_round((raw - zero_raw) * (mmhg_b_milli - mmhg_a_milli), dr)
+    if p > I32_MAX:
+        return I32_MAX, True
+    if p < I32_MIN:
+        return I32_MIN, True
+    return p, False
+
+
+def zero_for_points(raw_a: int, mmhg_a_milli: int, raw_b: int, mmhg_b_milli: int) -> int | None:
+    """SET_CAL's zero_raw = raw_a − round(mmhg_a × (raw_b − raw_a) / (mmhg_b − mmhg_a)), or None
+    when the device must answer BAD_ARGUMENT (equal raws, equal pressures, or a zero_raw
+    outside the i32 range)."""
+    if raw_a == raw_b or mmhg_a_milli == mmhg_b_milli:
+        return None
+    zero = raw_a - div_round(mmhg_a_milli * (raw_b - raw_a), mmhg_b_milli - mmhg_a_milli)
+    return zero if I32_MIN <= zero <= I32_MAX else None
+
+
+TARE_WINDOW_MAX = 64
+
+
+def tare_window_len(rate_hz: int) -> int:
+    """Readings a TARE averages: round(0.25 s × rate) (halves up), at least 1, at most 64."""
+    return max(1, min(TARE_WINDOW_MAX, (int(rate_hz) + 2) // 4))
 
 
 # --- command builders ----------------------------------------------------------------------
@@ -372,6 +449,13 @@ def set_cal_args(raw_a: int, mmhg_a: float, raw_b: int, mmhg_b: float) -> bytes:
     return _CAL_POINTS.pack(
         raw_a, round(mmhg_a * PRESSURE_SCALE), raw_b, round(mmhg_b * PRESSURE_SCALE)
     )
+
+
+def parse_set_cal_milli(args: bytes) -> tuple[int, int, int, int]:
+    """SET_CAL's arguments as sent: raw_a, mmhg_a (0.001 mmHg), raw_b, mmhg_b (0.001 mmHg)."""
+    if len(args) != _CAL_POINTS.size:
+        raise ParseError(f"SET_CAL takes {_CAL_POINTS.size} argument bytes, got {len(args)}")
+    return _CAL_POINTS.unpack(args)
 
 
 def parse_set_cal_args(args: bytes) -> tuple[int, float, int, float]:

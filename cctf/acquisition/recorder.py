@@ -51,6 +51,7 @@ class SessionRecorder:
         self.t0_s: float | None = None
         self.rows = 0
         self.missed = 0
+        self.before_start = 0  # received, but measured before start(): not in the file, counted
         self._cursor = 0
         self._last_flush_s = 0.0
         meta: dict[str, object] = {
@@ -59,6 +60,8 @@ class SessionRecorder:
         }
         if device.hello is not None:
             meta.update(device.hello.as_metadata())
+        if device.rate_hz is not None:  # the rate in force, not the boot HELLO's default
+            meta["sample_rate_hz"] = str(device.rate_hz)
         if device.calibration is not None:
             cal = device.calibration
             meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
@@ -88,6 +91,7 @@ class SessionRecorder:
         if len(rows):
             t = rows["t_s"] - self.t0_s
             keep = t >= 0  # samples measured before start() but delivered after it
+            self.before_start += int(len(keep) - np.count_nonzero(keep))
             rows, t = rows[keep], t[keep]
             if self.clock_pairs is not None:
                 self.clock_pairs.update(rows)
@@ -108,6 +112,7 @@ class SessionRecorder:
         self.poll()
         final: dict[str, object] = dict(self.device.health().as_metadata())
         final["recorder_missed_samples"] = self.missed
+        final["recorder_samples_before_start"] = self.before_start
         t0 = self.t0_s or 0.0
         events = [
             f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s" if e.duration_s else "")
@@ -116,5 +121,11 @@ class SessionRecorder:
         final["link_events"] = "; ".join(events) if events else "none"
         if self.clock_pairs is not None:
             final.update(self.clock_pairs.metadata())
+        # every change of the rate in force during the recording: "t_s@rate_hz; ..."
+        changes = [(t - t0, r) for t, r in self.device.rate_changes]
+        before = [c for c in changes if c[0] <= 0][-1:]
+        final["sample_rate_changes"] = "; ".join(
+            f"{max(t, 0.0):.3f}s@{r}Hz" for t, r in before + [c for c in changes if c[0] > 0]
+        ) or "none"
         final.update(extra_metadata or {})
         self._writer.close(final)

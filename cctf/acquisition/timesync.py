@@ -7,6 +7,13 @@ relation itself. We take the minimum of each ``block_s`` block, fit a line throu
 block minima (skew from a crystal or resonator that is off by up to ``max_skew``), and place it
 under all of them. A delivery faster than the line predicts moves the line down at once.
 Mapped times are the device's jitter-free times through that line, forced strictly increasing.
+
+Which clock ``t_s`` follows (PROTOCOL.md section 10.6): the host's. The device clock gives the
+spacing within a block; the fitted skew makes ``t_s`` keep pace with the host clock, the time
+line every other recording on this computer uses, for a disagreement up to ``max_skew`` (2 %,
+room for an HX710B's or a ceramic resonator's error). Beyond a crystal's ±0.1 % the device
+reports a warning (``measured_skew``); beyond ``max_skew`` the skew is clipped and ``t_s``
+follows the device spacing, drifting from the host clock. ``t_device_s`` is always the device's.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ class DeviceClockMapper:
         self._block_start_s = 0.0
         self._block_min: tuple[float, float] | None = None  # (device_s, seen) of the minimum
         self._skew = 0.0
+        self._measured_skew: float | None = None
         self._intercept_s: float | None = None
 
     def new_epoch(self) -> None:
@@ -54,6 +62,12 @@ class DeviceClockMapper:
     def skew(self) -> float:
         """Estimated rate difference of the host clock against the device clock."""
         return self._skew
+
+    @property
+    def measured_skew(self) -> float | None:
+        """The fitted rate difference before clipping (None until enough blocks were seen):
+        positive when the host clock runs faster than the device's."""
+        return self._measured_skew
 
     def map(self, t_us: np.ndarray, receive_s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """Map samples (in sequence order) → (device seconds since boot, host seconds)."""
@@ -115,5 +129,6 @@ class DeviceClockMapper:
         ds = np.array([b[0] for b in self._blocks])
         ms = np.array([b[1] for b in self._blocks])
         slope = float(np.polyfit(ds - ds.mean(), ms, 1)[0])
+        self._measured_skew = slope
         self._skew = float(np.clip(slope, -self.max_skew, self.max_skew))
         self._intercept_s = float(np.min(ms - self._skew * ds))

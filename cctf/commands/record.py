@@ -65,7 +65,8 @@ def record(args: argparse.Namespace) -> int:
     outlet: LslOutlet | None = None
     try:
         device.read_calibration()
-        device.start(rate_hz=args.rate_hz, threaded=not args.fast)
+        if args.rate_hz is not None:  # first, so that the file's header has the rate in force
+            device.set_rate(args.rate_hz)
         if getattr(args, "patient", None):
             session = _begin(args, device, "clinic" if args.record_sim is not None
                              else "monitor")
@@ -74,9 +75,12 @@ def record(args: argparse.Namespace) -> int:
         if getattr(args, "lsl", False):
             outlet = open_lsl(device, args)
         # The wall clock of t_s = 0 and every 10 s (docs/time.md); --fast: as if real time.
+        # The recording starts before START: every sample the device sends is in the file
+        # (sample 0 included), none is skipped as "older than the recording".
         recorder = SessionRecorder(device, args.output, metadata,
                                    wall=following(clock) if args.fast else time.time)
         recorder.start()
+        device.start(threaded=not args.fast)
         if args.record_sim is not None:
             schedule = schedule_of(transport.firmware)
             recorder.cues = cue_lookup(schedule, recorder.t0_s - transport.origin_s)

@@ -6,8 +6,8 @@
  * This file is the board glue; the behaviour lives in plain C files the host tests run:
  *   protocol.c     CRC-16, COBS, frames, receiver, command parsing
  *   calibration.c  the calibration record, conversion to 0.001 mmHg, tare, EEPROM image
- *   sampling.c     oversampling, limit flags, the drift-free sample schedule, tare window
- *   device.c       boot HELLO, commands and ACKs, SAMPLE frames
+ *   sampling.c     oversampling, limit flags, the drift-free sample schedule, tare window length
+ *   device.c       boot HELLO, commands and ACKs (TARE after its window), SAMPLE frames
  * and the hardware in board.cpp (watchdog, LED, Timer1), eeprom_storage.cpp and the sensor
  * driver chosen in config.h (sensor_mpx5010.cpp or sensor_hx710b.cpp).
  *
@@ -101,15 +101,6 @@ void setup()
     cctf_device_init(&device, &device_io, &info, &cal);
     cctf_device_boot(&device, cause);  /* 0x00, then HELLO(next_seq 0, not streaming) */
 
-#if !SENSOR_PACED
-    {
-        /* one reading now, so that a TARE right after boot has something to average */
-        int32_t raw;
-        uint8_t flags = 0;
-        sensor_read_raw(&raw, &flags);
-        cctf_device_reading(&device, micros(), raw, flags, 0);
-    }
-#endif
     start_sampling(device.rate_hz);
 }
 

@@ -3,17 +3,15 @@
 
 #include <string.h>
 
+/* Every frame goes out as 00 | COBS(packet) | 00: the leading 0x00 lets a receiver that has
+ * just started listening (port opened, line noise) take the frame whole (PROTOCOL.md 9.1). */
 static void send_packet(cctf_device_t *dev, const uint8_t *pkt, size_t n)
 {
-    uint8_t wire[CCTF_MAX_ENCODED_BYTES];
-    size_t len = cctf_frame_encode(pkt, n, wire);
+    uint8_t wire[1 + CCTF_MAX_ENCODED_BYTES];
+    size_t len;
+    wire[0] = 0x00;
+    len = 1 + cctf_frame_encode(pkt, n, wire + 1);
     dev->io->write(dev->io->ctx, wire, len);
-}
-
-static void send_delimiter(cctf_device_t *dev)
-{
-    static const uint8_t zero = 0x00;
-    dev->io->write(dev->io->ctx, &zero, 1);
 }
 
 static void send_hello(cctf_device_t *dev, uint8_t reset_cause)
@@ -43,7 +41,6 @@ void cctf_device_init(cctf_device_t *dev, const cctf_device_io_t *io,
     dev->cal = *cal;
     dev->rate_hz = info->default_rate_hz;
     cctf_rx_reset(&dev->rx);
-    cctf_window_reset(&dev->window);
 }
 
 void cctf_device_boot(cctf_device_t *dev, uint8_t reset_cause)
@@ -51,9 +48,8 @@ void cctf_device_boot(cctf_device_t *dev, uint8_t reset_cause)
     dev->rate_hz = dev->info.default_rate_hz;
     dev->streaming = 0;
     dev->seq = 0;
+    dev->tare.pending = 0;
     cctf_rx_reset(&dev->rx);
-    cctf_window_reset(&dev->window);
-    send_delimiter(dev);
     send_hello(dev, reset_cause);
 }
 
@@ -63,21 +59,53 @@ static int carries_record(uint8_t type)
            type == CCTF_TYPE_RESET_CAL;
 }
 
-static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
+static void send_ack(cctf_device_t *dev, uint8_t type, uint8_t token, uint8_t status,
+                     const uint8_t *data, size_t d)
 {
     uint8_t pkt[CCTF_ACK_MAX_PACKET_BYTES];
+    send_packet(dev, pkt, cctf_build_ack(pkt, type, token, status, data, d));
+}
+
+/* The TARE window is complete (or failed): answer every waiting TARE. */
+static void tare_finish(cctf_device_t *dev, uint8_t status)
+{
+    uint8_t data[CCTF_CAL_BYTES];
+    size_t d = 0;
+    if (status == CCTF_STATUS_OK) {
+        cctf_put_cal_record(data, &dev->cal.rec);
+        d = CCTF_CAL_BYTES;
+    }
+    for (uint8_t i = 0; i < dev->tare.pending; i++)
+        send_ack(dev, CCTF_TYPE_TARE, dev->tare.tokens[i], status, data, d);
+    dev->tare.pending = 0;
+}
+
+static void tare_reading(cctf_device_t *dev, int32_t raw, uint8_t flags)
+{
+    cctf_tare_t *t = &dev->tare;
+    int32_t n, zero;
+    if (flags & (CCTF_FLAG_SENSOR_FAULT | CCTF_FLAG_OVER_RANGE)) {
+        tare_finish(dev, CCTF_STATUS_FAILED);  /* not atmospheric, or no sensor */
+        return;
+    }
+    t->sum += raw;
+    if (++t->got < t->want)
+        return;
+    n = t->got;
+    zero = (t->sum >= 0 ? t->sum + n / 2 : t->sum - n / 2) / n;  /* halves away from zero */
+    tare_finish(dev, cctf_cal_tare(&dev->cal, zero));
+}
+
+static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
+{
     uint8_t data[CCTF_CAL_BYTES];
     size_t d = 0;
     uint8_t status = cmd->status;
-    int32_t zero;
 
     if (status == CCTF_STATUS_OK) {
         switch (cmd->type) {
         case CCTF_TYPE_START:
-            if (!dev->streaming) {
-                dev->streaming = 1;
-                send_delimiter(dev);  /* the stream starts a fresh frame, as the model does */
-            }
+            dev->streaming = 1;
             break;
         case CCTF_TYPE_STOP:
             dev->streaming = 0;
@@ -91,12 +119,18 @@ static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
             }
             break;
         case CCTF_TYPE_TARE:
-            /* the readings of the last ~0.25 s, taken anyway by the sampling timer */
-            if (cctf_window_average(&dev->window, dev->rate_hz, &zero) != 0)
-                status = CCTF_STATUS_FAILED;  /* sensor fault or over range just now */
-            else
-                status = cctf_cal_tare(&dev->cal, zero);
-            break;
+            /* answered once the readings of the next ~0.25 s are in (tare_reading) */
+            if (dev->tare.pending >= CCTF_TARE_MAX_PENDING) {
+                status = CCTF_STATUS_FAILED;
+                break;
+            }
+            if (dev->tare.pending == 0) {
+                dev->tare.want = cctf_window_len(dev->rate_hz);
+                dev->tare.got = 0;
+                dev->tare.sum = 0;
+            }
+            dev->tare.tokens[dev->tare.pending++] = cmd->token;
+            return;
         case CCTF_TYPE_SET_CAL:
             status = cctf_cal_set_points(&dev->cal, cmd->raw_a, cmd->mmhg_a, cmd->raw_b,
                                          cmd->mmhg_b);
@@ -114,7 +148,7 @@ static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
     }
     if (status != CCTF_STATUS_OK)
         d = 0;
-    send_packet(dev, pkt, cctf_build_ack(pkt, cmd->type, cmd->token, status, data, d));
+    send_ack(dev, cmd->type, cmd->token, status, data, d);
     if (cmd->type == CCTF_TYPE_IDENTIFY && status == CCTF_STATUS_OK) {
         send_hello(dev, CCTF_RESET_REQUEST);
         if (dev->io->identify)
@@ -136,14 +170,15 @@ void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t
                          uint32_t missed)
 {
     uint8_t pkt[1 + CCTF_SAMPLE_BODY_BYTES + 2];
-    uint8_t wire[CCTF_SAMPLE_WIRE_BYTES];
+    uint8_t wire[1 + CCTF_SAMPLE_WIRE_BYTES];  /* 0x00 in front */
     cctf_sample_t s;
     size_t len;
+    uint8_t sensor_flags;
 
     flags &= (uint8_t)(CCTF_FLAG_OVER_RANGE | CCTF_FLAG_SENSOR_FAULT);
-    cctf_window_add(&dev->window, raw, flags);
+    sensor_flags = flags;
     if (!dev->streaming)
-        return;
+        goto tare;
     dev->seq += missed;
     s.seq = dev->seq++;
     s.t_us = t_us;
@@ -152,13 +187,16 @@ void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t
     if (!(dev->cal.rec.flags & CCTF_CALFLAG_TWO_POINT))
         flags |= CCTF_FLAG_NOT_CALIBRATED;
     s.flags = flags;
-    /* a 20-byte packet always encodes to 21 bytes + delimiter */
-    len = cctf_frame_encode(pkt, cctf_build_sample(pkt, &s), wire);
-    if (dev->io->tx_room && dev->io->tx_room(dev->io->ctx) < len) {
+    /* 0x00, then a 20-byte packet, which always encodes to 21 bytes + delimiter */
+    wire[0] = 0x00;
+    len = 1 + cctf_frame_encode(pkt, cctf_build_sample(pkt, &s), wire + 1);
+    if (dev->io->tx_room && dev->io->tx_room(dev->io->ctx) < len)
         dev->skipped++;  /* never block the sampling loop on a full line */
-        return;
-    }
-    dev->io->write(dev->io->ctx, wire, len);
+    else
+        dev->io->write(dev->io->ctx, wire, len);
+tare:
+    if (dev->tare.pending)
+        tare_reading(dev, raw, sensor_flags);
 }
 
 uint8_t cctf_reset_cause_from_mcusr(uint8_t mcusr)

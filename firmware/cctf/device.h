@@ -39,10 +39,23 @@ typedef struct {
     uint8_t serial[CCTF_SERIAL_BYTES];
 } cctf_device_info_t;
 
+/* TAREs waiting for their window (PROTOCOL.md section 6): the zero is the mean of the first
+ * cctf_window_len(rate) valid readings taken after the command; one more TARE arriving meanwhile
+ * joins the wait, up to this many (the next gets FAILED at once). */
+#define CCTF_TARE_MAX_PENDING 4
+
+typedef struct {
+    uint8_t tokens[CCTF_TARE_MAX_PENDING];
+    uint8_t pending;       /* TAREs waiting; 0: none */
+    uint8_t want;          /* readings to average */
+    uint8_t got;           /* readings so far */
+    int32_t sum;           /* |raw| < 2^23, at most 64 of them: fits */
+} cctf_tare_t;
+
 typedef struct {
     cctf_rx_t rx;
     cctf_cal_t cal;
-    cctf_window_t window;
+    cctf_tare_t tare;
     const cctf_device_io_t *io;
     cctf_device_info_t info;
     uint32_t seq;          /* seq of the next SAMPLE */
@@ -61,7 +74,8 @@ void cctf_device_boot(cctf_device_t *dev, uint8_t reset_cause);
 void cctf_device_rx(cctf_device_t *dev, uint8_t byte);
 /* One sensor reading taken at device time t_us (flags: CCTF_FLAG_OVER_RANGE/SENSOR_FAULT from
  * the driver). missed = timer ticks that passed without a reading since the previous one: while
- * streaming they use up sequence numbers, so the host counts them as missing. */
+ * streaming they use up sequence numbers, so the host counts them as missing. While a TARE waits,
+ * the reading also counts toward its zero (after its SAMPLE: the ACK follows that SAMPLE). */
 void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
                          uint32_t missed);
 

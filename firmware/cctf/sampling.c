@@ -120,24 +120,6 @@ int cctf_paced_poll(cctf_paced_t *p, uint32_t now_us, int ready)
 
 /* --- the tare window ---------------------------------------------------------------------- */
 
-void cctf_window_reset(cctf_window_t *w)
-{
-    w->head = 0;
-    w->count = 0;
-}
-
-void cctf_window_add(cctf_window_t *w, int32_t raw, uint8_t flags)
-{
-    if (flags & (CCTF_FLAG_SENSOR_FAULT | CCTF_FLAG_OVER_RANGE)) {
-        cctf_window_reset(w);
-        return;
-    }
-    w->raw[w->head] = raw;
-    w->head = (uint8_t)((w->head + 1u) % CCTF_TARE_WINDOW_MAX);
-    if (w->count < CCTF_TARE_WINDOW_MAX)
-        w->count++;
-}
-
 uint8_t cctf_window_len(uint16_t rate_hz)
 {
     uint16_t n = (uint16_t)((rate_hz + 2u) / 4u);  /* round(rate / 4), halves up */
@@ -146,23 +128,4 @@ uint8_t cctf_window_len(uint16_t rate_hz)
     if (n > CCTF_TARE_WINDOW_MAX)
         n = CCTF_TARE_WINDOW_MAX;
     return (uint8_t)n;
-}
-
-int cctf_window_average(const cctf_window_t *w, uint16_t rate_hz, int32_t *avg)
-{
-    uint8_t n = cctf_window_len(rate_hz);
-    uint8_t idx = w->head;
-    int64_t sum = 0, q;
-    if (w->count == 0)
-        return -1;
-    if (n > w->count)
-        n = w->count;
-    for (uint8_t i = 0; i < n; i++) {
-        idx = (uint8_t)((idx + CCTF_TARE_WINDOW_MAX - 1u) % CCTF_TARE_WINDOW_MAX);
-        sum += w->raw[idx];
-    }
-    /* round half away from zero */
-    q = (sum >= 0 ? sum + n / 2 : sum - n / 2) / n;
-    *avg = (int32_t)q;
-    return 0;
 }

@@ -91,24 +91,11 @@ uint32_t cctf_paced_timeout_us(const cctf_paced_t *p);
 
 /* --- the tare window ---------------------------------------------------------------------- */
 
-#define CCTF_TARE_WINDOW_MAX 64   /* readings kept: 0.25 s at 250 Hz is 63 */
+#define CCTF_TARE_WINDOW_MAX 64   /* 0.25 s at 250 Hz is 63 readings */
 
-/* The last valid readings, for TARE: the average of the last round(rate / 4) of them (at least
- * one). A reading with SENSOR_FAULT or OVER_RANGE empties the window, so a TARE right after one
- * fails instead of averaging a pressure that is not atmospheric. */
-typedef struct {
-    int32_t raw[CCTF_TARE_WINDOW_MAX];
-    uint8_t head;    /* index of the next write */
-    uint8_t count;
-} cctf_window_t;
-
-void cctf_window_reset(cctf_window_t *w);
-void cctf_window_add(cctf_window_t *w, int32_t raw, uint8_t flags);
-/* Readings a TARE averages at this rate: round(0.25 s * rate), at least 1, at most 64. */
+/* Readings a TARE averages at this rate: round(0.25 s * rate) (halves up), at least 1, at most
+ * 64. They are the readings taken AFTER the command (device.c), PROTOCOL.md section 6. */
 uint8_t cctf_window_len(uint16_t rate_hz);
-/* Average of the last cctf_window_len(rate) readings (fewer if fewer are there), rounded to the
- * nearest count (halves away from zero). Returns -1 if the window is empty. */
-int cctf_window_average(const cctf_window_t *w, uint16_t rate_hz, int32_t *avg);
 
 #ifdef __cplusplus
 }

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
     test_calibration();
     test_sampling();
     test_device();
+    test_fuzz();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

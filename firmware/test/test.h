@@ -43,5 +43,6 @@ void test_vectors(const char *path);
 void test_calibration(void);
 void test_sampling(void);
 void test_device(void);
+void test_fuzz(void);
 
 #endif

@@ -10,12 +10,26 @@
 static fake_board_t b;
 static fake_frame_t frames[64];
 
+/* The output must be exactly these frames, each preceded by the one 0x00 the device sends in
+ * front of every frame (PROTOCOL.md 9.1): hex lists the frames with their delimiters; 0x00s
+ * before them are optional in hex (section 12 writes the boot's). */
 static void expect_hex(const char *hex)
 {
-    uint8_t want[1024];
-    int n = hex_to_bytes(hex, want, sizeof want);
+    uint8_t raw[1024], want[1100];
+    int n = hex_to_bytes(hex, raw, sizeof raw);
+    size_t w = 0, start = 0;
     CHECK(n >= 0);
-    CHECK_BYTES(b.out, b.out_n, want, (size_t)n);
+    for (size_t i = 0; n > 0 && i < (size_t)n; i++) {
+        if (raw[i] != 0x00)
+            continue;
+        if (i > start) {
+            want[w++] = 0x00;
+            memcpy(want + w, raw + start, i - start + 1);
+            w += i - start + 1;
+        }
+        start = i + 1;
+    }
+    CHECK_BYTES(b.out, b.out_n, want, w);
 }
 
 /* Parse the only frame in the output as an ACK. */
@@ -344,38 +358,122 @@ static void calibration_commands(void)
     expect_hex("0403240b01010101038f02010101010103a330010362ea01038f0201010304de00");
     case_end();
 
-    case_begin("device: TARE averages the last 0.25 s of readings (vector)");
+    case_begin("device: TARE averages the 0.25 s of readings AFTER it, then ACKs (vector)");
     {
         cctf_cal_record_t rec = {3, 655, 0, 12451, 60002, 655, CCTF_CALFLAG_TWO_POINT};
         fake_init(&b);
         fake_store_cal(&b, &rec);
         fake_boot(&b, CCTF_SENSOR_MODEL_MPX5010DP, 50, "CCTF0001", CCTF_RESET_POWER_ON);
-        for (int i = 0; i < 50; i++)
-            cctf_device_reading(&b.dev, (uint32_t)i * 20000u, 400, 0, 0);  /* older */
-        for (int i = 0; i < 13; i++)  /* the last 13 at 50 Hz: mean 702.4 -> 702 */
-            cctf_device_reading(&b.dev, 1000000u + (uint32_t)i * 20000u, i < 5 ? 703 : 702,
-                                0, 0);
+        for (int i = 0; i < 50; i++)  /* before the command (cuff still on): never used */
+            cctf_device_reading(&b.dev, (uint32_t)i * 20000u, 4000, 0, 0);
         fake_clear(&b);
         fake_command(&b, CCTF_TYPE_TARE, 9, NULL, 0);
+        CHECK_INT(b.out_n, 0);  /* no answer yet */
+        for (int i = 0; i < 13; i++) {  /* 13 at 50 Hz: mean 702.4 -> 702 */
+            CHECK_INT(b.out_n, 0);
+            cctf_device_reading(&b.dev, 1000000u + (uint32_t)i * 20000u, i < 5 ? 703 : 702,
+                                0, 0);
+        }
         expect_hex("0403230902040101038f02010101010103a330010362ea0103be02010403099b00");
         CHECK_INT(b.writes, 1);
+        fake_clear(&b);
+        cctf_device_reading(&b.dev, 2000000u, 9999, 0, 0);  /* after the window: no effect */
+        CHECK_INT(b.out_n, 0);
+        CHECK_INT(b.dev.cal.rec.zero_raw, 702);
     }
     case_end();
 
-    case_begin("device: TARE right after a sensor fault: FAILED (vector), nothing stored");
+    case_begin("device: TARE window rounds halves away from zero; window length by rate");
+    {
+        static const uint16_t rates[] = {1, 2, 4, 10, 40, 50, 100, 200, 250};
+        for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+            uint8_t want = cctf_window_len(rates[k]);
+            uint8_t rate[2];
+            boot_plain();
+            cctf_put_u16(rate, rates[k]);
+            fake_command(&b, CCTF_TYPE_SET_RATE, 1, rate, 2);
+            fake_clear(&b);
+            fake_command(&b, CCTF_TYPE_TARE, 2, NULL, 0);
+            /* readings 1000, 1001, 1000, 1001...: with an even count the mean ends in .5 */
+            for (uint8_t i = 0; i + 1 < want; i++)
+                cctf_device_reading(&b.dev, i, 1000 + (i & 1), 0, 0);
+            CHECK_INT(b.out_n, 0);
+            cctf_device_reading(&b.dev, 0, 1000 + ((want - 1) & 1), 0, 0);
+            expect_ack(CCTF_TYPE_TARE, 2, CCTF_STATUS_OK, CCTF_CAL_BYTES);
+            CHECK_INT(b.dev.cal.rec.zero_raw, (want % 2 == 0) ? 1001 : 1000);
+        }
+        /* negative readings (HX710B): -700.5 -> -701 */
+        {
+            uint8_t rate[2];
+            boot_plain();
+            cctf_put_u16(rate, 8);  /* 2 readings */
+            fake_command(&b, CCTF_TYPE_SET_RATE, 1, rate, 2);
+            fake_command(&b, CCTF_TYPE_TARE, 2, NULL, 0);
+            cctf_device_reading(&b.dev, 0, -700, 0, 0);
+            cctf_device_reading(&b.dev, 0, -701, 0, 0);
+            CHECK_INT(b.dev.cal.rec.zero_raw, -701);
+        }
+    }
+    case_end();
+
+    case_begin("device: TARE while streaming: its ACK follows the window's last SAMPLE");
     boot_plain();
+    fake_command(&b, CCTF_TYPE_START, 1, NULL, 0);
+    fake_clear(&b);
+    fake_command(&b, CCTF_TYPE_TARE, 3, NULL, 0);
+    for (int i = 0; i < 13; i++)
+        cctf_device_reading(&b.dev, (uint32_t)i * 20000u, 700, 0, 0);
+    {
+        size_t nf = fake_frames(&b, frames, 64);
+        CHECK_INT(nf, 14);
+        CHECK_INT(frames[12].pkt[0], CCTF_TYPE_SAMPLE);
+        CHECK_INT(frames[13].pkt[0], CCTF_TYPE_ACK);
+    }
+    case_end();
+
+    case_begin("device: a sensor fault during the TARE window: FAILED (vector), nothing stored");
+    boot_plain();
+    fake_command(&b, CCTF_TYPE_TARE, 10, NULL, 0);
     cctf_device_reading(&b.dev, 0, 700, 0, 0);
     cctf_device_reading(&b.dev, 20000, 12, CCTF_FLAG_SENSOR_FAULT, 0);
-    fake_command(&b, CCTF_TYPE_TARE, 10, NULL, 0);
     expect_hex("0703230a04c56f00");  /* ack cmd=35 token=10 status=4 */
     CHECK_INT(b.writes, 0);
     CHECK_INT(b.dev.cal.rec.id, 0);
     case_end();
 
-    case_begin("device: TARE with no reading yet: FAILED");
+    case_begin("device: TAREs during a TARE join it; a fifth gets FAILED; commands go on");
+    boot_plain();
+    for (uint8_t t = 1; t <= 5; t++)
+        fake_command(&b, CCTF_TYPE_TARE, t, NULL, 0);
+    expect_ack(CCTF_TYPE_TARE, 5, CCTF_STATUS_FAILED, 0);
+    fake_clear(&b);
+    fake_command(&b, CCTF_TYPE_GET_CAL, 6, NULL, 0);
+    expect_ack(CCTF_TYPE_GET_CAL, 6, CCTF_STATUS_OK, CCTF_CAL_BYTES);
+    fake_clear(&b);
+    for (int i = 0; i < 13; i++)
+        cctf_device_reading(&b.dev, 0, 700, 0, 0);
+    {
+        cctf_ack_t a;
+        size_t nf = fake_frames(&b, frames, 64);
+        CHECK_INT(nf, 4);
+        for (size_t i = 0; i < nf; i++) {
+            CHECK_INT(cctf_parse_ack(frames[i].pkt, frames[i].n, &a), 0);
+            CHECK_INT(a.token, i + 1);
+            CHECK_INT(a.status, CCTF_STATUS_OK);
+        }
+        CHECK_INT(b.writes, 1);
+        CHECK_INT(b.dev.cal.rec.zero_raw, 700);
+    }
+    case_end();
+
+    case_begin("device: a reboot forgets a waiting TARE");
     boot_plain();
     fake_command(&b, CCTF_TYPE_TARE, 10, NULL, 0);
-    expect_ack(CCTF_TYPE_TARE, 10, CCTF_STATUS_FAILED, 0);
+    fake_boot(&b, CCTF_SENSOR_MODEL_MPX5010DP, 50, "CCTF0001", CCTF_RESET_WATCHDOG);
+    fake_clear(&b);
+    for (int i = 0; i < 20; i++)
+        cctf_device_reading(&b.dev, 0, 700, 0, 0);
+    CHECK_INT(b.out_n, 0);
     case_end();
 
     case_begin("device: SET_CAL then RESET_CAL (vectors), ids advance, records stored");
@@ -409,9 +507,10 @@ static void calibration_commands(void)
 
     case_begin("device: storage failure: FAILED, calibration unchanged");
     boot_plain();
-    cctf_device_reading(&b.dev, 0, 700, 0, 0);
     b.fail_writes = 1;
     fake_command(&b, CCTF_TYPE_TARE, 1, NULL, 0);
+    for (int i = 0; i < 13; i++)
+        cctf_device_reading(&b.dev, 0, 700, 0, 0);
     expect_ack(CCTF_TYPE_TARE, 1, CCTF_STATUS_FAILED, 0);
     fake_clear(&b);
     cctf_put_u32(p + 0, 700);
@@ -510,9 +609,9 @@ static void streaming(void)
     case_begin("device: missed ticks and a full transmit buffer use up sequence numbers");
     fake_clear(&b);
     cctf_device_reading(&b.dev, 0, 4600, 0, 3);  /* 3 ticks missed before this one */
-    b.tx_room = 21;                               /* one byte short of a SAMPLE */
+    b.tx_room = 22;                               /* one byte short of 00 + a SAMPLE */
     cctf_device_reading(&b.dev, 0, 4600, 0, 0);
-    b.tx_room = 22;
+    b.tx_room = 23;
     cctf_device_reading(&b.dev, 0, 4600, 0, 0);
     n = fake_frames(&b, frames, 64);
     CHECK_INT(n, 2);

@@ -204,9 +204,6 @@ static void paced(void)
 
 static void window(void)
 {
-    cctf_window_t w;
-    int32_t avg = 0;
-
     case_begin("sampling: tare window length is ~0.25 s of readings");
     CHECK_INT(cctf_window_len(250), 63);
     CHECK_INT(cctf_window_len(200), 50);
@@ -215,46 +212,6 @@ static void window(void)
     CHECK_INT(cctf_window_len(10), 3);
     CHECK_INT(cctf_window_len(4), 1);
     CHECK_INT(cctf_window_len(1), 1);
-    case_end();
-
-    case_begin("sampling: tare average of the last readings, rounded");
-    cctf_window_reset(&w);
-    CHECK_INT(cctf_window_average(&w, 50, &avg), -1);
-    for (int i = 0; i < 100; i++)
-        cctf_window_add(&w, 1000 + i, 0);  /* 1000 ... 1099 */
-    CHECK_INT(cctf_window_average(&w, 50, &avg), 0);
-    CHECK_INT(avg, 1093);                 /* mean of 1087 ... 1099 */
-    CHECK_INT(cctf_window_average(&w, 10, &avg), 0);
-    CHECK_INT(avg, 1098);                 /* 1097, 1098, 1099 */
-    CHECK_INT(cctf_window_average(&w, 250, &avg), 0);
-    CHECK_INT(avg, 1068);                 /* 1037 ... 1099: mean 1068 */
-    cctf_window_reset(&w);
-    cctf_window_add(&w, 700, 0);
-    cctf_window_add(&w, 701, 0);
-    CHECK_INT(cctf_window_average(&w, 50, &avg), 0);  /* fewer than 13: what is there */
-    CHECK_INT(avg, 701);                  /* 700.5 -> 701 */
-    cctf_window_reset(&w);
-    cctf_window_add(&w, -700, 0);
-    cctf_window_add(&w, -701, 0);
-    CHECK_INT(cctf_window_average(&w, 50, &avg), 0);
-    CHECK_INT(avg, -701);                 /* halves away from zero */
-    cctf_window_reset(&w);
-    for (int i = 0; i < 64; i++)
-        cctf_window_add(&w, 8388607 - 1, 0);  /* no overflow at the HX710B's limits */
-    CHECK_INT(cctf_window_average(&w, 250, &avg), 0);
-    CHECK_INT(avg, 8388606);
-    case_end();
-
-    case_begin("sampling: a faulty or clipped reading empties the tare window");
-    cctf_window_reset(&w);
-    cctf_window_add(&w, 700, 0);
-    cctf_window_add(&w, 0, CCTF_FLAG_SENSOR_FAULT);
-    CHECK_INT(cctf_window_average(&w, 50, &avg), -1);
-    cctf_window_add(&w, 705, 0);
-    CHECK_INT(cctf_window_average(&w, 50, &avg), 0);
-    CHECK_INT(avg, 705);
-    cctf_window_add(&w, 16368, CCTF_FLAG_OVER_RANGE);
-    CHECK_INT(cctf_window_average(&w, 50, &avg), -1);
     case_end();
 }
 

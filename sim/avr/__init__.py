@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from cctf.errors import CctfError, ConfigError, DeviceError
+from cctf.sim.faults import LinkFaults
 from cctf.sim.sensor import DATASHEET_SLOPE_MMHG_PER_COUNT, OVERSAMPLE
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,25 @@ def noise_mv_for(sample_noise_mmhg: float) -> float:
     return sample_noise_mmhg / DATASHEET_SLOPE_MMHG_PER_COUNT / np.sqrt(OVERSAMPLE) * ADC_LSB_MV
 
 
+def fault_args(faults: LinkFaults) -> list[str]:
+    """The runner's options for a scenario's link faults (the same meaning as in the Python
+    simulator, sim/faults.py)."""
+    out: list[str] = []
+    if faults.garbage_rate_hz:
+        out += ["--garbage-rate-hz", repr(float(faults.garbage_rate_hz))]
+    if faults.corrupt_prob:
+        out += ["--corrupt-prob", repr(float(faults.corrupt_prob))]
+    if faults.drop_prob:
+        out += ["--drop-prob", repr(float(faults.drop_prob))]
+    if faults.boot_hello_loss_prob:
+        out += ["--lose-boot-hello", repr(float(faults.boot_hello_loss_prob))]
+    for start, duration in faults.disconnects_s:
+        out += ["--unplug", f"{float(start)!r}:{float(duration)!r}"]
+    for at in faults.resets_s:
+        out += ["--reset-at", repr(float(at))]
+    return out
+
+
 # --- the runner as a subprocess ---------------------------------------------------------------
 
 
@@ -157,7 +177,7 @@ def noise_mv_for(sample_noise_mmhg: float) -> float:
 class RunnerEvent:
     """One ``cctf-avr-runner: KIND sim_s=… key=value …`` line from the runner's stderr."""
 
-    kind: str  # ready, open, close, reset, rx, lag, stop, halted, crashed, eeprom
+    kind: str  # ready, open, close, reset, rx, lag, unplug, replug, fault, stop, halted, ...
     sim_s: float | None
     fields: dict[str, str] = field(default_factory=dict)
 
@@ -177,8 +197,10 @@ class FirmwareSim:
     """The runner with a firmware and a pressure input; ``port`` is the path to open.
 
     ``trace`` is a trace file (see ``write_trace``) or a ``(t_s, pressure_mmhg)`` pair of
-    arrays; without it the pressure is ``pressure_mmhg`` (default 0). The runner's event lines
-    are kept in ``events()``; ``wait_for`` blocks on them (no polling).
+    arrays; without it the pressure is ``pressure_mmhg`` (default 0). ``faults`` (a scenario's
+    ``LinkFaults``) are injected by the runner between the MCU's UART and the pty: garbage, bit
+    flips, lost SAMPLEs, lost boot HELLOs, a pulled cable, watchdog resets. The runner's event
+    lines are kept in ``events()``; ``wait_for`` blocks on them (no polling).
     """
 
     def __init__(
@@ -198,8 +220,10 @@ class FirmwareSim:
         verbose: bool = False,
         on_line: Callable[[str], None] | None = None,
         start_timeout_s: float = 10.0,
+        faults: LinkFaults | None = None,
     ) -> None:
         self.firmware = Path(firmware)
+        self.faults = faults or LinkFaults()
         self.trace = trace
         self.pressure_mmhg = pressure_mmhg
         self.fast = fast
@@ -248,7 +272,7 @@ class FirmwareSim:
             cmd += ["--eeprom", os.fspath(self.eeprom)]
         if self.verbose:
             cmd.append("-v")
-        return [*cmd, str(self.firmware)]
+        return [*cmd, *fault_args(self.faults), str(self.firmware)]
 
     def start(self) -> str:
         """Start the runner; returns the port once the pty exists and the MCU is running."""
@@ -378,7 +402,7 @@ class FirmwareSim:
 # A command-line front end (cli.py's ``cmd_sim`` hands over to it), so it talks to the user on
 # stdout/stderr like the modules under cctf/commands/: hence the T201 exemptions below.
 
-_SHOWN_EVENTS = ("lag", "halted", "crashed", "stop")
+_SHOWN_EVENTS = ("lag", "halted", "crashed", "stop", "unplug", "replug")
 
 
 def serve_firmware(args) -> int:
@@ -406,6 +430,7 @@ def serve_firmware(args) -> int:
         noise_mv=noise_mv_for(scenario.sensor.noise_mmhg),
         seed=scenario.seed if args.seed is None else args.seed,
         on_line=show,
+        faults=scenario.link,  # the scenario's cable, between the MCU's UART and the pty
     )
     port = sim.start()
     try:
@@ -415,8 +440,9 @@ def serve_firmware(args) -> int:
         if ready is not None:
             mhz = int(ready.fields.get("freq_hz", "0")) / 1e6
             mcu = f"{ready.fields.get('mcu', '?')} at {mhz:g} MHz under simavr"
+        faults = "" if scenario.link.clean else ", with the scenario's link faults"
         _say(f"cctf sim: firmware {args.firmware} on {mcu}, ADC0 fed with scenario "
-             f"{args.scenario!r} ({t[-1]:.0f} s of pressure), on {port}; Ctrl-C to stop")
+             f"{args.scenario!r} ({t[-1]:.0f} s of pressure){faults}, on {port}; Ctrl-C to stop")
         status = _serve_until_interrupted(sim)
     finally:
         sim.stop()
@@ -448,6 +474,7 @@ __all__: Sequence[str] = (
     "RunnerBuildError",
     "RunnerEvent",
     "build_runner",
+    "fault_args",
     "missing_simavr",
     "noise_mv_for",
     "scenario_trace",

@@ -16,8 +16,14 @@
  * - Time runs paced to the wall clock (simulated time = wall time since start), or as fast as
  *   possible with --fast. It stops at --duration-s of simulated time, or on SIGINT/SIGTERM.
  *
+ * - Link faults (--garbage-rate-hz, --corrupt-prob, --drop-prob, --lose-boot-hello, --unplug,
+ *   --reset-at) are injected between USART0 and the pty, frame by frame (a frame ends at a
+ *   0x00), as the Python simulator's LinkFaults do: the real firmware and the real host meet
+ *   garbage, bit flips, lost frames, a pulled cable and a boot HELLO that never arrives.
+ *
  * Events go to stderr as "cctf-avr-runner: EVENT key=value ..." lines (ready, open, close,
- * reset, rx with -v, lag, stop) so that a supervising program can follow the simulation.
+ * reset, rx with -v, lag, unplug, replug, fault, stop) so that a supervising program can follow
+ * the simulation.
  * Exit status: 0 stopped as asked, 1 bad usage, 2 cannot load or set up, 3 the MCU crashed or
  * halted.
  */
@@ -66,6 +72,9 @@ DEFINE_FIFO(uint16_t, uart_fifo); /* only isfull() is used: is the UART's RX FIF
 #define REG_ADMUX 0x7C
 #define MCUSR_PORF 0x01
 #define MCUSR_EXTRF 0x02
+#define MCUSR_WDRF 0x08
+#define MAX_EVENTS 16
+#define FRAME_CAP 300
 
 static volatile sig_atomic_t stop_signal;
 
@@ -104,8 +113,21 @@ static struct {
 	uint8_t in[IN_CAP];
 	size_t in_len;
 
+	/* link faults (device -> host), see fault_byte() */
+	double garbage_rate_hz, corrupt_prob, drop_prob, lose_hello_prob;
+	double unplug_s[MAX_EVENTS], unplug_len_s[MAX_EVENTS], reset_s[MAX_EVENTS];
+	int n_unplug, n_reset, next_unplug, next_reset, faulty;
+	double plug_back_s;  /* > 0 while the cable is out */
+	double next_garbage_s;
+	uint64_t fault_rng;
+	uint8_t frame[FRAME_CAP];
+	size_t frame_len;
+	int first_frame_after_boot;
+	unsigned long long f_garbage, f_corrupt, f_drop, f_hello_lost, f_unplug;
+
 	/* statistics */
 	unsigned long long bytes_out, bytes_in, dropped, adc_reads, resets;
+	uint16_t min_sp; /* lowest stack pointer seen: the stack peak is ramend - min_sp */
 	double max_lag_s;
 	int lag_warned;
 } R = {
@@ -362,11 +384,82 @@ static void out_append(uint8_t b)
 	R.out[R.out_head + R.out_len++] = b;
 }
 
+/* --- link faults --------------------------------------------------------------------------- */
+
+static double fault_uniform(void)
+{
+	R.fault_rng ^= R.fault_rng >> 12;
+	R.fault_rng ^= R.fault_rng << 25;
+	R.fault_rng ^= R.fault_rng >> 27;
+	return (((R.fault_rng * 2685821657736338717ULL) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double next_garbage_after(double t)
+{
+	return R.garbage_rate_hz > 0 ? t - log(fault_uniform()) / R.garbage_rate_hz : INFINITY;
+}
+
+/* A whole frame (its bytes up to and including the delimiter) reached the line: lose it, flip a
+ * bit in it, or put a burst of garbage in front of it. */
+static void frame_out(void)
+{
+	size_t n = R.frame_len;
+	int first = R.first_frame_after_boot;
+	R.frame_len = 0;
+	R.first_frame_after_boot = 0;
+	/* the type byte is never 0x00, so it follows the first COBS code byte: frame[1]; a SAMPLE
+	 * is always 21 encoded bytes + its delimiter */
+	if (first && n > 2 && R.frame[1] == 0x02 && R.lose_hello_prob > 0 &&
+	    fault_uniform() < R.lose_hello_prob) {
+		R.f_hello_lost++;
+		event("fault", "kind=lost_boot_hello bytes=%zu", n);
+		return;
+	}
+	if (n == 22 && R.frame[1] == 0x01 && R.drop_prob > 0 &&
+	    fault_uniform() < R.drop_prob) {
+		R.f_drop++;
+		return;
+	}
+	if (sim_s() >= R.next_garbage_s) {
+		int burst = 1 + (int)(fault_uniform() * 40);
+		for (int i = 0; i < burst; i++)
+			out_append((uint8_t)(fault_uniform() * 256));
+		R.f_garbage++;
+		R.next_garbage_s = next_garbage_after(sim_s());
+	}
+	if (R.corrupt_prob > 0 && fault_uniform() < R.corrupt_prob) {
+		size_t bit = (size_t)(fault_uniform() * (double)((n - 1) * 8)); /* not the delimiter */
+		R.frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		R.f_corrupt++;
+	}
+	for (size_t i = 0; i < n; i++)
+		out_append(R.frame[i]);
+}
+
+static void fault_byte(uint8_t b)
+{
+	if (R.plug_back_s > 0) {
+		R.dropped++; /* the cable is out */
+		return;
+	}
+	if (b == 0x00 && R.frame_len == 0) {
+		out_append(b); /* the 0x00 in front of a frame, or an empty frame */
+		return;
+	}
+	if (R.frame_len < FRAME_CAP)
+		R.frame[R.frame_len++] = b;
+	if (b == 0x00 || R.frame_len == FRAME_CAP)
+		frame_out();
+}
+
 static void uart_output(struct avr_irq_t *irq, uint32_t value, void *param)
 {
 	(void)irq;
 	(void)param;
-	out_append((uint8_t)value);
+	if (R.faulty)
+		fault_byte((uint8_t)value);
+	else
+		out_append((uint8_t)value);
 }
 
 static void feed_uart(void)
@@ -536,6 +629,8 @@ static void reset_hook(struct avr_t *avr)
 	avr_cycle_timer_register(avr, R.tick_cycles, tick, NULL);
 	if (!R.resetting) {
 		R.resets++;
+		R.frame_len = 0;
+		R.first_frame_after_boot = 1;
 		event("reset", "cause=firmware");
 	}
 }
@@ -548,7 +643,45 @@ static void mcu_reset(const char *cause, uint8_t mcusr)
 	R.resets++;
 	if (R.mcusr_family)
 		R.avr->data[REG_MCUSR] = mcusr;
+	R.frame_len = 0;
+	R.first_frame_after_boot = 1;
 	event("reset", "cause=%s", cause);
+}
+
+static void pty_open(void);
+static void pty_close(void);
+
+/* Scheduled faults that are not about single frames: the cable pulled and plugged back (the
+ * board loses power and boots again: POWER_ON), and watchdog resets. */
+static void scheduled_faults(void)
+{
+	double now = sim_s();
+	if (R.plug_back_s > 0 && now >= R.plug_back_s) {
+		R.plug_back_s = 0;
+		pty_open(); /* a new pty behind the same --link path, as udev would name it */
+		event("replug", "pty=%s", R.pty_name);
+		mcu_reset("power_on", MCUSR_PORF);
+		R.first_frame_after_boot = 1;
+	}
+	if (R.next_unplug < R.n_unplug && now >= R.unplug_s[R.next_unplug]) {
+		double len = R.unplug_len_s[R.next_unplug++];
+		event("unplug", "duration_s=%.3f", len);
+		R.f_unplug++;
+		R.dropped += R.out_len;
+		R.out_len = R.out_head = 0;
+		R.in_len = 0;
+		R.frame_len = 0;
+		R.attached = 0;
+		pty_close();
+		R.plug_back_s = now + len;
+	}
+	if (R.next_reset < R.n_reset && now >= R.reset_s[R.next_reset]) {
+		R.next_reset++;
+		if (R.plug_back_s == 0) {
+			mcu_reset("watchdog", MCUSR_WDRF);
+			R.first_frame_after_boot = 1;
+		}
+	}
 }
 
 static void on_signal(int sig)
@@ -617,6 +750,12 @@ static void usage(FILE *to)
 		"  --fast              run as fast as possible instead of paced to the wall clock\n"
 		"  --duration-s S      stop after S seconds of simulated time\n"
 		"  --eeprom FILE       load the EEPROM from FILE if it exists, save it there on exit\n"
+		"  --garbage-rate-hz R bursts of 1-40 random bytes put between frames, R per second\n"
+		"  --corrupt-prob P    probability a frame has one bit flipped\n"
+		"  --drop-prob P       probability a SAMPLE frame is lost\n"
+		"  --lose-boot-hello P probability the HELLO after a reset is lost\n"
+		"  --unplug S:D        pull the cable at S s for D s (repeatable); power-on reset after\n"
+		"  --reset-at S        a watchdog reset at S s (repeatable)\n"
 		"  -v                  log host writes (rx events) and simavr warnings; -vv traces\n"
 		"  -h, --help          this help\n");
 }
@@ -635,7 +774,8 @@ static double parse_double(const char *opt, const char *s, double lo, double hi)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_TRACE = 256, O_P, O_NOISE, O_OFFSET, O_VCC, O_SIMAVR_ADC, O_SEED, O_MCU, O_FREQ,
-	       O_LINK, O_RESET, O_FAST, O_DURATION, O_EEPROM };
+	       O_LINK, O_RESET, O_FAST, O_DURATION, O_EEPROM, O_GARBAGE, O_CORRUPT, O_DROP,
+	       O_LOSE_HELLO, O_UNPLUG, O_RESET_AT };
 	static const struct option opts[] = {
 		{"trace", required_argument, 0, O_TRACE},
 		{"pressure-mmhg", required_argument, 0, O_P},
@@ -651,6 +791,12 @@ static void parse_args(int argc, char **argv)
 		{"fast", no_argument, 0, O_FAST},
 		{"duration-s", required_argument, 0, O_DURATION},
 		{"eeprom", required_argument, 0, O_EEPROM},
+		{"garbage-rate-hz", required_argument, 0, O_GARBAGE},
+		{"corrupt-prob", required_argument, 0, O_CORRUPT},
+		{"drop-prob", required_argument, 0, O_DROP},
+		{"lose-boot-hello", required_argument, 0, O_LOSE_HELLO},
+		{"unplug", required_argument, 0, O_UNPLUG},
+		{"reset-at", required_argument, 0, O_RESET_AT},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -671,6 +817,32 @@ static void parse_args(int argc, char **argv)
 		case O_FAST: R.fast = 1; break;
 		case O_DURATION: R.duration_s = parse_double("--duration-s", optarg, 1e-6, 1e7); break;
 		case O_EEPROM: R.eeprom_path = optarg; break;
+		case O_GARBAGE: R.garbage_rate_hz = parse_double("--garbage-rate-hz", optarg, 0, 1e4);
+			break;
+		case O_CORRUPT: R.corrupt_prob = parse_double("--corrupt-prob", optarg, 0, 1); break;
+		case O_DROP: R.drop_prob = parse_double("--drop-prob", optarg, 0, 1); break;
+		case O_LOSE_HELLO: R.lose_hello_prob = parse_double("--lose-boot-hello", optarg, 0, 1);
+			break;
+		case O_UNPLUG: {
+			char *colon = strchr(optarg, ':');
+			if (!colon || R.n_unplug >= MAX_EVENTS) {
+				fprintf(stderr, PROG ": --unplug takes START:DURATION (seconds), at most %d\n",
+					MAX_EVENTS);
+				exit(1);
+			}
+			*colon = '\0';
+			R.unplug_s[R.n_unplug] = parse_double("--unplug start", optarg, 0, 1e7);
+			R.unplug_len_s[R.n_unplug++] = parse_double("--unplug duration", colon + 1, 1e-3,
+								    1e7);
+			break;
+		}
+		case O_RESET_AT:
+			if (R.n_reset >= MAX_EVENTS) {
+				fprintf(stderr, PROG ": at most %d --reset-at\n", MAX_EVENTS);
+				exit(1);
+			}
+			R.reset_s[R.n_reset++] = parse_double("--reset-at", optarg, 0, 1e7);
+			break;
 		case 'v': R.verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
@@ -686,6 +858,25 @@ static void parse_args(int argc, char **argv)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	R.rng = (z ^ (z >> 31)) | 1;
+	R.fault_rng = (R.rng * 0x9E3779B97F4A7C15ULL) | 1; /* its own stream: noise is unchanged */
+	R.faulty = R.garbage_rate_hz > 0 || R.corrupt_prob > 0 || R.drop_prob > 0 ||
+		   R.lose_hello_prob > 0 || R.n_unplug > 0;
+	R.next_garbage_s = next_garbage_after(0.0);
+	R.first_frame_after_boot = 1;
+	for (int i = 1; i < R.n_unplug; i++) /* keep them in time order */
+		for (int j = i; j > 0 && R.unplug_s[j] < R.unplug_s[j - 1]; j--) {
+			double a = R.unplug_s[j], b = R.unplug_len_s[j];
+			R.unplug_s[j] = R.unplug_s[j - 1];
+			R.unplug_len_s[j] = R.unplug_len_s[j - 1];
+			R.unplug_s[j - 1] = a;
+			R.unplug_len_s[j - 1] = b;
+		}
+	for (int i = 1; i < R.n_reset; i++)
+		for (int j = i; j > 0 && R.reset_s[j] < R.reset_s[j - 1]; j--) {
+			double a = R.reset_s[j];
+			R.reset_s[j] = R.reset_s[j - 1];
+			R.reset_s[j - 1] = a;
+		}
 }
 
 static void setup_mcu(void)
@@ -790,6 +981,7 @@ int main(int argc, char **argv)
 		R.duration_s > 0 ? (avr_cycle_count_t)llround(R.duration_s * R.avr->frequency) : 0;
 	const char *reason = "signal";
 	int status = 0;
+	R.min_sp = R.avr->ramend;
 	double wall0 = mono_s();
 	struct timespec due;
 	clock_gettime(CLOCK_MONOTONIC, &due);
@@ -806,6 +998,9 @@ int main(int argc, char **argv)
 			state = avr_run(R.avr);
 			if (state == cpu_Done || state == cpu_Crashed)
 				break;
+			uint16_t sp = (uint16_t)(R.avr->data[R_SPL] | (R.avr->data[R_SPH] << 8));
+			if (sp > 0x100 && sp < R.min_sp) /* (0 before the startup code sets it) */
+				R.min_sp = sp;
 		}
 		if (state == cpu_Done || state == cpu_Crashed) {
 			reason = state == cpu_Done ? "halted" : "crashed";
@@ -813,7 +1008,9 @@ int main(int argc, char **argv)
 			status = 3;
 			break;
 		}
-		service_pty();
+		scheduled_faults();
+		if (R.master >= 0)
+			service_pty();
 		if (end_cycle && R.avr->cycle >= end_cycle) {
 			reason = "duration";
 			break;
@@ -858,9 +1055,12 @@ int main(int argc, char **argv)
 	if (R.eeprom_path)
 		eeprom_io(1);
 	event("stop", "reason=%s wall_s=%.3f speed=%.2f cycles=%llu adc_reads=%llu bytes_out=%llu "
-	      "bytes_in=%llu dropped=%llu resets=%llu max_lag_ms=%.1f",
+	      "bytes_in=%llu dropped=%llu resets=%llu max_lag_ms=%.1f garbage_bursts=%llu "
+	      "corrupted=%llu frames_lost=%llu boot_hellos_lost=%llu unplugs=%llu stack_peak=%u",
 	      reason, wall, wall > 0 ? sim_s() / wall : 0.0, (unsigned long long)R.avr->cycle,
-	      R.adc_reads, R.bytes_out, R.bytes_in, R.dropped, R.resets, R.max_lag_s * 1e3);
+	      R.adc_reads, R.bytes_out, R.bytes_in, R.dropped, R.resets, R.max_lag_s * 1e3,
+	      R.f_garbage, R.f_corrupt, R.f_drop, R.f_hello_lost, R.f_unplug,
+	      (unsigned)(R.avr->ramend - R.min_sp));
 	pty_close();
 	return status;
 }
