@@ -450,3 +450,24 @@ RX_PER_DAY = "Sessions a day"
 RX_SAVE = "Prescribe for {code}"
 RX_SAVED = "Prescription saved for {code} from {day:%d %b %Y}."
 RX_LOADED = "{code}'s prescription from {day:%d %b %Y}"
+
+
+# --- packaging and install (issue 15) ---------------------------------------------------------
+# The app without its Qt libraries (the light install), and the one-time move of the Windows
+# data folder from the roaming to the local AppData. ``%s`` are filled in by logging.
+APP_NOT_INSTALLED = (
+    "the desktop app is not installed ({missing} is missing): "
+    "pip install 'cctf[app]' (the command line works without it; see cctf --help)"
+)
+DATA_ROAMING_MOVED = (
+    "cctf: moved the data folder %s to %s (the local folder: a roaming profile copies its "
+    "folder to a server, and patient data stays on this computer)"
+)
+DATA_ROAMING_LEFT = (
+    "cctf: an older data folder %s is still in the roaming profile; cctf uses %s and has not "
+    "touched it: check and move or delete it by hand"
+)
+DATA_ROAMING_NOT_MOVED = (
+    "cctf: could not move the data folder %s to %s (%s): using it where it is this time; close "
+    "other cctf windows, or move it by hand"
+)

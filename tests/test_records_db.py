@@ -72,7 +72,8 @@ def _mode(path: Path) -> int:
         ("linux", {"XDG_DATA_HOME": "/data/x"}, "/data/x/cctf"),
         ("linux", {"XDG_DATA_HOME": "relative/ignored"}, "/home/u/.local/share/cctf"),
         ("darwin", {}, "/home/u/Library/Application Support/cctf"),
-        ("win32", {"APPDATA": "C:/Users/u/AppData/Roaming"}, "C:/Users/u/AppData/Roaming/cctf"),
+        ("win32", {"APPDATA": "C:/Users/u/AppData/Roaming",
+                   "LOCALAPPDATA": "C:/Users/u/AppData/Local"}, "C:/Users/u/AppData/Local/cctf"),
     ],
 )
 def test_platform_data_folder(platform, env, expected):
