@@ -368,8 +368,19 @@ def cmd_record(args: argparse.Namespace) -> int:
     return record(args)
 
 
+QT_DISTRIBUTIONS = ("PySide6", "pyqtgraph", "shiboken6")  # the `app` extra (pyproject.toml)
+
+
 def cmd_app(args: argparse.Namespace) -> int:
-    from cctf.gui.main import run_app
+    try:
+        from cctf.gui.main import run_app
+    except ImportError as exc:  # the light install: `pip install cctf` without the app extra
+        missing = (exc.name or "").split(".")[0]
+        if missing not in QT_DISTRIBUTIONS:
+            raise
+        from cctf import texts
+
+        raise CctfError(texts.APP_NOT_INSTALLED.format(missing=missing)) from None
 
     if args.data_dir is not None:  # the app reads its folder from the environment
         os.environ["CCTF_DATA_DIR"] = str(args.data_dir)
