@@ -80,7 +80,7 @@ class StreamDecoder:
     def feed(self, data: bytes) -> list[Frame | SequenceRestart]:
         """Decode every complete frame in ``data``; keep the tail for the next call."""
         self.stats.bytes_in += len(data)
-        out: list[Frame] = []
+        out: list[Frame | SequenceRestart] = []
         if not data:
             return out
         pieces = data.split(b"\x00")

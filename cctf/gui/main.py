@@ -7,6 +7,7 @@ first one found, else offers the simulator; ``sim`` or ``port`` choose directly.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
@@ -164,6 +165,16 @@ def auto_connect(controller: AppController, bar: ConnectionBar) -> None:
     controller.discover_ports()
 
 
+# Packaging smoke test (tests/test_bundle.py): render the first frame to this PNG, then close.
+FIRST_FRAME_ENV = "CCTF_FIRST_FRAME_PNG"
+
+
+def _save_first_frame_and_close(window: QMainWindow, path: str) -> None:
+    if not window.grab().save(path, "PNG"):
+        log.error("could not write the first frame to %s", path)
+    window.close()
+
+
 def run_app(sim: str | None = None, port: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("cctf")
@@ -182,6 +193,8 @@ def run_app(sim: str | None = None, port: str | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or kill: close properly (saves)
         signal.signal(sig, lambda *_: window.close())
     controller.start()  # its timer returns to Python 30 times a second, so signals are seen
+    if first_frame := os.environ.get(FIRST_FRAME_ENV):
+        QTimer.singleShot(0, lambda: _save_first_frame_and_close(window, first_frame))
     try:
         return app.exec()
     finally:

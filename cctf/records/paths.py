@@ -47,8 +47,8 @@ def platform_data_dir(
         return home / "Library" / "Application Support" / APP_NAME
     xdg = env.get("XDG_DATA_HOME", "")
     # The XDG spec: a relative path is invalid and must be ignored.
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / APP_NAME
+    base_dir = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base_dir / APP_NAME
 
 
 def roaming_data_dir(env: Mapping[str, str], home: Path) -> Path:

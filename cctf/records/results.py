@@ -92,7 +92,8 @@ def save(conn: sqlite3.Connection, session: SessionRecord, result: SessionResult
         + ")",
         [(session.id, t.index, t.phase, t.target_mmhg, t.reached, t.held, t.passed,
           *(getattr(t, f) for f in _TRIAL_FIGURES)) for t in result.trials])
-    faults = [(t.index, f) for t in result.trials for f in t.faults]
+    faults: list[tuple[int | None, Fault]] = [
+        (t.index, f) for t in result.trials for f in t.faults]
     faults += [(None, e) for e in result.session_events]
     conn.executemany(
         "INSERT INTO faults (session_id, trial_idx, type, t_s, value) VALUES (?, ?, ?, ?, ?)",
