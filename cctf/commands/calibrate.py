@@ -55,7 +55,7 @@ KPA_PER_MMHG = 0.133322368
 CMH2O_PER_MMHG = 1.35951  # mercury/water density ratio: 20 mmHg ≈ 27.2 cm of water
 # MPX5010DP on the 10-bit ADC, 16 conversions summed (PROTOCOL.md §8.2): 1474.56 counts per kPa.
 MPX5010DP_SLOPE_MMHG_PER_COUNT = 1.0 / (16 * 1024 * 0.09 * KPA_PER_MMHG)
-_DATASHEET_SLOPES = {
+_DATASHEET_SLOPES: dict[SensorModel | None, float] = {
     SensorModel.MPX5010DP: MPX5010DP_SLOPE_MMHG_PER_COUNT,
     SensorModel.SIMULATOR: MPX5010DP_SLOPE_MMHG_PER_COUNT,  # the simulator models it
 }

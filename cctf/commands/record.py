@@ -64,6 +64,7 @@ def record(args: argparse.Namespace) -> int:
             args.output = session.active.csv_path
         recorder = SessionRecorder(device, args.output, metadata)
         recorder.start()
+        assert recorder.t0_s is not None  # set by start()
         if args.record_sim is not None:
             schedule = schedule_of(transport.firmware)
             recorder.cues = cue_lookup(schedule, recorder.t0_s - transport.origin_s)

@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -178,7 +179,7 @@ def _save_first_frame_and_close(window: QMainWindow, path: str) -> None:
 def run_app(sim: str | None = None, port: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("cctf")
-    theme.apply(app)
+    theme.apply(cast(QApplication, app))
     controller = AppController()
     audio = AudioCues()
     window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage

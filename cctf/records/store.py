@@ -211,7 +211,8 @@ class Records:
     def sessions(self, code: str | None = None, *, kinds: tuple[str, ...] | None = None,
                  statuses: tuple[str, ...] | None = None) -> list[SessionRecord]:
         """History, oldest first (by the instant each started)."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if code is not None:
             where.append("s.patient_id = ?")
             args.append(self.patient(code).id)
