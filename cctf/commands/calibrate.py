@@ -23,6 +23,7 @@ patient. The simulated unit carries the offset and gain error of ``cctf.sim.sens
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -288,6 +289,23 @@ def _describe_device(hello: Hello, name: str) -> str:
 # --- the command -----------------------------------------------------------------------------
 
 
+def _show_json(hello: Hello, port: str, cal: Calibration, nominal: float | None,
+               r: Reading) -> dict[str, object]:
+    """``cctf calibrate --show --json``: the device, its calibration and what it reads now."""
+    return {
+        "port": port,
+        "device": {"serial": hello.serial_text, "firmware": hello.firmware_text,
+                   "sensor": hello.sensor_text, "sample_rate_hz": hello.sample_rate_hz},
+        "calibration": {"calibration_id": cal.calibration_id, "raw_a": cal.raw_a,
+                        "mmhg_a": cal.mmhg_a, "raw_b": cal.raw_b, "mmhg_b": cal.mmhg_b,
+                        "zero_raw": cal.zero_raw, "flags": int(cal.flags),
+                        "slope_mmhg_per_count": cal.slope_mmhg_per_count},
+        "datasheet_slope_mmhg_per_count": nominal,
+        "reading": {"pressure_mmhg": r.pressure_mmhg, "sd_mmhg": r.sd_mmhg,
+                    "raw_median": r.raw_median, "samples": r.n},
+    }
+
+
 def calibrate(args: argparse.Namespace, ask: Ask = input) -> int:
     points = parse_points(args.points)
     seconds = _check_seconds(args.seconds_per_point)
@@ -307,6 +325,13 @@ def calibrate(args: argparse.Namespace, ask: Ask = input) -> int:
     try:
         nominal = _DATASHEET_SLOPES.get(_model(hello))
         cal = device.read_calibration()
+        if getattr(args, "json", False):
+            if not args.show:
+                raise ConfigError("--json goes with --show")
+            link.start()
+            r = link.measure(SHOW_SECONDS, nominal or cal.slope_mmhg_per_count)
+            print(json.dumps(_show_json(hello, device.transport.name, cal, nominal, r), indent=2))
+            return 0
         print(_describe_device(hello, device.transport.name))
         print(describe_calibration(cal, nominal))
         if args.show:

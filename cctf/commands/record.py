@@ -13,7 +13,9 @@ the process dies mid-way, the next start of cctf recovers it.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from cctf.acquisition.device import Device
@@ -98,6 +100,11 @@ def record(args: argparse.Namespace) -> int:
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:
         session.complete()
+    if getattr(args, "json", False):  # the summary for scripts, on stdout
+        summary = {"output": str(args.output), "samples": recorder.rows,
+                   "session_id": session.active.id if session is not None else None,
+                   "link": dict(asdict(health), state=health.state.value)}
+        print(json.dumps(summary, indent=2))
     return 0
 
 
