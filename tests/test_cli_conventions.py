@@ -158,3 +158,11 @@ def test_patients_json_and_export_format_from_the_extension(tmp_path):
     assert edf.read_bytes()[:8] == b"0       "  # the EDF header's version field
     assert csv.read_bytes()[:8] != b"0       " and b"pressure" in csv.read_bytes()[:4000]
     assert forced.read_bytes() == csv.read_bytes()  # a flag beats the extension
+
+
+def test_analyze_numbers_trials_from_one(session_csv):
+    done = cctf("analyze", str(session_csv))
+    assert done.returncode == 0, done.stderr
+    rows = [ln.split() for ln in done.stdout.splitlines() if ln.strip()[:1].isdigit()
+            and ("stage" in ln or "endurance" in ln)]
+    assert rows and [int(r[0]) for r in rows] == list(range(1, len(rows) + 1))
