@@ -460,14 +460,14 @@ APP_NOT_INSTALLED = (
     "pip install 'cctf[app]' (the command line works without it; see cctf --help)"
 )
 DATA_ROAMING_MOVED = (
-    "cctf: moved the data folder %s to %s (the local folder: a roaming profile copies its "
+    "moved the data folder %s to %s (the local folder: a roaming profile copies its "
     "folder to a server, and patient data stays on this computer)"
 )
 DATA_ROAMING_LEFT = (
-    "cctf: an older data folder %s is still in the roaming profile; cctf uses %s and has not "
+    "an older data folder %s is still in the roaming profile; cctf uses %s and has not "
     "touched it: check and move or delete it by hand"
 )
 DATA_ROAMING_NOT_MOVED = (
-    "cctf: could not move the data folder %s to %s (%s): using it where it is this time; close "
+    "could not move the data folder %s to %s (%s): using it where it is this time; close "
     "other cctf windows, or move it by hand"
 )
