@@ -21,6 +21,7 @@ for bad arguments and malformed files; never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -29,10 +30,14 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cctf import DISCLAIMER, __version__, texts
 from cctf.acquisition.lsl import add_lsl_argument
 from cctf.errors import CctfError, ConfigError, FileFormatError
+
+if TYPE_CHECKING:
+    from cctf.acquisition.ports import PortInfo
 
 log = logging.getLogger("cctf")
 
@@ -101,10 +106,12 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     _add_data_dir(p)
     p.add_argument("--show-names", action="store_true",
                    help="show names too (by default only pseudonymous IDs)")
+    p.add_argument("--json", action="store_true", help="list: print the patients as JSON")
     act = p.add_subparsers(dest="patients_action", metavar="ACTION")
     a = act.add_parser("list", help="all patients (the default)")
     _add_data_dir(a)
     a.add_argument("--show-names", action="store_true", default=argparse.SUPPRESS)
+    a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     a = act.add_parser("add", help="add a patient by pseudonymous ID")
     _add_data_dir(a)
     a.add_argument("id", help="pseudonymous ID, e.g. P-0042 (letters, digits, . - _)")
@@ -182,7 +189,8 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
                    help="with --patient: the progress report across their sessions")
     p.add_argument("--srd", type=_float, default=25.0,
                    help="smallest real difference of the PI (default 25)")
-    p.add_argument("--show-name", action="store_true", help="print the name, not only the ID")
+    p.add_argument("--show-names", dest="show_name", action="store_true",
+                   help="print the name, not only the ID")
     p.add_argument("-o", "--output", type=Path, required=True, help="PDF to write")
 
 
@@ -197,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--sim", nargs="?", const="healthy", metavar="SCENARIO",
                         help="run the app on the built-in simulator (default scenario: healthy)")
+    source.add_argument("--scenario", dest="sim", metavar="SCENARIO",
+                        help="the same as --sim SCENARIO")
     source.add_argument("--port", help="run the app on the device at this serial port")
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="the records folder (default: $CCTF_DATA_DIR, else the user data "
@@ -209,9 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_seconds, default=2.5, help="seconds to wait for a HELLO")
     p.add_argument("--also", action="append", default=[], metavar="PATH",
                    help="probe this path too (e.g. a simulator's pty); repeatable")
+    p.add_argument("--json", action="store_true", help="print the ports as JSON")
 
     p = sub.add_parser("sim", help="serve a simulated device on a virtual serial port (pty)")
-    p.add_argument("--scenario", default="healthy", help="scenario name or TOML file")
+    p.add_argument("--scenario", "--sim", default="healthy", metavar="SCENARIO",
+                   help="scenario name or TOML file (--sim NAME means the same)")
     p.add_argument("--rate-hz", type=_rate, default=None, help="boot sample rate (default 50)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--link", metavar="PATH", help="where to create the port symlink")
@@ -223,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--port", dest="record_port", metavar="PORT", help="serial port of the device")
     src.add_argument("--sim", dest="record_sim", nargs="?", const="healthy", metavar="SCENARIO",
                      help="record from the in-process simulator")
+    src.add_argument("--scenario", dest="record_sim", metavar="SCENARIO",
+                     help="the same as --sim SCENARIO")
     p.add_argument("--seconds", type=_seconds, required=True, help="how long to record")
     p.add_argument("-o", "--output", type=Path, default=None,
                    help="session CSV to write (optional with --patient: then it goes into "
@@ -235,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run the simulator on a virtual clock, as fast as possible")
     add_lsl_argument(p)
+    p.add_argument("--json", action="store_true",
+                   help="print the summary (file, samples, link health) as JSON on stdout")
 
     p = sub.add_parser("analyze", help="judge a session CSV: trials, faults and CCFT scores")
     p.add_argument("file", type=Path, help="session CSV")
@@ -248,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--port", dest="cal_port", metavar="PORT", help="serial port of the device")
     src.add_argument("--sim", dest="cal_sim", nargs="?", const="healthy", metavar="SCENARIO",
                      help="calibrate the in-process simulator (it applies the references itself)")
+    src.add_argument("--scenario", dest="cal_sim", metavar="SCENARIO",
+                     help="the same as --sim SCENARIO")
     p.add_argument("--points", default="0,40", metavar="A,B",
                    help="the two reference pressures in mmHg, 0–75 (default 0,40)")
     p.add_argument("--seconds-per-point", type=float, default=3.0, metavar="S",
@@ -258,15 +276,31 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--reset", action="store_true",
                       help="forget the calibration: back to the sensor's datasheet")
     what.add_argument("--show", action="store_true", help="only show the calibration in use")
+    p.add_argument("--json", action="store_true", help="with --show: print it as JSON")
     what.add_argument("--tare", action="store_true",
                       help="only zero at atmosphere (step 1; before each session)")
 
-    sub.add_parser("scenarios", help="list the simulator's named scenarios")
+    p = sub.add_parser("scenarios", help="list the simulator's named scenarios")
+    p.add_argument("--json", action="store_true", help="print the scenarios as JSON")
     _add_records_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``cctf`` command. A reader that stops early (``cctf analyze … | head -1``) ends it
+    quietly, like other Unix tools, instead of with a BrokenPipeError traceback."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows up here if not already in a print
+    except BrokenPipeError:
+        # Python would flush stdout again at exit and complain: point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
+    return status
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
@@ -281,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "record":
             return cmd_record(args)
         if args.command == "scenarios":
-            return cmd_scenarios()
+            return cmd_scenarios(args)
         if args.command == "calibrate":
             from cctf.commands.calibrate import calibrate
 
@@ -310,6 +344,10 @@ def cmd_ports(args: argparse.Namespace) -> int:
     from cctf.acquisition.ports import discover
 
     ports = discover(args.also, probe_ports=not args.no_probe, timeout_s=args.timeout)
+    if args.json:
+        print(json.dumps([_port_dict(info, probed=not args.no_probe) for info in ports],
+                         indent=2, ensure_ascii=False))
+        return 0
     if not ports:
         print("no serial ports found")
         return 0
@@ -328,9 +366,23 @@ def cmd_ports(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_scenarios() -> int:
+def _port_dict(info: PortInfo, *, probed: bool) -> dict[str, object]:
+    h = info.hello
+    device = None if h is None else {
+        "serial": h.serial_text, "firmware": h.firmware_text, "sensor": h.sensor_text,
+        "sample_rate_hz": h.sample_rate_hz, "calibration_id": h.calibration_id}
+    return {"port": info.device, "description": info.description, "probed": probed,
+            "cctf_device": device}
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
     from cctf.sim.scenarios import list_scenarios
 
+    if args.json:
+        print(json.dumps([{"name": name, "description": description}
+                          for name, description in list_scenarios()],
+                         indent=2, ensure_ascii=False))
+        return 0
     for name, description in list_scenarios():
         print(f"{name:<16} {description}")
     return 0
@@ -373,8 +425,19 @@ def cmd_record(args: argparse.Namespace) -> int:
     return record(args)
 
 
+QT_DISTRIBUTIONS = ("PySide6", "pyqtgraph", "shiboken6")  # the `app` extra (pyproject.toml)
+
+
 def cmd_app(args: argparse.Namespace) -> int:
-    from cctf.gui.main import run_app
+    try:
+        from cctf.gui.main import run_app
+    except ImportError as exc:  # the light install: `pip install cctf` without the app extra
+        missing = (exc.name or "").split(".")[0]
+        if missing not in QT_DISTRIBUTIONS:
+            raise
+        from cctf import texts
+
+        raise CctfError(texts.APP_NOT_INSTALLED.format(missing=missing)) from None
 
     if args.data_dir is not None:  # the app reads its folder from the environment
         os.environ["CCTF_DATA_DIR"] = str(args.data_dir)

@@ -482,3 +482,22 @@ EDF_LINK = {"disconnected": "link lost (device disconnected)",
             "reconnected": "link restored ({seconds:.3f} s after it was lost)",
             "device_reset": "device reset: it restarted, a new time epoch began",
             "other_device": "a different device answered"}
+# --- packaging and install (issue 15) ---------------------------------------------------------
+# The app without its Qt libraries (the light install), and the one-time move of the Windows
+# data folder from the roaming to the local AppData. ``%s`` are filled in by logging.
+APP_NOT_INSTALLED = (
+    "the desktop app is not installed ({missing} is missing): "
+    "pip install 'cctf[app]' (the command line works without it; see cctf --help)"
+)
+DATA_ROAMING_MOVED = (
+    "moved the data folder %s to %s (the local folder: a roaming profile copies its "
+    "folder to a server, and patient data stays on this computer)"
+)
+DATA_ROAMING_LEFT = (
+    "an older data folder %s is still in the roaming profile; cctf uses %s and has not "
+    "touched it: check and move or delete it by hand"
+)
+DATA_ROAMING_NOT_MOVED = (
+    "could not move the data folder %s to %s (%s): using it where it is this time; close "
+    "other cctf windows, or move it by hand"
+)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 from cctf.acquisition.protocol import (
     MAX_ENCODED_BYTES,
+    ForeignHello,
     Frame,
     Hello,
     ParseError,
@@ -94,10 +95,10 @@ class StreamDecoder:
         self._before_boot = None
         self._tentative_restart = False
 
-    def feed(self, data: bytes) -> list[Frame | SequenceRestart]:
+    def feed(self, data: bytes) -> list[Frame | ForeignHello | SequenceRestart]:
         """Decode every complete frame in ``data``; keep the tail for the next call."""
         self.stats.bytes_in += len(data)
-        out: list[Frame] = []
+        out: list[Frame | ForeignHello | SequenceRestart] = []
         if not data:
             return out
         pieces = data.split(b"\x00")
@@ -130,7 +131,7 @@ class StreamDecoder:
         return out
 
     def _handle(
-        self, chunk: bytes, overflowing: bool, out: list[Frame | SequenceRestart]
+        self, chunk: bytes, overflowing: bool, out: list[Frame | ForeignHello | SequenceRestart]
     ) -> None:
         if not chunk and not overflowing:
             return  # back-to-back delimiters are allowed (used as a sync preamble)

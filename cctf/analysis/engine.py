@@ -184,7 +184,7 @@ class CcftAnalyzer:
 
     def _find_gaps(self, t: np.ndarray, base: int) -> None:
         first = self._last_t is None
-        prev = t[:-1] if first else np.concatenate(([self._last_t], t[:-1]))
+        prev = t[:-1] if first else np.concatenate((np.array([self._last_t]), t[:-1]))
         cur = t[1:] if first else t
         for i in np.flatnonzero(cur - prev > self._gap_s + 1e-9):
             gap = Fault("signal_gap", float(prev[i]), float(cur[i] - prev[i]))

@@ -68,9 +68,14 @@ class TrialResult:
     def scored(self) -> bool:
         return self.phase in SCORED_PHASES and not self.superseded
 
+    @property
+    def measured_passed(self) -> bool:
+        """The verdict before any override: held, no fault, no compensation marked by hand."""
+        return self.held and not self.faults and not self.manual_faults
+
     def settle(self) -> None:
         """Recompute ``passed`` from the measured verdict, hand marks and any override."""
-        measured = self.held and not self.faults and not self.manual_faults
+        measured = self.measured_passed
         self.passed = measured if self.verdict_override is None else self.verdict_override
 
     def to_dict(self) -> dict[str, Any]:

@@ -150,7 +150,7 @@ def _fast_rise(
 def _holds(
     t: Arr, dev: Arr, in_band: Arr, reach: int, dt: float, cfg: AnalysisConfig,
     ev: TrialEvaluation,
-) -> tuple[int | None, int | None]:
+) -> tuple[int | None, tuple[int, int] | None]:
     """Walk the hold attempts. Returns the index the first completed hold completed at, and
     the first attempt's window as (last sample, deciding sample), each None if not (yet) known.
 

@@ -43,7 +43,7 @@ def format_report(name: str, result: SessionResult, duration_s: float) -> str:
         ]
         verdict = "PASS" if t.passed else ("held" if t.held else "FAIL")
         lines.append(
-            f"{t.index:>3}  {t.phase or '-':<10} {t.target_mmhg:>6.1f} {t.cue_start_s:>6.1f}s "
+            f"{t.index + 1:>3}  {t.phase or '-':<10} {t.target_mmhg:>6.1f} {t.cue_start_s:>6.1f}s "
             f"{_f(t.time_to_reach_s, '5.1f'):>5}s {_f(t.rise_time_s, '.2f'):>5} "
             f"{_f(t.hold_sd_mmhg, '.2f'):>7} {t.time_in_band_s:>6.1f}s  {verdict:<6}  "
             + ("; ".join(faults) if faults else "")

@@ -23,6 +23,7 @@ patient. The simulated unit carries the offset and gain error of ``cctf.sim.sens
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ KPA_PER_MMHG = 0.133322368
 CMH2O_PER_MMHG = 1.35951  # mercury/water density ratio: 20 mmHg ≈ 27.2 cm of water
 # MPX5010DP on the 10-bit ADC, 16 conversions summed (PROTOCOL.md §8.2): 1474.56 counts per kPa.
 MPX5010DP_SLOPE_MMHG_PER_COUNT = 1.0 / (16 * 1024 * 0.09 * KPA_PER_MMHG)
-_DATASHEET_SLOPES = {
+_DATASHEET_SLOPES: dict[SensorModel | None, float] = {
     SensorModel.MPX5010DP: MPX5010DP_SLOPE_MMHG_PER_COUNT,
     SensorModel.SIMULATOR: MPX5010DP_SLOPE_MMHG_PER_COUNT,  # the simulator models it
 }
@@ -288,6 +289,23 @@ def _describe_device(hello: Hello, name: str) -> str:
 # --- the command -----------------------------------------------------------------------------
 
 
+def _show_json(hello: Hello, port: str, cal: Calibration, nominal: float | None,
+               r: Reading) -> dict[str, object]:
+    """``cctf calibrate --show --json``: the device, its calibration and what it reads now."""
+    return {
+        "port": port,
+        "device": {"serial": hello.serial_text, "firmware": hello.firmware_text,
+                   "sensor": hello.sensor_text, "sample_rate_hz": hello.sample_rate_hz},
+        "calibration": {"calibration_id": cal.calibration_id, "raw_a": cal.raw_a,
+                        "mmhg_a": cal.mmhg_a, "raw_b": cal.raw_b, "mmhg_b": cal.mmhg_b,
+                        "zero_raw": cal.zero_raw, "flags": int(cal.flags),
+                        "slope_mmhg_per_count": cal.slope_mmhg_per_count},
+        "datasheet_slope_mmhg_per_count": nominal,
+        "reading": {"pressure_mmhg": r.pressure_mmhg, "sd_mmhg": r.sd_mmhg,
+                    "raw_median": r.raw_median, "samples": r.n},
+    }
+
+
 def calibrate(args: argparse.Namespace, ask: Ask = input) -> int:
     points = parse_points(args.points)
     seconds = _check_seconds(args.seconds_per_point)
@@ -307,6 +325,13 @@ def calibrate(args: argparse.Namespace, ask: Ask = input) -> int:
     try:
         nominal = _DATASHEET_SLOPES.get(_model(hello))
         cal = device.read_calibration()
+        if getattr(args, "json", False):
+            if not args.show:
+                raise ConfigError("--json goes with --show")
+            link.start()
+            r = link.measure(SHOW_SECONDS, nominal or cal.slope_mmhg_per_count)
+            print(json.dumps(_show_json(hello, device.transport.name, cal, nominal, r), indent=2))
+            return 0
         print(_describe_device(hello, device.transport.name))
         print(describe_calibration(cal, nominal))
         if args.show:

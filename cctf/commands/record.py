@@ -13,8 +13,10 @@ the process dies mid-way, the next start of cctf recovers it.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from cctf import texts
@@ -81,6 +83,7 @@ def record(args: argparse.Namespace) -> int:
                                    wall=following(clock) if args.fast else time.time)
         recorder.start()
         device.start(threaded=not args.fast)
+        assert recorder.t0_s is not None  # set by start()
         if args.record_sim is not None:
             schedule = schedule_of(transport.firmware)
             recorder.cues = cue_lookup(schedule, recorder.t0_s - transport.origin_s)
@@ -89,7 +92,7 @@ def record(args: argparse.Namespace) -> int:
             from cctf.session.lsl_feed import DeviceLslPump
 
             pump = DeviceLslPump(device, outlet, recorder.t0_s, cues=recorder.cues,
-                                 rate_hz=float(args.rate_hz or device.hello.sample_rate_hz))
+                                 rate_hz=float(args.rate_hz or device.rate_hz or 0))
         end = recorder.t0_s + args.seconds
         next_report = recorder.t0_s
         try:
@@ -128,6 +131,11 @@ def record(args: argparse.Namespace) -> int:
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:
         session.complete()
+    if getattr(args, "json", False):  # the summary for scripts, on stdout
+        summary = {"output": str(args.output), "samples": recorder.rows,
+                   "session_id": session.active.id if session is not None else None,
+                   "link": dict(asdict(health), state=health.state.value)}
+        print(json.dumps(summary, indent=2))
     return 0
 
 

@@ -64,6 +64,11 @@ def patients(args: argparse.Namespace) -> int:
     with open_and_recover(args) as records:
         if action == "list":
             found = records.patients()
+            if getattr(args, "json", False):
+                print(json.dumps([dict(p.to_dict(include_name=args.show_names),
+                                       sessions=len(records.sessions(p.code))) for p in found],
+                                 indent=2, ensure_ascii=False))
+                return 0
             if not found:
                 print(f"no patients yet in {records.data.root} (add one: cctf patients add ID)")
             for p in found:
@@ -259,7 +264,7 @@ def export(args: argparse.Namespace) -> int:
         sid = _session_arg(records, args.session)
         session = records.session(sid)
         src = records.csv_path(session)
-        if args.edf:
+        if _export_format(args, out) == "edf":
             from cctf.records.edf import write_edf
             from cctf.records.meta import read_recorded
 
@@ -278,6 +283,13 @@ def export(args: argparse.Namespace) -> int:
             copy_private(src, out)
         print(f"wrote {out}")
     return 0
+
+
+def _export_format(args: argparse.Namespace, out: Path) -> str:
+    """--edf or --csv if given, else from the output's extension (.edf), else the CSV."""
+    if args.edf or args.csv:
+        return "edf" if args.edf else "csv"
+    return "edf" if out.suffix.lower() == ".edf" else "csv"
 
 
 # --- cctf report -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -279,7 +280,7 @@ class AppController(QObject):
         self.connection_changed.emit()
         self._emit_health(force=True)
 
-    def disconnect(self) -> None:
+    def disconnect(self) -> None:  # type: ignore[override]  # not QObject's signal disconnect
         """End any session, then close the link (on a worker thread if it has a reader)."""
         device = self.device
         if device is None:
@@ -444,7 +445,8 @@ class AppController(QObject):
         self.notice.emit(texts.RECORDING_TO.format(path=path))
         return True
 
-    def _register(self, kind: str, runner: CuedRunner | None) -> RecordsSession | bool | None:
+    def _register(self, kind: str,
+                  runner: CuedRunner | None) -> RecordsSession | Literal[False] | None:
         """Register a clinic or training session for the chosen patient (``begin_session``);
         None when no patient is chosen (or a monitor recording); False if it failed."""
         if self.records is None or self.patient_code is None or kind == "monitor":
@@ -849,8 +851,9 @@ class AppController(QObject):
             # thread, then complete on it (the records' connection lives here).
             recorder = session.recorder
             self._completing[record.id] = (record, result, recorder)
-            run_in_background(recorder.join, lambda _=None, sid=record.id:
-                              self.complete_record(sid), name="cctf-join")
+            sid = record.id
+            run_in_background(recorder.join, lambda _: self.complete_record(sid),
+                              name="cctf-join")
         self.session = None
         self.last_report = report
         self._last_cue = None

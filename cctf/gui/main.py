@@ -7,8 +7,10 @@ first one found, else offers the simulator; ``sim`` or ``port`` choose directly.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -175,10 +177,20 @@ def auto_connect(controller: AppController, bar: ConnectionBar) -> None:
     controller.discover_ports()
 
 
+# Packaging smoke test (tests/test_bundle.py): render the first frame to this PNG, then close.
+FIRST_FRAME_ENV = "CCTF_FIRST_FRAME_PNG"
+
+
+def _save_first_frame_and_close(window: QMainWindow, path: str) -> None:
+    if not window.grab().save(path, "PNG"):
+        log.error("could not write the first frame to %s", path)
+    window.close()
+
+
 def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("cctf")
-    theme.apply(app)
+    theme.apply(cast(QApplication, app))
     controller = AppController()
     controller.lsl.enabled = lsl  # cctf --lsl: the outlet opens when a device is attached
     audio = AudioCues()
@@ -194,6 +206,8 @@ def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) 
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or kill: close properly (saves)
         signal.signal(sig, lambda *_: window.close())
     controller.start()  # its timer returns to Python 30 times a second, so signals are seen
+    if first_frame := os.environ.get(FIRST_FRAME_ENV):
+        QTimer.singleShot(0, lambda: _save_first_frame_and_close(window, first_frame))
     try:
         return app.exec()
     finally:

@@ -78,7 +78,8 @@ class TrialTable(QTableWidget):
         rows = self.selectionModel().selectedRows() if self.selectionModel() else []
         if not rows:
             return None
-        text = self.item(rows[0].row(), 0).text()
+        item = self.item(rows[0].row(), 0)
+        text = item.text() if item is not None else ""
         return int(text) - 1 if text.isdigit() else None
 
 
@@ -158,7 +159,7 @@ class ResultsScreen(QWidget):
         self.save_notes_button.clicked.connect(self.save_notes)
         self.report_button = QPushButton(texts.REPORT_BUTTON)
         self.report_button.clicked.connect(self.write_report)
-        self.report_path = None
+        self.report_path: str | bool | None = None  # False while writing, then a message
         controller.record_completed.connect(self._record_completed)
 
         cards = QHBoxLayout()

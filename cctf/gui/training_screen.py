@@ -74,7 +74,8 @@ class PrescriptionEditor(QFrame):
         self.rest.setValue(int(p.rest_s))
         self.rest.setSuffix(texts.FIELD_SUFFIX["hold_s"])
         grid = QGridLayout(self)
-        rows = ((texts.RX_TARGET, self.target), (texts.RX_REPS, self.reps),
+        rows: tuple[tuple[str, QDoubleSpinBox | QSpinBox], ...] = (
+                (texts.RX_TARGET, self.target), (texts.RX_REPS, self.reps),
                 (texts.RX_HOLD, self.hold), (texts.RX_REST, self.rest))
         for r, (text, box) in enumerate(rows):
             label = QLabel(text)

@@ -26,7 +26,7 @@ class _Bridge(QObject):
     done = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, on_done: Callable[[Any], None] | None,
+    def __init__(self, on_done: Callable[[Any], object] | None,
                  on_error: Callable[[BaseException], None] | None) -> None:
         super().__init__()
         self._on_done = on_done
@@ -49,7 +49,7 @@ class _Bridge(QObject):
 
 def run_in_background(
     work: Callable[[], Any],
-    on_done: Callable[[Any], None] | None = None,
+    on_done: Callable[[Any], object] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
     *,
     name: str = "cctf-worker",

@@ -151,9 +151,9 @@ def research_annotations(recording: SessionRecording, result: SessionResult, t0_
             for text in str(marks[i]).split(" | "):
                 out.append(Annotation(float(recording.t_s[i]) - t0_s, None,
                                       texts.EDF_MARK.format(text=text.strip())))
-    for kind, t, duration in link_events(recording.metadata.get("link_events", "")):
+    for kind, at_s, duration in link_events(recording.metadata.get("link_events", "")):
         if kind in texts.EDF_LINK:
-            out.append(Annotation(t - t0_s, None,
+            out.append(Annotation(at_s - t0_s, None,
                                   texts.EDF_LINK[kind].format(seconds=duration)))
     return out
 

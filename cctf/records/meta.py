@@ -104,7 +104,7 @@ def analysis_config(protocol: dict[str, Any] | None,
     (clinic) or prescription (training), defaults for anything missing or unusable."""
     cfg = AnalysisConfig()
     source = protocol or prescription or {}
-    changes: dict[str, float] = {}
+    changes: dict[str, Any] = {}
     for key, field in (("hold_s", "hold_s"), ("band_mmhg", "band_mmhg"),
                        ("baseline_mmhg", "nominal_baseline_mmhg")):
         value = source.get(key)

@@ -7,20 +7,25 @@
 
 The folder is, in order: ``--data-dir``, ``$CCTF_DATA_DIR``, then the platform's user data
 folder: ``$XDG_DATA_HOME/cctf`` or ``~/.local/share/cctf`` (Linux and other Unix),
-``~/Library/Application Support/cctf`` (macOS), ``%APPDATA%\\cctf`` (Windows). Written by
-hand: three rules do not justify a dependency.
+``~/Library/Application Support/cctf`` (macOS), ``%LOCALAPPDATA%\\cctf`` (Windows: the local
+folder, because domain profiles copy the roaming ``%APPDATA%`` to a server, and patient data
+must not leave the machine; a folder left there by an older cctf is moved once, see
+``move_roaming_data_dir``). Written by hand: three rules do not justify a dependency.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cctf import texts
 from cctf.errors import CctfError
 
+log = logging.getLogger(__name__)
 APP_NAME = "cctf"
 ENV_VAR = "CCTF_DATA_DIR"
 DB_NAME = "cctf.db"
@@ -36,21 +41,61 @@ def platform_data_dir(
     env = os.environ if env is None else env
     home = home or Path.home()
     if platform.startswith("win"):
-        base = env.get("APPDATA")
-        return Path(base) / APP_NAME if base else home / "AppData" / "Roaming" / APP_NAME
+        base = env.get("LOCALAPPDATA")
+        return Path(base) / APP_NAME if base else home / "AppData" / "Local" / APP_NAME
     if platform == "darwin":
         return home / "Library" / "Application Support" / APP_NAME
     xdg = env.get("XDG_DATA_HOME", "")
     # The XDG spec: a relative path is invalid and must be ignored.
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / APP_NAME
+    base_dir = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base_dir / APP_NAME
+
+
+def roaming_data_dir(env: Mapping[str, str], home: Path) -> Path:
+    """Where cctf before 0.2 kept its data on Windows: the roaming ``%APPDATA%\\cctf``."""
+    base = env.get("APPDATA")
+    return Path(base) / APP_NAME if base else home / "AppData" / "Roaming" / APP_NAME
+
+
+def move_roaming_data_dir(local: Path, roaming: Path) -> Path:
+    """Move an older cctf's roaming data folder to the local one, once; the folder to use.
+
+    Never overwrites: if the local folder exists, both are left as they are (a warning names
+    the roaming one). The move is a rename of the whole folder, so it happens entirely or not
+    at all; if it cannot be done (files in use, another drive) the roaming folder is used as
+    it is this time, with a warning, and nothing is copied or deleted.
+    """
+    if not roaming.is_dir() or roaming == local:
+        return local
+    if local.exists():
+        log.warning(texts.DATA_ROAMING_LEFT, roaming, local)
+        return local
+    try:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(roaming, local)
+    except FileNotFoundError:
+        if local.is_dir():  # another cctf process moved it at the same moment
+            return local
+        raise
+    except OSError as exc:
+        log.warning(texts.DATA_ROAMING_NOT_MOVED, roaming, local, exc.strerror or exc)
+        return roaming
+    log.warning(texts.DATA_ROAMING_MOVED, roaming, local)
+    return local
 
 
 def resolve_data_dir(override: str | Path | None = None,
-                     env: Mapping[str, str] | None = None) -> Path:
-    """``override`` (``--data-dir``), else ``$CCTF_DATA_DIR``, else the platform folder."""
+                     env: Mapping[str, str] | None = None,
+                     *, platform: str | None = None, home: Path | None = None) -> Path:
+    """``override`` (``--data-dir``), else ``$CCTF_DATA_DIR``, else the platform folder
+    (on Windows, after moving an older cctf's roaming folder there once)."""
     env = os.environ if env is None else env
-    chosen = override or env.get(ENV_VAR) or platform_data_dir(env=env)
+    chosen = override or env.get(ENV_VAR)
+    if not chosen:
+        platform = platform or sys.platform
+        chosen = platform_data_dir(platform, env, home)
+        if platform.startswith("win"):
+            chosen = move_roaming_data_dir(chosen, roaming_data_dir(env, home or Path.home()))
     return Path(chosen).expanduser().absolute()
 
 

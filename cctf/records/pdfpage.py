@@ -9,6 +9,7 @@ import itertools
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib import rc_context
@@ -24,7 +25,7 @@ A4_IN = (8.27, 11.69)
 MARGIN_IN = 0.55
 LINE_IN = {7: 0.13, 8: 0.15, 9: 0.17, 10: 0.19, 14: 0.3}
 CHARS_PER_IN = {7: 17.5, 8: 15.5, 9: 13.8, 10: 12.4}  # DejaVu Sans, average text
-RC = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "axes.linewidth": 0.6,
+RC: Any = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "axes.linewidth": 0.6,
       "font.size": 8}
 PASS_COLOUR, FAIL_COLOUR, GREY = "#2e7d32", "#c62828", "#9e9e9e"
 
@@ -56,7 +57,7 @@ class Page:
     def _fy(self, y_in: float) -> float:
         return y_in / self.height_in
 
-    def text(self, x_in: float, y_in: float, s: str, size: int = 8, **kw: object) -> None:
+    def text(self, x_in: float, y_in: float, s: str, size: int = 8, **kw: Any) -> None:
         self.fig.text(self._fx(MARGIN_IN + x_in), self._fy(y_in), s, fontsize=size,
                       va="top", **kw)
 

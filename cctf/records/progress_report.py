@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
@@ -41,7 +42,7 @@ def draw_progress(ax_act: Axes, ax_pi: Axes, points: list[ProgressPoint], srd_pi
                     transform=ax.transAxes, fontsize=8, color=GREY)
             ax.set_xticks([])
         return
-    x = [_when(p).replace(tzinfo=None) for p in points]
+    x: Any = [_when(p).replace(tzinfo=None) for p in points]  # dates; the stubs expect floats
     ax_act.plot(x, [p.activation_score_mmhg for p in points], marker="o", markersize=3.5,
                 color="#1a237e", linewidth=1)
     for level, label in ((8, "28 mmHg: no neck pain"), (4, "24 mmHg: chronic neck pain")):

@@ -197,8 +197,8 @@ def draw_trace(ax: Axes, inp: ReportInput, band_mmhg: float) -> None:
                 transform=ax.transAxes, fontsize=8, color=GREY)
         lo, hi = 15.0, 32.0
     else:
-        t, p = decimate(rec.t_s, rec.pressure_mmhg)
-        ax.plot(t * scale, p, color="#1a237e", linewidth=0.6)
+        t_s, p = decimate(rec.t_s, rec.pressure_mmhg)
+        ax.plot(t_s * scale, p, color="#1a237e", linewidth=0.6)
         lo = min(18.0, float(np.nanpercentile(rec.pressure_mmhg, 0.5)) - 1)
         hi = max(31.0, float(np.nanpercentile(rec.pressure_mmhg, 99.9)) + 1)
     top = max((t.target_mmhg for t in r.trials), default=0.0) + band_mmhg + 2.5

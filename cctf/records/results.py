@@ -88,11 +88,13 @@ def save(conn: sqlite3.Connection, session: SessionRecord, result: SessionResult
     conn.execute("DELETE FROM faults WHERE session_id = ?", (session.id,))
     conn.executemany(
         "INSERT INTO trials (session_id, idx, phase, target_mmhg, reached, held, passed, "
-        + ", ".join(_TRIAL_FIGURES) + ") VALUES (" + ", ".join("?" * (7 + len(_TRIAL_FIGURES)))
+        "measured_passed, "
+        + ", ".join(_TRIAL_FIGURES) + ") VALUES (" + ", ".join("?" * (8 + len(_TRIAL_FIGURES)))
         + ")",
         [(session.id, t.index, t.phase, t.target_mmhg, t.reached, t.held, t.passed,
-          *(getattr(t, f) for f in _TRIAL_FIGURES)) for t in result.trials])
-    faults = [(t.index, f) for t in result.trials for f in t.faults]
+          t.measured_passed, *(getattr(t, f) for f in _TRIAL_FIGURES)) for t in result.trials])
+    faults: list[tuple[int | None, Fault]] = [
+        (t.index, f) for t in result.trials for f in t.faults]
     faults += [(None, e) for e in result.session_events]
     conn.executemany(
         "INSERT INTO faults (session_id, trial_idx, type, t_s, value) VALUES (?, ?, ?, ?, ?)",

@@ -9,6 +9,10 @@ therapist's hand: compensation marked by hand, verdict overrides, repeated trial
 when a session is analysed again).
 Version 2: prescriptions (home training, for adherence), and per session the CSV's SHA-256
 and row count (to notice a raw file changed behind cctf's back) and a status note.
+Version 3: per trial the measured verdict beside the final one (``passed`` includes the
+therapist's override); per session the start in UTC with the local offset apart
+(``started_at`` keeps the recording computer's offset, which differs across DST and
+computers). Existing rows are filled in from what they hold.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 V1 = """
 CREATE TABLE patients (
@@ -108,6 +113,39 @@ ALTER TABLE sessions ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
 """
 
 
+V3 = """
+ALTER TABLE trials ADD COLUMN measured_passed INTEGER;
+ALTER TABLE sessions ADD COLUMN started_utc TEXT;
+ALTER TABLE sessions ADD COLUMN utc_offset_min INTEGER;
+UPDATE trials SET measured_passed = (held AND NOT EXISTS (
+    SELECT 1 FROM faults f WHERE f.session_id = trials.session_id AND f.trial_idx = trials.idx)
+  AND NOT EXISTS (
+    SELECT 1 FROM annotations a WHERE a.session_id = trials.session_id
+      AND a.trial_idx = trials.idx AND a.kind = 'compensation'))
+"""
+
+
+def utc_parts(started_at: str) -> tuple[str | None, int | None]:
+    """``started_at`` (ISO 8601) as UTC (``...Z``) and its offset from UTC in minutes; both
+    None when the time has no offset (its instant is unknown) or cannot be read."""
+    try:
+        when = datetime.fromisoformat(started_at)
+    except ValueError:
+        return None, None
+    offset = when.utcoffset()
+    if offset is None:
+        return None, None
+    utc = when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return utc, int(offset.total_seconds() // 60)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    _sql(V3)(conn)
+    rows = conn.execute("SELECT id, started_at FROM sessions").fetchall()
+    conn.executemany("UPDATE sessions SET started_utc = ?, utc_offset_min = ? WHERE id = ?",
+                     [(*utc_parts(started_at), sid) for sid, started_at in rows])
+
+
 def statements(script: str) -> list[str]:
     """Split a schema script (no semicolons inside statements) into statements:
     ``executescript`` would commit, and a migration must be one transaction."""
@@ -132,5 +170,6 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, sessions, trials, faults, annotations", _sql(V1)),
     Migration(2, "prescriptions; CSV checksum, row count and status note per session", _sql(V2)),
+    Migration(3, "measured verdict per trial; session start in UTC with the offset apart", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -38,6 +38,7 @@ from cctf.records.models import (
     validate_kind,
 )
 from cctf.records.paths import DataDir
+from cctf.records.schema import utc_parts
 from cctf.session.training import Prescription
 
 log = logging.getLogger(__name__)
@@ -178,11 +179,13 @@ class Records:
         reps = prescription.get("reps") if prescription else None
         try:
             cur = self.conn.execute(
-                "INSERT INTO sessions (patient_id, kind, status, started_at, device_serial, "
+                "INSERT INTO sessions (patient_id, kind, status, started_at, started_utc, "
+                "utc_offset_min, device_serial, "
                 "device_firmware, calibration_id, protocol_json, prescription_json, "
                 "therapist_notes, csv_path, pid, host, reps_planned) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (patient.id, kind, status, started_at, device_serial, device_firmware,
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (patient.id, kind, status, started_at, *utc_parts(started_at),
+                 device_serial, device_firmware,
                  calibration_id, _json(protocol), _json(prescription),
                  clean_text(notes, "therapist notes", MAX_NOTES, multiline=True),
                  self.data.relative(csv_path), pid, host,
@@ -211,7 +214,8 @@ class Records:
     def sessions(self, code: str | None = None, *, kinds: tuple[str, ...] | None = None,
                  statuses: tuple[str, ...] | None = None) -> list[SessionRecord]:
         """History, oldest first (by the instant each started)."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if code is not None:
             where.append("s.patient_id = ?")
             args.append(self.patient(code).id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from cctf.errors import ConfigError
 
@@ -67,7 +68,7 @@ class ProtocolSettings:
     def top_target_mmhg(self) -> float:
         return self.baseline_mmhg + self.step_mmhg * self.n_stages
 
-    def with_changes(self, **changes: object) -> ProtocolSettings:
+    def with_changes(self, **changes: Any) -> ProtocolSettings:
         return replace(self, **changes)
 
 

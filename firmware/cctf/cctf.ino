@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) the cctf developers. The firmware is software: MIT, like the rest of cctf (../../LICENSE).
 /*
  * cctf firmware: an air-pressure sensor on an Arduino Uno/Nano (ATmega328P, 16 MHz) as a digital
  * biofeedback unit for the craniocervical flexion test. Speaks the cctf wire protocol version 1

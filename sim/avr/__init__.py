@@ -14,6 +14,7 @@ docs/firmware-in-the-loop.md.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import select
@@ -54,8 +55,23 @@ class RunnerBuildError(CctfError):
 
 
 def build_dir() -> Path:
-    """Where the runner is built: ``$CCTF_AVR_BUILD_DIR`` or ``sim/avr/build``."""
-    return Path(os.environ.get("CCTF_AVR_BUILD_DIR") or AVR_DIR / "build")
+    """Where the runner is built: ``$CCTF_AVR_BUILD_DIR``, else the user's cache folder
+    (``~/.cache/cctf/avr-runner/<key>``), never the installed package (read-only for some,
+    and left behind by ``pip uninstall``). The key is a digest of the runner's sources, so
+    two cctf versions or checkouts never share a binary built from other sources."""
+    if override := os.environ.get("CCTF_AVR_BUILD_DIR"):
+        return Path(override)
+    from cctf.userdirs import user_cache_dir
+
+    return user_cache_dir() / "avr-runner" / _sources_key()
+
+
+def _sources_key() -> str:
+    digest = hashlib.sha256()
+    for source in (RUNNER_SOURCE, BUILD_SCRIPT):
+        with contextlib.suppress(OSError):
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def runner_path() -> Path:
