@@ -485,4 +485,5 @@ TRAIN_NO_SIM_FAST = "--fast, --audio-out and --cues-out need --sim SCENARIO"
 TRAIN_EXISTS = "{path} exists; add --force to overwrite it"
 TRAIN_NOT_READY = "the cuff did not settle at the baseline within {seconds:.0f} s of simulation"
 TRAIN_WROTE = "wrote {path}"
-TRAIN_SUMMARY = "{done} of {planned} holds; time holding {holding:.0f} s, just right {in_band:.0f} s"
+TRAIN_SUMMARY = ("{done} of {planned} holds; time holding {holding:.0f} s, "
+                 "just right {in_band:.0f} s")
