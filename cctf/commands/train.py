@@ -27,7 +27,7 @@ import numpy as np
 
 from cctf import texts
 from cctf.errors import CctfError, ConfigError
-from cctf.session.soundtrack import CueEvent, Soundtrack
+from cctf.session.soundtrack import CueEvent, Soundtrack, Step
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,11 @@ def prescription_from(args: argparse.Namespace, records: object | None = None) -
 
 
 def render(scenario: str, rx: Prescription, *, seed: int | None = None, mode: str = "feedback",
-           volume: float = 0.8) -> tuple[TrainingSummary, list[CueEvent], np.ndarray]:
+           volume: float = 0.8, trace: list[tuple[np.ndarray, np.ndarray, list[Step]]] | None = None
+           ) -> tuple[TrainingSummary, list[CueEvent], np.ndarray]:
     """A training session on the simulator on a virtual clock: its summary, cue log and sound
-    track (int16 at 16 kHz from session time 0)."""
+    track (int16 at 16 kHz from session time 0). ``trace`` collects what the sound track was
+    fed (session time, pressure, new steps) chunk by chunk."""
     from cctf.acquisition.device import Device
     from cctf.clock import VirtualClock
     from cctf.session.setup import SetupGuide
@@ -144,6 +146,8 @@ def render(scenario: str, rx: Prescription, *, seed: int | None = None, mode: st
             first = len(runner.steps)
             runner.feed(t, p)
             audio.append(track.feed(t, p, runner.steps[first:])[1])
+            if trace is not None:
+                trace.append((t, p, runner.steps[first:]))
             cue = runner.cue
             key = (cue.target_mmhg if cue.step in ("nod", "hold", "relax") else None, cue.phase)
             if key != shown:
