@@ -302,7 +302,7 @@ TRAINING_SETUP = {
     "steadying": "Nearly ready: lie still…",
     "ready": "✓ Ready. Press Start when you are comfortable.",
 }
-TRAINING_WORD = {"nod": "NOD GENTLY", "hold": "HOLD", "relax": "RELAX", "rest": "REST",
+TRAINING_WORD = {"nod": "NOD GENTLY", "hold": "HOLD", "relax": "LET GO", "rest": "REST",
                  "paused": "PAUSED", "done": "DONE", "setup": ""}
 TRAINING_BAND = {"in": "✓ Just right — keep it steady", "low": "↑ A little more",
                  "high": "↓ A little less", "": ""}
@@ -487,3 +487,6 @@ TRAIN_NOT_READY = "the cuff did not settle at the baseline within {seconds:.0f} 
 TRAIN_WROTE = "wrote {path}"
 TRAIN_SUMMARY = ("{done} of {planned} holds; time holding {holding:.0f} s, "
                  "just right {in_band:.0f} s")
+TRAINING_RX_SUMMARY = "Today: {reps} holds of {hold:.0f} seconds at {target:.0f}"
+PATIENT_WINDOW_TITLE = "cctf — neck exercise"
+PATIENT_QUIT = "Quit"

@@ -124,7 +124,7 @@ class CueScheduler:
         new: list[CueEvent] = []
         for t, p in zip(np.asarray(t_s, dtype=float).tolist(),
                         np.asarray(pressure_mmhg, dtype=float).tolist(), strict=True):
-            while self._pending and self._pending[0].since_s <= t:
+            while self._pending and self._pending[0].since_s <= t + 1e-9:
                 self._enter(self._pending.popleft(), t, p, new)
             self._sample(t, p, new)
             cued = self.step.step in ("nod", "hold") and not math.isnan(p)

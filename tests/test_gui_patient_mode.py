@@ -1,0 +1,174 @@
+"""Patient mode and eyes-free training in the app: only the training view, keys that work
+whatever has the focus, "Device not connected" without data, the no-sound notice, the dial's
+green = the prescribed band, "Let go" while relaxing, a kind and true summary, and the live
+sound track following the session."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QSpinBox, QTabWidget
+
+from cctf import texts
+from cctf.gui import theme
+from cctf.gui.controller import AppController
+from cctf.gui.gauge import angle_deg
+from cctf.gui.patient_mode import PatientWindow
+from cctf.gui.simlink import attach_virtual_sim
+from cctf.session.training import Prescription
+
+from .gui_helpers import make_app, run_until
+
+RX = Prescription(target_mmhg=26, reps=2, hold_s=5, rest_s=4)
+
+
+@pytest.fixture
+def patient(qtbot, tmp_path):
+    controller = AppController(data_dir=tmp_path, discover_fn=list)
+    window = PatientWindow(controller, RX)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    yield controller, window
+    controller.shutdown()
+
+
+def _ready(controller: AppController) -> None:
+    attach_virtual_sim(controller, "healthy")
+    controller.run_virtual(20.0, 0.25)
+
+
+def test_patient_mode_is_the_training_view_alone(patient):
+    controller, window = patient
+    screen = window.training
+    assert not window.findChildren(QTabWidget)
+    assert not window.menuBar().actions()
+    for widget in (screen.picker, screen.editor, screen.prescribe_button, screen.per_day):
+        assert not widget.isVisible()
+    assert not [b for b in window.findChildren(QSpinBox) if b.isVisible()]
+    assert screen.rx_summary.text() == "Today: 2 holds of 5 seconds at 26"
+    assert controller.prescription == RX
+
+
+def test_no_data_says_device_not_connected_never_ready(patient):
+    controller, window = patient
+    screen = window.training
+    screen.refresh()
+    assert screen.setup_line.text() == texts.TRAINING_NO_DATA
+    assert not screen.start_button.isEnabled()
+    _ready(controller)
+    assert "Ready" in screen.setup_line.text() and screen.start_button.isEnabled()
+    controller.device.clock.advance(3.0)  # the sensor goes quiet: time passes, no samples
+    screen.refresh()
+    assert screen.setup_line.text() == texts.TRAINING_NO_DATA
+    assert not screen.start_button.isEnabled()
+
+
+def test_no_audio_device_is_said_on_screen_and_the_sound_state_is_always_shown(patient):
+    _, window = patient
+    screen = window.training
+    assert not window.sound.available  # offscreen: no audio output
+    assert screen.no_sound.isVisible() and screen.no_sound.text() == texts.SOUND_NONE
+    assert screen.sound_state.isVisible()
+    assert screen.sound_state.text() == texts.SOUND_STATE["none"]
+
+
+def test_space_and_enter_start_and_pause_whatever_has_the_focus(qtbot, patient):
+    controller, window = patient
+    screen = window.training
+    _ready(controller)
+    screen.stop_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    screen.stop_button.setFocus()  # a focused button would normally take Space itself
+    qtbot.keyClick(screen.stop_button, Qt.Key.Key_Return)
+    assert controller.session is not None and controller.session.kind == "training"
+    controller.run_virtual(1.0, 0.25)
+    qtbot.keyClick(screen.stop_button, Qt.Key.Key_Space)
+    assert controller.paused and controller.session is not None  # paused, not stopped
+    assert screen.word.text() == "PAUSED"
+    assert screen.pause_button.text() == texts.TRAINING_BIG_RESUME
+    qtbot.mouseClick(screen.pause_button, Qt.MouseButton.LeftButton)  # the huge button
+    assert not controller.paused
+
+
+def test_space_is_not_lost_when_a_spin_box_has_the_focus(qtbot, tmp_path):
+    controller, window = make_app(qtbot, tmp_path, tab="training")
+    try:
+        screen = window.training
+        screen.editor.reps.setValue(2)
+        _ready(controller)
+        box = screen.editor.reps
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+        assert controller.session is not None and controller.session.kind == "training"
+        assert box.value() == 2
+        controller.run_virtual(1.0, 0.25)
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_Space)
+        assert controller.paused
+    finally:
+        controller.shutdown()
+
+
+def _ring_colour(gauge, mmhg: float) -> QColor:
+    image = gauge.grab().toImage()
+    side = min(gauge.width(), gauge.height()) - 8
+    r = side / 2
+    ring = r * 0.14
+    rr = r - ring / 2
+    a = math.radians(angle_deg(mmhg))
+    dpr = image.devicePixelRatio()
+    x = (gauge.width() / 2 + rr * math.cos(a)) * dpr
+    y = (gauge.height() / 2 - rr * math.sin(a)) * dpr
+    return image.pixelColor(round(x), round(y))
+
+
+def test_the_dial_is_green_on_the_prescribed_band_only(qtbot, patient):
+    controller, window = patient
+    screen = window.training
+    _ready(controller)
+    assert controller.begin_training()
+    run_until(controller, lambda: controller.cue.step == "nod")
+    controller.run_virtual(0.25, 0.25)
+    gauge = screen.gauge
+    assert gauge.band == (26, 1.0)
+    green = QColor(theme.BAND_COLOURS["in"])
+    assert _ring_colour(gauge, 26.0).name() == green.name()
+    for elsewhere in (22.0, 23.0, 28.5, 30.0):  # the stage colours are gone
+        colour = _ring_colour(gauge, elsewhere)
+        assert colour.name() != green.name()
+        assert colour.name() not in {QColor(c).name() for _, _, c in theme.DIAL_BANDS}
+
+
+def test_relax_says_let_go_and_the_summary_is_kind_and_true(qtbot, patient):
+    controller, window = patient
+    screen = window.training
+    _ready(controller)
+    assert controller.begin_training()
+    run_until(controller, lambda: controller.cue.step == "relax")
+    assert screen.word.text() == "LET GO"
+    assert screen.hint.text() == texts.TRAINING_RELAX_HINT
+    run_until(controller, lambda: controller.cue.step == "nod")
+    controller.toggle_pause()  # a pause, then the patient stops
+    controller.run_virtual(2.0, 0.25)
+    screen.stop_button.click()
+    s = controller.last_report.summary
+    assert s.stopped and s.reps_done == 1
+    assert 0 < s.time_in_band_s <= s.time_holding_s <= 5.5
+    assert screen.summary_message.text() == texts.ENCOURAGE_STOPPED.format(done=1, planned=2)
+    assert "hard" not in screen.summary_message.text()
+    assert screen.summary_title.text() == "You held 1 of 2"
+
+
+def test_the_live_sound_track_follows_the_session(qtbot, patient):
+    controller, window = patient
+    _ready(controller)
+    assert controller.begin_training()
+    run_until(controller, lambda: controller.session is None)
+    kinds = [e.kind for e in window.sound.events]
+    assert kinds[0] == "nod" and kinds[-1] == "done"
+    assert {"hold", "countdown", "relax", "rest"} <= set(kinds)
+    assert window.sound.events[-1].text == "Done: 2 of 2 holds"
+    assert [e.t_s for e in window.sound.events] == sorted(e.t_s for e in window.sound.events)
