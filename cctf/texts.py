@@ -474,8 +474,8 @@ TRAINING_BIG_RESUME = "GO ON"
 TRAINING_KEYS_HINT = "Space or Enter: start and pause"
 SOUND_NONE = "No sound: connect speakers or headphones"
 SOUND_MODES = {"off": "Sound off", "cues": "Voice only", "feedback": "Voice + tones"}
-SOUND_STATE = {"off": "🔇 Sound off", "muted": "🔇 Muted", "on": "🔊 Sound on",
-               "none": "🔇 No sound device"}
+SOUND_STATE = {"off": "Sound: off", "muted": "Sound: muted (Ctrl+M)", "on": "Sound: on",
+               "none": "Sound: none"}
 SOUND_VOLUME = "Volume"
 SUMMARY_FACTS_HOLDING = ("Time holding: {holding:.0f} s · just right: {in_band:.0f} s · "
                          "longest steady hold: {longest:.0f} s")

@@ -172,3 +172,35 @@ def test_the_live_sound_track_follows_the_session(qtbot, patient):
     assert {"hold", "countdown", "relax", "rest"} <= set(kinds)
     assert window.sound.events[-1].text == "Done: 2 of 2 holds"
     assert [e.t_s for e in window.sound.events] == sorted(e.t_s for e in window.sound.events)
+
+
+def test_patient_mode_uses_the_records_prescription_and_stores_the_session(qtbot, tmp_path):
+    from argparse import Namespace
+    from datetime import date
+
+    from cctf.commands.train import prescription_from
+
+    controller = AppController(data_dir=tmp_path, discover_fn=list)
+    controller.open_records()
+    records = controller.records
+    records.add_patient("P-7")
+    records.prescribe("P-7", {"target_mmhg": 22.0, "reps": 5, "hold_s": 4.0, "rest_s": 3.0},
+                      sessions_per_day=2, start=date.today())
+    controller.select_patient("P-7")
+    args = Namespace(patient="P-7", target=None, reps=2, hold_s=None)  # --reps 2 overrides
+    rx = prescription_from(args, records)
+    assert (rx.target_mmhg, rx.reps, rx.hold_s, rx.rest_s) == (22.0, 2, 4.0, 3.0)
+    window = PatientWindow(controller, rx)
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        _ready(controller)
+        assert controller.begin_training()
+        sid = controller.session.record.id
+        run_until(controller, lambda: controller.session is None)
+        qtbot.waitUntil(lambda: records.session(sid).status == "complete", timeout=10000)
+        stored = records.session(sid)
+        assert stored.kind == "training" and stored.patient_code == "P-7"
+        assert stored.reps_planned == 2 and stored.prescription["target_mmhg"] == 22.0
+    finally:
+        controller.shutdown()

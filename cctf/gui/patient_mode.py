@@ -42,6 +42,11 @@ class PatientWindow(QMainWindow):
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
         self.addAction(quit_)
+        mute = QAction(texts.MUTE, self)
+        mute.setShortcut(QKeySequence("Ctrl+M"))
+        mute.triggered.connect(lambda: self.sound.set_muted(not self.sound.muted))
+        self.addAction(mute)
+        self.setStyleSheet("QMainWindow { background: #101014; }")
         self.resize(1280, 800)
 
     def closeEvent(self, event: QCloseEvent) -> None:

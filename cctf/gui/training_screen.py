@@ -180,6 +180,7 @@ class TrainingScreen(QWidget):
         self.sound: TrainingSound | None = None
         self.showing_summary = False
         self.setObjectName("training")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
             f"QWidget#training, QWidget#training QWidget {{ background: {DARK}; "
             f"color: {ON_DARK}; }}"
@@ -221,6 +222,10 @@ class TrainingScreen(QWidget):
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume.setAccessibleName(texts.SOUND_VOLUME)
         self.volume.valueChanged.connect(self._volume_chosen)
+        self.mute_button = QPushButton(texts.MUTE)
+        self.mute_button.setCheckable(True)
+        self.mute_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.mute_button.toggled.connect(self._mute_chosen)
         sound_row = QHBoxLayout()
         sound_row.addWidget(self.sound_state)
         sound_row.addWidget(self.no_sound)
@@ -230,6 +235,7 @@ class TrainingScreen(QWidget):
         sound_row.addWidget(keys_hint)
         sound_row.addSpacing(16)
         volume_label = QLabel(texts.SOUND_VOLUME)
+        sound_row.addWidget(self.mute_button)
         sound_row.addWidget(self.sound_mode)
         sound_row.addWidget(volume_label)
         sound_row.addWidget(self.volume)
@@ -383,6 +389,10 @@ class TrainingScreen(QWidget):
         if self.sound is not None:
             self.sound.set_mode(self.sound_mode.currentData())
 
+    def _mute_chosen(self, muted: bool) -> None:
+        if self.sound is not None and self.sound.muted != muted:
+            self.sound.set_muted(muted)
+
     def _volume_chosen(self, value: int) -> None:
         if self.sound is not None:
             self.sound.set_volume(value / 100)
@@ -392,6 +402,12 @@ class TrainingScreen(QWidget):
         self.sound_state.setText(texts.SOUND_STATE[state])
         self.no_sound.setVisible(state == "none")
         usable = state != "none"
+        muted = self.sound is not None and self.sound.muted
+        if self.mute_button.isChecked() != muted:
+            self.mute_button.blockSignals(True)
+            self.mute_button.setChecked(muted)
+            self.mute_button.blockSignals(False)
+        self.mute_button.setEnabled(usable)
         self.sound_mode.setEnabled(usable)
         self.volume.setEnabled(usable)
 
