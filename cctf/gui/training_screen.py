@@ -205,9 +205,9 @@ class TrainingScreen(QWidget):
 
         # Sound: its state always visible; a missing device said on screen; the settings.
         self.sound_state = QLabel("")
-        self.sound_state.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.sound_state.setFont(theme.font(theme.BODY_PT + 2, bold=True))
         self.no_sound = QLabel(texts.SOUND_NONE)
-        self.no_sound.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.no_sound.setFont(theme.font(theme.BODY_PT + 2, bold=True))
         self.no_sound.setStyleSheet(f"background: {theme.ORANGE}; color: black; "
                                     f"border-radius: 6px; padding: 4px 12px;")
         self.sound_mode = QComboBox()
@@ -218,7 +218,7 @@ class TrainingScreen(QWidget):
         self.sound_mode.currentIndexChanged.connect(self._mode_chosen)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
-        self.volume.setFixedWidth(160)
+        self.volume.setFixedWidth(120)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.volume.setAccessibleName(texts.SOUND_VOLUME)
         self.volume.valueChanged.connect(self._volume_chosen)
@@ -226,14 +226,11 @@ class TrainingScreen(QWidget):
         self.mute_button.setCheckable(True)
         self.mute_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.mute_button.toggled.connect(self._mute_chosen)
+        self.mute_button.setStyleSheet("padding: 4px 12px;")
         sound_row = QHBoxLayout()
         sound_row.addWidget(self.sound_state)
         sound_row.addWidget(self.no_sound)
         sound_row.addStretch(1)
-        keys_hint = QLabel(texts.TRAINING_KEYS_HINT if patient_mode else "")
-        keys_hint.setStyleSheet("color: #C8C8C8;")
-        sound_row.addWidget(keys_hint)
-        sound_row.addSpacing(16)
         volume_label = QLabel(texts.SOUND_VOLUME)
         sound_row.addWidget(self.mute_button)
         sound_row.addWidget(self.sound_mode)
@@ -275,11 +272,11 @@ class TrainingScreen(QWidget):
         b.addStretch(1)
         b.addWidget(title)
         b.addWidget(howto)
-        b.addSpacing(12)
+        b.addSpacing(6)
         b.addWidget(self.editor, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addWidget(self.rx_line)
         b.addLayout(rx_row)
-        b.addSpacing(12)
+        b.addSpacing(6)
         b.addWidget(self.setup_line)
         b.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addStretch(1)
@@ -292,6 +289,10 @@ class TrainingScreen(QWidget):
                 widget.setEnabled(False)
             self.start_button.setText(texts.TRAINING_BIG_START)
             self.start_button.setMinimumSize(420, 160)
+            keys_hint = _big_label(theme.TITLE_PT, bold=False)
+            keys_hint.setText(texts.TRAINING_KEYS_HINT)
+            keys_hint.setStyleSheet("color: #C8C8C8;")
+            b.insertWidget(b.indexOf(self.start_button) + 1, keys_hint)
         else:
             self.rx_summary.hide()
 
@@ -357,6 +358,7 @@ class TrainingScreen(QWidget):
             self.pages.addWidget(page)
         self.before, self.during, self.after = before, during, after
         layout = QVBoxLayout(self)
+        layout.setSpacing(4)
         layout.addLayout(sound_row)
         layout.addWidget(self.pages, 1)
         self._block_colour = ""
@@ -439,6 +441,7 @@ class TrainingScreen(QWidget):
         self.prescribe_button.setVisible(code is not None)
         self.per_day.setVisible(code is not None)
         self.rx_line.setText("")
+        self.rx_line.setVisible(False)
         if code is None or c.records is None:
             return
         self.prescribe_button.setText(texts.RX_SAVE.format(code=code))
@@ -456,6 +459,7 @@ class TrainingScreen(QWidget):
             return
         self.per_day.setValue(rx.sessions_per_day)
         self.rx_line.setText(texts.RX_LOADED.format(code=code, day=rx.start_date))
+        self.rx_line.setVisible(not self.patient_mode)
 
     def prescribe(self) -> bool:
         """Store the editor's prescription for the chosen patient, from today."""
@@ -472,6 +476,7 @@ class TrainingScreen(QWidget):
             return False
         text = texts.RX_SAVED.format(code=code, day=today)
         self.rx_line.setText(text)
+        self.rx_line.setVisible(True)
         c.notice.emit(text)
         return True
 
