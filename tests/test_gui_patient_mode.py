@@ -204,3 +204,43 @@ def test_patient_mode_uses_the_records_prescription_and_stores_the_session(qtbot
         assert stored.reps_planned == 2 and stored.prescription["target_mmhg"] == 22.0
     finally:
         controller.shutdown()
+
+
+def test_sound_settings_and_mute_state_are_shown_and_the_clinic_tones_step_aside(
+        qtbot, tmp_path):
+    controller, window = make_app(qtbot, tmp_path, tab="training")
+    try:
+        screen, sound = window.training, window.training_sound
+        assert screen.sound is sound and screen.sound_state.isVisible()
+        screen.sound_mode.setCurrentIndex(screen.sound_mode.findData("cues"))
+        assert sound.mode == "cues"
+        screen.volume.setValue(30)
+        assert sound.volume == pytest.approx(0.3)
+        sound.available = True  # as with speakers: the state words follow mute and mode
+        sound.set_muted(True)
+        assert screen.sound_state.text() == texts.SOUND_STATE["muted"]
+        assert screen.mute_button.isChecked()
+        sound.set_mode("off")
+        assert screen.sound_state.text() == texts.SOUND_STATE["off"]
+        sound.set_mode("feedback")
+        sound.set_muted(False)
+        assert screen.sound_state.text() == texts.SOUND_STATE["on"]
+        screen.editor.reps.setValue(1)
+        screen.editor.hold.setValue(3)
+        _ready(controller)
+        assert controller.begin_training()
+        run_until(controller, lambda: controller.session is None)
+        assert window.audio.played == []  # no clinic tones over the training sound track
+        assert sound.events[0].kind == "nod"
+        assert not window.audio.suspended
+    finally:
+        controller.shutdown()
+
+
+def test_cctf_train_with_an_unknown_patient_says_so(qtbot, tmp_path, capsys, monkeypatch):
+    from cctf.cli import main
+
+    monkeypatch.setenv("CCTF_DATA_DIR", str(tmp_path))  # restored after (the command sets it)
+    assert main(["train", "--sim", "--patient", "P-404", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cctf: ") and "P-404" in err and "Traceback" not in err

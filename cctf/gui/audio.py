@@ -188,6 +188,7 @@ class TrainingSound(QObject):
         if enabled:
             self._open()
         controller.ticked.connect(self.update)
+        controller.session_changed.connect(self.update)  # before the first cue's clinic tone
         controller.session_finished.connect(lambda _=None: self._end())
 
     # --- settings ----------------------------------------------------------------------------
