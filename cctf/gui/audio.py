@@ -334,7 +334,7 @@ def _system_voice() -> object | None:
         if not engines:
             return None
         tts = QTextToSpeech(engines[0])
-        if tts.state() == QTextToSpeech.State.Error:
+        if tts.state() == QTextToSpeech.State.Error or not tts.availableVoices():
             return None
         return tts
     except Exception as exc:
