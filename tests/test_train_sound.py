@@ -230,6 +230,21 @@ def test_cli_rendering_needs_the_simulator(tmp_path, capsys):
     assert not (tmp_path / "c.jsonl").exists()
 
 
+@pytest.mark.parametrize(("extra", "status", "words"), [
+    (["--cues-out", "{tmp}/no/such/c.jsonl"], 1, "no such folder"),
+    (["--cues-out", "{tmp}/c.jsonl", "--audio-out", "{tmp}/c.jsonl"], 2, "different files"),
+    (["--cues-out", "{tmp}/c.jsonl", "--target", "80"], 2, "target_mmhg"),
+    (["--cues-out", "{tmp}/c.jsonl", "--volume", "3"], 2, "--volume"),
+])
+def test_cli_bad_input_gets_one_line_and_writes_nothing(tmp_path, capsys, extra, status,
+                                                        words):
+    argv = ["train", "--sim", "--fast", *(a.format(tmp=tmp_path) for a in extra)]
+    assert main(argv) == status
+    err = capsys.readouterr().err
+    assert err.startswith("cctf: ") and words in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_rendering_never_loads_qt(tmp_path):
     code = ("import sys\nfrom cctf.cli import main\n"
             f"rc = main(['train', '--sim', '--fast', '--reps', '1', '--hold-s', '3', "

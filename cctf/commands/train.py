@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 import wave
 from dataclasses import replace
@@ -38,14 +39,24 @@ SETUP_LIMIT_S = 120.0
 
 
 def train(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.volume <= 1.0:
+        print(f"cctf: {texts.TRAIN_VOLUME.format(volume=args.volume)}", file=sys.stderr)
+        return 2
     rendered = args.fast or args.audio_out is not None or args.cues_out is not None
     if rendered:
         if args.train_sim is None:
             print(f"cctf: {texts.TRAIN_NO_SIM_FAST}", file=sys.stderr)
             return 2
-        for path in (args.audio_out, args.cues_out):
-            if path is not None and path.exists() and not args.force:
+        outputs = [p for p in (args.audio_out, args.cues_out) if p is not None]
+        if len(outputs) == 2 and outputs[0].resolve() == outputs[1].resolve():
+            print(f"cctf: {texts.TRAIN_SAME_FILE}", file=sys.stderr)
+            return 2
+        for path in outputs:
+            if path.exists() and not args.force:
                 print(f"cctf: {texts.TRAIN_EXISTS.format(path=path)}", file=sys.stderr)
+                return 1
+            if path.is_dir() or not path.parent.is_dir():
+                print(f"cctf: {texts.TRAIN_NO_FOLDER.format(path=path)}", file=sys.stderr)
                 return 1
         rx = _prescription(args)
         summary, events, audio = render(args.train_sim, rx, seed=args.seed, mode=args.sound,
@@ -173,19 +184,28 @@ def render(scenario: str, rx: Prescription, *, seed: int | None = None, mode: st
         device.close()
 
 
+def _part(path: Path) -> Path:
+    """Written next to ``path`` and renamed over it when complete: never a half file."""
+    return path.with_name(path.name + ".part")
+
+
 def write_wav(path: Path, audio: np.ndarray, rate_hz: int = 16_000) -> None:
     """Mono 16-bit PCM."""
-    with wave.open(str(path), "wb") as w:
+    part = _part(path)
+    with wave.open(str(part), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate_hz)
         w.writeframes(np.asarray(audio, dtype="<i2").tobytes())
+    os.replace(part, path)
 
 
 def write_cues(path: Path, events: list[CueEvent]) -> None:
     """One JSON object per line: t_s, kind, text, target_mmhg, pressure_mmhg (null: none)."""
-    with open(path, "w", encoding="utf-8") as f:
+    part = _part(path)
+    with open(part, "w", encoding="utf-8") as f:
         for e in events:
             d = e.as_dict()
             assert all(not isinstance(v, float) or math.isfinite(v) for v in d.values())
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    os.replace(part, path)
