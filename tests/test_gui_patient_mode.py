@@ -244,3 +244,31 @@ def test_cctf_train_with_an_unknown_patient_says_so(qtbot, tmp_path, capsys, mon
     assert main(["train", "--sim", "--patient", "P-404", "--data-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("cctf: ") and "P-404" in err and "Traceback" not in err
+
+
+def test_the_app_plays_what_the_renderer_renders(qtbot, patient, tmp_path):
+    """Live (ticks of 0.25 s on the virtual clock) and all at once give one sound track."""
+    import numpy as np
+
+    from cctf.session.soundtrack import Soundtrack
+    from cctf.sessionfile import read_session
+
+    controller, window = patient
+    sound = window.sound
+    sound.frames = []
+    _ready(controller)
+    assert controller.begin_training()
+    run_until(controller, lambda: controller.session is None)
+    live = np.concatenate(sound.frames)
+    t = np.concatenate([s[0] for s in sound.samples])
+    p = np.concatenate([s[1] for s in sound.samples])
+    assert controller.last_report.recorder.join(10.0)
+    rec = read_session(controller.last_report.path)  # what the app fed is what it stored
+    assert len(rec.t_s) == len(t) and np.allclose(rec.t_s, t, atol=1e-3)
+    track = Soundtrack(RX.band_mmhg, RX.hold_s, volume=1.0)  # the app sets the sink's volume
+    _, audio = track.feed(t, p, sound.steps)
+    _, tail = track.flush()
+    rendered = np.concatenate((audio, tail))
+    assert track.events == sound.events and len(track.events) > 10
+    assert len(rendered) == len(live) > 16_000 * 30
+    assert np.abs(rendered.astype(int) - live.astype(int)).max() <= 2

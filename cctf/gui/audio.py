@@ -23,12 +23,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QUrl, Signal
 
 from cctf.session.cued import Cue
-from cctf.session.soundtrack import SOUND_MODES, CueEvent, Soundtrack
+from cctf.session.soundtrack import SOUND_MODES, CueEvent, Soundtrack, Step
 from cctf.session.training import TrainingRunner
 from cctf.voice import CLIP_RATE_HZ
 
 if TYPE_CHECKING:
-    from cctf.gui.controller import AppController
+    from cctf.gui.controller import AppController, SessionReport
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +178,9 @@ class TrainingSound(QObject):
         self.muted = False
         self.available = False
         self.events: list[CueEvent] = []  # this session's cues, newest last
+        self.steps: list[Step] = []  # this session's cue steps as fed to the sound track
+        self.frames: list[np.ndarray] | None = None  # set to [] to keep the frames (tests)
+        self.samples: list[tuple[np.ndarray, np.ndarray]] = []  # what was fed, with frames
         self.track: Soundtrack | None = None
         self._runner: TrainingRunner | None = None
         self._steps_seen = 0
@@ -189,7 +192,7 @@ class TrainingSound(QObject):
             self._open()
         controller.ticked.connect(self.update)
         controller.session_changed.connect(self.update)  # before the first cue's clinic tone
-        controller.session_finished.connect(lambda _=None: self._end())
+        controller.session_finished.connect(self._end)
 
     # --- settings ----------------------------------------------------------------------------
 
@@ -281,20 +284,27 @@ class TrainingSound(QObject):
             return
         if runner is not self._runner:
             self._start(runner)
-        offset = s.t0_host_s - c.origin_s  # display time of session time 0
-        t_disp, p, _ = c.history.window(self._last_t + offset + 1e-9)
+        self._feed(s.t0_host_s - c.origin_s)
+
+    def _feed(self, offset: float) -> None:
+        """Samples after the last fed, and the steps since; ``offset``: display time of
+        session time 0."""
+        runner, track = self._runner, self.track
+        assert runner is not None and track is not None
+        t_disp, p, _ = self.controller.history.window(self._last_t + offset + 1e-9)
         t = t_disp - offset
         keep = t > self._last_t
         t, p = t[keep], p[keep]
         steps = runner.steps[self._steps_seen:]
         self._steps_seen = len(runner.steps)
+        self.steps += steps
         if not len(t) and not steps:
             return
-        assert self.track is not None
         if len(t):
             self._last_t = float(t[-1])
-        events, pcm = self.track.feed(t, p, steps)
-        self._heard(events, pcm)
+        if self.frames is not None:
+            self.samples.append((t.copy(), p.copy()))
+        self._heard(*track.feed(t, p, steps))
 
     def _start(self, runner: TrainingRunner) -> None:
         rx = runner.prescription
@@ -302,25 +312,35 @@ class TrainingSound(QObject):
         self._steps_seen = 0
         self._last_t = -1e-3  # session time 0 is the first sample of the session
         self.events = []
+        self.steps = []
+        if self.frames is not None:
+            self.frames = []
+            self.samples = []
         self.track = Soundtrack(rx.band_mmhg, rx.hold_s, mode=self.mode, volume=1.0,
                                 voice=self._tts is None)
         if self.cues is not None:
             self.cues.suspended = True
 
-    def _end(self) -> None:
+    def _end(self, report: SessionReport | None) -> None:
+        """The session ended (its last samples may not have been fed yet): feed them, then
+        let the last phrase finish."""
         runner, track = self._runner, self.track
         if runner is None or track is None:
             return
+        if report is not None and report.kind == "training":
+            self._feed(report.t0_display_s)
         steps = runner.steps[self._steps_seen:]
-        if steps:
-            track.scheduler._pending.extend(steps)
-        self._heard(*track.flush())
+        self._steps_seen = len(runner.steps)
+        self.steps += steps
+        self._heard(*track.flush(steps))
         self._runner = None
         if self.cues is not None:
             self.cues.suspended = False
 
     def _heard(self, events: list[CueEvent], pcm: np.ndarray) -> None:
         self.events += events
+        if self.frames is not None:
+            self.frames.append(pcm)
         self._speak(events)
         self._write(pcm)
 

@@ -46,6 +46,7 @@ TICK_HZ = 1046.5  # C6, 30 ms decay: the soft in-band tick
 TICK_LEVEL = 0.10
 VOICE_LEVEL = 0.9
 GAIN_TAU_S = 0.008  # the tone fades in and out over ~8 ms: no clicks
+BLOCK_S = 10  # frames are rendered at most this many seconds at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +133,10 @@ class CueScheduler:
         self.events += new
         return new
 
-    def flush(self, t_s: float, pressure_mmhg: float = math.nan) -> list[CueEvent]:
+    def flush(self, t_s: float, pressure_mmhg: float = math.nan, steps: Iterable[Step] = ()
+              ) -> list[CueEvent]:
         """Steps that began after the last sample (the session was stopped): apply them now."""
+        self._pending.extend(steps)
         new: list[CueEvent] = []
         while self._pending:
             self._enter(self._pending.popleft(), t_s, pressure_mmhg, new)
@@ -262,10 +265,10 @@ class Soundtrack:
         audio = self._render_until(float(t[-1])) if len(t) else np.zeros(0, dtype=np.int16)
         return events, audio
 
-    def flush(self) -> tuple[list[CueEvent], np.ndarray]:
-        """The end: steps still pending (a stop after the last sample), and everything still
-        sounding (the tail of the last phrase)."""
-        events = self.scheduler.flush(self._frame / self.rate_hz)
+    def flush(self, steps: Iterable[Step] = ()) -> tuple[list[CueEvent], np.ndarray]:
+        """The end: steps still pending or new (a stop after the last sample), and everything
+        still sounding (the tail of the last phrase)."""
+        events = self.scheduler.flush(self._frame / self.rate_hz, steps=steps)
         for e in events:
             self._queue_voice(e)
         n = len(self._future)
@@ -302,6 +305,12 @@ class Soundtrack:
 
     def _render_until(self, t_s: float) -> np.ndarray:
         end = math.floor(t_s * self.rate_hz + 1e-9) + 1  # frames at or before t_s
+        block = BLOCK_S * self.rate_hz  # bounded memory when a whole session comes at once
+        pieces = [self._render_block(min(end, self._frame + block))
+                  for _ in range(max(0, math.ceil((end - self._frame) / block)))]
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int16)
+
+    def _render_block(self, end: int) -> np.ndarray:
         n = end - self._frame
         if n <= 0:
             return np.zeros(0, dtype=np.int16)
