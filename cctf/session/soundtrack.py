@@ -17,6 +17,7 @@ cue log. The tone mapping is documented in docs/app.md ("Sound").
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Iterable
@@ -238,9 +239,11 @@ class Soundtrack:
         self._frame = 0  # next frame to render
         self._future = np.zeros(0, dtype=np.float64)  # mixed ahead, from frame ``_frame``
         self._voice_free = 0  # first frame after the last queued phrase
-        self._ctl_t: list[float] = []  # samples not yet behind the rendered frames
-        self._ctl: list[tuple[float, float, bool]] = []  # (deviation, band, tone on)
-        self._last_ctl = (math.nan, math.nan, False)
+        # Samples not yet behind the rendered frames: time, deviation from target, tone on.
+        self._ctl_t = np.zeros(0)
+        self._ctl_dev = np.zeros(0)
+        self._ctl_on = np.zeros(0, dtype=bool)
+        self._last_dev, self._last_on = math.nan, False  # the newest sample rendered
         self._tone_phase = 0.0
         self._pulse_phase = 0.0
         self._was_on = False
@@ -253,17 +256,32 @@ class Soundtrack:
     def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray, steps: Iterable[Step] = ()
              ) -> tuple[list[CueEvent], np.ndarray]:
         t = np.asarray(t_s, dtype=float)
+        p = np.asarray(pressure_mmhg, dtype=float)
+        self.scheduler.feed(t[:0], p[:0], steps)  # queued: each applies at its sample time
+        events: list[CueEvent] = []
+        pieces: list[np.ndarray] = []
+        # BLOCK_S of samples at a time: a whole session at once needs no more memory.
+        cuts = np.searchsorted(t, t[0] + BLOCK_S * np.arange(1, math.ceil(
+            (t[-1] - t[0]) / BLOCK_S) + 1), side="left") if len(t) else []
+        for a, b in itertools.pairwise([0, *cuts, len(t)]):
+            if b > a:
+                new, pcm = self._feed_piece(t[a:b], p[a:b])
+                events += new
+                pieces.append(pcm)
+        return events, np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int16)
+
+    def _feed_piece(self, t: np.ndarray, p: np.ndarray) -> tuple[list[CueEvent], np.ndarray]:
         sched = self.scheduler
-        events = sched.feed(t, pressure_mmhg, steps)
-        band = sched.band_mmhg
-        for ct, dev, on in sched.control:
-            self._ctl_t.append(ct)
-            self._ctl.append((dev, band, on))
-        sched.control.clear()
+        events = sched.feed(t, p)
+        if sched.control:
+            ctl = np.array(sched.control, dtype=np.float64).reshape(-1, 3)
+            sched.control.clear()
+            self._ctl_t = np.concatenate((self._ctl_t, ctl[:, 0]))
+            self._ctl_dev = np.concatenate((self._ctl_dev, ctl[:, 1]))
+            self._ctl_on = np.concatenate((self._ctl_on, ctl[:, 2].astype(bool)))
         for e in events:
             self._queue_voice(e)
-        audio = self._render_until(float(t[-1])) if len(t) else np.zeros(0, dtype=np.int16)
-        return events, audio
+        return events, self._render_until(float(t[-1]))
 
     def flush(self, steps: Iterable[Step] = ()) -> tuple[list[CueEvent], np.ndarray]:
         """The end: steps still pending or new (a stop after the last sample), and everything
@@ -316,11 +334,11 @@ class Soundtrack:
             return np.zeros(0, dtype=np.int16)
         frames = np.arange(self._frame, end)
         frame_t = frames / self.rate_hz
-        ctl_t = np.asarray(self._ctl_t)
+        ctl_t = self._ctl_t
         idx = np.searchsorted(ctl_t, frame_t, side="right") - 1
-        table = np.array([self._last_ctl, *self._ctl], dtype=np.float64).reshape(-1, 3)
-        dev, band, on = (table[idx + 1, k] for k in range(3))
-        on = on.astype(bool)
+        dev = np.concatenate(([self._last_dev], self._ctl_dev))[idx + 1]
+        on = np.concatenate(([self._last_on], self._ctl_on))[idx + 1]
+        band = self.scheduler.band_mmhg
         out = np.zeros(n)
         if self.mode == "feedback":
             out += self._tones(dev, band, on)
@@ -332,13 +350,15 @@ class Soundtrack:
         # Keep only the newest sample at or before the rendered frames.
         keep = int(np.searchsorted(ctl_t, (end - 1) / self.rate_hz, side="right"))
         if keep:
-            self._last_ctl = self._ctl[keep - 1]
-            del self._ctl_t[:keep]
-            del self._ctl[:keep]
+            self._last_dev, self._last_on = float(self._ctl_dev[keep - 1]), bool(
+                self._ctl_on[keep - 1])
+            self._ctl_t = self._ctl_t[keep:]
+            self._ctl_dev = self._ctl_dev[keep:]
+            self._ctl_on = self._ctl_on[keep:]
         self._frame = end
         return self._to_pcm(out)
 
-    def _tones(self, dev: np.ndarray, band: np.ndarray, on: np.ndarray) -> np.ndarray:
+    def _tones(self, dev: np.ndarray, band: float, on: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             beyond = np.abs(dev) - band
             sound = on & (beyond > 0)
@@ -367,7 +387,7 @@ class Soundtrack:
         wave = np.sin(phase) + HARMONIC * np.sin(2 * phase)
         return TONE_LEVEL / (1 + HARMONIC) * gain * bell * wave
 
-    def _ticks(self, frames: np.ndarray, dev: np.ndarray, band: np.ndarray, on: np.ndarray
+    def _ticks(self, frames: np.ndarray, dev: np.ndarray, band: float, on: np.ndarray
                ) -> None:
         with np.errstate(invalid="ignore"):
             inside = on & (np.abs(dev) <= band)
