@@ -254,3 +254,14 @@ def test_rendering_never_loads_qt(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_literal_part_and_number_has_a_bundled_clip():
+    from cctf.voice import clip
+    from cctf.voice.make_prompts import clip_texts
+
+    stems = clip_texts(texts.VOICE)
+    assert {"nod_0", "done_0", "done_1", "done_2", "n0", "n24", "n40"} <= set(stems)
+    for stem in stems:
+        sound = clip(stem)
+        assert 0.1 < len(sound) / RATE < 2.0 and np.abs(sound).max() > 0.3, stem
