@@ -66,6 +66,13 @@ def test_no_data_says_device_not_connected_never_ready(patient):
     screen.refresh()
     assert screen.setup_line.text() == texts.TRAINING_NO_DATA
     assert not screen.start_button.isEnabled()
+    controller.run_virtual(1.0, 0.25)  # data again
+    assert controller.begin_training()
+    controller.run_virtual(1.0, 0.25)
+    assert screen.hint.text() != texts.TRAINING_NO_DATA
+    controller.device.clock.advance(3.0)  # quiet mid-session: said, not shown as live
+    screen.refresh()
+    assert screen.hint.text() == texts.TRAINING_NO_DATA
 
 
 def test_no_audio_device_is_said_on_screen_and_the_sound_state_is_always_shown(patient):
