@@ -207,6 +207,7 @@ def test_cli_writes_wav_and_jsonl_and_refuses_to_overwrite(tmp_path, capsys):
     argv = ["train", "--sim", "overshoot", "--fast", "--reps", "1", "--hold-s", "5",
             "--audio-out", str(wav), "--cues-out", str(cues)]
     assert main(argv) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl", "t.wav"]  # no leftovers
     with wave.open(str(wav)) as w:
         assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 16_000)
         seconds = w.getnframes() / w.getframerate()

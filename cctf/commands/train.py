@@ -19,7 +19,9 @@ import logging
 import math
 import os
 import sys
+import tempfile
 import wave
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -184,28 +186,41 @@ def render(scenario: str, rx: Prescription, *, seed: int | None = None, mode: st
         device.close()
 
 
-def _part(path: Path) -> Path:
-    """Written next to ``path`` and renamed over it when complete: never a half file."""
-    return path.with_name(path.name + ".part")
+def _replace_with(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a new file next to ``path`` (a unique name: nothing else is touched) and rename
+    it over ``path`` when complete: never a half-written file."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    part = Path(name)
+    try:
+        write(part)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def write_wav(path: Path, audio: np.ndarray, rate_hz: int = 16_000) -> None:
     """Mono 16-bit PCM."""
-    part = _part(path)
-    with wave.open(str(part), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate_hz)
-        w.writeframes(np.asarray(audio, dtype="<i2").tobytes())
-    os.replace(part, path)
+
+    def write(part: Path) -> None:
+        with wave.open(str(part), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate_hz)
+            w.writeframes(np.asarray(audio, dtype="<i2").tobytes())
+
+    _replace_with(path, write)
 
 
 def write_cues(path: Path, events: list[CueEvent]) -> None:
     """One JSON object per line: t_s, kind, text, target_mmhg, pressure_mmhg (null: none)."""
-    part = _part(path)
-    with open(part, "w", encoding="utf-8") as f:
-        for e in events:
-            d = e.as_dict()
-            assert all(not isinstance(v, float) or math.isfinite(v) for v in d.values())
-            f.write(json.dumps(d, ensure_ascii=False) + "\n")
-    os.replace(part, path)
+
+    def write(part: Path) -> None:
+        with open(part, "w", encoding="utf-8") as f:
+            for e in events:
+                d = e.as_dict()
+                assert all(not isinstance(v, float) or math.isfinite(v) for v in d.values())
+                f.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+    _replace_with(path, write)
