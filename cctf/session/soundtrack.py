@@ -86,7 +86,7 @@ class CueScheduler:
     Nudges ("A little more" / "A little less") are spoken when the pressure has stayed on one
     side of the band for a while (below: ``low_after_s``, and not in the first
     ``nod_grace_s`` of a nod, which is still on its way up; above: ``high_after_s``), at most
-    every ``repeat_s`` each. "Just right" follows a nudge when the band is reached again. The
+    every ``repeat_s`` each. "Just right" follows a nudge when a hold is back in the band. The
     count 3-2-1 runs over the last seconds of a hold while the pressure stays in the band.
     """
 
@@ -178,7 +178,8 @@ class CueScheduler:
             return
         side = self.band_of(p)
         if side != self._side:
-            if side == "in" and self._nudged:
+            # "Just right" after a nudge, during a hold (in a nod, "Hold" follows at once).
+            if side == "in" and self._nudged and step == "hold":
                 self._nudged = False
                 self._say(out, t, "in_band", p)
             self._side, self._side_since = side, t
