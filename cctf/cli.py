@@ -202,9 +202,11 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--reps", type=int, default=None, help="holds (default: prescription, else 10)")
     p.add_argument("--hold-s", type=_float, default=None, metavar="S",
                    help="seconds per hold (default: prescription, else 10)")
-    p.add_argument("--sound", choices=("off", "cues", "feedback"), default="feedback",
-                   help="off, spoken cues only, or cues + biofeedback tones (the default)")
-    p.add_argument("--volume", type=_float, default=0.8, help="0–1 (default 0.8)")
+    p.add_argument("--sound", choices=("off", "cues", "feedback"), default=None,
+                   help="off, spoken cues only, or cues + biofeedback tones (default: as last "
+                        "time in the app; rendered: feedback)")
+    p.add_argument("--volume", type=_float, default=None,
+                   help="0–1 (default: as last time in the app; rendered: 0.8)")
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run headless on a virtual clock, as fast as possible")
     p.add_argument("--audio-out", type=Path, default=None, metavar="FILE.wav",

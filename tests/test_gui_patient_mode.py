@@ -279,3 +279,33 @@ def test_the_app_plays_what_the_renderer_renders(qtbot, patient, tmp_path):
     assert track.events == sound.events and len(track.events) > 10
     assert len(rendered) == len(live) > 16_000 * 30
     assert np.abs(rendered.astype(int) - live.astype(int)).max() <= 2
+
+
+def test_sound_settings_are_kept_for_next_time(qtbot, tmp_path):
+    import os
+
+    from PySide6.QtCore import QSettings
+
+    from cctf.gui.audio import TrainingSound, remember_settings
+
+    fmt, scope = QSettings.Format.NativeFormat, QSettings.Scope.UserScope
+    QSettings.setPath(fmt, scope, str(tmp_path))
+    try:
+        controller = AppController(data_dir=tmp_path, discover_fn=list)
+        first = TrainingSound(controller, enabled=False)
+        remember_settings(first)
+        first.set_mode("cues")
+        first.set_volume(0.35)
+        again = TrainingSound(controller, enabled=False)
+        remember_settings(again)
+        assert (again.mode, again.volume) == ("cues", pytest.approx(0.35))
+        given = TrainingSound(controller, enabled=False)
+        remember_settings(given, mode="off", volume=1.0)  # the command line wins
+        assert (given.mode, given.volume) == ("off", 1.0)
+        window = PatientWindow(controller, RX, sound=again)
+        qtbot.addWidget(window)
+        assert window.training.sound_mode.currentData() == "cues"
+        assert window.training.volume.value() == 35
+        controller.shutdown()
+    finally:
+        QSettings.setPath(fmt, scope, os.path.expanduser("~/.config"))

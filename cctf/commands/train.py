@@ -41,7 +41,7 @@ SETUP_LIMIT_S = 120.0
 
 
 def train(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.volume <= 1.0:
+    if args.volume is not None and not 0.0 <= args.volume <= 1.0:
         print(f"cctf: {texts.TRAIN_VOLUME.format(volume=args.volume)}", file=sys.stderr)
         return 2
     rendered = args.fast or args.audio_out is not None or args.cues_out is not None
@@ -61,8 +61,9 @@ def train(args: argparse.Namespace) -> int:
                 print(f"cctf: {texts.TRAIN_NO_FOLDER.format(path=path)}", file=sys.stderr)
                 return 1
         rx = _prescription(args)
-        summary, events, audio = render(args.train_sim, rx, seed=args.seed, mode=args.sound,
-                                        volume=args.volume)
+        summary, events, audio = render(
+            args.train_sim, rx, seed=args.seed, mode=args.sound or "feedback",
+            volume=0.8 if args.volume is None else args.volume)
         if args.audio_out is not None:
             write_wav(args.audio_out, audio)
             print(texts.TRAIN_WROTE.format(path=args.audio_out), file=sys.stderr)

@@ -345,6 +345,28 @@ class TrainingSound(QObject):
         self._write(pcm)
 
 
+def remember_settings(sound: TrainingSound, *, mode: str | None = None,
+                      volume: float | None = None) -> None:
+    """Use the sound settings chosen last time (unless given), and keep every change for
+    next time (QSettings: the user's configuration, not the records)."""
+    from PySide6.QtCore import QSettings
+
+    store = QSettings("cctf", "cctf")
+    saved_mode = store.value("training/sound_mode", sound.mode)
+    try:
+        saved_volume = float(store.value("training/volume", sound.volume))
+    except (TypeError, ValueError):
+        saved_volume = sound.volume
+    sound.set_mode(mode if mode is not None else str(saved_mode))
+    sound.set_volume(volume if volume is not None else saved_volume)
+
+    def save() -> None:
+        store.setValue("training/sound_mode", sound.mode)
+        store.setValue("training/volume", sound.volume)
+
+    sound.changed.connect(save)
+
+
 def _system_voice() -> object | None:
     """Qt's text-to-speech if a real engine answers (not the test engine), else None."""
     try:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from cctf import DISCLAIMER, __version__, texts
 from cctf.gui import theme
-from cctf.gui.audio import AudioCues, TrainingSound
+from cctf.gui.audio import AudioCues, TrainingSound, remember_settings
 from cctf.gui.clinic_screen import ClinicScreen
 from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
@@ -174,6 +174,7 @@ def run_app(sim: str | None = None, port: str | None = None) -> int:
     controller = AppController()
     audio = AudioCues()
     window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage
+    remember_settings(window.training_sound)
     window.show()
     if port:
         controller.connect_port(port)

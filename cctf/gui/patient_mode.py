@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from cctf import texts
 from cctf.errors import CctfError
 from cctf.gui import theme
-from cctf.gui.audio import TrainingSound
+from cctf.gui.audio import TrainingSound, remember_settings
 from cctf.gui.controller import AppController
 from cctf.gui.training_screen import TrainingScreen
 from cctf.session.training import Prescription
@@ -93,7 +93,8 @@ def run_patient_mode(args: argparse.Namespace) -> int:
                             f"({controller.records_error or controller.data_dir})")
         controller.select_patient(args.patient)
     rx = prescription_from(args, controller.records)
-    sound = TrainingSound(controller, mode=args.sound, volume=args.volume)
+    sound = TrainingSound(controller)
+    remember_settings(sound, mode=args.sound, volume=args.volume)
     window = PatientWindow(controller, rx, sound=sound)
     window.showFullScreen()
     if args.train_port:

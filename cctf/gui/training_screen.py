@@ -379,12 +379,6 @@ class TrainingScreen(QWidget):
         self.sound = sound
         if sound is not None:
             sound.changed.connect(self._show_sound)
-            self.volume.blockSignals(True)
-            self.volume.setValue(round(sound.volume * 100))
-            self.volume.blockSignals(False)
-            self.sound_mode.blockSignals(True)
-            self.sound_mode.setCurrentIndex(max(0, self.sound_mode.findData(sound.mode)))
-            self.sound_mode.blockSignals(False)
         self._show_sound()
 
     def _mode_chosen(self) -> None:
@@ -404,6 +398,15 @@ class TrainingScreen(QWidget):
         self.sound_state.setText(texts.SOUND_STATE[state])
         self.no_sound.setVisible(state == "none")
         usable = state != "none"
+        if self.sound is not None:  # the settings as they are (also when changed elsewhere)
+            for widget, value in ((self.volume, round(self.sound.volume * 100)),
+                                  (self.sound_mode, self.sound_mode.findData(self.sound.mode))):
+                widget.blockSignals(True)
+                if isinstance(widget, QSlider):
+                    widget.setValue(value)
+                else:
+                    widget.setCurrentIndex(max(0, value))
+                widget.blockSignals(False)
         muted = self.sound is not None and self.sound.muted
         if self.mute_button.isChecked() != muted:
             self.mute_button.blockSignals(True)
