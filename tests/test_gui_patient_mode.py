@@ -309,3 +309,15 @@ def test_sound_settings_are_kept_for_next_time(qtbot, tmp_path):
         controller.shutdown()
     finally:
         QSettings.setPath(fmt, scope, os.path.expanduser("~/.config"))
+
+
+def test_type_and_buttons_grow_with_the_window(qtbot, patient):
+    _, window = patient
+    screen = window.training
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: screen.width() < 1300)
+    small = (screen.word.font().pointSize(), screen.start_button.font().pointSize())
+    window.resize(2560, 1600)
+    qtbot.waitUntil(lambda: screen.width() > 2000)
+    large = (screen.word.font().pointSize(), screen.start_button.font().pointSize())
+    assert large[0] >= 1.8 * small[0] and large[1] >= 1.8 * small[1]
