@@ -131,6 +131,16 @@ def test_pitch_and_pulse_rate_follow_the_distance():
     assert pulses(inside) == 3  # at 2, 3 and 4 s
 
 
+def test_a_gap_in_the_data_is_silent_not_a_frozen_tone():
+    track = Soundtrack(1.0, 10.0, voice=False)
+    t = np.concatenate((np.arange(0, 2, 0.02), np.arange(5, 7, 0.02)))
+    _, audio = track.feed(t, np.full(len(t), 21.0), [Step("nod", 0.0, 24.0)])
+    level = np.abs(audio.astype(float))
+    assert level[RATE // 2:2 * RATE].max() > 1000  # below the band: a tone
+    assert level[round(2.3 * RATE):5 * RATE].max() == 0  # no samples from 2 to 5 s: silence
+    assert level[round(5.5 * RATE):].max() > 1000
+
+
 def test_every_prompt_kind_is_spoken_and_not_silent(sessions):
     seen = set()
     for name in ("healthy", "no-reach", "overshoot"):

@@ -48,6 +48,7 @@ TICK_LEVEL = 0.10
 VOICE_LEVEL = 0.9
 GAIN_TAU_S = 0.008  # the tone fades in and out over ~8 ms: no clicks
 BLOCK_S = 10  # frames are rendered at most this many seconds at a time
+STALE_S = 0.25  # a frame this long after the newest sample is silent: no data, no feedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,7 @@ class Soundtrack:
         self._ctl_dev = np.zeros(0)
         self._ctl_on = np.zeros(0, dtype=bool)
         self._last_dev, self._last_on = math.nan, False  # the newest sample rendered
+        self._last_ct = -math.inf
         self._tone_phase = 0.0
         self._pulse_phase = 0.0
         self._was_on = False
@@ -339,6 +341,8 @@ class Soundtrack:
         idx = np.searchsorted(ctl_t, frame_t, side="right") - 1
         dev = np.concatenate(([self._last_dev], self._ctl_dev))[idx + 1]
         on = np.concatenate(([self._last_on], self._ctl_on))[idx + 1]
+        sample_t = np.concatenate(([self._last_ct], ctl_t))[idx + 1]
+        on &= frame_t - sample_t <= STALE_S  # a gap in the data sounds as silence
         band = self.scheduler.band_mmhg
         out = np.zeros(n)
         if self.mode == "feedback":
@@ -353,6 +357,7 @@ class Soundtrack:
         if keep:
             self._last_dev, self._last_on = float(self._ctl_dev[keep - 1]), bool(
                 self._ctl_on[keep - 1])
+            self._last_ct = float(ctl_t[keep - 1])
             self._ctl_t = self._ctl_t[keep:]
             self._ctl_dev = self._ctl_dev[keep:]
             self._ctl_on = self._ctl_on[keep:]
