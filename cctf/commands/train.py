@@ -193,6 +193,9 @@ def _replace_with(path: Path, write: Callable[[Path], None]) -> None:
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
     part = Path(name)
+    mask = os.umask(0)  # mkstemp makes it owner-only; a rendered file gets the usual mode
+    os.umask(mask)
+    part.chmod(0o666 & ~mask)
     try:
         write(part)
         os.replace(part, path)
