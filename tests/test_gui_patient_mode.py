@@ -107,6 +107,13 @@ def test_space_is_not_lost_when_a_spin_box_has_the_focus(qtbot, tmp_path):
         screen = window.training
         screen.editor.reps.setValue(2)
         _ready(controller)
+        from PySide6.QtWidgets import QLineEdit
+
+        text_box = QLineEdit(screen.before)  # a text box keeps its spaces
+        text_box.show()
+        text_box.setFocus()
+        qtbot.keyClicks(text_box, "a b")
+        assert text_box.text() == "a b" and controller.session is None
         box = screen.editor.reps
         box.setFocus()
         qtbot.keyClick(box, Qt.Key.Key_Space)

@@ -22,6 +22,7 @@ from datetime import date
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QDoubleSpinBox,
@@ -29,10 +30,13 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSlider,
     QSpinBox,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -80,6 +84,10 @@ class StartKeys(QObject):
             obj.window() is not screen.window() or QApplication.activeModalWidget() is not None
         ):
             return False
+        if isinstance(obj, QLineEdit | QTextEdit | QPlainTextEdit) and not isinstance(
+            obj.parent(), QAbstractSpinBox
+        ):
+            return False  # a text box types its spaces (a spin box has no use for them)
         event.accept()
         if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():
             screen.refresh()
