@@ -477,6 +477,7 @@ SOUND_MODES = {"off": "Sound off", "cues": "Voice only", "feedback": "Voice + to
 SOUND_STATE = {"off": "Sound: off", "muted": "Sound: muted (Ctrl+M)", "on": "Sound: on",
                "none": "Sound: none"}
 SOUND_VOLUME = "Volume"
+SOUND_MODE_NAME = "Sound"
 SUMMARY_FACTS_HOLDING = ("Time holding: {holding:.0f} s · just right: {in_band:.0f} s · "
                          "longest steady hold: {longest:.0f} s")
 ENCOURAGE_STOPPED = ("You did {done} of {planned} today. Stopping when you need to is fine: "

@@ -222,7 +222,7 @@ class TrainingScreen(QWidget):
         for mode, name in texts.SOUND_MODES.items():
             self.sound_mode.addItem(name, mode)
         self.sound_mode.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.sound_mode.setAccessibleName(texts.SOUND_MODES["feedback"])
+        self.sound_mode.setAccessibleName(texts.SOUND_MODE_NAME)
         self.sound_mode.currentIndexChanged.connect(self._mode_chosen)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
