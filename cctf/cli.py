@@ -7,6 +7,8 @@
     cctf analyze FILE.csv [--json] [--chunk-size N]
     cctf calibrate (--port P | --sim [S]) [--points 0,40] [--yes] [--reset|--show|--tare]
     cctf scenarios                              the simulator's named scenarios
+    cctf train [--port P | --sim [S]] [--patient ID] [--fast --audio-out F.wav --cues-out F.jsonl]
+                                                home training: patient mode, or a rendered run
     cctf patients [list|add|show|edit|prescribe|delete] …   patient records
     cctf sessions [SESSION] [--patient ID]      session history
     cctf report SESSION -o report.pdf           a one-page session report (or --progress)
@@ -194,6 +196,40 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     p.add_argument("-o", "--output", type=Path, required=True, help="PDF to write")
 
 
+def _add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("train", help="home training for the patient: a full-screen view "
+                       "guided by voice and tones (or, with --fast, a rendered sound track)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--port", dest="train_port", metavar="PORT", help="serial port of the device")
+    src.add_argument("--sim", dest="train_sim", nargs="?", const="healthy", metavar="SCENARIO",
+                     help="train on the in-process simulator (default scenario: healthy)")
+    src.add_argument("--scenario", dest="train_sim", metavar="SCENARIO",
+                     help="the same as --sim SCENARIO")
+    p.add_argument("--patient", metavar="ID",
+                   help="the patient: their prescription, and the session goes into the records")
+    _add_data_dir(p)
+    p.add_argument("--target", type=_float, default=None, metavar="MMHG",
+                   help="hold level (default: the prescription's, else 24)")
+    p.add_argument("--reps", type=int, default=None, help="holds (default: prescription, else 10)")
+    p.add_argument("--hold-s", type=_float, default=None, metavar="S",
+                   help="seconds per hold (default: prescription, else 10)")
+    p.add_argument("--sound", choices=("off", "cues", "feedback"), default=None,
+                   help="off, spoken cues only, or cues + biofeedback tones (default: as last "
+                        "time in the app; rendered: feedback)")
+    p.add_argument("--volume", type=_float, default=None,
+                   help="0–1 (default: as last time in the app; rendered: 0.8)")
+    p.add_argument("--fast", action="store_true",
+                   help="with --sim: run headless on a virtual clock, as fast as possible")
+    p.add_argument("--audio-out", type=Path, default=None, metavar="FILE.wav",
+                   help="with --sim: write the sound track (mono 16-bit WAV, 16 kHz)")
+    p.add_argument("--cues-out", type=Path, default=None, metavar="FILE.jsonl",
+                   help="with --sim: write one JSON line per cue")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite --audio-out / --cues-out if they exist")
+    p.add_argument("--seed", type=int, default=None, help="simulator seed")
+    add_lsl_argument(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cctf",
@@ -282,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scenarios", help="list the simulator's named scenarios")
     p.add_argument("--json", action="store_true", help="print the scenarios as JSON")
+    _add_train_parser(sub)
     _add_records_parsers(sub)
     return parser
 
@@ -316,6 +353,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return cmd_record(args)
         if args.command == "scenarios":
             return cmd_scenarios(args)
+        if args.command == "train":
+            from cctf.commands.train import train
+
+            return train(args)
         if args.command == "calibrate":
             from cctf.commands.calibrate import calibrate
 

@@ -302,7 +302,7 @@ TRAINING_SETUP = {
     "steadying": "Nearly ready: lie still…",
     "ready": "✓ Ready. Press Start when you are comfortable.",
 }
-TRAINING_WORD = {"nod": "NOD GENTLY", "hold": "HOLD", "relax": "RELAX", "rest": "REST",
+TRAINING_WORD = {"nod": "NOD GENTLY", "hold": "HOLD", "relax": "LET GO", "rest": "REST",
                  "paused": "PAUSED", "done": "DONE", "setup": ""}
 TRAINING_BAND = {"in": "✓ Just right — keep it steady", "low": "↑ A little more",
                  "high": "↓ A little less", "": ""}
@@ -501,3 +501,46 @@ DATA_ROAMING_NOT_MOVED = (
     "could not move the data folder %s to %s (%s): using it where it is this time; close "
     "other cctf windows, or move it by hand"
 )
+# --- Eyes-free home training and patient mode (issue 12) ------------------------------------
+# Spoken prompts: one template per cue kind. The bundled clips (cctf/voice/<lang>/) are made
+# from these by cctf/voice/make_prompts.py, one clip per literal part and per number 0–40.
+VOICE = {
+    "nod": "Nod gently to {target}",
+    "hold": "Hold",
+    "countdown": "{count}",
+    "relax": "Let go",
+    "rest": "Rest",
+    "higher": "A little more",
+    "lower": "A little less",
+    "in_band": "Just right",
+    "done": "Done: {done} of {planned} holds",
+}
+TRAINING_RELAX_HINT = "Let go, slowly"
+TRAINING_PAUSED_HINT = "Press Space or the big button to go on"
+TRAINING_NO_DATA = "Device not connected — plug in the sensor"
+TRAINING_BIG_START = "START"
+TRAINING_BIG_PAUSE = "PAUSE"
+TRAINING_BIG_RESUME = "GO ON"
+TRAINING_KEYS_HINT = "Space or Enter: start and pause"
+SOUND_NONE = "No sound: connect speakers or headphones"
+SOUND_MODES = {"off": "Sound off", "cues": "Voice only", "feedback": "Voice + tones"}
+SOUND_STATE = {"off": "Sound: off", "muted": "Sound: muted (Ctrl+M)", "on": "Sound: on",
+               "none": "Sound: none"}
+SOUND_VOLUME = "Volume"
+SOUND_MODE_NAME = "Sound"
+SUMMARY_FACTS_HOLDING = ("Time holding: {holding:.0f} s · just right: {in_band:.0f} s · "
+                         "longest steady hold: {longest:.0f} s")
+ENCOURAGE_STOPPED = ("You did {done} of {planned} today. Stopping when you need to is fine: "
+                     "a short session still counts. Try again later if you feel like it.")
+TRAIN_NO_SIM_FAST = "--fast, --audio-out and --cues-out need --sim SCENARIO"
+TRAIN_EXISTS = "{path} exists; add --force to overwrite it"
+TRAIN_NOT_READY = "the cuff did not settle at the baseline within {seconds:.0f} s of simulation"
+TRAIN_WROTE = "wrote {path}"
+TRAIN_SUMMARY = ("{done} of {planned} holds; time holding {holding:.0f} s, "
+                 "just right {in_band:.0f} s")
+TRAINING_RX_SUMMARY = "Today: {reps} holds of {hold:.0f} seconds at {target:.0f}"
+PATIENT_WINDOW_TITLE = "cctf — neck exercise"
+PATIENT_QUIT = "Quit"
+TRAIN_SAME_FILE = "--audio-out and --cues-out must be different files"
+TRAIN_NO_FOLDER = "cannot write {path}: no such folder"
+TRAIN_VOLUME = "--volume must be between 0 and 1, got {volume:g}"

@@ -144,7 +144,32 @@ def main(argv: list[str] | None = None) -> int:
         s.shot("monitor")
         assert s.controller is not None
         s.controller.shutdown()
+        patient_mode(app, args.out, Path(tmp))
     return 0
+
+
+def patient_mode(app: QApplication, out: Path, data_dir: Path) -> None:
+    """``cctf train``: the patient's full-screen view, mid-hold on an overshooting nod."""
+    from cctf.gui.patient_mode import PatientWindow
+    from cctf.session.training import Prescription
+
+    controller = AppController(data_dir=data_dir, discover_fn=list)
+    window = PatientWindow(controller, Prescription(target_mmhg=24.0, reps=6))
+    window.resize(*SIZE)
+    window.show()
+    attach_virtual_sim(controller, "overshoot")
+    controller.run_virtual(20.0, 0.25)
+    controller.begin_training()
+    while not (controller.cue.step == "hold" and controller.band == "high"
+               and controller.display_mmhg > 25.5):
+        controller.run_virtual(0.1, 0.1)
+    for _ in range(3):
+        app.processEvents()
+    path = out / "patient-mode.png"
+    window.grab().save(str(path))
+    print(f"wrote {path}")  # noqa: T201 - a script reporting what it wrote
+    controller.shutdown()
+    window.close()
 
 
 if __name__ == "__main__":

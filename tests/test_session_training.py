@@ -22,7 +22,10 @@ def test_a_healthy_patient_completes_the_prescription():
     runner = _train("healthy", Prescription(target_mmhg=24, reps=5))
     s = runner.summary()
     assert (s.reps_planned, s.reps_done) == (5, 5)
-    assert s.time_in_band_s >= 5 * 10
+    # Time just right counts only while holding: never more than the time holding (the old
+    # count took in the nod and the let-go too, and said 42 s for 40 s of holds).
+    assert s.time_holding_s == pytest.approx(5 * 10, abs=1.5)
+    assert 0.9 * s.time_holding_s <= s.time_in_band_s <= s.time_holding_s
     assert s.longest_hold_s >= 10
     assert s.message.startswith("Well done")
     assert {t.phase for t in runner.trials} == {"training"}
@@ -34,6 +37,36 @@ def test_a_patient_beyond_their_level_gets_a_kind_summary():
     s = runner.summary()
     assert s.reps_done == 0
     assert "normal at the start" in s.message
+
+
+def test_stopping_early_is_never_blamed():
+    runner = TrainingRunner(Prescription(target_mmhg=24, reps=10), 50.0)
+    runner.begin()
+    runner.feed([0.0, 0.02], [20.0, 20.0])
+    runner.pause()
+    runner.feed([0.04, 0.06], [20.0, 20.0])
+    runner.finish()  # the patient stops after a pause
+    s = runner.summary()
+    assert s.stopped and s.reps_done == 0
+    assert "hard" not in s.message and s.message.startswith("You did 0 of 10 today")
+    assert s.time_in_band_s == s.time_holding_s == 0
+    assert [st.step for st in runner.steps] == ["nod", "rest", "done"]
+    assert runner.steps[1].paused and runner.steps[-1].reps_planned == 10
+
+
+def test_time_without_samples_counts_nothing():
+    rx = Prescription(target_mmhg=24, reps=1, hold_s=30)
+    runner = TrainingRunner(rx, 50.0)
+    runner.begin()
+    t = [i * 0.02 for i in range(100)]
+    runner.feed(t, [20.0 + min(4.0, i * 0.1) for i in range(100)])  # reaches 24 at ~0.8 s
+    assert runner.cue.step == "hold"
+    before = runner.time_holding_s
+    runner.feed([6.0], [24.0])  # a 4 s gap in the data, still holding
+    assert runner.cue.step == "hold"
+    assert runner.time_holding_s == pytest.approx(before)
+    runner.feed([6.02], [24.0])
+    assert runner.time_holding_s == pytest.approx(before + 0.02)
 
 
 def test_band_status_for_colour_feedback():

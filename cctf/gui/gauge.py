@@ -27,9 +27,13 @@ def angle_deg(mmhg: float) -> float:
 
 
 class Gauge(QWidget):
-    def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, dark: bool = False,
+                 stage_bands: bool = True) -> None:
         super().__init__(parent)
         self.dark = dark
+        # False (home training): no stage colours; the ring is green over the target band
+        # ± tolerance only, so green always means "in the band".
+        self.stage_bands = stage_bands
         self.pressure_mmhg = math.nan
         self.band: tuple[float, float] | None = None  # (target, tolerance)
         self.setMinimumSize(160, 160)
@@ -67,8 +71,13 @@ class Gauge(QWidget):
         # Grey track, then the coloured stage bands over it.
         self._arc(painter, arc_rect, LOW_MMHG, HIGH_MMHG, QColor("#55555A" if self.dark
                                                                  else "#E3E3DE"), ring)
-        for lo, hi, colour in theme.DIAL_BANDS:
-            self._arc(painter, arc_rect, lo, hi, QColor(colour), ring)
+        if self.stage_bands:
+            for lo, hi, colour in theme.DIAL_BANDS:
+                self._arc(painter, arc_rect, lo, hi, QColor(colour), ring)
+        elif self.band is not None:
+            target, tol = self.band
+            self._arc(painter, arc_rect, target - tol, target + tol,
+                      QColor(theme.BAND_COLOURS["in"]), ring)
 
         # Target band: a thick outline just outside the dial.
         if self.band is not None:

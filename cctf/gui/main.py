@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from cctf import DISCLAIMER, __version__, texts
 from cctf.gui import theme
-from cctf.gui.audio import AudioCues
+from cctf.gui.audio import AudioCues, TrainingSound, remember_settings
 from cctf.gui.clinic_screen import ClinicScreen
 from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         self.records_notice = RecordsNotice(controller)
         self.clinic = ClinicScreen(controller)
         self.training = TrainingScreen(controller)
+        self.training_sound = TrainingSound(controller, self.audio, parent=self)
+        self.training.set_sound(self.training_sound)
         self.monitor = MonitorScreen(controller)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         self.mute_action = QAction(texts.MUTE, self, checkable=True)
         self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
         self.mute_action.toggled.connect(self.audio.set_muted)
+        self.mute_action.toggled.connect(self.training_sound.set_muted)
         view.addAction(self.mute_action)
         self.addAction(self.mute_action)
 
@@ -195,6 +198,7 @@ def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) 
     controller.lsl.enabled = lsl  # cctf --lsl: the outlet opens when a device is attached
     audio = AudioCues()
     window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage
+    remember_settings(window.training_sound)
     window.show()
     if port:
         controller.connect_port(port)

@@ -2,7 +2,14 @@
 
 The whole panel takes the colour of where the pressure is (in the band, too low, too high) and
 says it in words; a rep counter and the rest timer; a prescription editor (target, repetitions,
-hold, rest) before, and a short summary in plain language after. Space starts and pauses.
+hold, rest) before, and a short summary in plain language after. Space starts and pauses
+whatever has the keyboard focus (an application-wide key filter, so a spin box cannot swallow
+it). The sound (``TrainingSound``) guides by ear; its state is always shown, and a missing
+audio device is said on screen.
+
+``patient_mode=True`` (``cctf train``): only the patient's view — no patient picker, no
+prescription editor, no therapist controls; Enter starts and pauses too, the buttons and
+type are huge and scale with the window.
 """
 
 from __future__ import annotations
@@ -12,17 +19,24 @@ import logging
 import math
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSlider,
     QSpinBox,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +44,7 @@ from PySide6.QtWidgets import (
 from cctf import texts
 from cctf.errors import ConfigError
 from cctf.gui import theme
+from cctf.gui.audio import TrainingSound
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
 from cctf.gui.gauge import Gauge
 from cctf.gui.patients import PatientPicker
@@ -40,7 +55,45 @@ log = logging.getLogger(__name__)
 
 DARK = "#101014"
 ON_DARK = "#F5F5F5"
-STEP_BG = {"rest": "#2B2B33", "done": "#2B2B33", "paused": "#5C3D00", "": "#2B2B33"}
+STEP_BG = {"rest": "#2B2B33", "done": "#2B2B33", "paused": "#5C3D00", "relax": "#2B2B33",
+           "": "#2B2B33"}
+STALE_S = 1.0  # no sample for this long: the device is not delivering ("not connected")
+START_KEYS = (Qt.Key.Key_Space,)
+PATIENT_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class StartKeys(QObject):
+    """Application-wide: Space (and Enter in patient mode) start and pause training while the
+    screen is shown, whichever widget has the focus. The shortcut-override is claimed so no
+    widget or shortcut takes the key first; the key press then triggers the action once."""
+
+    def __init__(self, screen: TrainingScreen) -> None:
+        super().__init__(screen)
+        self.screen = screen
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return False
+        assert isinstance(event, QKeyEvent)
+        screen = self.screen
+        keys = PATIENT_KEYS if screen.patient_mode else START_KEYS
+        if event.key() not in keys or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        if not isinstance(obj, QWidget) or not screen.isVisible() or (
+            obj.window() is not screen.window() or QApplication.activeModalWidget() is not None
+        ):
+            return False
+        if isinstance(obj, QLineEdit | QTextEdit | QPlainTextEdit) and not isinstance(
+            obj.parent(), QAbstractSpinBox
+        ):
+            return False  # a text box types its spaces (a spin box has no use for them)
+        event.accept()
+        if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():
+            screen.refresh()
+            if screen.start_action.isEnabled():
+                screen.start_action.trigger()
+        return True
 
 
 def _big_label(point_size: int, bold: bool = True) -> QLabel:
@@ -128,11 +181,15 @@ class PrescriptionEditor(QFrame):
 
 
 class TrainingScreen(QWidget):
-    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: AppController, parent: QWidget | None = None, *,
+                 patient_mode: bool = False, sound: TrainingSound | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.patient_mode = patient_mode
+        self.sound: TrainingSound | None = None
         self.showing_summary = False
         self.setObjectName("training")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
             f"QWidget#training, QWidget#training QWidget {{ background: {DARK}; "
             f"color: {ON_DARK}; }}"
@@ -150,6 +207,44 @@ class TrainingScreen(QWidget):
         self.start_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.start_action.triggered.connect(self.space)
         self.addAction(self.start_action)
+        self.keys = StartKeys(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.keys)
+
+        # Sound: its state always visible; a missing device said on screen; the settings.
+        self.sound_state = QLabel("")
+        self.sound_state.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.no_sound = QLabel(texts.SOUND_NONE)
+        self.no_sound.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.no_sound.setStyleSheet(f"background: {theme.ORANGE}; color: black; "
+                                    f"border-radius: 6px; padding: 4px 12px;")
+        self.sound_mode = QComboBox()
+        for mode, name in texts.SOUND_MODES.items():
+            self.sound_mode.addItem(name, mode)
+        self.sound_mode.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.sound_mode.setAccessibleName(texts.SOUND_MODE_NAME)
+        self.sound_mode.currentIndexChanged.connect(self._mode_chosen)
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setFixedWidth(120)
+        self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.volume.setAccessibleName(texts.SOUND_VOLUME)
+        self.volume.valueChanged.connect(self._volume_chosen)
+        self.mute_button = QPushButton(texts.MUTE)
+        self.mute_button.setCheckable(True)
+        self.mute_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.mute_button.toggled.connect(self._mute_chosen)
+        self.mute_button.setStyleSheet("padding: 4px 12px;")
+        sound_row = QHBoxLayout()
+        sound_row.addWidget(self.sound_state)
+        sound_row.addWidget(self.no_sound)
+        sound_row.addStretch(1)
+        volume_label = QLabel(texts.SOUND_VOLUME)
+        sound_row.addWidget(self.mute_button)
+        sound_row.addWidget(self.sound_mode)
+        sound_row.addWidget(volume_label)
+        sound_row.addWidget(self.volume)
 
         # Before: the patient, the prescription and set-up.
         self.picker = PatientPicker(controller)
@@ -186,14 +281,29 @@ class TrainingScreen(QWidget):
         b.addStretch(1)
         b.addWidget(title)
         b.addWidget(howto)
-        b.addSpacing(12)
+        b.addSpacing(6)
         b.addWidget(self.editor, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addWidget(self.rx_line)
         b.addLayout(rx_row)
-        b.addSpacing(12)
+        b.addSpacing(6)
         b.addWidget(self.setup_line)
         b.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addStretch(1)
+        self.rx_summary = _big_label(theme.TITLE_PT + 6)
+        b.insertWidget(b.indexOf(self.editor), self.rx_summary)
+        if patient_mode:
+            for widget in (self.picker, self.editor, self.rx_line, self.per_day,
+                           self.prescribe_button):
+                widget.hide()
+                widget.setEnabled(False)
+            self.start_button.setText(texts.TRAINING_BIG_START)
+            self.start_button.setMinimumSize(420, 160)
+            keys_hint = _big_label(theme.TITLE_PT, bold=False)
+            keys_hint.setText(texts.TRAINING_KEYS_HINT)
+            keys_hint.setStyleSheet("color: #C8C8C8;")
+            b.insertWidget(b.indexOf(self.start_button) + 1, keys_hint)
+        else:
+            self.rx_summary.hide()
 
         # During: the big status block, the dial, the counters.
         self.block = QFrame()
@@ -206,7 +316,7 @@ class TrainingScreen(QWidget):
         bl.addWidget(self.hint)
         bl.addWidget(self.count)
         bl.addStretch(1)
-        self.gauge = Gauge(dark=True)
+        self.gauge = Gauge(dark=True, stage_bands=False)
         self.reps_label = _big_label(theme.CUE_PT)
         self.pressure_label = _big_label(theme.TITLE_PT, bold=False)
         self.pause_button = QPushButton(texts.PAUSE)
@@ -219,8 +329,13 @@ class TrainingScreen(QWidget):
         side.addWidget(self.gauge, 2)
         side.addWidget(self.pressure_label)
         side.addWidget(self.reps_label)
+        if patient_mode:
+            self.pause_button.setFont(theme.font(theme.CUE_PT, bold=True))
+            self.pause_button.setMinimumHeight(140)
+            side.addWidget(self.pause_button)
         row = QHBoxLayout()
-        row.addWidget(self.pause_button)
+        if not patient_mode:
+            row.addWidget(self.pause_button)
         row.addWidget(self.stop_button)
         side.addLayout(row)
         during = QWidget()
@@ -252,24 +367,93 @@ class TrainingScreen(QWidget):
             self.pages.addWidget(page)
         self.before, self.during, self.after = before, during, after
         layout = QVBoxLayout(self)
-        layout.addWidget(self.pages)
+        layout.setSpacing(4)
+        layout.addLayout(sound_row)
+        layout.addWidget(self.pages, 1)
         self._block_colour = ""
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.sync)
         controller.session_finished.connect(self._finished)
         controller.patient_changed.connect(self.load_prescription)
+        controller.connection_changed.connect(self.refresh)
+        controller.session_changed.connect(self.refresh)
         self.load_prescription()
+        self.set_sound(sound)
         self.sync()
+
+    # --- sound -------------------------------------------------------------------------------
+
+    def set_sound(self, sound: TrainingSound | None) -> None:
+        """Show and control ``sound`` (None: no sound at all, said on screen)."""
+        self.sound = sound
+        if sound is not None:
+            sound.changed.connect(self._show_sound)
+        self._show_sound()
+
+    def _mode_chosen(self) -> None:
+        if self.sound is not None:
+            self.sound.set_mode(self.sound_mode.currentData())
+
+    def _mute_chosen(self, muted: bool) -> None:
+        if self.sound is not None and self.sound.muted != muted:
+            self.sound.set_muted(muted)
+
+    def _volume_chosen(self, value: int) -> None:
+        if self.sound is not None:
+            self.sound.set_volume(value / 100)
+
+    def _show_sound(self) -> None:
+        state = self.sound.state if self.sound is not None else "none"
+        self.sound_state.setText(texts.SOUND_STATE[state])
+        self.no_sound.setVisible(state == "none")
+        usable = state != "none"
+        if self.sound is not None:  # the settings as they are (also when changed elsewhere)
+            for widget, value in ((self.volume, round(self.sound.volume * 100)),
+                                  (self.sound_mode, self.sound_mode.findData(self.sound.mode))):
+                widget.blockSignals(True)
+                if isinstance(widget, QSlider):
+                    widget.setValue(value)
+                else:
+                    widget.setCurrentIndex(max(0, value))
+                widget.blockSignals(False)
+        muted = self.sound is not None and self.sound.muted
+        if self.mute_button.isChecked() != muted:
+            self.mute_button.blockSignals(True)
+            self.mute_button.setChecked(muted)
+            self.mute_button.blockSignals(False)
+        self.mute_button.setEnabled(usable)
+        self.sound_mode.setEnabled(usable)
+        self.volume.setEnabled(usable)
+
+    def data_live(self) -> bool:
+        """Samples are arriving now (not just a device object that has gone quiet)."""
+        c = self.controller
+        latest = c.history.latest_t_s
+        return c.device is not None and not math.isnan(latest) and (
+            c.now_display_s - latest <= STALE_S)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.patient_mode:  # type and buttons grow with the window (readable at 2 m)
+            k = max(0.6, min(self.width() / 1280, self.height() / 800))
+            self.word.setFont(theme.font(round(theme.HUGE_PT * k)))
+            self.count.setFont(theme.font(round(theme.HUGE_PT * k)))
+            self.hint.setFont(theme.font(round((theme.CUE_PT - 6) * k)))
+            self.start_button.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
+            self.pause_button.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
 
     # --- the patient's prescription ----------------------------------------------------------
 
     def load_prescription(self) -> None:
         """The chosen patient's current prescription into the editor (it then runs)."""
         c = self.controller
+        if self.patient_mode:
+            return  # fixed when patient mode starts (cctf train); never changed here
         code = c.patient_code
         self.prescribe_button.setVisible(code is not None)
         self.per_day.setVisible(code is not None)
         self.rx_line.setText("")
+        self.rx_line.setVisible(False)
         if code is None or c.records is None:
             return
         self.prescribe_button.setText(texts.RX_SAVE.format(code=code))
@@ -287,6 +471,7 @@ class TrainingScreen(QWidget):
             return
         self.per_day.setValue(rx.sessions_per_day)
         self.rx_line.setText(texts.RX_LOADED.format(code=code, day=rx.start_date))
+        self.rx_line.setVisible(not self.patient_mode)
 
     def prescribe(self) -> bool:
         """Store the editor's prescription for the chosen patient, from today."""
@@ -303,6 +488,7 @@ class TrainingScreen(QWidget):
             return False
         text = texts.RX_SAVED.format(code=code, day=today)
         self.rx_line.setText(text)
+        self.rx_line.setVisible(True)
         c.notice.emit(text)
         return True
 
@@ -328,8 +514,8 @@ class TrainingScreen(QWidget):
         s = report.summary
         self.summary_title.setText(texts.SUMMARY_TITLE.format(done=s.reps_done,
                                                               planned=s.reps_planned))
-        self.summary_facts.setText(texts.SUMMARY_FACTS.format(
-            in_band=s.time_in_band_s, longest=s.longest_hold_s))
+        self.summary_facts.setText(texts.SUMMARY_FACTS_HOLDING.format(
+            holding=s.time_holding_s, in_band=s.time_in_band_s, longest=s.longest_hold_s))
         self.summary_message.setText(s.message)
         self.showing_summary = True
         self.sync()
@@ -354,7 +540,7 @@ class TrainingScreen(QWidget):
         c = self.controller
         visible = self.isVisible()
         running = c.session is not None and c.session.kind == "training"
-        can_start = c.device is not None and c.session is None
+        can_start = self.data_live() and c.session is None
         on_page = self.pages.currentWidget()
         self.start_action.setEnabled(visible and (running or (
             can_start and on_page is self.before) or on_page is self.after))
@@ -368,8 +554,15 @@ class TrainingScreen(QWidget):
 
     def _refresh_before(self) -> None:
         c = self.controller
-        if c.device is None:
+        rx = c.prescription
+        summary = texts.TRAINING_RX_SUMMARY.format(reps=rx.reps, hold=rx.hold_s,
+                                                   target=rx.target_mmhg)
+        if self.rx_summary.text() != summary:
+            self.rx_summary.setText(summary)
+        if c.device is None and not self.patient_mode:
             text = texts.SETUP_NO_DEVICE
+        elif not self.data_live():
+            text = texts.TRAINING_NO_DATA
         else:
             s = c.setup
             text = texts.TRAINING_SETUP.get(s.state, "").format(level=s.level_mmhg)
@@ -386,7 +579,13 @@ class TrainingScreen(QWidget):
         word = texts.TRAINING_WORD.get(step, "")
         hint = ""
         count = ""
-        if step in ("nod", "hold", "relax"):
+        if not self.data_live():
+            hint = texts.TRAINING_NO_DATA
+            colour = STEP_BG["paused"]
+        elif step == "relax":
+            hint = texts.TRAINING_RELAX_HINT
+            colour = STEP_BG["relax"]
+        elif step in ("nod", "hold"):
             hint = texts.TRAINING_BAND.get(band, "")
             colour = theme.BAND_COLOURS.get(band, STEP_BG[""])
             left = c.hold_remaining_s() if step == "hold" else None
@@ -398,6 +597,8 @@ class TrainingScreen(QWidget):
             if step == "rest" and left is not None:
                 hint = texts.TRAINING_REST_HINT
                 count = f"{math.ceil(left)}"
+            elif step == "paused":
+                hint = texts.TRAINING_PAUSED_HINT
         for label, text in ((self.word, word), (self.hint, hint), (self.count, count)):
             if label.text() != text:
                 label.setText(text)
@@ -417,6 +618,9 @@ class TrainingScreen(QWidget):
                                                   target=runner.prescription.target_mmhg)
         if self.pressure_label.text() != pressure:
             self.pressure_label.setText(pressure)
-        pause = texts.RESUME if c.paused else texts.PAUSE
+        if self.patient_mode:
+            pause = texts.TRAINING_BIG_RESUME if c.paused else texts.TRAINING_BIG_PAUSE
+        else:
+            pause = texts.RESUME if c.paused else texts.PAUSE
         if self.pause_button.text() != pause:
             self.pause_button.setText(pause)

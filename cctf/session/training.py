@@ -11,11 +11,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from cctf import texts
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.results import Event
 from cctf.errors import ConfigError
-from cctf.session.cued import CuedRunner, PlannedTrial
+from cctf.session.cued import Cue, CuedRunner, Fed, PlannedTrial
+from cctf.session.soundtrack import Step
+
+_GAP_PERIODS = 1.5  # a sample counts for at most this many sample periods (gaps count nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +51,11 @@ class Prescription:
 class TrainingSummary:
     reps_planned: int
     reps_done: int  # holds completed
-    time_in_band_s: float
+    time_in_band_s: float  # in the band while holding (never more than time_holding_s)
     longest_hold_s: float
     message: str
+    time_holding_s: float = 0.0  # time cued "hold" with samples
+    stopped: bool = False  # ended before the last planned hold
 
 
 class TrainingRunner(CuedRunner):
@@ -60,9 +68,58 @@ class TrainingRunner(CuedRunner):
             rest_s=prescription.rest_s, reach_allowance_s=prescription.reach_allowance_s,
         )
         self.prescription = prescription
+        self.rate_hz = rate_hz
+        self.steps: list[Step] = []  # every cue step, in order (the sound track follows it)
+        self.time_holding_s = 0.0
+        self.time_in_band_s = 0.0  # while holding
+        self.stopped = False
+        self._prev_t: float | None = None
         self._queue.extend(
             PlannedTrial("training", prescription.target_mmhg) for _ in range(prescription.reps)
         )
+
+    # The base class assigns ``self.cue``; every change is logged as a sound-track step.
+    @property
+    def cue(self) -> Cue:
+        return self._cue
+
+    @cue.setter
+    def cue(self, cue: Cue) -> None:
+        self._cue = cue
+        if cue.step == "setup":
+            return
+        since = cue.since_s if not math.isnan(cue.since_s) else (
+            self.steps[-1].since_s if self.steps else 0.0)
+        self.steps.append(Step(cue.step, since, cue.target_mmhg, self.reps_done,
+                               self.prescription.reps, self._paused))
+
+    def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray) -> Fed:
+        """As ``CuedRunner.feed``, and counts time holding and time in the band while holding
+        (from the steps each sample was cued under; a gap between samples counts nothing)."""
+        fed = super().feed(t_s, pressure_mmhg)
+        t = np.asarray(t_s, dtype=np.float64)
+        if not len(t):
+            return fed
+        p = np.asarray(pressure_mmhg, dtype=np.float64)
+        since = np.array([s.since_s for s in self.steps])
+        which = np.searchsorted(since, t, side="right") - 1
+        kinds = np.array([s.step for s in self.steps] or [""], dtype=object)
+        holding = (which >= 0) & (kinds[np.maximum(which, 0)] == "hold")
+        prev = self._prev_t if self._prev_t is not None else t[0]
+        dt = np.diff(t, prepend=prev)
+        dt = np.where(dt <= _GAP_PERIODS / self.rate_hz, dt, 0.0)
+        in_band = np.abs(p - self.prescription.target_mmhg) <= self.prescription.band_mmhg
+        self.time_holding_s += float(dt[holding].sum())
+        self.time_in_band_s += float(dt[holding & in_band].sum())
+        self._prev_t = float(t[-1])
+        return fed
+
+    def finish(self) -> list[Event]:
+        """Stop (the patient stops, or the session is over): an early stop is noted, not
+        blamed."""
+        if not self.done:
+            self.stopped = True
+        return super().finish()
 
     def band_status(self, pressure_mmhg: float) -> str:
         """"in", "low" or "high" against the current target (or "" when resting)."""
@@ -81,14 +138,21 @@ class TrainingRunner(CuedRunner):
         trials = self.trials
         done = self.reps_done
         planned = self.prescription.reps
-        in_band = sum(t.time_in_band_s for t in trials)
         longest = max((t.longest_hold_s for t in trials), default=0.0)
+        holding = self.time_holding_s
+        in_band = min(self.time_in_band_s, holding)
         return TrainingSummary(planned, done, in_band, longest,
-                               encouragement(done, planned, longest, self.prescription.hold_s))
+                               encouragement(done, planned, longest, self.prescription.hold_s,
+                                             stopped=self.stopped),
+                               holding, self.stopped)
 
 
-def encouragement(done: int, planned: int, longest_s: float, hold_s: float) -> str:
-    """A short, plain-language summary: what was done, and a kind next step."""
+def encouragement(done: int, planned: int, longest_s: float, hold_s: float, *,
+                  stopped: bool = False) -> str:
+    """A short, plain-language summary: what was done, and a kind next step (never blame
+    for stopping early)."""
+    if stopped and done < planned:
+        return texts.ENCOURAGE_STOPPED.format(done=done, planned=planned)
     if done >= planned:
         return texts.ENCOURAGE_ALL.format(planned=planned)
     if done >= planned * 0.7:
