@@ -6,7 +6,8 @@
     0.0200,20.113,,,4759,4
     6.0000,20.402,22.0,stage,4812,4
 
-Leading ``# key: value`` lines carry metadata; the header names the columns (the first four are
+Leading ``# key: value`` lines carry metadata (``ended`` says how a cued test ended:
+``complete`` or ``early at 123.45 s``; see ``parse_ended``); the header names the columns (the first four are
 fixed, more may follow); ``target_mmhg`` is blank while no target is cued; ``phase`` is one of
 ``PHASES`` or blank. The writer flushes to disk on demand (at least every second in cctf) and
 creates files readable by their owner only. The reader names the file, line and problem.
@@ -48,6 +49,45 @@ class SessionRecording:
 
     def __len__(self) -> int:
         return len(self.t_s)
+
+
+ENDED_KEY = "ended"
+_EARLY_PREFIX, _EARLY_SUFFIX = "early at ", " s"
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How a cued test ended, as the app recorded it: complete, or ended early at a time."""
+
+    early_at_s: float | None  # None: it finished normally
+
+    @property
+    def complete(self) -> bool:
+        return self.early_at_s is None
+
+
+def ended_metadata(early_at_s: float | None) -> dict[str, str]:
+    """The ``ended`` metadata line's value: ``complete`` or ``early at {t_s:.2f} s``."""
+    text = "complete" if early_at_s is None else f"{_EARLY_PREFIX}{early_at_s:.2f}{_EARLY_SUFFIX}"
+    return {ENDED_KEY: text}
+
+
+def parse_ended(metadata: Mapping[str, str]) -> Ending | None:
+    """The ``ended`` metadata (None when the file does not say); ``ValueError`` if malformed."""
+    text = metadata.get(ENDED_KEY)
+    if text is None:
+        return None
+    text = text.strip()
+    if text == "complete":
+        return Ending(None)
+    if text.startswith(_EARLY_PREFIX) and text.endswith(_EARLY_SUFFIX):
+        try:
+            t_s = float(text[len(_EARLY_PREFIX):-len(_EARLY_SUFFIX)])
+        except ValueError:
+            t_s = math.nan
+        if math.isfinite(t_s):
+            return Ending(t_s)
+    raise ValueError(f"ended is {text[:40]!r}, expected 'complete' or 'early at <seconds> s'")
 
 
 def _clean_value(value: object) -> str:
@@ -175,6 +215,11 @@ def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False) -> 
         key, sep, value = lines[i].lstrip("#").partition(":")
         if sep and key.strip():
             metadata[key.strip()] = value.strip()
+            if key.strip() == ENDED_KEY:
+                try:
+                    parse_ended(metadata)
+                except ValueError as exc:
+                    raise FileFormatError(name, i + 1, str(exc)) from None
         i += 1
     if i == len(lines):
         raise FileFormatError(name, None, "no column header line (expected t_s,pressure_mmhg,...)")
