@@ -53,7 +53,7 @@ def test_table_mentions_each_trial_and_the_scores(session_csv, capsys):
     assert res.performance_index is None
     assert pi and all("not measured" in ln and " 0 " not in ln for ln in pi), out
     # Trials as people count them: 1 to 5.
-    numbers = [ln.split()[0] for ln in lines if ln.strip() and ln.split()[0].isdigit()]
+    numbers = [ln.split()[0] for ln in trial_lines if ln.split()[0].isdigit()]
     assert numbers == ["1", "2", "3", "4", "5"], out
     assert "traceback" not in text
 
