@@ -13,8 +13,8 @@ EPS = 1e-9
 
 
 def first_run(
-    cond: np.ndarray, t: np.ndarray, dt: float, min_s: float, start: int = 0, end: int | None = None,
-    breaks: np.ndarray | None = None,
+    cond: np.ndarray, t: np.ndarray, dt: float, min_s: float, start: int = 0,
+    end: int | None = None, breaks: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """(first index, deciding index) of the first run in [start, end) lasting ≥ ``min_s``.
 

@@ -6,8 +6,7 @@ import argparse
 import json
 import math
 
-from cctf import DISCLAIMER
-from cctf import texts
+from cctf import DISCLAIMER, texts
 from cctf.analysis.offline import analyze_recording, config_from_protocol, protocol_of
 from cctf.analysis.results import SessionResult
 from cctf.sessionfile import read_session
