@@ -6,11 +6,10 @@
     0.0200,20.113,,,4759,4
     6.0000,20.402,22.0,stage,4812,4
 
-Leading ``# key: value`` lines carry metadata (``ended`` says how a cued test ended:
-``complete`` or ``early at 123.45 s``; see ``parse_ended``); the header names the columns (the
-first four are fixed, more may follow); ``target_mmhg`` is blank while no target is cued;
-``phase`` is one of ``PHASES`` or blank. The writer flushes to disk on demand (at least every
-second in cctf) and creates files readable by their owner only. The reader names the file, line and problem.
+Leading ``# key: value`` lines carry metadata; the header names the columns (the first four are
+fixed, more may follow); ``target_mmhg`` is blank while no target is cued; ``phase`` is one of
+``PHASES`` or blank. The writer flushes to disk on demand (at least every second in cctf) and
+creates files readable by their owner only. The reader names the file, line and problem.
 """
 
 from __future__ import annotations
