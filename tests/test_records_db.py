@@ -113,7 +113,7 @@ def test_an_existing_loose_folder_is_tightened(tmp_path):
 
 def test_a_new_database_is_current_in_wal_mode_with_foreign_keys(tmp_path):
     conn = open_database(tmp_path / "cctf.db")
-    assert schema_version(conn) == SCHEMA_VERSION == 2
+    assert schema_version(conn) == SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
@@ -144,7 +144,7 @@ def test_migrating_a_version_1_database_keeps_its_data_and_backs_it_up(tmp_path)
     DataDir(root).ensure()
     _v1_database_with_data(root / "cctf.db")
     records = open_records(root)
-    assert schema_version(records.conn) == 2
+    assert schema_version(records.conn) == SCHEMA_VERSION
     p = records.patient("P-OLD")
     assert (p.name, p.birth_year, p.notes) == ("Old Name", 1960, "n")
     s = records.session(1)
@@ -156,11 +156,40 @@ def test_migrating_a_version_1_database_keeps_its_data_and_backs_it_up(tmp_path)
     rx = records.prescribe("P-OLD", {"target_mmhg": 24}, sessions_per_day=2,
                            start=date(2024, 2, 1))  # the table version 2 added
     assert rx.reps == 10
-    backup = root / "backups" / "cctf-before-v2-from-v1.db"
+    backup = root / "backups" / f"cctf-before-v{SCHEMA_VERSION}-from-v1.db"
     old = sqlite3.connect(backup)
     assert old.execute("PRAGMA user_version").fetchone()[0] == 1
     assert old.execute("SELECT name FROM patients").fetchone()[0] == "Old Name"
     old.close()
+    records.close()
+
+
+def test_migrating_a_version_2_database_allows_ended_early_and_keeps_every_trial(tmp_path):
+    """Version 3 widens the status CHECK (SQLite cannot alter one; a table rebuild would
+    cascade-delete the trials) and adds completeness, exclusion and ``interrupted``."""
+    root = tmp_path / "data"
+    DataDir(root).ensure()
+    _v1_database_with_data(root / "cctf.db")
+    open_database(root / "cctf.db", target_version=2).close()
+    conn = sqlite3.connect(root / "cctf.db")
+    with pytest.raises(sqlite3.IntegrityError):  # version 2 refuses the new status
+        conn.execute("UPDATE sessions SET status = 'ended_early' WHERE id = 1")
+    conn.close()
+    records = open_records(root)
+    assert schema_version(records.conn) == 3
+    assert records.conn.execute("SELECT count(*) FROM trials").fetchone()[0] == 1
+    assert records.conn.execute("SELECT count(*) FROM faults").fetchone()[0] == 1
+    assert records.conn.execute("SELECT count(*) FROM annotations").fetchone()[0] == 1
+    s = records.session(1)
+    assert (s.complete, s.ended_early_s, s.progress_excluded_reason) == (None, None, None)
+    assert s.measured_complete  # analysed before v3, status complete: counted as before
+    records.set_status(1, "ended_early")
+    assert records.session(1).status == "ended_early" and not records.session(1).measured_complete
+    with pytest.raises(sqlite3.IntegrityError):  # the CHECK is still there, only wider
+        records.conn.execute("UPDATE sessions SET status = 'nonsense' WHERE id = 1")
+    assert records.load_result(1).trials[0].interrupted is False
+    assert records.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert (root / "backups" / "cctf-before-v3-from-v2.db").exists()
     records.close()
 
 
