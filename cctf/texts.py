@@ -484,6 +484,7 @@ PROGRESS_OTHER_PROTOCOL = "not in the series: another protocol ({protocol})"
 PROGRESS_NOT_COMPARED = "Not compared ({n}): {which}"
 PROGRESS_SERIES_PROTOCOL = "Series: {protocol}"
 PROGRESS_PROTOCOL = "{hold:g} s holds, {step:g} mmHg steps, {stages} stages"
+CHANGE_NO_PI = "No clinic test in the series has a measured performance index."
 SESSIONS_EXCLUDED = "session {id} excluded from progress: {reason}"
 SESSIONS_INCLUDED = "session {id} included in progress again"
 
