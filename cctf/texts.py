@@ -474,6 +474,8 @@ ANALYZE_PI = "Performance index: {pi}"
 ANALYZE_PI_SCALE = " ({scale})"
 REFERENCE_OTHER_HOLD = ("Reference values are for 10 s holds; this session held {hold_s:g} s, "
                         "so they are not compared.")
+REPORT_ENDED_EARLY = "This test was ended early at {t_s:.1f} s."
+REPORT_INCOMPLETE = "This test is incomplete: not every part was recorded."
 REPORT_ACTIVATION_NOT_MEASURED = "Activation score: not measured ({why})"
 REPORT_PI_NOT_MEASURED = "Performance index: not measured ({why})"
 STATUS_WORDS = {"recording": "recording", "complete": "complete", "recovered": "recovered",

@@ -153,7 +153,9 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
     pi = (texts.REPORT_PI_NOT_MEASURED.format(why=why_pi) if r.performance_index is None
           else texts.REPORT_PI.format(pi=r.performance_index, passed=passed))
     hold_s = _g(inp.protocol or {}, "hold_s", 10)
-    ending = [(texts.ending_line(r), 9, True)] if texts.ending_line(r) else []
+    ending = ([(texts.REPORT_ENDED_EARLY.format(t_s=r.ended_early_s), 9, True)]
+              if r.ended_early_s is not None else
+              [(texts.REPORT_INCOMPLETE, 9, True)] if not r.complete else [])
     return [
         *ending,
         (activation, 10, True),
@@ -167,7 +169,7 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
 def trial_row(t: TrialResult, hold_s: float) -> tuple[list[str], str]:
     seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(m, m) + texts.MARKED_BY_HAND for m in t.manual_faults]
-    if not seen and t.held:
+    if not seen and t.held and not t.interrupted:
         seen.append(texts.HELD_STEADY.format(seconds=hold_s))
     verdict = texts.verdict_word(t.passed)
     if t.verdict_override is not None:
