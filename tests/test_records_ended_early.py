@@ -218,8 +218,8 @@ def test_pdfs_number_trials_from_1_and_show_the_exclusion(records, tmp_path):
 def test_cctf_record_of_120_s_never_gives_pi_0_in_progress(tmp_path, capsys):
     data = str(tmp_path / "data")
     assert main(["--data-dir", data, "patients", "add", "P-9"]) == 0
-    assert main(["--data-dir", data, "record", "--sim", "healthy", "--fast", "--seconds", "120", "--patient",
-                 "P-9"]) == 0
+    assert main(["--data-dir", data, "record", "--sim", "healthy", "--fast", "--seconds",
+                 "120", "--patient", "P-9"]) == 0
     err = capsys.readouterr().err
     assert "PI not measured" in err, err
     with open_records(tmp_path / "data") as records:
