@@ -227,3 +227,18 @@ def test_cctf_record_of_120_s_never_gives_pi_0_in_progress(tmp_path, capsys):
         assert s.performance_index != s.performance_index  # NULL
         assert progress_series(records, "P-9") == []
         assert [p.session_id for p in progress(records, "P-9").others] == [s.id]
+
+
+def test_an_archive_keeps_ended_early_and_the_exclusion(records, tmp_path):
+    from cctf.records.archive import export_patient, import_patient_archive
+
+    sid, _ = _record(records, "P-1", _ended_early_csv)
+    records.exclude_from_progress(sid, "ended: dizziness")
+    out = tmp_path / "p1.zip"
+    export_patient(records, "P-1", out, exported_at="2025-03-20T10:00:00+01:00")
+    report = import_patient_archive(records, out, as_code="P-2")
+    (new,) = report.session_ids
+    s = records.session(new)
+    assert s.status == "ended_early" and s.complete is False and s.ended_early_s is not None
+    assert s.progress_excluded_reason == "ended: dizziness"
+    assert records.load_result(new).trials[2].interrupted
