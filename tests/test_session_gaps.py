@@ -150,3 +150,33 @@ def test_a_test_run_to_its_end_is_complete_and_re_analyses_the_same(tmp_path):
     assert live.performance_index is None  # the short preset has no endurance
     offline = analyze_recording(_csv(tmp_path, patient, settings, ended_metadata(None)))
     assert offline.to_dict() == live.to_dict()
+
+
+def test_a_gap_inside_a_hold_live_and_cctf_analyze_agree(tmp_path, capsys):
+    import json
+
+    from cctf.cli import main
+
+    settings = preset("short")
+    patient = _start(settings)
+    runner = patient.runner
+    patient.until(lambda: runner.cue.step == "hold")
+    patient.step(1.0)
+    patient.lose(0.8)  # the link drops inside the first 3-s hold
+    patient.until(lambda: runner.done, limit_s=400.0)
+    runner.finish()
+    live = runner.result()
+    first = live.trials[0]
+    assert "signal_gap" in {f.type for f in first.faults} and not first.passed
+    assert live.activation_score_mmhg == 0  # the first stage failed: the stopping rule
+    _csv(tmp_path, patient, settings, ended_metadata(None))
+    path = str(tmp_path / "s.csv")
+    for extra in ([], ["--chunk-size", "7"]):
+        capsys.readouterr()
+        assert main(["analyze", path, "--json", *extra]) == 0
+        assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(live.to_dict()))
+    assert main(["analyze", path]) == 0
+    table = capsys.readouterr().out
+    row = next(ln for ln in table.splitlines() if ln.split()[:2] == ["1", "stage"])
+    assert "FAIL" in row or "held" in row
+    assert "no signal for 0.8" in row
