@@ -180,3 +180,22 @@ def test_a_gap_inside_a_hold_live_and_cctf_analyze_agree(tmp_path, capsys):
     row = next(ln for ln in table.splitlines() if ln.split()[:2] == ["1", "stage"])
     assert "FAIL" in row or "held" in row
     assert "no signal for 0.8" in row
+
+
+@pytest.mark.parametrize("value", ["early", "early at soon s", "early at nan s", "partly"])
+def test_a_malformed_ended_line_is_refused_with_one_line(tmp_path, capsys, value):
+    from cctf.cli import main
+
+    path = tmp_path / "bad.csv"
+    path.write_text(f"# cctf_session_format: 1\n# ended: {value}\n"
+                    "t_s,pressure_mmhg,target_mmhg,phase\n0.0000,20.000,,\n")
+    assert main(["analyze", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 2" in err and "ended" in err
+
+
+def test_the_ended_line_round_trips():
+    assert parse_ended(ended_metadata(123.456)).early_at_s == 123.46
+    assert parse_ended(ended_metadata(None)).complete
+    assert parse_ended({}) is None
+    assert ended_metadata(123.456) == {"ended": "early at 123.46 s"}
