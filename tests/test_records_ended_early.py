@@ -242,3 +242,17 @@ def test_an_archive_keeps_ended_early_and_the_exclusion(records, tmp_path):
     assert s.status == "ended_early" and s.complete is False and s.ended_early_s is not None
     assert s.progress_excluded_reason == "ended: dizziness"
     assert records.load_result(new).trials[2].interrupted
+
+
+def test_cctf_analyze_of_an_ended_early_csv_says_so(tmp_path, capsys):
+    path, t_end = _ended_early_csv(tmp_path / "early.csv")
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"This test was ended early at {t_end:.1f} s" in out
+    row = next(ln for ln in out.splitlines() if ln.split()[:2] == ["3", "stage"])
+    assert "interrupted (not scored)" in row and "PASS" not in row
+    assert "Activation score: not measured" in out and "Performance index: not measured" in out
+    assert main(["analyze", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["complete"], data["ended_early_s"]) == (False, pytest.approx(t_end))
+    assert data["activation_score_mmhg"] is None and data["performance_index"] is None
