@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ def config_from_protocol(protocol: Mapping[str, object] | None) -> AnalysisConfi
     """The thresholds a session ran with: hold, band and nominal baseline from its protocol;
     defaults for anything missing or unusable."""
     cfg = AnalysisConfig()
-    changes: dict[str, float] = {}
+    changes: dict[str, Any] = {}
     for key, name in (("hold_s", "hold_s"), ("band_mmhg", "band_mmhg"),
                       ("baseline_mmhg", "nominal_baseline_mmhg")):
         try:

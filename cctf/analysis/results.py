@@ -137,7 +137,7 @@ class SessionResult:
         }
 
 
-def _r(x: float) -> float | None:
+def _r(x: float | None) -> float | None:
     """JSON-friendly: 3 decimals, NaN as null."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 3)
 
