@@ -256,3 +256,20 @@ def test_cctf_analyze_of_an_ended_early_csv_says_so(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert (data["complete"], data["ended_early_s"]) == (False, pytest.approx(t_end))
     assert data["activation_score_mmhg"] is None and data["performance_index"] is None
+
+
+def test_the_app_path_a_result_ended_early_completes_as_ended_early(records):
+    """The app hands ``complete_session`` its runner's result (``ended_early_s`` set by
+    ``CuedRunner.finish`` before the plan ran out): the status follows it."""
+    from cctf.analysis.offline import analyze_arrays
+    from cctf.sessionfile import Ending, read_session
+
+    active = begin_session(records, "P-1", "clinic")
+    plan = [(22.0, "stage", True), (24.0, "stage", True)]
+    write_session_csv(active.csv_path, plan)
+    rec = read_session(active.csv_path)
+    result = analyze_arrays(rec.t_s, rec.pressure_mmhg, rec.target_mmhg, rec.phase,
+                            ending=Ending(_cue_start(1) + 3.0))
+    s = complete_session(records, active, result)
+    assert s.status == "ended_early" and s.ended_early_s == pytest.approx(_cue_start(1) + 3.0)
+    assert records.load_result(s.id).trials[1].interrupted
