@@ -273,3 +273,12 @@ def test_the_app_path_a_result_ended_early_completes_as_ended_early(records):
     s = complete_session(records, active, result)
     assert s.status == "ended_early" and s.ended_early_s == pytest.approx(_cue_start(1) + 3.0)
     assert records.load_result(s.id).trials[1].interrupted
+
+
+def test_patients_show_lists_the_tests_not_compared(tmp_path, capsys):
+    with open_records(tmp_path / "data") as records:
+        records.add_patient("P-1")
+        sid, _ = _record(records, "P-1", _ended_early_csv)
+    assert main(["--data-dir", str(tmp_path / "data"), "patients", "show", "P-1"]) == 0
+    out = capsys.readouterr().out
+    assert f"Not compared (1): session {sid} (not in the series: incomplete)" in out

@@ -110,7 +110,6 @@ def _show_patient(records: Records, code: str, show_name: bool) -> int:
     from cctf.records.progress import (
         adherence,
         current_prescription,
-        progress_series,
         summary_words,
     )
 
@@ -128,7 +127,14 @@ def _show_patient(records: Records, code: str, show_name: bool) -> int:
               f"{r['target_mmhg']:g} mmHg, {rx.sessions_per_day} × a day")
         start = max(rx.start_date, date.fromordinal(today.toordinal() - 6))
         print(adherence(records, p.code, start, today).words("last 7 days"))
-    print(summary_words(progress_series(records, p.code)))
+    from cctf.records.progress import progress
+    from cctf.texts import PROGRESS_NOT_COMPARED
+
+    found = progress(records, p.code)
+    print(summary_words(found.series))
+    if found.others:  # listed and marked: why each is not in the series
+        print(PROGRESS_NOT_COMPARED.format(n=len(found.others), which="; ".join(
+            f"session {o.session_id} ({o.note})" for o in found.others)))
     _print_sessions(records.sessions(p.code))
     return 0
 
