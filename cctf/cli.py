@@ -11,6 +11,7 @@
                                                 home training: patient mode, or a rendered run
     cctf patients [list|add|show|edit|prescribe|delete] …   patient records
     cctf sessions [SESSION] [--patient ID]      session history
+    cctf sessions exclude ID --reason TEXT      leave a session out of progress (include ID)
     cctf report SESSION -o report.pdf           a one-page session report (or --progress)
     cctf export … / cctf import FILE            CSV, EDF+, patient archives
     cctf recover [--repair-database] [--rebuild]
@@ -145,9 +146,15 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     a.add_argument("id")
     a.add_argument("--yes", action="store_true", help="confirm")
 
-    p = sub.add_parser("sessions", help="session history (all, or one patient's)")
+    p = sub.add_parser("sessions", help="session history (all, or one patient's); "
+                       "'exclude ID --reason TEXT' / 'include ID': leave a session out of "
+                       "progress, or take it back")
     _add_data_dir(p)
-    p.add_argument("session", nargs="?", help="one session: id or CSV path")
+    p.add_argument("session", nargs="?", help="one session: id or CSV path (or exclude, "
+                   "include)")
+    p.add_argument("session_id", nargs="?", metavar="ID", help="after exclude/include: the "
+                   "session")
+    p.add_argument("--reason", metavar="TEXT", help="with exclude: why (shown in progress)")
     p.add_argument("--patient", metavar="ID")
     p.add_argument("--notes", metavar="TEXT", help="with SESSION: save the therapist's notes")
     p.add_argument("--json", action="store_true")

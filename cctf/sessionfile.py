@@ -50,6 +50,45 @@ class SessionRecording:
         return len(self.t_s)
 
 
+ENDED_KEY = "ended"
+_EARLY_PREFIX, _EARLY_SUFFIX = "early at ", " s"
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How a cued test ended, as the app recorded it: complete, or ended early at a time."""
+
+    early_at_s: float | None  # None: it finished normally
+
+    @property
+    def complete(self) -> bool:
+        return self.early_at_s is None
+
+
+def ended_metadata(early_at_s: float | None) -> dict[str, str]:
+    """The ``ended`` metadata line's value: ``complete`` or ``early at {t_s:.2f} s``."""
+    text = "complete" if early_at_s is None else f"{_EARLY_PREFIX}{early_at_s:.2f}{_EARLY_SUFFIX}"
+    return {ENDED_KEY: text}
+
+
+def parse_ended(metadata: Mapping[str, str]) -> Ending | None:
+    """The ``ended`` metadata (None when the file does not say); ``ValueError`` if malformed."""
+    text = metadata.get(ENDED_KEY)
+    if text is None:
+        return None
+    text = text.strip()
+    if text == "complete":
+        return Ending(None)
+    if text.startswith(_EARLY_PREFIX) and text.endswith(_EARLY_SUFFIX):
+        try:
+            t_s = float(text[len(_EARLY_PREFIX):-len(_EARLY_SUFFIX)])
+        except ValueError:
+            t_s = math.nan
+        if math.isfinite(t_s):
+            return Ending(t_s)
+    raise ValueError(f"ended is {text[:40]!r}, expected 'complete' or 'early at <seconds> s'")
+
+
 def _clean_value(value: object) -> str:
     """Metadata values live on one line: newlines would break the format."""
     return " ".join(str(value).split())
@@ -175,6 +214,11 @@ def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False) -> 
         key, sep, value = lines[i].lstrip("#").partition(":")
         if sep and key.strip():
             metadata[key.strip()] = value.strip()
+            if key.strip() == ENDED_KEY:
+                try:
+                    parse_ended(metadata)
+                except ValueError as exc:
+                    raise FileFormatError(name, i + 1, str(exc)) from None
         i += 1
     if i == len(lines):
         raise FileFormatError(name, None, "no column header line (expected t_s,pressure_mmhg,...)")

@@ -544,3 +544,77 @@ PATIENT_QUIT = "Quit"
 TRAIN_SAME_FILE = "--audio-out and --cues-out must be different files"
 TRAIN_NO_FOLDER = "cannot write {path}: no such folder"
 TRAIN_VOLUME = "--volume must be between 0 and 1, got {volume:g}"
+# --- issue 9 (core): not measured is not zero; ended early; signal gaps ----------------------
+# Used by cctf analyze, the records (sessions list, reports, EDF+ annotations) and progress.
+
+FAULT_TEXT["signal_gap"] = "no signal for {value:.2f} s before the hold was complete"
+NOT_MEASURED = "not measured"
+SCORE_NOT_MEASURED = "not measured ({why})"
+WHY_NO_STAGE_TEST = "no stage test recorded"
+WHY_STAGES_UNFINISHED = "the stage test ended before its stopping rule"
+WHY_NO_ACTIVATION = "no activation score"
+WHY_NO_ENDURANCE = "no endurance holds recorded"
+WHY_ENDURANCE_UNFINISHED = "not all endurance holds recorded"
+TRIAL_INTERRUPTED = "interrupted (not scored)"
+TRIAL_NUMBER = "Trial {number}"
+ENDED_EARLY = "ended early at {t_s:.1f} s"
+SESSION_INCOMPLETE = "incomplete: not every part of the test was recorded"
+SESSION_ENDED_EARLY_LINE = "This test was ended early at {t_s:.1f} s: {what}."
+SESSION_INCOMPLETE_LINE = "This test is incomplete: {what}."
+ANALYZE_ACTIVATION = "Activation score: {score}"
+ANALYZE_PI = "Performance index: {pi}"
+ANALYZE_PI_SCALE = " ({scale})"
+REFERENCE_OTHER_HOLD = ("Reference values are for 10 s holds; this session held {hold_s:g} s, "
+                        "so they are not compared.")
+REPORT_ENDED_EARLY = "This test was ended early at {t_s:.1f} s."
+REPORT_INCOMPLETE = "This test is incomplete: not every part was recorded."
+REPORT_ACTIVATION_NOT_MEASURED = "Activation score: not measured ({why})"
+REPORT_PI_NOT_MEASURED = "Performance index: not measured ({why})"
+STATUS_WORDS = {"recording": "recording", "complete": "complete", "recovered": "recovered",
+                "imported": "imported", "ended_early": "ended early"}
+PROGRESS_EXCLUDED = "excluded from progress: {reason}"
+PROGRESS_NOT_COMPLETE = "not in the series: incomplete"
+PROGRESS_OTHER_PROTOCOL = "not in the series: another protocol ({protocol})"
+PROGRESS_NOT_COMPARED = "Not compared ({n}): {which}"
+PROGRESS_SERIES_PROTOCOL = "Series: {protocol}"
+PROGRESS_PROTOCOL = "{hold:g} s holds, {step:g} mmHg steps, {stages} stages"
+CHANGE_NO_PI = "No clinic test in the series has a measured performance index."
+SESSIONS_EXCLUDED = "session {id} excluded from progress: {reason}"
+SESSIONS_INCLUDED = "session {id} included in progress again"
+
+
+def score_text(value: float | None, fmt: str = "g", unit: str = "", why: str = "") -> str:
+    """A score for people: the number, or "not measured (why)" — never 0 for None."""
+    if value is None or value != value:  # None or NaN
+        return SCORE_NOT_MEASURED.format(why=why) if why else NOT_MEASURED
+    return format(value, fmt) + (f" {unit}" if unit else "")
+
+
+def why_not_measured(result: object) -> tuple[str, str]:
+    """Why the activation score and the performance index of a ``SessionResult`` are not
+    measured (each "" when it is)."""
+    trials = [t for t in getattr(result, "trials", []) if not t.superseded]
+    stage = [t for t in trials if t.phase == "stage" and not t.interrupted]
+    endurance = [t for t in trials if t.phase == "endurance" and not t.interrupted]
+    why_act = why_pi = ""
+    if getattr(result, "activation_score_mmhg", None) is None:
+        why_act = WHY_STAGES_UNFINISHED if stage else WHY_NO_STAGE_TEST
+    if getattr(result, "performance_index", None) is None:
+        why_pi = (WHY_NO_ACTIVATION if why_act else
+                  WHY_ENDURANCE_UNFINISHED if endurance else WHY_NO_ENDURANCE)
+    return why_act, why_pi
+
+
+def ending_line(result: object) -> str:
+    """One sentence on how the session ended, or "" when it is complete."""
+    why_act, why_pi = why_not_measured(result)
+    what = "; ".join(w for w in (
+        f"activation score {NOT_MEASURED} ({why_act})" if why_act else "",
+        f"performance index {NOT_MEASURED} ({why_pi})" if why_pi else "") if w)
+    what = what or "its scores stand as measured"
+    early = getattr(result, "ended_early_s", None)
+    if early is not None:
+        return SESSION_ENDED_EARLY_LINE.format(t_s=early, what=what)
+    if not getattr(result, "complete", True):
+        return SESSION_INCOMPLETE_LINE.format(what=what)
+    return ""

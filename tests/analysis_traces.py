@@ -448,17 +448,18 @@ def ccft_trace(
 
 
 def analyze(sampled: Sampled, *, estimate_rate: bool = False, chunk_size: int | None = None,
-            config=None):
+            config=None, plan=None, ending=None):
     """``analyze_arrays`` on a sampled trace, at its nominal rate unless ``estimate_rate``."""
     from cctf.analysis.offline import analyze_arrays
 
     rate = None if estimate_rate else sampled.rate_hz
-    return analyze_arrays(*sampled.arrays(), rate_hz=rate, config=config, chunk_size=chunk_size)
+    return analyze_arrays(*sampled.arrays(), rate_hz=rate, config=config, chunk_size=chunk_size,
+                          plan=plan, ending=ending)
 
 
-def run_live(sampled: Sampled, sizes=None, *, config=None):
+def run_live(sampled: Sampled, sizes=None, *, config=None, ending=None):
     """Feed ``CcftAnalyzer`` in chunks of ``sizes`` (an iterable of ints, cycled; None: all at
-    once); return (events, result)."""
+    once); return (events, result). ``ending``: a ``cctf.sessionfile.Ending`` for ``finish``."""
     from cctf.analysis.engine import CcftAnalyzer
 
     an = CcftAnalyzer(sampled.rate_hz, config)
@@ -475,7 +476,10 @@ def run_live(sampled: Sampled, sizes=None, *, config=None):
             events += an.update(t[i:i + step], p[i:i + step], tgt[i:i + step], ph[i:i + step])
             i += step
             k += 1
-    events += an.finish()
+    if ending is None:
+        events += an.finish()
+    else:
+        events += an.finish(ended_early_s=ending.early_at_s, complete=ending.complete)
     return events, an.result()
 
 

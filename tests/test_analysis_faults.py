@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pytest
 
+from cctf.analysis.scoring import ScoringPlan
+
 from .analysis_traces import (
     Trace,
     TrialSpec,
@@ -83,7 +85,8 @@ def test_a_clean_trial_passes_with_its_events_and_metrics(rate):
     in_band = np.count_nonzero(np.abs(f[sl] - T) <= 1.0) / rate
     assert tr.time_in_band_s == pytest.approx(in_band, abs=0.25)
     assert res.session_events == []
-    assert (res.activation_score_mmhg, res.performance_index) == (4, 0)
+    # One stage trial, passed: the stage test had not reached its stopping rule.
+    assert (res.activation_score_mmhg, res.performance_index, res.complete) == (None, None, False)
 
     kinds = [e.kind for e in events]
     assert kinds == ["trial_start", "reached", "held", "trial_end"], events
@@ -651,13 +654,18 @@ def test_activation_and_performance_index_on_a_hand_built_session():
     assert [t.passed for t in res.trials] == [s.ok for s in specs]
     assert [t.scored for t in res.trials] == [s.phase in ("stage", "endurance") for s in specs]
     assert res.activation_score_mmhg == 6
-    assert res.performance_index == 6 * 3
+    # 4 endurance holds of the 10 the (default, research) protocol plans: not measured...
+    assert res.performance_index is None and not res.complete
+    # ... unless the session planned 4.
+    planned = analyze(session_trace(specs).sample(25), plan=ScoringPlan(endurance_reps=4))
+    assert planned.performance_index == 6 * 3 and planned.complete
 
 
 def test_a_full_clean_test_scores_10():
     res = analyze(ccft_trace().sample(25))
     assert all(t.passed for t in res.trials)
-    assert res.activation_score_mmhg == 10 and res.performance_index == 0
+    # Every stage passed, but no endurance holds were recorded: PI not measured (not 0).
+    assert res.activation_score_mmhg == 10 and res.performance_index is None
 
 
 # --- realistic clean holds raise nothing -------------------------------------------------

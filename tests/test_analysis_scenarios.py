@@ -109,7 +109,9 @@ def test_one_compensation_scenarios_pass_22_and_fail_24_with_their_fault(
     assert not stages[1].passed, describe(res)
     assert fault_type in fault_types(stages[1]), describe(res)
     assert res.activation_score_mmhg == 2, describe(res)
-    assert res.performance_index == 0
+    # These scenarios record no endurance holds: the performance index was not measured.
+    assert not any(t.phase == "endurance" for t in res.trials), describe(res)
+    assert res.performance_index is None and res.complete is False
     assert res.session_events == [], describe(res)
 
 

@@ -165,6 +165,35 @@ def test_migrating_a_version_1_database_keeps_its_data_and_backs_it_up(tmp_path)
     records.close()
 
 
+def test_migrating_a_version_2_database_allows_ended_early_and_keeps_every_trial(tmp_path):
+    """Version 3 widens the status CHECK (SQLite cannot alter one; a table rebuild would
+    cascade-delete the trials) and adds completeness, exclusion and ``interrupted``."""
+    root = tmp_path / "data"
+    DataDir(root).ensure()
+    _v1_database_with_data(root / "cctf.db")
+    open_database(root / "cctf.db", target_version=2).close()
+    conn = sqlite3.connect(root / "cctf.db")
+    with pytest.raises(sqlite3.IntegrityError):  # version 2 refuses the new status
+        conn.execute("UPDATE sessions SET status = 'ended_early' WHERE id = 1")
+    conn.close()
+    records = open_records(root)
+    assert schema_version(records.conn) == 3
+    assert records.conn.execute("SELECT count(*) FROM trials").fetchone()[0] == 1
+    assert records.conn.execute("SELECT count(*) FROM faults").fetchone()[0] == 1
+    assert records.conn.execute("SELECT count(*) FROM annotations").fetchone()[0] == 1
+    s = records.session(1)
+    assert (s.complete, s.ended_early_s, s.progress_excluded_reason) == (None, None, None)
+    assert s.measured_complete  # analysed before v3, status complete: counted as before
+    records.set_status(1, "ended_early")
+    assert records.session(1).status == "ended_early" and not records.session(1).measured_complete
+    with pytest.raises(sqlite3.IntegrityError):  # the CHECK is still there, only wider
+        records.conn.execute("UPDATE sessions SET status = 'nonsense' WHERE id = 1")
+    assert records.load_result(1).trials[0].interrupted is False
+    assert records.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert (root / "backups" / "cctf-before-v3-from-v2.db").exists()
+    records.close()
+
+
 def test_a_database_from_a_newer_cctf_is_refused_untouched(tmp_path):
     path = tmp_path / "cctf.db"
     conn = sqlite3.connect(path)

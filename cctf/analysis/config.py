@@ -37,6 +37,10 @@ class AnalysisConfig:
     lowpass_hz: float = 3.0  # event logic runs on pressure low-passed at this (or 0.4 × rate)
     lowpass_order: int = 2
 
+    def gap_s(self, dt: float) -> float:
+        """Samples further apart than this (``dt`` = one sample period) are a signal gap."""
+        return max(self.gap_min_s, self.gap_periods * dt)
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)

@@ -19,7 +19,7 @@ import numpy as np
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.filters import CausalLowPass
 from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
-from cctf.analysis.scoring import activation_score_mmhg, performance_index
+from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.analysis.trial import Fact, TrialEvaluation, evaluate_trial
 from cctf.errors import ConfigError
 
@@ -48,15 +48,17 @@ class _OpenTrial:
 class CcftAnalyzer:
     """Trials, holds, faults and scores from a pressure stream and its cued targets."""
 
-    def __init__(self, rate_hz: float, config: AnalysisConfig | None = None) -> None:
+    def __init__(self, rate_hz: float, config: AnalysisConfig | None = None,
+                 plan: ScoringPlan | None = None) -> None:
         if not (math.isfinite(rate_hz) and 1.0 <= rate_hz <= 1000.0):
             raise ConfigError(f"rate_hz must be between 1 and 1000, got {rate_hz!r}")
         self.rate_hz = float(rate_hz)
         self.config = config or AnalysisConfig()
+        self.plan = plan or ScoringPlan()
         self.dt = 1.0 / self.rate_hz
         self._lowpass = CausalLowPass(self.rate_hz, self.config.lowpass_hz,
                                       self.config.lowpass_order)
-        self._gap_s = max(self.config.gap_min_s, self.config.gap_periods * self.dt)
+        self._gap_s = self.config.gap_s(self.dt)
         self._hist_t = np.zeros(0)
         self._hist_p = np.zeros(0)
         self._last_t: float | None = None
@@ -69,6 +71,8 @@ class CcftAnalyzer:
         self._finished = False
         self._seen = 0  # samples received so far (global sample index of the next one)
         self._pending: list[tuple[int, int, Event]] = []  # (deciding sample, order, event)
+        self._next_t: dict[int, float] = {}  # trial index → time of the first sample after it
+        self.ended_early_s: float | None = None
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -97,7 +101,7 @@ class CcftAnalyzer:
         for k, (a, b) in enumerate(segments):
             key = (float(target[a]), str(phase_arr[a]))
             if self._key is None or not _same_key(key, self._key):
-                self._close_trial(base + a)
+                self._close_trial(base + a, float(t[a]))
                 self._key = key
                 if not math.isnan(key[0]):
                     self._open_trial(float(t[a]), key, base + a)
@@ -110,11 +114,27 @@ class CcftAnalyzer:
         self._seen += len(t)
         return self._flush_events()
 
-    def finish(self) -> list[Event]:
-        """End of data: close the open trial. Call once, then read ``result()``."""
+    def finish(self, *, ended_early_s: float | None = None,
+               complete: bool | None = None) -> list[Event]:
+        """End of data: close the open trial. Call once, then read ``result()``.
+
+        How the session ended: ``ended_early_s`` — the test was ended early at that time: the
+        trials open then (or started later) are interrupted (not scored, never passed);
+        ``complete=True`` — it ended normally, the last trial counts as it stands; neither
+        (a file that does not say) — a trial still open when the data ends is interrupted.
+        """
         if not self._finished:
+            if self._open is not None and complete is not True:
+                self._open.result.interrupted = True
             self._close_trial(self._seen)
             self._finished = True
+            if ended_early_s is not None:
+                self.ended_early_s = float(ended_early_s)
+                for trial in self.trials:
+                    next_t = self._next_t.get(trial.index, math.inf)
+                    if trial.cue_start_s > ended_early_s or next_t > ended_early_s:
+                        trial.interrupted = True
+                        trial.settle()
         return self._flush_events()
 
     def _emit(self, sample: int, event: Event) -> None:
@@ -162,14 +182,17 @@ class CcftAnalyzer:
     def result(self) -> SessionResult:
         """Scores and trials so far (call ``finish`` first for the last trial to count)."""
         baseline = self._rests[0][1] if self._rests else math.nan
-        activation = activation_score_mmhg(self.trials, self.config.nominal_baseline_mmhg)
+        scores = session_scores(self.trials, self.config.nominal_baseline_mmhg, self.plan,
+                                ended_early=self.ended_early_s is not None)
         return SessionResult(
             baseline_mmhg=baseline,
             trials=list(self.trials),
             session_events=list(self.session_events),
-            activation_score_mmhg=activation,
-            performance_index=performance_index(self.trials, activation),
+            activation_score_mmhg=scores.activation_score_mmhg,
+            performance_index=scores.performance_index,
             rate_hz=self.rate_hz,
+            complete=scores.complete and self._finished,
+            ended_early_s=self.ended_early_s,
         )
 
     # --- internals -----------------------------------------------------------------------
@@ -239,7 +262,7 @@ class CcftAnalyzer:
         self.session_events.append(fault)
         self._emit(sample, Event("session", fault.t_s, None, fault.type, fault.value))
 
-    def _judge(self, final: bool) -> None:
+    def _judge(self, final: bool, next_t_s: float | None = None) -> None:
         trial = self._open
         assert trial is not None
         res = trial.result
@@ -249,7 +272,8 @@ class CcftAnalyzer:
         if not trial.emitted:  # first samples of this trial: its rest level is now final
             trial.emitted.add(("rest", "", res.cue_start_s))
             self._rest_known(res.rest_mmhg, res.cue_start_s, trial.first_sample)
-        ev = evaluate_trial(t, pf, res.target_mmhg, res.rest_mmhg, self.dt, self.config, final)
+        ev = evaluate_trial(t, pf, res.target_mmhg, res.rest_mmhg, self.dt, self.config, final,
+                            next_t_s)
         for fact in ev.facts:
             if fact.key in trial.emitted:
                 continue
@@ -286,12 +310,15 @@ class CcftAnalyzer:
         res.faults = sorted(faults, key=lambda f: (f.t_s, f.type))
         res.settle()
 
-    def _close_trial(self, sample: int) -> None:
-        """The trial's rows ended just before global sample ``sample``: judge it for good."""
+    def _close_trial(self, sample: int, next_t_s: float | None = None) -> None:
+        """The trial's rows ended just before global sample ``sample`` (at ``next_t_s``, None
+        at the end of the data): judge it for good."""
         trial = self._open
         if trial is None:
             return
-        self._judge(final=True)
+        if next_t_s is not None:
+            self._next_t[trial.result.index] = next_t_s
+        self._judge(final=True, next_t_s=next_t_s)
         self._open = None
         res = trial.result
         self.trials.append(res)

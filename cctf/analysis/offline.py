@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
 from cctf.analysis.results import SessionResult
-from cctf.sessionfile import SessionRecording
+from cctf.analysis.scoring import ScoringPlan
+from cctf.errors import ConfigError
+from cctf.sessionfile import Ending, SessionRecording, parse_ended
 
 
 def estimate_rate_hz(t_s: np.ndarray) -> float:
@@ -27,10 +34,13 @@ def analyze_arrays(
     rate_hz: float | None = None,
     config: AnalysisConfig | None = None,
     chunk_size: int | None = None,
+    plan: ScoringPlan | None = None,
+    ending: Ending | None = None,
 ) -> SessionResult:
-    """Feed the arrays to a ``CcftAnalyzer`` (all at once, or ``chunk_size`` at a time)."""
+    """Feed the arrays to a ``CcftAnalyzer`` (all at once, or ``chunk_size`` at a time).
+    ``ending``: how the test ended (None: the data decides, see ``CcftAnalyzer.finish``)."""
     rate = rate_hz if rate_hz is not None else estimate_rate_hz(np.asarray(t_s))
-    engine = CcftAnalyzer(rate, config)
+    engine = CcftAnalyzer(rate, config, plan)
     n = len(t_s)
     if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
@@ -38,8 +48,36 @@ def analyze_arrays(
     for a in range(0, n, step):
         b = a + step
         engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b])
-    engine.finish()
+    if ending is None:
+        engine.finish()
+    else:
+        engine.finish(ended_early_s=ending.early_at_s, complete=ending.complete)
     return engine.result()
+
+
+def protocol_of(metadata: Mapping[str, str]) -> dict[str, str]:
+    """The ``protocol_<field>`` metadata the app writes, as {field: text}."""
+    return {k[len("protocol_"):]: v for k, v in metadata.items()
+            if k.startswith("protocol_") and k != "protocol_version"}
+
+
+def config_from_protocol(protocol: Mapping[str, object] | None) -> AnalysisConfig:
+    """The thresholds a session ran with: hold, band and nominal baseline from its protocol;
+    defaults for anything missing or unusable."""
+    cfg = AnalysisConfig()
+    changes: dict[str, Any] = {}
+    for key, name in (("hold_s", "hold_s"), ("band_mmhg", "band_mmhg"),
+                      ("baseline_mmhg", "nominal_baseline_mmhg")):
+        try:
+            value = float(str((protocol or {}).get(key, "nan")))
+        except ValueError:
+            continue
+        if math.isfinite(value) and value > 0:
+            changes[name] = value
+    try:
+        return replace(cfg, **changes)
+    except ConfigError:  # an odd file: judge it with the defaults
+        return cfg
 
 
 def analyze_recording(
@@ -47,8 +85,15 @@ def analyze_recording(
     *,
     config: AnalysisConfig | None = None,
     chunk_size: int | None = None,
+    plan: ScoringPlan | None = None,
 ) -> SessionResult:
+    """Judge a session file with the thresholds and plan its metadata name (``protocol_*``;
+    ``config``/``plan`` given win) and the way it ``ended``."""
+    protocol = protocol_of(recording.metadata)
     return analyze_arrays(
         recording.t_s, recording.pressure_mmhg, recording.target_mmhg, recording.phase,
-        config=config, chunk_size=chunk_size,
+        config=config if config is not None else config_from_protocol(protocol),
+        chunk_size=chunk_size,
+        plan=plan if plan is not None else ScoringPlan.from_protocol(protocol),
+        ending=parse_ended(recording.metadata),
     )

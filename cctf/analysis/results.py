@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_TYPES = ("undershoot", "overshoot", "fast_rise", "pressure_drop", "unsteady", "head_lift")
+FAULT_TYPES = ("undershoot", "overshoot", "fast_rise", "pressure_drop", "unsteady", "head_lift",
+               "signal_gap")
 SESSION_EVENT_TYPES = ("baseline_off", "leak", "signal_gap")
 SCORED_PHASES = ("stage", "endurance")
 
@@ -63,24 +64,35 @@ class TrialResult:
     manual_faults: list[str] = field(default_factory=list)  # compensation marked by hand
     verdict_override: bool | None = None  # the therapist's verdict, replacing the computed one
     superseded: bool = False  # repeated by the therapist: kept in the record, not scored
+    interrupted: bool = False  # still running when the session ended: never passed, not scored
+
+    @property
+    def number(self) -> int:
+        """The trial's number as people see it (from 1); ``index`` counts from 0."""
+        return self.index + 1
 
     @property
     def scored(self) -> bool:
-        return self.phase in SCORED_PHASES and not self.superseded
+        return self.phase in SCORED_PHASES and not self.superseded and not self.interrupted
 
     @property
     def measured_passed(self) -> bool:
-        """The verdict before any override: held, no fault, no compensation marked by hand."""
-        return self.held and not self.faults and not self.manual_faults
+        """The verdict before any override: held, no fault, no compensation marked by hand, and
+        not interrupted (an interrupted trial was not measured to the end)."""
+        return self.held and not self.faults and not self.manual_faults and not self.interrupted
 
     def settle(self) -> None:
-        """Recompute ``passed`` from the measured verdict, hand marks and any override."""
+        """Recompute ``passed`` from the measured verdict, hand marks and any override. An
+        interrupted trial never passes (its verdict was not measured)."""
         measured = self.measured_passed
         self.passed = measured if self.verdict_override is None else self.verdict_override
+        if self.interrupted:
+            self.passed = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
+            "number": self.number,
             "phase": self.phase,
             "target_mmhg": _r(self.target_mmhg),
             "cue_start_s": _r(self.cue_start_s),
@@ -92,6 +104,7 @@ class TrialResult:
             "manual_faults": list(self.manual_faults),
             "verdict_override": self.verdict_override,
             "superseded": self.superseded,
+            "interrupted": self.interrupted,
             "rest_mmhg": _r(self.rest_mmhg),
             "peak_mmhg": _r(self.peak_mmhg),
             "time_to_reach_s": _r(self.time_to_reach_s),
@@ -106,12 +119,16 @@ class TrialResult:
 
 @dataclass(slots=True)
 class SessionResult:
+    """Scores are ``None`` when the data cannot support them (not measured is not zero)."""
+
     baseline_mmhg: float
     trials: list[TrialResult]
     session_events: list[Fault]
-    activation_score_mmhg: float
-    performance_index: float
+    activation_score_mmhg: float | None
+    performance_index: float | None
     rate_hz: float = math.nan
+    complete: bool = True  # did all it set out to do (``cctf.analysis.scoring``)
+    ended_early_s: float | None = None  # the test was ended early at this session time
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,13 +138,18 @@ class SessionResult:
             "activation_score_mmhg": _num(self.activation_score_mmhg),
             "performance_index": _num(self.performance_index),
             "rate_hz": _r(self.rate_hz),
+            "complete": self.complete,
+            "ended_early_s": _r(self.ended_early_s),
         }
 
 
-def _r(x: float) -> float | None:
+def _r(x: float | None) -> float | None:
     """JSON-friendly: 3 decimals, NaN as null."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 3)
 
 
-def _num(x: float) -> int | float:
+def _num(x: float | None) -> int | float | None:
+    """A score: whole numbers as int, ``None`` (not measured) as null."""
+    if x is None or math.isnan(x):
+        return None
     return int(x) if float(x).is_integer() else round(float(x), 3)

@@ -13,9 +13,13 @@ EPS = 1e-9
 
 
 def first_run(
-    cond: np.ndarray, t: np.ndarray, dt: float, min_s: float, start: int = 0, end: int | None = None
+    cond: np.ndarray, t: np.ndarray, dt: float, min_s: float, start: int = 0,
+    end: int | None = None, breaks: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
-    """(first index, deciding index) of the first run in [start, end) lasting ≥ ``min_s``."""
+    """(first index, deciding index) of the first run in [start, end) lasting ≥ ``min_s``.
+
+    ``breaks[j]`` True: sample j follows a signal gap, so a run starts afresh there (time
+    without samples never counts toward a run)."""
     end = len(cond) if end is None else end
     if end <= start:
         return None
@@ -24,6 +28,8 @@ def first_run(
         return None
     new_run = np.ones(len(idx), dtype=bool)
     new_run[1:] = np.diff(idx) != 1
+    if breaks is not None:
+        new_run |= breaks[idx]
     run_first = idx[new_run][np.cumsum(new_run) - 1]
     ok = np.flatnonzero(t[idx] - t[run_first] + dt >= min_s - EPS)
     if len(ok) == 0:
@@ -58,3 +64,11 @@ def detrended_sd(t: np.ndarray, x: np.ndarray) -> float:
     slope = float(np.dot(tc, x - x.mean())) / denom if denom > 0 else 0.0
     resid = x - x.mean() - slope * tc
     return float(np.sqrt(np.mean(resid**2)))
+
+
+def gap_breaks(t: np.ndarray, gap_s: float) -> np.ndarray:
+    """``out[j]`` True when sample j follows a signal gap (more than ``gap_s`` after j − 1)."""
+    out = np.zeros(len(t), dtype=bool)
+    if len(t) > 1:
+        out[1:] = np.diff(t) > gap_s + EPS
+    return out

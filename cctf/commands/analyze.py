@@ -6,8 +6,8 @@ import argparse
 import json
 import math
 
-from cctf import DISCLAIMER
-from cctf.analysis.offline import analyze_recording
+from cctf import DISCLAIMER, texts
+from cctf.analysis.offline import analyze_recording, config_from_protocol, protocol_of
 from cctf.analysis.results import SessionResult
 from cctf.sessionfile import read_session
 from cctf.texts import PI_SCALE_TEXT, REFERENCE_TEXT, describe_fault
@@ -19,8 +19,9 @@ def analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
+        hold_s = config_from_protocol(protocol_of(recording.metadata)).hold_s
         print(format_report(str(args.file), result, float(recording.t_s[-1] - recording.t_s[0])
-                            if len(recording) else 0.0))
+                            if len(recording) else 0.0, hold_s=hold_s))
     return 0
 
 
@@ -28,7 +29,9 @@ def _f(x: float, fmt: str) -> str:
     return "-" if x is None or math.isnan(x) else format(x, fmt)
 
 
-def format_report(name: str, result: SessionResult, duration_s: float) -> str:
+def format_report(name: str, result: SessionResult, duration_s: float,
+                  hold_s: float = 10.0) -> str:
+    """The table people read: trials numbered from 1, "not measured" rather than 0."""
     lines = [
         f"cctf analysis of {name}",
         f"{_f(result.rate_hz, '.0f')} Hz, {duration_s:.1f} s, "
@@ -42,8 +45,11 @@ def format_report(name: str, result: SessionResult, duration_s: float) -> str:
             f"marked by hand: {m}" for m in t.manual_faults
         ]
         verdict = "PASS" if t.passed else ("held" if t.held else "FAIL")
+        if t.interrupted:
+            verdict = "-"
+            faults.insert(0, texts.TRIAL_INTERRUPTED)
         lines.append(
-            f"{t.index + 1:>3}  {t.phase or '-':<10} {t.target_mmhg:>6.1f} {t.cue_start_s:>6.1f}s "
+            f"{t.number:>3}  {t.phase or '-':<10} {t.target_mmhg:>6.1f} {t.cue_start_s:>6.1f}s "
             f"{_f(t.time_to_reach_s, '5.1f'):>5}s {_f(t.rise_time_s, '.2f'):>5} "
             f"{_f(t.hold_sd_mmhg, '.2f'):>7} {t.time_in_band_s:>6.1f}s  {verdict:<6}  "
             + ("; ".join(faults) if faults else "")
@@ -53,10 +59,16 @@ def format_report(name: str, result: SessionResult, duration_s: float) -> str:
     lines.append("")
     for e in result.session_events:
         lines.append(f"session: at {e.t_s:.1f} s, {describe_fault(e.type, e.value)}")
+    why_act, why_pi = texts.why_not_measured(result)
+    ending = texts.ending_line(result)
+    if ending:
+        lines.append(ending)
     lines += [
-        f"Activation score: {result.activation_score_mmhg:g} mmHg",
-        f"Performance index: {result.performance_index:g} ({PI_SCALE_TEXT})",
-        REFERENCE_TEXT,
+        texts.ANALYZE_ACTIVATION.format(score=texts.score_text(
+            result.activation_score_mmhg, "g", "mmHg", why_act)),
+        texts.ANALYZE_PI.format(pi=texts.score_text(result.performance_index, "g", "", why_pi))
+        + ("" if why_pi else texts.ANALYZE_PI_SCALE.format(scale=PI_SCALE_TEXT)),
+        REFERENCE_TEXT if hold_s == 10.0 else texts.REFERENCE_OTHER_HOLD.format(hold_s=hold_s),
         DISCLAIMER,
     ]
     return "\n".join(lines)

@@ -168,8 +168,10 @@ class _Registered:
             s = complete_session(self.records, self.active)
         finally:
             self.records.close()
-        scores = (f": activation {s.activation_score_mmhg:g} mmHg, PI {s.performance_index:g}"
-                  if s.kind == "clinic" else "")
+        from cctf.texts import score_text
+
+        scores = (f": activation {score_text(s.activation_score_mmhg, 'g', 'mmHg')}, "
+                  f"PI {score_text(s.performance_index)}" if s.kind == "clinic" else "")
         print(f"saved as session {s.id} of patient {s.patient_code} in the records{scores}",
               file=sys.stderr)
 

@@ -115,7 +115,6 @@ def _show_patient(records: Records, code: str, show_name: bool) -> int:
     from cctf.records.progress import (
         adherence,
         current_prescription,
-        progress_series,
         summary_words,
     )
 
@@ -133,7 +132,14 @@ def _show_patient(records: Records, code: str, show_name: bool) -> int:
               f"{r['target_mmhg']:g} mmHg, {rx.sessions_per_day} × a day")
         start = max(rx.start_date, date.fromordinal(today.toordinal() - 6))
         print(adherence(records, p.code, start, today).words("last 7 days"))
-    print(summary_words(progress_series(records, p.code)))
+    from cctf.records.progress import progress
+    from cctf.texts import PROGRESS_NOT_COMPARED
+
+    found = progress(records, p.code)
+    print(summary_words(found.series))
+    if found.others:  # listed and marked: why each is not in the series
+        print(PROGRESS_NOT_COMPARED.format(n=len(found.others), which="; ".join(
+            f"session {o.session_id} ({o.note})" for o in found.others)))
     _print_sessions(records.sessions(p.code))
     return 0
 
@@ -141,20 +147,61 @@ def _show_patient(records: Records, code: str, show_name: bool) -> int:
 # --- cctf sessions -----------------------------------------------------------------------------
 
 
+def _score(s, x: float) -> str:  # type: ignore[no-untyped-def]
+    """A clinic score: the number, or "not measured" (never 0, never "-")."""
+    from cctf.texts import NOT_MEASURED
+
+    if s.kind != "clinic" or not s.analysed:
+        return _num(x)
+    return NOT_MEASURED if x is None or math.isnan(x) else _num(x)
+
+
 def _print_sessions(sessions: list) -> None:  # type: ignore[type-arg]
+    from cctf.texts import ENDED_EARLY, PROGRESS_EXCLUDED, STATUS_WORDS
+
     if not sessions:
         print("no sessions")
         return
-    print(f"{'id':>5}  {'patient':<12} {'started':<25} {'kind':<9} {'status':<10} "
-          f"{'activation':>10} {'PI':>5} {'holds':>7}")
+    print(f"{'id':>5}  {'patient':<12} {'started':<25} {'kind':<9} {'status':<12} "
+          f"{'activation':>12} {'PI':>12} {'holds':>7}")
     for s in sessions:
         holds = f"{s.reps_done}/{s.reps_planned or '?'}" if s.kind == "training" else ""
-        print(f"{s.id:>5}  {s.patient_code:<12} {s.started_at:<25} {s.kind:<9} {s.status:<10} "
-              f"{_num(s.activation_score_mmhg):>10} {_num(s.performance_index):>5} {holds:>7}")
+        marks = []
+        if s.ended_early_s is not None:
+            marks.append(ENDED_EARLY.format(t_s=s.ended_early_s))
+        if s.progress_excluded_reason:
+            marks.append(PROGRESS_EXCLUDED.format(reason=s.progress_excluded_reason))
+        print(f"{s.id:>5}  {s.patient_code:<12} {s.started_at:<25} {s.kind:<9} "
+              f"{STATUS_WORDS.get(s.status, s.status):<12} "
+              f"{_score(s, s.activation_score_mmhg):>12} {_score(s, s.performance_index):>12} "
+              f"{holds:>7}" + ("  " + "; ".join(marks) if marks else ""))
+
+
+def _exclusion(records: Records, args: argparse.Namespace) -> int:
+    """``cctf sessions exclude ID --reason TEXT`` / ``cctf sessions include ID``."""
+    from cctf.texts import SESSIONS_EXCLUDED, SESSIONS_INCLUDED
+
+    if args.session_id is None:
+        raise ConfigError(f"cctf sessions {args.session} needs a session ID")
+    sid = _session_arg(records, args.session_id)
+    if args.session == "exclude":
+        if not args.reason:
+            raise ConfigError("cctf sessions exclude needs --reason TEXT (shown in progress)")
+        records.exclude_from_progress(sid, args.reason)
+        print(SESSIONS_EXCLUDED.format(id=sid, reason=records.session(sid)
+                                       .progress_excluded_reason))
+    else:
+        records.include_in_progress(sid)
+        print(SESSIONS_INCLUDED.format(id=sid))
+    return 0
 
 
 def sessions(args: argparse.Namespace) -> int:
     with open_and_recover(args) as records:
+        if args.session in ("exclude", "include"):
+            return _exclusion(records, args)
+        if getattr(args, "session_id", None) is not None or getattr(args, "reason", None):
+            raise ConfigError("ID and --reason go with 'cctf sessions exclude' or 'include'")
         if args.session is not None:
             sid = _session_arg(records, args.session)
             if args.notes is not None:

@@ -826,8 +826,8 @@ class AppController(QObject):
                        for e in self.device.events if e.t_s >= t0]
             final["link_events"] = "; ".join(events_) if events_ else "none"
         if result is not None and session.kind == "clinic":
-            final["result_activation_score_mmhg"] = f"{result.activation_score_mmhg:g}"
-            final["result_performance_index"] = f"{result.performance_index:g}"
+            final["result_activation_score_mmhg"] = _score(result.activation_score_mmhg)
+            final["result_performance_index"] = _score(result.performance_index)
         if summary is not None:
             final["result_reps_done"] = summary.reps_done
             final["result_time_in_band_s"] = f"{summary.time_in_band_s:.1f}"
@@ -1045,3 +1045,8 @@ class AppController(QObject):
         if self.records is not None:
             self.records.close()
             self.records = None
+
+
+def _score(value: float | None) -> str:
+    """A score for the CSV metadata: "null" when not measured (never 0)."""
+    return "null" if value is None else f"{value:g}"

@@ -285,24 +285,33 @@ class ResultsScreen(QWidget):
         scored = settings is None or settings.order == "ascending"
         baseline = settings.baseline_mmhg if settings is not None else 20.0
         a = result.activation_score_mmhg
-        if scored:
+        why_act, why_pi = texts.why_not_measured(result)  # None scores: "not measured"
+        if scored and a is None:
+            self.activation.value.setText(texts.NOT_MEASURED)
+            self.activation.note.setText(why_act)
+        elif scored and a is not None:
             self.activation.value.setText(texts.ACTIVATION_VALUE.format(score=a))
             self.activation.note.setText(
                 texts.ACTIVATION_NOTE.format(level=baseline + a) if a > 0
                 else texts.ACTIVATION_NONE.format(first=baseline + (settings.step_mmhg
                                                                     if settings else 2)))
-            self.performance.value.setText(texts.PI_VALUE.format(pi=result.performance_index))
+        if scored:
+            self.performance.value.setText(
+                texts.NOT_MEASURED if result.performance_index is None
+                else texts.PI_VALUE.format(pi=result.performance_index))
             reps = sum(1 for t in result.trials if t.phase == "endurance" and t.scored)
             passed = sum(1 for t in result.trials
                          if t.phase == "endurance" and t.scored and t.passed)
             self.performance.note.setText(texts.PI_NOTE.format(passed=passed, reps=reps,
                                                                scale=texts.PI_SCALE_TEXT))
+            if why_pi:
+                self.performance.note.setText(why_pi)
         else:
             self.activation.value.setText(texts.NOT_SCORED)
             self.activation.note.setText(texts.RANDOM_NOT_SCORED)
             self.performance.value.setText(texts.NOT_SCORED)
             self.performance.note.setText("")
-        level = baseline + a if a > 0 else None
+        level = baseline + a if a is not None and a > 0 else None
         self.reference.note.setText(texts.REFERENCE_HTML.format(
             level=texts.LEVEL_HELD.format(level=level) if level and scored else ""))
         self.table.show_trials(result.trials)

@@ -315,7 +315,7 @@ def _register(records: Records, code: str, manifest: dict[str, Any],
                 files[member] = (dest, recording)
             info = session_info(recording)
             status = entry.get("status") if entry.get("status") in (
-                "complete", "recovered", "imported") else "recovered"
+                "complete", "recovered", "imported", "ended_early") else "recovered"
             session_id = records.add_session(
                 code, entry["kind"], status=status,
                 started_at=_time(entry.get("started_at"), info.started_at),
@@ -330,6 +330,9 @@ def _register(records: Records, code: str, manifest: dict[str, Any],
             records.save_result(session_id, analyse_session(
                 records, records.session(session_id), recording))
             _annotate(records, session_id, entry.get("annotations") or {})
+            excluded = entry.get("progress_excluded_reason")
+            if isinstance(excluded, str) and excluded.strip():
+                records.exclude_from_progress(session_id, _text(excluded, "reason", 200))
             report.session_ids.append(session_id)
     return report
 

@@ -181,6 +181,8 @@ def session_annotations(result: SessionResult, t0_s: float, t_s: np.ndarray) -> 
     for t in result.trials:
         verdict = texts.verdict_word(t.passed) + (" (repeated, not scored)" if t.superseded
                                                   else "")
+        if t.interrupted:
+            verdict = texts.TRIAL_INTERRUPTED
         out.append(Annotation(t.cue_start_s - t0_s, t.cue_end_s - t.cue_start_s,
                               f"trial {t.index + 1} {t.phase} {t.target_mmhg:g} mmHg: {verdict}"))
         for f in t.faults:
@@ -192,6 +194,10 @@ def session_annotations(result: SessionResult, t0_s: float, t_s: np.ndarray) -> 
     for e in result.session_events:
         out.append(Annotation(e.t_s - t0_s, None, f"session {e.type}: "
                               + texts.describe_fault(e.type, e.value)))
+    if result.ended_early_s is not None:
+        out.append(Annotation(result.ended_early_s - t0_s, None,
+                              "session " + texts.ENDED_EARLY.format(t_s=result.ended_early_s)
+                              + ": " + texts.ending_line(result)))
     out += gap_annotations(t_s, t0_s)
     out = [a for a in out if math.isfinite(a.onset_s)]
     return sorted(out, key=lambda a: a.onset_s)

@@ -12,7 +12,7 @@ from typing import Any
 from cctf.errors import ConfigError
 
 SESSION_KINDS = ("clinic", "training", "monitor")
-STATUSES = ("recording", "complete", "recovered", "imported")
+STATUSES = ("recording", "complete", "recovered", "imported", "ended_early")
 ANNOTATION_KINDS = ("compensation", "override", "superseded")
 
 # A pseudonymous ID is also a folder name: letters, digits, dot, dash, underscore; no path
@@ -144,6 +144,18 @@ class SessionRecord:
     csv_sha256: str | None
     csv_rows: int | None
     status_note: str
+    complete: bool | None = None  # None: analysed before cctf knew (schema version < 3)
+    ended_early_s: float | None = None  # the test was ended early at this session time
+    progress_excluded_reason: str | None = None  # the therapist left it out of progress
+    progress_excluded_at: str | None = None
+
+    @property
+    def measured_complete(self) -> bool:
+        """Complete as far as the records know: older rows (``complete`` unknown) count as
+        complete when their status is."""
+        if self.complete is not None:
+            return self.complete and self.status != "ended_early"
+        return self.status in ("complete", "imported")
 
     @property
     def started(self) -> datetime:
@@ -170,4 +182,7 @@ class SessionRecord:
             "therapist_notes": self.therapist_notes, "csv_path": self.csv_path,
             "csv_sha256": self.csv_sha256, "csv_rows": self.csv_rows,
             "status_note": self.status_note,
+            "complete": self.complete, "ended_early_s": self.ended_early_s,
+            "progress_excluded_reason": self.progress_excluded_reason,
+            "progress_excluded_at": self.progress_excluded_at,
         }

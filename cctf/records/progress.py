@@ -26,17 +26,43 @@ if TYPE_CHECKING:
     from cctf.records.store import Records
 
 SRD_PI = 25.0
-ANALYSED = ("complete", "recovered", "imported")
+ANALYSED = ("complete", "recovered", "imported", "ended_early")
+_DEFAULT_PROTOCOL = (10.0, 2.0, 5)  # the research protocol, assumed when a session does not say
 
 
 @dataclass(frozen=True, slots=True)
 class ProgressPoint:
+    """One clinic test. Scores are NaN when not measured (never 0). ``note`` is empty for a
+    point in the series, else why it is listed but not compared."""
+
     session_id: int
     started_at: str
     day: date
     activation_score_mmhg: float
     performance_index: float
     status: str
+    note: str = ""
+    excluded_reason: str | None = None
+    protocol: tuple[float, float, int] = _DEFAULT_PROTOCOL  # hold s, step mmHg, stages
+
+    @property
+    def pi_measured(self) -> bool:
+        return not math.isnan(self.performance_index)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A patient's clinic tests: ``series`` (complete, the same protocol, not excluded: plotted
+    and compared against the smallest real difference) and ``others`` (listed, each with the
+    reason it is not compared), both oldest first."""
+
+    series: list[ProgressPoint]
+    others: list[ProgressPoint]
+    protocol: tuple[float, float, int] | None  # the series' protocol
+
+    @property
+    def all(self) -> list[ProgressPoint]:
+        return sorted(self.series + self.others, key=_order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +82,66 @@ class Change:
                                srd=self.srd_pi)
 
 
+def protocol_key(protocol: dict[str, object] | None) -> tuple[float, float, int]:
+    """What makes two tests comparable: hold time, step and number of stages."""
+    p = protocol or {}
+
+    def num(key: str, default: float) -> float:
+        v = p.get(key)
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else default
+
+    hold, step, stages = _DEFAULT_PROTOCOL
+    return (num("hold_s", hold), num("step_mmhg", step), int(num("n_stages", stages)))
+
+
+def protocol_words(key: tuple[float, float, int]) -> str:
+    return texts.PROGRESS_PROTOCOL.format(hold=key[0], step=key[1], stages=key[2])
+
+
+def _order(p: ProgressPoint) -> tuple[float, int]:
+    return (parse_time(p.started_at).timestamp(), p.session_id)
+
+
+def _point(s: SessionRecord, note: str = "") -> ProgressPoint:
+    return ProgressPoint(s.id, s.started_at, s.started.date(), s.activation_score_mmhg,
+                         s.performance_index, s.status, note, s.progress_excluded_reason,
+                         protocol_key(s.protocol))
+
+
+def progress_from(sessions: Sequence[SessionRecord]) -> Progress:
+    """Pure: split a patient's analysed clinic sessions into the series and the others. The
+    series' protocol is that of the latest complete, included session."""
+    clinic = sorted((s for s in sessions if s.kind == "clinic" and s.status in ANALYSED),
+                    key=lambda s: (s.started.timestamp(), s.id))
+    usable = [s for s in clinic if s.measured_complete
+              and not math.isnan(s.activation_score_mmhg) and not s.progress_excluded_reason]
+    protocol = protocol_key(usable[-1].protocol) if usable else None
+    series, others = [], []
+    for s in clinic:
+        if s.progress_excluded_reason:
+            others.append(_point(s, texts.PROGRESS_EXCLUDED.format(
+                reason=s.progress_excluded_reason)))
+        elif s not in usable:
+            others.append(_point(s, texts.PROGRESS_NOT_COMPLETE))
+        elif protocol_key(s.protocol) != protocol:
+            others.append(_point(s, texts.PROGRESS_OTHER_PROTOCOL.format(
+                protocol=protocol_words(protocol_key(s.protocol)))))
+        else:
+            series.append(_point(s))
+    return Progress(series, others, protocol)
+
+
+def progress(records: Records, code: str) -> Progress:
+    return progress_from(records.sessions(code, kinds=("clinic",), statuses=ANALYSED))
+
+
 def points_from(sessions: Sequence[SessionRecord]) -> list[ProgressPoint]:
-    """Analysed clinic sessions as points, oldest first."""
-    points = [
-        ProgressPoint(s.id, s.started_at, s.started.date(),
-                      0.0 if math.isnan(s.activation_score_mmhg) else s.activation_score_mmhg,
-                      0.0 if math.isnan(s.performance_index) else s.performance_index, s.status)
-        for s in sessions if s.kind == "clinic" and s.status in ANALYSED
-    ]
-    return sorted(points, key=lambda p: (parse_time(p.started_at).timestamp(), p.session_id))
+    """The series (complete tests of one protocol, not excluded), oldest first."""
+    return progress_from(sessions).series
 
 
 def progress_series(records: Records, code: str) -> list[ProgressPoint]:
-    return points_from(records.sessions(code, kinds=("clinic",), statuses=ANALYSED))
+    return progress(records, code).series
 
 
 def compare(before: ProgressPoint, after: ProgressPoint, srd_pi: float = SRD_PI) -> Change:
@@ -82,14 +155,19 @@ def compare(before: ProgressPoint, after: ProgressPoint, srd_pi: float = SRD_PI)
 
 
 def changes(points: Sequence[ProgressPoint], srd_pi: float = SRD_PI) -> list[Change]:
-    """Each clinic test against the one before it."""
-    return [compare(a, b, srd_pi) for a, b in itertools.pairwise(points)]
+    """Each clinic test against the one before it (tests whose PI was not measured — a
+    protocol without endurance — are not compared)."""
+    measured = [p for p in points if p.pi_measured]
+    return [compare(a, b, srd_pi) for a, b in itertools.pairwise(measured)]
 
 
 def summary_words(points: Sequence[ProgressPoint], srd_pi: float = SRD_PI) -> str:
     """First test against the latest, in plain words, with the SRD's source."""
     if not points:
         return texts.CHANGE_EMPTY
+    points = [p for p in points if p.pi_measured]
+    if not points:
+        return texts.CHANGE_NO_PI
     if len(points) == 1:
         return texts.CHANGE_NONE
     change = compare(points[0], points[-1], srd_pi)

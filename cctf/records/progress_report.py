@@ -23,7 +23,8 @@ from cctf.records.progress import (
     adherence,
     changes,
     current_prescription,
-    progress_series,
+    progress,
+    protocol_words,
     summary_words,
 )
 from cctf.records.store import Records
@@ -51,13 +52,17 @@ def draw_progress(ax_act: Axes, ax_pi: Axes, points: list[ProgressPoint], srd_pi
                     fontsize=5.5, color="#616161", va="bottom")
     ax_act.set_ylim(-0.5, 11)
     ax_act.set_ylabel(texts.REPORT_AXIS_ACTIVATION, fontsize=7)
-    first = points[0].performance_index
+    measured = [p for p in points if p.pi_measured]
+    first = measured[0].performance_index if measured else math.nan
     ax_pi.axhspan(first - srd_pi, first + srd_pi, color=GREY, alpha=0.18,
                   label=texts.REPORT_SRD_BAND + f" ({srd_pi:g}) around the first test")
     colours = [GREY] + [PASS_COLOUR if c.real and c.delta_pi > 0 else FAIL_COLOUR if c.real
                         else "#1a237e" for c in changes(points, srd_pi)]
-    ax_pi.plot(x, [p.performance_index for p in points], color="#1a237e", linewidth=1)
-    ax_pi.scatter(x, [p.performance_index for p in points], c=colours, s=14, zorder=3)
+    xm = [_when(p).replace(tzinfo=None) for p in measured]  # a PI not measured is no point
+    ax_pi.plot(xm, [p.performance_index for p in measured],  # type: ignore[arg-type]
+               color="#1a237e", linewidth=1)
+    ax_pi.scatter(xm, [p.performance_index for p in measured],  # type: ignore[arg-type]
+                  c=colours[:len(measured)], s=14, zorder=3)
     ax_pi.set_ylim(-5, 105)
     ax_pi.set_ylabel(texts.REPORT_AXIS_PI, fontsize=7)
     ax_pi.legend(fontsize=5.5, loc="upper left", frameon=False)
@@ -97,16 +102,23 @@ def _adherence_lines(records: Records, code: str, today: date) -> list[str]:
 def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
            include_name: bool) -> None:
     patient = records.patient(code)
-    points = progress_series(records, code)
+    found = progress(records, code)
+    points = found.series
     page.line(texts.REPORT_PROGRESS_TITLE, 14, bold=True)
     page.line(texts.REPORT_PATIENT.format(code=patient.code) + f"      as of {today:%d %b %Y}",
               10, bold=True)
     if include_name and patient.name:
         page.line(texts.REPORT_NAME.format(name=patient.name), 9)
     n_training = len(records.sessions(code, kinds=("training",)))
-    page.line(f"{len(points)} clinic tests, {n_training} home training sessions", 8)
+    page.line(f"{len(found.all)} clinic tests, {n_training} home training sessions", 8)
     page.rule()
+    if found.protocol is not None:
+        page.line(texts.PROGRESS_SERIES_PROTOCOL.format(protocol=protocol_words(found.protocol)),
+                  8)
     page.paragraph(summary_words(points, srd_pi), 9, max_lines=4)
+    if found.others:
+        page.paragraph(texts.PROGRESS_NOT_COMPARED.format(n=len(found.others), which="; ".join(
+            f"{_when(p):%d %b %Y} ({p.note})" for p in found.others)), 8, max_lines=4)
     page.line(texts.REPORT_REFERENCE, 8)
     page.line(texts.PI_SCALE_TEXT, 8)
     page.space(0.1)
@@ -118,19 +130,24 @@ def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
     page.line(texts.REPORT_HISTORY, 9, bold=True)
     rows, colours = [], []
     diffs = {c.after.session_id: c for c in changes(points, srd_pi)}
-    for p in reversed(points):  # newest first: the table may not hold them all
+    first_id = next((p.session_id for p in points if p.pi_measured), None)
+    for p in reversed(found.all):  # newest first: the table may not hold them all
         c = diffs.get(p.session_id)
-        change = "first test" if c is None else (
-            f"{c.delta_pi:+g} PI: " + ("real change" if c.real else "within measurement error"))
-        rows.append([f"{_when(p):%d %b %Y %H:%M}", "clinic", f"{p.activation_score_mmhg:g} mmHg",
-                     f"{p.performance_index:g}", p.status, change])
+        change = p.note or ("first test" if p.session_id == first_id else
+                            texts.NOT_MEASURED if c is None else
+                            f"{c.delta_pi:+g} PI: " + ("real change" if c.real
+                                                       else "within measurement error"))
+        rows.append([f"{_when(p):%d %b %Y %H:%M}", "clinic",
+                     texts.score_text(p.activation_score_mmhg, "g", "mmHg"),
+                     texts.score_text(p.performance_index), texts.STATUS_WORDS.get(
+                         p.status, p.status), change])
         colours.append(GREY if c is None or not c.real else
                        (PASS_COLOUR if c.delta_pi > 0 else FAIL_COLOUR))
     if rows:
         columns = (*texts.REPORT_HISTORY_COLUMNS[:4], texts.REPORT_HISTORY_COLUMNS[5],
                    texts.REPORT_HISTORY_COLUMNS[4])
         drawn = page.table(columns, rows, (1.3, 0.6, 0.8, 0.5, 0.8),
-                           bottom_in=MARGIN_IN + 0.6, colours=colours, last_col_lines=1)
+                           bottom_in=MARGIN_IN + 0.6, colours=colours, last_col_lines=2)
         if drawn < len(rows):
             page.line(f"… {len(rows) - drawn} earlier tests not shown", 7)
     else:

@@ -20,7 +20,7 @@ from cctf.records.meta import session_info
 from cctf.records.models import validate_code
 from cctf.records.recovery import analyse_session, store_file_facts
 from cctf.records.store import Records
-from cctf.sessionfile import read_session
+from cctf.sessionfile import parse_ended, read_session
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def _add(records: Records, code: str, path: Path, report: RebuildReport) -> int:
     if "_imported" in path.stem:
         status = "imported"
     elif any(k in recording.metadata for k in CLOSED_MARKERS) and not recording.dropped_tail_bytes:
-        status = "complete"
+        ending = parse_ended(recording.metadata)
+        status = "ended_early" if ending is not None and not ending.complete else "complete"
     else:
         status = "recovered"
     with transaction(records.conn):

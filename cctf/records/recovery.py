@@ -24,6 +24,7 @@ from typing import Any
 
 from cctf.analysis.offline import analyze_recording
 from cctf.analysis.results import SessionResult
+from cctf.analysis.scoring import ScoringPlan
 from cctf.errors import FileFormatError, RecordsError
 from cctf.records.db import transaction
 from cctf.records.lock import SessionLock, this_host
@@ -118,9 +119,11 @@ def begin_session(
 
 def analyse_session(records: Records, session: SessionRecord,
                     recording: SessionRecording) -> SessionResult:
-    """Judge a session's CSV with the thresholds it ran with."""
+    """Judge a session's CSV with the thresholds and plan it ran with (and, from its
+    ``ended`` metadata, how it ended: a crash leaves none, so the data decides)."""
     return analyze_recording(recording,
-                             config=analysis_config(session.protocol, session.prescription))
+                             config=analysis_config(session.protocol, session.prescription),
+                             plan=ScoringPlan.from_protocol(session.protocol))
 
 
 def store_file_facts(records: Records, session_id: int, path: Path,
@@ -138,9 +141,11 @@ def store_file_facts(records: Records, session_id: int, path: Path,
 
 def complete_session(records: Records, active: ActiveSession,
                      result: SessionResult | None = None, *,
-                     notes: str | None = None) -> SessionRecord:
-    """Store the result (``None``: analyse the CSV) and mark the session ``complete``; then
-    let go of the lock. Call after the CSV is closed (the app: after the recorder joined)."""
+                     notes: str | None = None, ended_early: bool | None = None) -> SessionRecord:
+    """Store the result (``None``: analyse the CSV) and mark the session ``complete`` — or
+    ``ended_early`` when the result says it was (``result.ended_early_s``, from the runner or
+    the CSV's ``ended`` metadata) or ``ended_early=True``; then let go of the lock. Call after
+    the CSV is closed (the app: after the recorder joined)."""
     try:
         recording = read_recorded(active.csv_path)
     except FileFormatError as exc:
@@ -153,12 +158,14 @@ def complete_session(records: Records, active: ActiveSession,
     if result is None:
         assert recording is not None
         result = analyse_session(records, records.session(active.id), recording)
-    records.save_result(active.id, result, keep_annotations=False)
+    stored = records.save_result(active.id, result, keep_annotations=False)
     if notes is not None:
         records.set_notes(active.id, notes)
-    records.set_status(active.id, "complete")
+    early = stored.ended_early_s is not None if ended_early is None else ended_early
+    status = "ended_early" if early else "complete"
+    records.set_status(active.id, status)
     active.lock.release()
-    log.info("session %d complete", active.id)
+    log.info("session %d %s", active.id, status)
     return records.session(active.id)
 
 
@@ -201,8 +208,8 @@ def _recover(records: Records, session: SessionRecord) -> Recovered:
         missing = not path.exists()
         note = ("interrupted before any data was written" if missing
                 else f"interrupted; the CSV cannot be read: {exc.problem}")
-        records.save_result(session.id, SessionResult(float("nan"), [], [], 0.0, 0.0),
-                            keep_annotations=True)
+        records.save_result(session.id, SessionResult(float("nan"), [], [], None, None,
+                                                      complete=False), keep_annotations=True)
         records.set_status(session.id, "recovered", note)
         log.warning("session %d: %s", session.id, note)
         return Recovered(session.id, session.patient_code, path, 0, 0, 0, note)

@@ -81,7 +81,7 @@ def report_input(records: Records, session_id: int) -> ReportInput:
     if result is None:  # still recording: show what is on disk so far
         result = (analyze_recording(recording, config=analysis_config(
             session.protocol, session.prescription)) if recording is not None
-            else SessionResult(math.nan, [], [], 0.0, 0.0))
+            else SessionResult(math.nan, [], [], None, None, complete=False))
     return ReportInput(patient.code, patient.name, session.id, path.name, session.kind,
                        session.status, session.started_at, session.device_serial,
                        session.device_firmware, session.calibration_id, session.protocol,
@@ -143,13 +143,25 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
         return []
     base = _g(inp.protocol or {}, "baseline_mmhg", 20)
     score = r.activation_score_mmhg
-    activation = (texts.REPORT_ACTIVATION.format(score=score, level=base + score) if score > 0
-                  else texts.REPORT_ACTIVATION_NONE)
-    passed = sum(1 for t in r.trials if t.phase == "endurance" and t.passed and not t.superseded)
+    why_act, why_pi = texts.why_not_measured(r)
+    if score is None:
+        activation = texts.REPORT_ACTIVATION_NOT_MEASURED.format(why=why_act)
+    else:
+        activation = (texts.REPORT_ACTIVATION.format(score=score, level=base + score)
+                      if score > 0 else texts.REPORT_ACTIVATION_NONE)
+    passed = sum(1 for t in r.trials if t.phase == "endurance" and t.passed and t.scored)
+    pi = (texts.REPORT_PI_NOT_MEASURED.format(why=why_pi) if r.performance_index is None
+          else texts.REPORT_PI.format(pi=r.performance_index, passed=passed))
+    hold_s = _g(inp.protocol or {}, "hold_s", 10)
+    ending = ([(texts.REPORT_ENDED_EARLY.format(t_s=r.ended_early_s), 9, True)]
+              if r.ended_early_s is not None else
+              [(texts.REPORT_INCOMPLETE, 9, True)] if not r.complete else [])
     return [
+        *ending,
         (activation, 10, True),
-        (texts.REPORT_REFERENCE, 8, False),
-        (texts.REPORT_PI.format(pi=r.performance_index, passed=passed), 10, True),
+        (texts.REPORT_REFERENCE if hold_s == 10 else
+         texts.REFERENCE_OTHER_HOLD.format(hold_s=hold_s), 8, False),
+        (pi, 10, True),
         (texts.PI_SCALE_TEXT, 8, False),
     ]
 
@@ -157,14 +169,17 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
 def trial_row(t: TrialResult, hold_s: float) -> tuple[list[str], str]:
     seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(m, m) + texts.MARKED_BY_HAND for m in t.manual_faults]
-    if not seen and t.held:
+    if not seen and t.held and not t.interrupted:
         seen.append(texts.HELD_STEADY.format(seconds=hold_s))
     verdict = texts.verdict_word(t.passed)
     if t.verdict_override is not None:
         verdict += texts.OVERRIDDEN_SUFFIX
     if t.superseded:
         verdict = texts.VERDICT_REPEATED
-    colour = GREY if t.superseded else (PASS_COLOUR if t.passed else FAIL_COLOUR)
+    if t.interrupted:
+        verdict = texts.TRIAL_INTERRUPTED
+    colour = GREY if t.superseded or t.interrupted else (PASS_COLOUR if t.passed
+                                                         else FAIL_COLOUR)
     row = [str(t.index + 1), texts.PHASE_NAME.get(t.phase, t.phase) or "—",
            f"{t.target_mmhg:g} mmHg", verdict, "; ".join(seen)]
     return row, colour
@@ -249,7 +264,8 @@ def _build(page: Page, inp: ReportInput, include_name: bool) -> None:
               + _date_words(inp.started_at), 10, bold=True)
     if include_name and inp.patient_name:
         page.line(texts.REPORT_NAME.format(name=inp.patient_name), 9)
-    ident = (texts.REPORT_SESSION.format(id=inp.session_id, kind=inp.kind, status=inp.status)
+    ident = (texts.REPORT_SESSION.format(id=inp.session_id, kind=inp.kind,
+                                         status=texts.STATUS_WORDS.get(inp.status, inp.status))
              if inp.session_id is not None else f"{inp.kind} session")
     page.line(f"{ident} · {inp.source_name}", 8)
     page.line(texts.REPORT_DEVICE.format(serial=inp.device_serial or "—",

@@ -14,7 +14,7 @@ import sqlite3
 from collections import defaultdict
 
 from cctf.analysis.results import Fault, SessionResult, TrialResult
-from cctf.analysis.scoring import activation_score_mmhg, performance_index
+from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.errors import RecordsError
 from cctf.records.models import SessionRecord, nan_if_none
 
@@ -23,6 +23,10 @@ _TRIAL_FIGURES = ("cue_start_s", "cue_end_s", "rest_mmhg", "time_to_reach_s", "r
                   "time_in_band_s", "peak_mmhg")
 
 Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
+
+
+def scoring_plan(session: SessionRecord) -> ScoringPlan:
+    return ScoringPlan.from_protocol(session.protocol)
 
 
 def nominal_baseline(session: SessionRecord) -> float:
@@ -51,9 +55,11 @@ def stored_annotations(conn: sqlite3.Connection, session_id: int) -> Annotations
 
 
 def apply_annotations(result: SessionResult, annotations: Annotations,
-                      nominal_baseline_mmhg: float) -> SessionResult:
+                      nominal_baseline_mmhg: float,
+                      plan: ScoringPlan | None = None) -> SessionResult:
     """A copy of ``result`` with the annotations on its trials, verdicts settled again and the
-    scores recomputed. Annotations of trials the result does not have are ignored."""
+    scores (and whether it is complete) recomputed — ``None`` where not measured. Annotations
+    of trials the result does not have are ignored."""
     out = copy.deepcopy(result)
     for trial in out.trials:
         marks = annotations.get(trial.index, {})
@@ -62,8 +68,11 @@ def apply_annotations(result: SessionResult, annotations: Annotations,
         trial.verdict_override = None if not override else override[-1] == "pass"
         trial.superseded = bool(marks.get("superseded"))
         trial.settle()
-    out.activation_score_mmhg = activation_score_mmhg(out.trials, nominal_baseline_mmhg)
-    out.performance_index = performance_index(out.trials, out.activation_score_mmhg)
+    scores = session_scores(out.trials, nominal_baseline_mmhg, plan,
+                            ended_early=out.ended_early_s is not None)
+    out.activation_score_mmhg = scores.activation_score_mmhg
+    out.performance_index = scores.performance_index
+    out.complete = scores.complete
     return out
 
 
@@ -76,7 +85,7 @@ def save(conn: sqlite3.Connection, session: SessionRecord, result: SessionResult
     nominal = nominal_baseline(session)
     if keep_annotations:
         annotations = stored_annotations(conn, session.id)
-        result = apply_annotations(result, annotations, nominal)
+        result = apply_annotations(result, annotations, nominal, scoring_plan(session))
     else:
         annotations = annotations_of(result)
         conn.execute("DELETE FROM annotations WHERE session_id = ?", (session.id,))
@@ -88,11 +97,12 @@ def save(conn: sqlite3.Connection, session: SessionRecord, result: SessionResult
     conn.execute("DELETE FROM faults WHERE session_id = ?", (session.id,))
     conn.executemany(
         "INSERT INTO trials (session_id, idx, phase, target_mmhg, reached, held, passed, "
-        "measured_passed, "
-        + ", ".join(_TRIAL_FIGURES) + ") VALUES (" + ", ".join("?" * (8 + len(_TRIAL_FIGURES)))
+        "measured_passed, interrupted, "
+        + ", ".join(_TRIAL_FIGURES) + ") VALUES (" + ", ".join("?" * (9 + len(_TRIAL_FIGURES)))
         + ")",
         [(session.id, t.index, t.phase, t.target_mmhg, t.reached, t.held, t.passed,
-          t.measured_passed, *(getattr(t, f) for f in _TRIAL_FIGURES)) for t in result.trials])
+          t.measured_passed, t.interrupted, *(getattr(t, f) for f in _TRIAL_FIGURES))
+         for t in result.trials])
     faults: list[tuple[int | None, Fault]] = [
         (t.index, f) for t in result.trials for f in t.faults]
     faults += [(None, e) for e in result.session_events]
@@ -109,11 +119,12 @@ def _store_scores(conn: sqlite3.Connection, session: SessionRecord,
     training = session.kind == "training"
     conn.execute(
         "UPDATE sessions SET baseline_mmhg = ?, rate_hz = ?, activation_score_mmhg = ?, "
-        "performance_index = ?, reps_done = ? WHERE id = ?",
+        "performance_index = ?, reps_done = ?, complete = ?, ended_early_s = ? WHERE id = ?",
         (result.baseline_mmhg, result.rate_hz,
-         result.activation_score_mmhg if clinic else None,
+         result.activation_score_mmhg if clinic else None,  # None (not measured): NULL
          result.performance_index if clinic else None,
-         _reps_done(result) if training else None, session.id))
+         _reps_done(result) if training else None, result.complete, result.ended_early_s,
+         session.id))
 
 
 def load(conn: sqlite3.Connection, session: SessionRecord) -> SessionResult:
@@ -130,15 +141,17 @@ def load(conn: sqlite3.Connection, session: SessionRecord) -> SessionResult:
             cue_start_s=nan_if_none(row["cue_start_s"]), cue_end_s=nan_if_none(row["cue_end_s"]),
             rest_mmhg=nan_if_none(row["rest_mmhg"]), reached=bool(row["reached"]),
             held=bool(row["held"]), passed=bool(row["passed"]), faults=faults[row["idx"]],
+            interrupted=bool(row["interrupted"]),
         )
         for name in _TRIAL_FIGURES[3:]:
             setattr(trial, name, nan_if_none(row[name]))
         trial.longest_hold_s = 0.0 if math.isnan(trial.longest_hold_s) else trial.longest_hold_s
         trial.time_in_band_s = 0.0 if math.isnan(trial.time_in_band_s) else trial.time_in_band_s
         trials.append(trial)
-    bare = SessionResult(session.baseline_mmhg, trials, faults[None], 0.0, 0.0, session.rate_hz)
+    bare = SessionResult(session.baseline_mmhg, trials, faults[None], None, None,
+                         session.rate_hz, ended_early_s=session.ended_early_s)
     return apply_annotations(bare, stored_annotations(conn, session.id),
-                             nominal_baseline(session))
+                             nominal_baseline(session), scoring_plan(session))
 
 
 def keep_annotation(conn: sqlite3.Connection, session_id: int, trial_index: int, kind: str,

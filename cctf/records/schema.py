@@ -13,6 +13,9 @@ Version 3: per trial the measured verdict beside the final one (``passed`` inclu
 therapist's override); per session the start in UTC with the local offset apart
 (``started_at`` keeps the recording computer's offset, which differs across DST and
 computers). Existing rows are filled in from what they hold.
+Version 4: session status ``ended_early``; per session whether it is complete and when it was
+ended early; the therapist's exclusion from progress (reason, when); per trial ``interrupted``
+(still running when the session ended: not scored).
 """
 
 from __future__ import annotations
@@ -146,6 +149,46 @@ def _v3(conn: sqlite3.Connection) -> None:
                      [(*utc_parts(started_at), sid) for sid, started_at in rows])
 
 
+V4 = """
+ALTER TABLE sessions ADD COLUMN complete INTEGER;
+ALTER TABLE sessions ADD COLUMN ended_early_s REAL;
+ALTER TABLE sessions ADD COLUMN progress_excluded_reason TEXT;
+ALTER TABLE sessions ADD COLUMN progress_excluded_at TEXT;
+ALTER TABLE trials ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+"""
+
+_V1_STATUS_CHECK = "CHECK (status IN ('recording', 'complete', 'recovered', 'imported'))"
+_V4_STATUS_CHECK = ("CHECK (status IN ('recording', 'complete', 'recovered', 'imported', "
+                    "'ended_early'))")
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """Widen the sessions' status CHECK to allow ``ended_early``, then add the columns.
+
+    SQLite cannot alter a CHECK constraint. Rebuilding the sessions table would, with foreign
+    keys on, cascade-delete every trial; so the constraint's text is edited in the schema, the
+    procedure SQLite documents for changes that leave the stored rows valid (widening a CHECK
+    does), inside the migration's transaction and followed by an integrity check."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                       "name = 'sessions'").fetchone()
+    sql = row[0]
+    if _V1_STATUS_CHECK not in sql:
+        raise sqlite3.DatabaseError("sessions.status constraint is not the expected one")
+    version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+    conn.execute("PRAGMA writable_schema=ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND "
+                     "name = 'sessions'", (sql.replace(_V1_STATUS_CHECK, _V4_STATUS_CHECK),))
+        conn.execute(f"PRAGMA schema_version={version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema=OFF")
+    problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    if problems != ["ok"]:
+        raise sqlite3.DatabaseError("integrity check after widening sessions.status: "
+                                    + "; ".join(problems[:3]))
+    _sql(V4)(conn)
+
+
 def statements(script: str) -> list[str]:
     """Split a schema script (no semicolons inside statements) into statements:
     ``executescript`` would commit, and a migration must be one transaction."""
@@ -171,5 +214,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, sessions, trials, faults, annotations", _sql(V1)),
     Migration(2, "prescriptions; CSV checksum, row count and status note per session", _sql(V2)),
     Migration(3, "measured verdict per trial; session start in UTC with the offset apart", _v3),
+    Migration(4, "status ended_early; complete, ended early, excluded from progress per "
+              "session; interrupted per trial", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

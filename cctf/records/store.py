@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 _SESSION_COLUMNS = """s.id, p.code AS patient_code, s.kind, s.status, s.started_at, s.duration_s,
     s.device_serial, s.device_firmware, s.calibration_id, s.protocol_json, s.prescription_json,
     s.baseline_mmhg, s.rate_hz, s.activation_score_mmhg, s.performance_index, s.reps_planned,
-    s.reps_done, s.therapist_notes, s.csv_path, s.csv_sha256, s.csv_rows, s.status_note"""
+    s.reps_done, s.therapist_notes, s.csv_path, s.csv_sha256, s.csv_rows, s.status_note,
+    s.complete, s.ended_early_s, s.progress_excluded_reason, s.progress_excluded_at"""
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
@@ -237,6 +238,24 @@ class Records:
         self.conn.execute("UPDATE sessions SET status = ?, status_note = ?, pid = NULL, "
                           "host = NULL WHERE id = ?", (status, note, session_id))
 
+    def exclude_from_progress(self, session_id: int, reason: str) -> None:
+        """The therapist leaves a session out of the progress series and its smallest-real-
+        difference verdict, with a reason (shown in the progress report). Nothing else about
+        the session changes; ``include_in_progress`` takes it back."""
+        self.session(session_id)
+        why = clean_text(reason, "reason", MAX_NAME, multiline=False)
+        if not why:
+            raise ConfigError("excluding a session from progress needs a reason")
+        self.conn.execute("UPDATE sessions SET progress_excluded_reason = ?, "
+                          "progress_excluded_at = ? WHERE id = ?", (why, _now(), session_id))
+        log.info("session %d excluded from progress: %s", session_id, why)
+
+    def include_in_progress(self, session_id: int) -> None:
+        """Undo ``exclude_from_progress``."""
+        self.session(session_id)
+        self.conn.execute("UPDATE sessions SET progress_excluded_reason = NULL, "
+                          "progress_excluded_at = NULL WHERE id = ?", (session_id,))
+
     def set_notes(self, session_id: int, notes: str) -> None:
         """The therapist's notes on a session (shown on its report)."""
         self.session(session_id)
@@ -336,4 +355,8 @@ def _session(row: sqlite3.Row) -> SessionRecord:
         therapist_notes=row["therapist_notes"], csv_path=row["csv_path"],
         csv_sha256=row["csv_sha256"], csv_rows=row["csv_rows"],
         status_note=row["status_note"],
+        complete=None if row["complete"] is None else bool(row["complete"]),
+        ended_early_s=row["ended_early_s"],
+        progress_excluded_reason=row["progress_excluded_reason"],
+        progress_excluded_at=row["progress_excluded_at"],
     )

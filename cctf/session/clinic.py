@@ -21,6 +21,7 @@ import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.scoring import ScoringPlan, activation_score_mmhg
 from cctf.session.cued import CuedRunner, PlannedTrial
 from cctf.session.settings import ProtocolSettings
 
@@ -38,7 +39,8 @@ class CcftTestRunner(CuedRunner):
                       band_mmhg=settings.band_mmhg,
                       nominal_baseline_mmhg=settings.baseline_mmhg)
         super().__init__(
-            CcftAnalyzer(rate_hz, cfg), hold_s=settings.hold_s, rest_s=settings.rest_s,
+            CcftAnalyzer(rate_hz, cfg, scoring_plan(settings)), hold_s=settings.hold_s,
+            rest_s=settings.rest_s,
             reach_allowance_s=settings.reach_allowance_s,
             relax_after_hold_s=settings.relax_after_hold_s,
         )
@@ -78,10 +80,18 @@ class CcftTestRunner(CuedRunner):
         if not self._stages_done and not any(x.phase in ("stage", "practice", "training")
                                              for x in self._queue):
             self._stages_done = True
-            activation = self.analyzer.result().activation_score_mmhg
+            activation = activation_score_mmhg(self.analyzer.trials, s.baseline_mmhg)
             if activation > 0 and s.endurance_reps and s.order == "ascending":
                 level = s.baseline_mmhg + activation
                 self._queue.extend(PlannedTrial("endurance", level)
                                    for _ in range(s.endurance_reps))
         return self._queue.popleft() if self._queue else None
 
+
+
+def scoring_plan(settings: ProtocolSettings) -> ScoringPlan:
+    """What the protocol sets out to do, for deciding which scores were measured."""
+    return ScoringPlan(n_stages=settings.n_stages, step_mmhg=settings.step_mmhg,
+                       stop_at_first_failure=settings.stop_at_first_failure,
+                       endurance_reps=settings.endurance_reps,
+                       stage_test=settings.order == "ascending")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -74,6 +74,8 @@ class CuedRunner:
         self._current: PlannedTrial | None = None
         self._last_t: float | None = None
         self._paused = False
+        self._gap_s = analyzer.config.gap_s(analyzer.dt)
+        self.ended_early_s: float | None = None  # set by ``finish`` when the plan had not run out
 
     def _next_planned(self) -> PlannedTrial | None:
         """The next trial to cue, or None when the session is over."""
@@ -154,17 +156,26 @@ class CuedRunner:
         target = np.full(len(t), np.nan)
         phase = np.full(len(t), "", dtype=object)
         fed = Fed(target, phase)
+        gaps = self._gaps(t)  # indices of samples that follow a signal gap
+        gap_k = 0
         i = 0
         while i < len(t):
             if self._begin_requested and not self._started:
                 self._started = True
                 self._next_change_s = float(t[i])  # the first cue starts with this sample
+            if gap_k < len(gaps) and gaps[gap_k] == i:
+                prev = float(t[i - 1]) if i else self._last_t
+                assert prev is not None
+                self._hold_the_clock(float(t[i]) - prev - self.analyzer.dt)
+                gap_k += 1
             if t[i] >= self._next_change_s:
                 self._advance(float(t[i]))
                 continue
             limit = min(self._next_change_s, float(t[i]) + _MAX_PIECE_S)
             j = i + int(np.searchsorted(t[i:], limit, side="left"))
             j = max(j, i + 1)
+            if gap_k < len(gaps):
+                j = min(j, int(gaps[gap_k]))  # a piece never spans a gap
             if self._current is not None and self.cue.step in ("nod", "hold", "relax"):
                 target[i:j] = self._current.target_mmhg
                 phase[i:j] = self._current.phase
@@ -177,8 +188,15 @@ class CuedRunner:
         return fed
 
     def finish(self) -> list[Event]:
-        """End of the session (or the therapist stops early): close the last trial."""
-        events = self.analyzer.finish()
+        """End of the session: close the last trial. Before the plan has run out (the
+        therapist ended the test, the device went away) the session ends early at the last
+        sample: ``ended_early_s`` says when (for the CSV's ``ended`` metadata), the trial
+        under way is interrupted (not scored) and the scores follow (``cctf.analysis``)."""
+        if self.done or self._last_t is None:
+            events = self.analyzer.finish(complete=True if self.done else None)
+        else:
+            self.ended_early_s = self._last_t
+            events = self.analyzer.finish(ended_early_s=self._last_t)
         self.cue = Cue("done", since_s=self._last_t if self._last_t is not None else math.nan)
         self._next_change_s = math.inf
         return events
@@ -187,6 +205,23 @@ class CuedRunner:
 
     def _last_finished(self) -> TrialResult | None:
         return self.analyzer.trials[-1] if self.analyzer.trials else None
+
+    def _gaps(self, t: np.ndarray) -> np.ndarray:
+        """Indices into ``t`` of samples further than the gap threshold from the one before
+        (the first compared with the last sample of the previous chunk)."""
+        if not len(t):
+            return np.zeros(0, dtype=np.int64)
+        prev = np.concatenate(([self._last_t if self._last_t is not None else t[0]], t[:-1]))
+        return np.flatnonzero(t - prev > self._gap_s + 1e-9)
+
+    def _hold_the_clock(self, lost_s: float) -> None:
+        """Time without samples never counts: a signal gap moves the pending change (the end
+        of the hold countdown, of the time to reach, of the rest) later by the time lost."""
+        if lost_s <= 0 or not math.isfinite(self._next_change_s):
+            return
+        self._next_change_s += lost_s
+        if math.isfinite(self.cue.until_s):
+            self.cue = replace(self.cue, until_s=self.cue.until_s + lost_s)
 
     def _advance(self, now: float) -> None:
         """A scheduled change is due at sample time ``now``."""
