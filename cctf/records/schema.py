@@ -215,6 +215,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "prescriptions; CSV checksum, row count and status note per session", _sql(V2)),
     Migration(3, "measured verdict per trial; session start in UTC with the offset apart", _v3),
     Migration(4, "status ended_early; complete, ended early, excluded from progress per "
-              "session; interrupted per trial", _v3),
+              "session; interrupted per trial", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
