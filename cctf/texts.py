@@ -482,3 +482,41 @@ EDF_LINK = {"disconnected": "link lost (device disconnected)",
             "reconnected": "link restored ({seconds:.3f} s after it was lost)",
             "device_reset": "device reset: it restarted, a new time epoch began",
             "other_device": "a different device answered"}
+
+
+# --- reports a clinic files; the patient's history in the app (issue 13) --------------------
+
+REPORT_PAGE = "Page {page} of {pages}"
+REPORT_CONTINUED = "{title} · patient {code} · {when} (continued)"
+REPORT_CLINIC = "{clinic}"
+REPORT_THERAPIST = "Therapist: {therapist}"
+REPORT_TRACE_LEGEND_13 = {
+    "pressure": "pressure",
+    "band_pass": "target band, passed",
+    "band_fail": "target band, failed",
+    "band_repeated": "target band, repeated (not scored)",
+    "fault": "× fault found by the analysis (see the table)",
+    "hand": "▼ compensation marked by hand (kind written beside it)",
+    "marker": "M1, M2 … markers set by hand (listed under the therapist's actions)",
+    "reference": "reference levels (absolute pressure)",
+}
+REPORT_REFERENCE_LABELS = {28.0: "28 mmHg:\nno neck pain", 24.0: "24 mmHg:\nchronic neck pain"}
+REPORT_DURATION = "duration {duration}"
+REPORT_ACTIONS = "Therapist's actions"
+REPORT_ACTIONS_COLUMNS = ("time", "action")
+REPORT_NO_ACTIONS = "None recorded."
+REPORT_MARKER_ACTION = "marker {label}: {text}"
+REPORT_EDIT_TIME = "{when:%d %b %Y %H:%M} (after)"
+REPORT_EDIT = {
+    "notes": "notes changed",
+    "override": "trial {trial}: verdict set to {value}",
+    "compensation": "trial {trial}: {value} marked by hand",
+    "clear_compensation": "trial {trial}: compensation marks removed",
+}
+REPORT_EDIT_REASON = "{text} — reason: {reason}"
+REPORT_SIGNATURE = "Signature: ______________________________      Date: ________________"
+REPORT_SIGNED_BY = "Therapist: {therapist}"
+REPORT_PROGRESS_REFERENCE = {8.0: "+8 mmHg (28 mmHg level): no neck pain",
+                             4.0: "+4 mmHg (24 mmHg level): chronic neck pain"}
+REPORT_PROGRESS_AXIS_NOTE = ("The activation score is the increase above the 20 mmHg "
+                             "baseline: 8 mmHg = the 28 mmHg level.")

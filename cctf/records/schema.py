@@ -107,6 +107,20 @@ ALTER TABLE sessions ADD COLUMN csv_rows INTEGER;
 ALTER TABLE sessions ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
 """
 
+V3 = """
+CREATE TABLE session_edits (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('notes', 'override', 'compensation',
+                                           'clear_compensation')),
+    trial_idx INTEGER,
+    value TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX session_edits_by_session ON session_edits (session_id, id);
+"""
+
 
 def statements(script: str) -> list[str]:
     """Split a schema script (no semicolons inside statements) into statements:
@@ -132,5 +146,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, sessions, trials, faults, annotations", _sql(V1)),
     Migration(2, "prescriptions; CSV checksum, row count and status note per session", _sql(V2)),
+    Migration(3, "session_edits: the therapist's changes after a session, with reasons",
+              _sql(V3)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
