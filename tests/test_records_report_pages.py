@@ -17,7 +17,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
-from cctf.analysis.results import Fault, TrialResult
+from cctf.analysis.results import Fault
 from cctf.durations import format_duration
 from cctf.records import audit
 from cctf.records.clinic_settings import ClinicSettings
