@@ -113,7 +113,7 @@ def test_an_existing_loose_folder_is_tightened(tmp_path):
 
 def test_a_new_database_is_current_in_wal_mode_with_foreign_keys(tmp_path):
     conn = open_database(tmp_path / "cctf.db")
-    assert schema_version(conn) == SCHEMA_VERSION == 2
+    assert schema_version(conn) == SCHEMA_VERSION >= 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
@@ -144,7 +144,7 @@ def test_migrating_a_version_1_database_keeps_its_data_and_backs_it_up(tmp_path)
     DataDir(root).ensure()
     _v1_database_with_data(root / "cctf.db")
     records = open_records(root)
-    assert schema_version(records.conn) == 2
+    assert schema_version(records.conn) == SCHEMA_VERSION
     p = records.patient("P-OLD")
     assert (p.name, p.birth_year, p.notes) == ("Old Name", 1960, "n")
     s = records.session(1)
@@ -156,7 +156,7 @@ def test_migrating_a_version_1_database_keeps_its_data_and_backs_it_up(tmp_path)
     rx = records.prescribe("P-OLD", {"target_mmhg": 24}, sessions_per_day=2,
                            start=date(2024, 2, 1))  # the table version 2 added
     assert rx.reps == 10
-    backup = root / "backups" / "cctf-before-v2-from-v1.db"
+    backup = root / "backups" / f"cctf-before-v{SCHEMA_VERSION}-from-v1.db"
     old = sqlite3.connect(backup)
     assert old.execute("PRAGMA user_version").fetchone()[0] == 1
     assert old.execute("SELECT name FROM patients").fetchone()[0] == "Old Name"
