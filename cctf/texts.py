@@ -520,3 +520,76 @@ REPORT_PROGRESS_REFERENCE = {8.0: "+8 mmHg (28 mmHg level): no neck pain",
                              4.0: "+4 mmHg (24 mmHg level): chronic neck pain"}
 REPORT_PROGRESS_AXIS_NOTE = ("The activation score is the increase above the 20 mmHg "
                              "baseline: 8 mmHg = the 28 mmHg level.")
+
+# the patient's history in the app (issue 13)
+NOT_MEASURED_13 = "not measured"
+SESSION_KIND_WORDS = {"clinic": "clinic test", "training": "home training",
+                      "monitor": "recording"}
+SESSION_STATUS_WORDS = {"complete": "complete", "ended_early": "ended early",
+                        "recovered": "recovered", "imported": "imported",
+                        "recording": "recording now"}
+EXCLUDED_MARK = "excluded"
+PATIENT_HISTORY = "History…"
+HISTORY_TITLE = "{code}: history and progress"
+HISTORY_COLUMNS = ("date", "kind", "protocol", "activation", "PI", "status", "progress")
+HISTORY_EMPTY = "No sessions yet."
+HISTORY_OPEN = "Open session…"
+HISTORY_EXCLUDE = "Exclude from progress…"
+HISTORY_INCLUDE = "Include in progress"
+HISTORY_EXCLUDE_REASON = "Why leave session {id} out of the progress view and report?"
+HISTORY_EXCLUSION_UNAVAILABLE = ("Excluding a session from progress needs a newer records "
+                                 "database (issue 9); nothing was changed.")
+HISTORY_EXCLUDED = "Session {id} is left out of progress: {reason}"
+HISTORY_INCLUDED = "Session {id} counts in progress again."
+HISTORY_CHOOSE = "Choose a session in the list first."
+HISTORY_EDIT_PATIENT = "Edit patient…"
+HISTORY_DELETE_PATIENT = "Delete patient…"
+HISTORY_ATTACH = "Attach a recording…"
+HISTORY_ATTACH_TITLE = "Attach a recording made without a patient to {code}"
+HISTORY_ATTACH_NONE = "No recordings without a patient in {folder}."
+HISTORY_ATTACHED = "Recording {name} attached to {code} (session {id})."
+HISTORY_ATTACH_FAILED = "The recording could not be attached: {error}"
+EDIT_PATIENT_TITLE = "Edit patient {code}"
+EDIT_PATIENT_SAVED = "Patient {code} saved."
+DELETE_PATIENT_TITLE = "Delete patient {code}?"
+DELETE_PATIENT_TEXT = ("Delete patient {code} and everything about them: {sessions} sessions, "
+                       "their session files and reports, and the backups that hold them. "
+                       "This cannot be undone.")
+DELETE_PATIENT_CONFIRM = "Delete {code}"
+DELETE_PATIENT_DONE = ("Deleted patient {code}: {sessions} sessions, {files} files, "
+                       "{backups} backups.")
+DELETE_PATIENT_LEFT = " Left alone (may still hold their data): {paths}."
+DELETE_PATIENT_FAILED = "Patient {code} was not deleted: {error}"
+REVIEW_TITLE = "{code} · session {id} · {when}"
+REVIEW_READ_ONLY = ("A finished session: the measured results are read-only. Changes below "
+                    "are kept with the time and your reason, and shown on the report.")
+REVIEW_STATUS = "{kind} · {status} · {protocol}"
+REVIEW_NO_TRACE = "The raw samples cannot be read: {error}"
+REVIEW_TRIAL = "Trial"
+REVIEW_REASON = "Reason (required)"
+REVIEW_OVERRIDE_PASS = "Set verdict: passed"
+REVIEW_OVERRIDE_FAIL = "Set verdict: failed"
+REVIEW_OVERRIDE_CLEAR = "Back to measured"
+REVIEW_MARK = "Mark compensation"
+REVIEW_CLEAR_MARKS = "Clear marks"
+REVIEW_CHANGED = "Saved: {what}."
+REVIEW_CHANGE_FAILED = "Not changed: {error}"
+REVIEW_CHANGES = "Changes after the session"
+REVIEW_NO_CHANGES = "none"
+REVIEW_ACTIONS = "Therapist's actions during the session"
+REVIEW_OPEN_REPORT = "Open report"
+REVIEW_NO_REPORT = "No report written yet: use “Report (PDF)” first."
+OPEN_FAILED = ("Nothing on this computer opened {path}: no {what} is set up for it. Open it "
+               "by hand (the path can be selected and copied).")
+OPEN_MISSING = "{path} does not exist (moved or deleted?)."
+OPEN_WHAT_FOLDER = "file manager"
+OPEN_WHAT_PDF = "PDF viewer"
+PREFERENCES = "&Preferences…"
+PREFERENCES_TITLE = "Preferences"
+PREFERENCES_CLINIC = "Clinic name (on reports)"
+PREFERENCES_THERAPIST = "Therapist (on reports)"
+PREFERENCES_SIGNATURE = "Signature line on reports"
+PREFERENCES_FILE = "Kept in {path}"
+PREFERENCES_SAVED = "Preferences saved to {path}."
+PREFERENCES_BROKEN = "The settings file could not be read, so it is not replaced: {error}"
+REVIEW_CHOOSE_TRIAL = "Choose a trial in the table first."

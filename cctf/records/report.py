@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -407,9 +406,13 @@ def write_session_report(inp: ReportInput, path: str | Path, *,
     return path
 
 
-def default_report_name(inp: ReportInput) -> str:
+def report_name_stem(code: str, started_at: str, kind: str) -> str:
     try:
-        stamp = parse_time(inp.started_at).strftime("%Y-%m-%d_%H%M")
+        stamp = parse_time(started_at).strftime("%Y-%m-%d_%H%M")
     except ValueError:
-        stamp = datetime.now().strftime("%Y-%m-%d_%H%M")
-    return f"{inp.patient_code}_{stamp}_{inp.kind}_report.pdf"
+        stamp = "undated"
+    return f"{code}_{stamp}_{kind}_report"
+
+
+def default_report_name(inp: ReportInput) -> str:
+    return report_name_stem(inp.patient_code, inp.started_at, inp.kind) + ".pdf"
