@@ -53,7 +53,7 @@ def open_history(qtbot, controller, window):
 
 def test_the_session_list_newest_first_with_scores_status_and_progress(qtbot, app):
     controller, window = app
-    first, second, training = add_sessions(controller.records)
+    first, _second, _training = add_sessions(controller.records)
     controller.records.conn.execute(  # a test the data could not score
         "UPDATE sessions SET performance_index = NULL WHERE id = ?", (first,))
     dialog = open_history(qtbot, controller, window)
@@ -222,7 +222,7 @@ def test_open_folder_without_a_file_manager_says_why(qtbot, app, monkeypatch):
 
 def test_preferences_write_the_settings_file_and_never_replace_a_broken_one(qtbot, app,
                                                                             tmp_path):
-    controller, window = app
+    _controller, window = app
     prefs = window.show_preferences()
     path = tmp_path / "config" / "settings.toml"
     assert prefs.path == path and str(path) in " ".join(
