@@ -529,6 +529,10 @@ SESSION_STATUS_WORDS = {"complete": "complete", "ended_early": "ended early",
                         "recovered": "recovered", "imported": "imported",
                         "recording": "recording now"}
 EXCLUDED_MARK = "excluded"
+PROGRESS_REFERENCE_SHORT = {8.0: "+8 = 28 mmHg", 4.0: "+4 = 24 mmHg"}
+PROGRESS_REFERENCE_NOTE = ("Activation score = the increase above the 20 mmHg baseline. "
+                           "Dashed lines: +8 (28 mmHg) without neck pain, +4 (24 mmHg) with "
+                           "chronic neck pain.")
 PATIENT_HISTORY = "History…"
 HISTORY_TITLE = "{code}: history and progress"
 HISTORY_COLUMNS = ("date", "kind", "protocol", "activation", "PI", "status", "progress")
@@ -567,8 +571,8 @@ REVIEW_STATUS = "{kind} · {status} · {protocol}"
 REVIEW_NO_TRACE = "The raw samples cannot be read: {error}"
 REVIEW_TRIAL = "Trial"
 REVIEW_REASON = "Reason (required)"
-REVIEW_OVERRIDE_PASS = "Set verdict: passed"
-REVIEW_OVERRIDE_FAIL = "Set verdict: failed"
+REVIEW_OVERRIDE_PASS = "Set passed"
+REVIEW_OVERRIDE_FAIL = "Set failed"
 REVIEW_OVERRIDE_CLEAR = "Back to measured"
 REVIEW_MARK = "Mark compensation"
 REVIEW_CLEAR_MARKS = "Clear marks"

@@ -437,7 +437,7 @@ class ProgressDialog(QDialog):
         self.code = code
         self.setWindowTitle(texts.HISTORY_TITLE.format(code=code))
         self.setModal(False)
-        self.resize(1120, 660)
+        self.resize(1180, 680)
         self.points: list[progress.ProgressPoint] = []
         self.rows: list[SessionRow] = []
         self.review: SessionReviewDialog | None = None
@@ -458,7 +458,7 @@ class ProgressDialog(QDialog):
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
-        for level, words in texts.REPORT_PROGRESS_REFERENCE.items():
+        for level, words in texts.PROGRESS_REFERENCE_SHORT.items():
             self.activation_plot.addItem(pg.InfiniteLine(
                 pos=level, angle=0, pen=pg.mkPen(theme.MUTED, style=Qt.PenStyle.DashLine),
                 label=words, labelOpts={"position": 0.02, "color": theme.MUTED,
@@ -470,7 +470,9 @@ class ProgressDialog(QDialog):
             [], [], pen=pen, symbol="o", symbolBrush=theme.BLUE, symbolSize=9)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        self.summary.setFont(theme.font(theme.BODY_PT + 1, bold=True))
+        self.reference_note = QLabel(texts.PROGRESS_REFERENCE_NOTE)
+        self.reference_note.setWordWrap(True)
+        self.reference_note.setProperty("muted", True)
         adherence_title = QLabel(texts.PROGRESS_ADHERENCE)
         adherence_title.setProperty("muted", True)
         self.adherence = QLabel("")
@@ -509,6 +511,7 @@ class ProgressDialog(QDialog):
         left = QVBoxLayout()
         left.addWidget(self.activation_plot, 1)
         left.addWidget(self.pi_plot, 1)
+        left.addWidget(self.reference_note)
         left.addWidget(self.summary)
         left.addWidget(adherence_title)
         left.addWidget(self.adherence)
@@ -522,8 +525,8 @@ class ProgressDialog(QDialog):
         right.addWidget(self.sessions, 1)
         right.addLayout(session_buttons)
         body = QHBoxLayout()
-        body.addLayout(left, 4)
-        body.addLayout(right, 5)
+        body.addLayout(left, 1)
+        body.addLayout(right, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved, 1)
         buttons.addWidget(self.report_button)
