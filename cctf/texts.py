@@ -51,7 +51,7 @@ def describe_fault(kind: str, value: float) -> str:
 UNIT = "mmHg"
 WINDOW_TITLE = "cctf {version} — craniocervical flexion biofeedback"
 TAB_CLINIC = "&Clinic test"
-TAB_TRAINING = "&Home training"
+TAB_TRAINING = "Home trai&ning"  # Alt+H is the Help menu
 TAB_MONITOR = "&Monitor"
 MENU_FILE = "&File"
 MENU_VIEW = "&View"
@@ -67,7 +67,8 @@ ABOUT_TITLE = "About cctf"
 ABOUT_HTML = (
     "<h3>cctf {version}</h3><p>Digital pressure biofeedback for the craniocervical flexion "
     "test (CCFT) and deep neck flexor training.</p><p><b>{disclaimer}</b></p>"
-    "<p>Patient records and sessions are kept in <tt>{folder}</tt>.</p>"
+    "<p>Patient records and sessions are kept in<br><span style='white-space: nowrap; "
+    "font-family: monospace'>{folder}</span></p>"
     "<p>Head lift and retraction are detected from pressure signatures that are hypotheses, "
     "not validated facts. Superficial muscle activity and breath holding cannot be seen in "
     "the pressure: mark them by hand (keys 1–4).</p>"

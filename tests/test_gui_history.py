@@ -239,3 +239,12 @@ def test_preferences_write_the_settings_file_and_never_replace_a_broken_one(qtbo
     assert not prefs.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     assert path.read_text() == "[report\n"
     prefs.reject()
+
+
+def test_menus_and_tabs_have_distinct_alt_keys(qtbot, app):
+    """Alt+H opens the Help menu, not Home training (a key shared is a key that misleads)."""
+    _controller, window = app
+    titles = [a.text() for a in window.menuBar().actions()]
+    titles += [window.tabs.tabText(k) for k in range(window.tabs.count())]
+    keys = [t[t.index("&") + 1].lower() for t in titles if "&" in t]
+    assert len(keys) == len(titles) and len(set(keys)) == len(keys), titles

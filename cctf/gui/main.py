@@ -6,6 +6,7 @@ first one found, else offers the simulator; ``sim`` or ``port`` choose directly.
 
 from __future__ import annotations
 
+import html
 import logging
 import signal
 import sys
@@ -189,7 +190,8 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         QMessageBox.about(self, texts.ABOUT_TITLE, texts.ABOUT_HTML.format(
-            version=__version__, disclaimer=DISCLAIMER, folder=self.controller.data_dir))
+            version=__version__, disclaimer=DISCLAIMER,
+            folder=html.escape(str(self.controller.data_dir))))
 
     def show_keys(self) -> None:
         QMessageBox.information(self, texts.KEYS_TITLE, texts.KEYS_HTML)
