@@ -226,3 +226,42 @@ def test_the_progress_report_names_the_clinic(records, tmp_path):
     text = pdf_text(pdf)
     assert "Physiotherapy North" in text and "+8 mmHg (28 mmHg level)" in text
     assert "Page 1 of" in text and min(font_sizes(pdf)) >= 8 * 1.1
+
+
+def _boxes(fig, renderer):
+    """Window extents of every non-empty text the page itself and its axes carry (not the
+    tick labels), with the axes' frame."""
+    texts_ = [t for t in fig.texts if t.get_text().strip()]
+    frames = []
+    for ax in fig.axes:
+        texts_ += [t for t in ax.texts if t.get_text().strip()]
+        frames.append(ax.get_window_extent(renderer))
+    return [(t.get_text(), t.get_window_extent(renderer).expanded(0.98, 0.9))
+            for t in texts_], frames
+
+
+def test_no_text_on_a_page_overprints_another_and_reference_labels_stay_off_the_trace(
+        records, tmp_path):
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from cctf.records import report
+    from cctf.records.pdfpage import RC, Page
+
+    sid = session_with_actions(records, tmp_path)
+    audit.edit_compensation(records, sid, 5, "breath", reason="video")
+    audit.edit_compensation(records, sid, 6, "scm", reason="video")
+    inp = report_input(records, sid)
+    with rc_context(RC):
+        page = Page("continued")
+        report._build(page, inp, False, CLINIC)
+        page.footers()
+        for fig in page.figures:
+            renderer = FigureCanvasAgg(fig).get_renderer()
+            boxes, frames = _boxes(fig, renderer)
+            for k, (text_a, a) in enumerate(boxes):
+                for text_b, b in boxes[k + 1:]:
+                    assert not a.overlaps(b), f"{text_a!r} overprints {text_b!r}"
+            for text, box in boxes:
+                if "neck pain" in text:
+                    assert not any(box.overlaps(f) for f in frames), f"{text!r} on the trace"
