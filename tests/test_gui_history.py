@@ -248,3 +248,19 @@ def test_menus_and_tabs_have_distinct_alt_keys(qtbot, app):
     titles += [window.tabs.tabText(k) for k in range(window.tabs.count())]
     keys = [t[t.index("&") + 1].lower() for t in titles if "&" in t]
     assert len(keys) == len(titles) and len(set(keys)) == len(keys), titles
+
+
+def test_the_progress_report_opens_or_says_why(qtbot, app, monkeypatch):
+    controller, window = app
+    add_sessions(controller.records)
+    dialog = open_history(qtbot, controller, window)
+    assert not dialog.open_report_button.isEnabled()
+    dialog.report_button.click()
+    qtbot.waitUntil(lambda: "Report saved to" in dialog.saved.text(), timeout=30000)
+    assert dialog.open_report_button.isEnabled()
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    why = dialog.open_report()
+    assert why and "no PDF viewer" in why and why == dialog.saved.text()
+    dialog.report_path.unlink()
+    assert "does not exist" in dialog.open_report()
+    dialog.close()

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, UNASSIGNED, AppController
+from cctf.gui.open_path import open_path
 from cctf.gui.session_review import SessionReviewDialog
 from cctf.gui.worker import run_in_background
 from cctf.records import progress
@@ -502,6 +503,10 @@ class ProgressDialog(QDialog):
         self.delete_button.clicked.connect(lambda: self.delete_patient())
         self.report_button = QPushButton(texts.PROGRESS_REPORT)
         self.report_button.clicked.connect(self.write_report)
+        self.report_path: Path | None = None
+        self.open_report_button = QPushButton(texts.REVIEW_OPEN_REPORT)
+        self.open_report_button.setEnabled(False)
+        self.open_report_button.clicked.connect(self.open_report)
         self.saved = QLabel("")
         self.saved.setWordWrap(True)
         self.saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -530,6 +535,7 @@ class ProgressDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved, 1)
         buttons.addWidget(self.report_button)
+        buttons.addWidget(self.open_report_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
@@ -738,11 +744,23 @@ class ProgressDialog(QDialog):
 
     def _saved(self, path: Path) -> None:
         self.report_button.setEnabled(True)
+        self.report_path = Path(path)
+        self.open_report_button.setEnabled(True)
         self.saved.setText(texts.REPORT_SAVED.format(path=path))
 
     def _failed(self, exc: BaseException) -> None:
         self.report_button.setEnabled(True)
         self.saved.setText(texts.REPORT_FAILED.format(error=exc))
+
+    def open_report(self) -> str | None:
+        """The progress report just written; when nothing can open it, why."""
+        if self.report_path is None:
+            self.saved.setText(texts.REVIEW_NO_REPORT)
+            return texts.REVIEW_NO_REPORT
+        why = open_path(self.report_path, texts.OPEN_WHAT_PDF)
+        if why:
+            self.saved.setText(why)
+        return why
 
 
 def _timestamp(started_at: str) -> float:
