@@ -61,7 +61,7 @@ class SessionReviewDialog(QDialog):
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("left", texts.AXIS_PRESSURE)
-        self.plot.setLabel("bottom", "time (s)")
+        self.plot.setLabel("bottom", texts.REVIEW_AXIS_TIME)
         self.trace = self.plot.plot([], [], pen=pg.mkPen(theme.TRACE, width=1.5))
         self.target = self.plot.plot([], [], pen=pg.mkPen(theme.BLUISH_GREEN, width=2,
                                                           style=Qt.PenStyle.DashLine))

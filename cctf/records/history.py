@@ -76,7 +76,8 @@ def _protocol(s: SessionRecord) -> str:
 def session_row(s: SessionRecord) -> SessionRow:
     reps = ""
     if s.kind == "training" and s.reps_done is not None:
-        reps = f"{s.reps_done} of {s.reps_planned}" if s.reps_planned else f"{s.reps_done}"
+        reps = (texts.HISTORY_REPS.format(done=s.reps_done, planned=s.reps_planned)
+                if s.reps_planned else f"{s.reps_done}")
     excluded = getattr(s, "progress_excluded_reason", None)
     return SessionRow(s.id, s.started_at, s.kind, s.status, _protocol(s),
                       score(s.activation_score_mmhg), score(s.performance_index), reps,
