@@ -51,8 +51,8 @@ def config_dir(platform: str | None = None, env: Mapping[str, str] | None = None
     if env.get(CONFIG_ENV_VAR):
         return Path(env[CONFIG_ENV_VAR]).expanduser().absolute()
     if platform.startswith("win"):
-        base = env.get("APPDATA")
-        return Path(base) / "cctf" if base else home / "AppData" / "Roaming" / "cctf"
+        appdata = env.get("APPDATA")
+        return Path(appdata) / "cctf" if appdata else home / "AppData" / "Roaming" / "cctf"
     if platform == "darwin":
         return home / "Library" / "Preferences" / "cctf"
     xdg = env.get("XDG_CONFIG_HOME", "")

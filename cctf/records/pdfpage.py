@@ -13,6 +13,7 @@ import itertools
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib import rc_context
@@ -86,7 +87,7 @@ class Page:
     def _fy(self, y_in: float) -> float:
         return y_in / self.height_in
 
-    def text(self, x_in: float, y_in: float, s: str, size: int = MIN_PT, **kw: object) -> None:
+    def text(self, x_in: float, y_in: float, s: str, size: int = MIN_PT, **kw: Any) -> None:
         self.fig.text(self._fx(MARGIN_IN + x_in), self._fy(y_in), s,
                       fontsize=max(MIN_PT, size), va="top", **kw)
 

@@ -220,8 +220,8 @@ def draw_trace(ax: Axes, inp: ReportInput, band_mmhg: float, width_in: float) ->
         x_lo, x_hi = 0.0, max((t.cue_end_s for t in r.trials if math.isfinite(t.cue_end_s)),
                               default=1.0) * scale
     else:
-        t, p = decimate(rec.t_s, rec.pressure_mmhg)
-        ax.plot(t * scale, p, color=TRACE_COLOUR, linewidth=0.6)
+        ts, ps = decimate(rec.t_s, rec.pressure_mmhg)
+        ax.plot(ts * scale, ps, color=TRACE_COLOUR, linewidth=0.6)
         lo = min(18.0, float(np.nanpercentile(rec.pressure_mmhg, 0.5)) - 1)
         hi = max(31.0, float(np.nanpercentile(rec.pressure_mmhg, 99.9)) + 1)
         x_lo, x_hi = float(rec.t_s[0]) * scale, float(rec.t_s[-1]) * scale
