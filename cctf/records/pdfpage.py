@@ -151,7 +151,7 @@ class Page:
             cell_lines = wrap(row[-1], size, last_width)
             colour = colours[k] if colours else "black"
             first = True
-            for start in range(0, len(cell_lines), 1):
+            for ln in cell_lines:
                 if self.y - step < self.bottom_in:
                     self.new_page()
                     header()
@@ -160,7 +160,7 @@ class Page:
                     for x, cell in zip(xs[:-1], row[:-1], strict=True):
                         self.text(x, self.y, cell, size, color=colour)
                     first = False
-                self.text(xs[-1], self.y, cell_lines[start], size, color=colour)
+                self.text(xs[-1], self.y, ln, size, color=colour)
                 self.y -= step
 
     def footers(self) -> None:
