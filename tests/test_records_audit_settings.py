@@ -169,3 +169,25 @@ def test_a_file_cut_off_by_a_crash_still_lists_its_actions():
         (10.0, "paused", ""), (30.0, "trial 2: verdict set to passed", "")]
     assert is_action("superficial flexor (SCM or scalene) activity marked on trial 3")
     assert not is_action("swallowed")
+
+
+def test_the_audit_trail_travels_in_a_patient_archive(session, tmp_path):
+    from cctf.records.archive import export_patient, import_patient_archive
+
+    records, sid = session
+    passed = next(t for t in records.load_result(sid).trials if t.passed)
+    audit.edit_compensation(records, sid, passed.index, "jaw", reason="video", now=NOW)
+    audit.edit_notes(records, sid, "seen again", now=NOW)
+    out = export_patient(records, "P-1", tmp_path / "p1.zip",
+                         exported_at="2025-03-05T00:00:00+00:00")
+    other = open_records(tmp_path / "elsewhere")
+    try:
+        got = import_patient_archive(other, out)
+        new_sid, = got.session_ids
+        assert [(e.action, e.trial_index, e.value, e.reason, e.at)
+                for e in audit.edits(other, new_sid)] == [
+            (e.action, e.trial_index, e.value, e.reason, e.at) for e in audit.edits(records, sid)]
+        assert not next(t for t in other.load_result(new_sid).trials
+                        if t.index == passed.index).passed
+    finally:
+        other.close()

@@ -113,3 +113,41 @@ def edits(records: Records, session_id: int) -> list[SessionEdit]:
         "SELECT * FROM session_edits WHERE session_id = ? ORDER BY id", (session_id,))
     return [SessionEdit(r["id"], r["session_id"], r["at"], r["action"], r["trial_idx"],
                         r["value"], r["reason"]) for r in rows.fetchall()]
+
+
+# --- in patient archives (cctf export / import) ---------------------------------------------
+
+ACTIONS = ("notes", "override", "compensation", "clear_compensation")
+
+
+def to_dicts(records: Records, session_id: int) -> list[dict[str, object]]:
+    return [{"at": e.at, "action": e.action, "trial_index": e.trial_index, "value": e.value,
+             "reason": e.reason} for e in edits(records, session_id)]
+
+
+def check_dicts(rows: object) -> list[dict[str, object]]:
+    """An archive's ``edits`` list, checked (``ValueError`` naming the problem)."""
+    if not isinstance(rows, list):
+        raise ValueError("edits must be a list")
+    for row in rows:
+        if not isinstance(row, dict) or row.get("action") not in ACTIONS:
+            raise ValueError("an edit is malformed")
+        datetime.fromisoformat(str(row.get("at"))[:40])
+        idx = row.get("trial_index")
+        if idx is not None and not isinstance(idx, int):
+            raise ValueError("an edit's trial is not a number")
+        for key, limit in (("value", 40), ("reason", MAX_REASON)):
+            if not isinstance(row.get(key, ""), str) or len(row.get(key, "")) > limit:
+                raise ValueError(f"an edit's {key} is malformed")
+    return rows  # type: ignore[return-value]
+
+
+def restore(records: Records, session_id: int, rows: list[dict[str, object]]) -> None:
+    """The trail itself (the changes' effects come with the annotations and notes)."""
+    records.conn.executemany(
+        "INSERT INTO session_edits (session_id, at, action, trial_idx, value, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(session_id, str(r["at"]), r["action"], r.get("trial_index"),
+          clean_text(r.get("value", ""), "value", 40, multiline=False),
+          clean_text(r.get("reason", ""), "reason", MAX_REASON, multiline=False))
+         for r in rows])
