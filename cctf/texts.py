@@ -51,7 +51,7 @@ def describe_fault(kind: str, value: float) -> str:
 UNIT = "mmHg"
 WINDOW_TITLE = "cctf {version} — craniocervical flexion biofeedback"
 TAB_CLINIC = "&Clinic test"
-TAB_TRAINING = "&Home training"
+TAB_TRAINING = "Home trai&ning"  # Alt+H is the Help menu
 TAB_MONITOR = "&Monitor"
 MENU_FILE = "&File"
 MENU_VIEW = "&View"
@@ -67,7 +67,8 @@ ABOUT_TITLE = "About cctf"
 ABOUT_HTML = (
     "<h3>cctf {version}</h3><p>Digital pressure biofeedback for the craniocervical flexion "
     "test (CCFT) and deep neck flexor training.</p><p><b>{disclaimer}</b></p>"
-    "<p>Patient records and sessions are kept in <tt>{folder}</tt>.</p>"
+    "<p>Patient records and sessions are kept in<br><span style='white-space: nowrap; "
+    "font-family: monospace'>{folder}</span></p>"
     "<p>Head lift and retraction are detected from pressure signatures that are hypotheses, "
     "not validated facts. Superficial muscle activity and breath holding cannot be seen in "
     "the pressure: mark them by hand (keys 1–4).</p>"
@@ -430,7 +431,9 @@ NEW_PATIENT_ADDED = "Patient {code} added."
 NOTES_LABEL = "Therapist's notes"
 NOTES_SAVE = "Save notes"
 NOTES_SAVED = "Notes saved."
-NOTES_NOT_IN_RECORDS = "No patient was chosen: notes and reports need the records."
+NOTES_NOT_IN_RECORDS = ("No patient was chosen: notes and reports need the records. To add "
+                        "this test to a patient: choose them, then History… → Attach a "
+                        "recording…")
 REPORT_BUTTON = "Report (PDF)"
 REPORT_WRITING = "Writing the report…"
 REPORT_SAVED = "Report saved to {path}"
@@ -618,3 +621,120 @@ def ending_line(result: object) -> str:
     if not getattr(result, "complete", True):
         return SESSION_INCOMPLETE_LINE.format(what=what)
     return ""
+
+
+# --- reports a clinic files; the patient's history in the app (issue 13) --------------------
+
+REPORT_PAGE = "Page {page} of {pages}"
+REPORT_CONTINUED = "{title} · patient {code} · {when} (continued)"
+REPORT_CLINIC = "{clinic}"
+REPORT_THERAPIST = "Therapist: {therapist}"
+REPORT_TRACE_LEGEND_13 = {
+    "pressure": "pressure",
+    "band_pass": "target band, passed",
+    "band_fail": "target band, failed",
+    "band_repeated": "target band, repeated (not scored)",
+    "fault": "× fault found by the analysis (see the table)",
+    "hand": "▼ compensation marked by hand (kind written beside it)",
+    "marker": "M1, M2 … markers set by hand (listed under the therapist's actions)",
+    "reference": "reference levels (absolute pressure)",
+}
+REPORT_REFERENCE_LABELS = {28.0: "28 mmHg:\nno neck pain", 24.0: "24 mmHg:\nchronic neck pain"}
+REPORT_DURATION = "duration {duration}"
+REPORT_ACTIONS = "Therapist's actions"
+REPORT_ACTIONS_COLUMNS = ("time", "action")
+REPORT_NO_ACTIONS = "None recorded."
+REPORT_MARKER_ACTION = "marker {label}: {text}"
+REPORT_EDIT_TIME = "{when:%d %b %Y %H:%M} (after)"
+REPORT_EDIT = {
+    "notes": "notes changed",
+    "override": "trial {trial}: verdict set to {value}",
+    "compensation": "trial {trial}: {value} marked by hand",
+    "clear_compensation": "trial {trial}: compensation marks removed",
+}
+REPORT_EDIT_REASON = "{text} — reason: {reason}"
+REPORT_SIGNATURE = "Signature: ______________________________      Date: ________________"
+REPORT_SIGNED_BY = "Therapist: {therapist}"
+REPORT_PROGRESS_REFERENCE = {8.0: "+8 mmHg (28 mmHg level): no neck pain",
+                             4.0: "+4 mmHg (24 mmHg level): chronic neck pain"}
+REPORT_PROGRESS_AXIS_NOTE = ("The activation score is the increase above the 20 mmHg "
+                             "baseline: 8 mmHg = the 28 mmHg level.")
+
+# the patient's history in the app (issue 13)
+NOT_MEASURED_13 = "not measured"
+SESSION_KIND_WORDS = {"clinic": "clinic test", "training": "home training",
+                      "monitor": "recording"}
+SESSION_STATUS_WORDS = {"complete": "complete", "ended_early": "ended early",
+                        "recovered": "recovered", "imported": "imported",
+                        "recording": "recording now"}
+EXCLUDED_MARK = "excluded"
+PROGRESS_REFERENCE_SHORT = {8.0: "+8 = 28 mmHg", 4.0: "+4 = 24 mmHg"}
+PROGRESS_REFERENCE_NOTE = ("Activation score = the increase above the 20 mmHg baseline. "
+                           "Dashed lines: +8 (28 mmHg) without neck pain, +4 (24 mmHg) with "
+                           "chronic neck pain.")
+PATIENT_HISTORY = "History…"
+HISTORY_TITLE = "{code}: history and progress"
+HISTORY_COLUMNS = ("date", "kind", "protocol", "activation", "PI", "status", "progress")
+HISTORY_EMPTY = "No sessions yet."
+HISTORY_OPEN = "Open session…"
+HISTORY_EXCLUDE = "Exclude from progress…"
+HISTORY_INCLUDE = "Include in progress"
+HISTORY_EXCLUDE_REASON = "Why leave session {id} out of the progress view and report?"
+HISTORY_EXCLUSION_UNAVAILABLE = ("Excluding a session from progress needs a newer records "
+                                 "database (issue 9); nothing was changed.")
+HISTORY_EXCLUDED = "Session {id} is left out of progress: {reason}"
+HISTORY_INCLUDED = "Session {id} counts in progress again."
+HISTORY_CHOOSE = "Choose a session in the list first."
+HISTORY_EDIT_PATIENT = "Edit patient…"
+HISTORY_DELETE_PATIENT = "Delete patient…"
+HISTORY_ATTACH = "Attach a recording…"
+HISTORY_ATTACH_TITLE = "Attach a recording made without a patient to {code}"
+HISTORY_ATTACH_NONE = "No recordings without a patient in {folder}."
+HISTORY_ATTACHED = "Recording {name} attached to {code} (session {id})."
+HISTORY_ATTACH_FAILED = "The recording could not be attached: {error}"
+EDIT_PATIENT_TITLE = "Edit patient {code}"
+EDIT_PATIENT_SAVED = "Patient {code} saved."
+DELETE_PATIENT_TITLE = "Delete patient {code}?"
+DELETE_PATIENT_TEXT = ("Delete patient {code} and everything about them: {sessions} sessions, "
+                       "their session files and reports, and the backups that hold them. "
+                       "This cannot be undone.")
+DELETE_PATIENT_CONFIRM = "Delete {code}"
+DELETE_PATIENT_DONE = ("Deleted patient {code}: {sessions} sessions, {files} files, "
+                       "{backups} backups.")
+DELETE_PATIENT_LEFT = " Left alone (may still hold their data): {paths}."
+DELETE_PATIENT_FAILED = "Patient {code} was not deleted: {error}"
+REVIEW_TITLE = "{code} · session {id} · {when}"
+REVIEW_READ_ONLY = ("A finished session: the measured results are read-only. Changes below "
+                    "are kept with the time and your reason, and shown on the report.")
+REVIEW_STATUS = "{kind} · {status} · {protocol}"
+REVIEW_NO_TRACE = "The raw samples cannot be read: {error}"
+REVIEW_TRIAL = "Trial"
+REVIEW_REASON = "Reason (required)"
+REVIEW_OVERRIDE_PASS = "Set passed"
+REVIEW_OVERRIDE_FAIL = "Set failed"
+REVIEW_OVERRIDE_CLEAR = "Back to measured"
+REVIEW_MARK = "Mark compensation"
+REVIEW_CLEAR_MARKS = "Clear marks"
+REVIEW_CHANGED = "Saved: {what}."
+REVIEW_CHANGE_FAILED = "Not changed: {error}"
+REVIEW_CHANGES = "Changes after the session"
+REVIEW_NO_CHANGES = "none"
+REVIEW_ACTIONS = "Therapist's actions during the session"
+REVIEW_OPEN_REPORT = "Open report"
+REVIEW_NO_REPORT = "No report written yet: use “Report (PDF)” first."
+OPEN_FAILED = ("Nothing on this computer opened {path}: no {what} is set up for it. Open it "
+               "by hand (the path can be selected and copied).")
+OPEN_MISSING = "{path} does not exist (moved or deleted?)."
+OPEN_WHAT_FOLDER = "file manager"
+OPEN_WHAT_PDF = "PDF viewer"
+PREFERENCES = "&Preferences…"
+PREFERENCES_TITLE = "Preferences"
+PREFERENCES_CLINIC = "Clinic name (on reports)"
+PREFERENCES_THERAPIST = "Therapist (on reports)"
+PREFERENCES_SIGNATURE = "Signature line on reports"
+PREFERENCES_FILE = "Kept in {path}"
+PREFERENCES_SAVED = "Preferences saved to {path}."
+PREFERENCES_BROKEN = "The settings file could not be read, so it is not replaced: {error}"
+REVIEW_AXIS_TIME = "time (s)"
+HISTORY_REPS = "{done} of {planned}"
+REVIEW_CHOOSE_TRIAL = "Choose a trial in the table first."

@@ -6,6 +6,7 @@ first one found, else offers the simulator; ``sim`` or ``port`` choose directly.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import signal
@@ -32,7 +33,9 @@ from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
 from cctf.gui.monitor_screen import MonitorScreen
 from cctf.gui.patients import RecordsNotice
+from cctf.gui.preferences import PreferencesDialog
 from cctf.gui.training_screen import TrainingScreen
+from cctf.records.app_state import SCREENS, AppState, load_state, save_state
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.training, texts.TAB_TRAINING)
         self.tabs.addTab(self.monitor, texts.TAB_MONITOR)
         self.tabs.currentChanged.connect(self._tab_changed)
+        self._restoring = False
+        self._state_hooked = False
+        self.preferences: PreferencesDialog | None = None
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 0)
@@ -81,6 +87,33 @@ class MainWindow(QMainWindow):
         """Open the patient records, recover interrupted sessions, and say what happened
         (a band above the screens; a damaged database offers Repair). Never raises."""
         self.records_notice.show_start(self.controller.open_records())
+        self.restore_state()
+
+    # --- the last patient and screen (issue 13) ---------------------------------------------
+
+    def restore_state(self) -> None:
+        """Back to the patient and screen of the last run (a patient since deleted: none)."""
+        state = load_state(self.controller.data_dir)
+        records = self.controller.records
+        self._restoring = True
+        try:
+            if state.patient_code and records is not None and records.find_patient(
+                    state.patient_code) is not None:
+                self.controller.select_patient(state.patient_code)
+            self.tabs.setCurrentIndex(SCREENS.index(state.screen))
+        finally:
+            self._restoring = False
+        if not self._state_hooked:
+            self._state_hooked = True
+            self.controller.patient_changed.connect(self.remember_state)
+            self.tabs.currentChanged.connect(self.remember_state)
+
+    def remember_state(self) -> None:
+        if self._restoring:
+            return
+        index = self.tabs.currentIndex()
+        screen = SCREENS[index] if 0 <= index < len(SCREENS) else "clinic"
+        save_state(self.controller.data_dir, AppState(self.controller.patient_code, screen))
 
     def _menus(self) -> None:
         menu = self.menuBar()
@@ -88,6 +121,10 @@ class MainWindow(QMainWindow):
         folder = QAction(texts.CHOOSE_FOLDER, self)
         folder.triggered.connect(self.choose_folder)
         file_menu.addAction(folder)
+        preferences = QAction(texts.PREFERENCES, self)
+        preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        preferences.triggered.connect(self.show_preferences)
+        file_menu.addAction(preferences)
         self.lsl_action = QAction(texts.LSL_MENU, self, checkable=True)
         self.lsl_action.setToolTip(texts.LSL_MENU_TIP)
         self.lsl_action.setChecked(self.controller.lsl.enabled)
@@ -149,9 +186,17 @@ class MainWindow(QMainWindow):
             self.records_notice.show_start([])
             self.statusBar().showMessage(texts.FOLDER_SET.format(path=path), NOTICE_MS)
 
+    def show_preferences(self) -> PreferencesDialog:
+        self.preferences = PreferencesDialog(parent=self)
+        self.preferences.accepted.connect(lambda: self.statusBar().showMessage(
+            texts.PREFERENCES_SAVED.format(path=self.preferences.saved_to), NOTICE_MS))
+        self.preferences.open()
+        return self.preferences
+
     def show_about(self) -> None:
         QMessageBox.about(self, texts.ABOUT_TITLE, texts.ABOUT_HTML.format(
-            version=__version__, disclaimer=DISCLAIMER, folder=self.controller.data_dir))
+            version=__version__, disclaimer=DISCLAIMER,
+            folder=html.escape(str(self.controller.data_dir))))
 
     def show_keys(self) -> None:
         QMessageBox.information(self, texts.KEYS_TITLE, texts.KEYS_HTML)

@@ -3,8 +3,7 @@ each trial with its faults in plain words, and the trace overview."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -322,6 +321,14 @@ class ResultsScreen(QWidget):
             notes.append(texts.ACTIONS_PREFIX + "; ".join(report.actions))
         self.notes.setText("\n".join(notes))
 
-    def _open_folder(self) -> None:
-        if self.report is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.path.parent)))
+    def _open_folder(self) -> str | None:
+        """Open the session's folder; when nothing can, say why (issue 13)."""
+        from cctf.gui.open_path import open_path
+
+        if self.report is None:
+            return None
+        why = open_path(self.report.path.parent, texts.OPEN_WHAT_FOLDER)
+        if why:
+            self.record_status.setText(why)
+            self.controller.notice.emit(why)
+        return why

@@ -34,6 +34,7 @@ from typing import Any
 from cctf import __version__
 from cctf.analysis.results import SessionResult
 from cctf.errors import CctfError, FileFormatError, RecordsError
+from cctf.records import audit
 from cctf.records.db import transaction
 from cctf.records.files import atomic_writer, write_private_bytes
 from cctf.records.importer import MAX_FILE_BYTES, validate_session_file
@@ -90,6 +91,7 @@ def export_patient(records: Records, code: str, out: str | Path, *, exported_at:
             entry["result"] = result.to_dict() if result is not None else None
             entry["annotations"] = {str(k): v for k, v in
                                     stored_annotations(records.conn, s.id).items()}
+            entry["edits"] = audit.to_dicts(records, s.id)  # changes after the session
             path = records.csv_path(s)
             if path.is_file():
                 arc = _unique(f"sessions/{path.name}", used)
@@ -228,6 +230,7 @@ def _check_session_entry(s: object) -> None:
                 and all(isinstance(x, str) and len(x) <= 40 for x in v)
                 for k, v in marks.items()):
             raise ValueError("an annotation is malformed")
+    audit.check_dicts(s.get("edits") or [])
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -333,6 +336,7 @@ def _register(records: Records, code: str, manifest: dict[str, Any],
             excluded = entry.get("progress_excluded_reason")
             if isinstance(excluded, str) and excluded.strip():
                 records.exclude_from_progress(session_id, _text(excluded, "reason", 200))
+            audit.restore(records, session_id, entry.get("edits") or [])
             report.session_ids.append(session_id)
     return report
 

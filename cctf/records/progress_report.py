@@ -1,4 +1,4 @@
-"""The one-page progress report (PDF): a patient's clinic tests over time, changes against
+"""The progress report (PDF): a patient's clinic tests over time, changes against
 the smallest real difference, and home-programme adherence.
 
     write_progress_report(records, "P-0042", "progress.pdf", today=date.today())
@@ -15,7 +15,9 @@ from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
 from cctf import texts
-from cctf.records.pdfpage import FAIL_COLOUR, GREY, MARGIN_IN, PASS_COLOUR, Page, render
+from cctf.records import clinic_settings
+from cctf.records.clinic_settings import ClinicSettings
+from cctf.records.pdfpage import FAIL_COLOUR, GREY, MIN_PT, PASS_COLOUR, Page, render
 from cctf.records.progress import (
     SRD_PI,
     Adherence,
@@ -46,12 +48,14 @@ def draw_progress(ax_act: Axes, ax_pi: Axes, points: list[ProgressPoint], srd_pi
     x: Any = [_when(p).replace(tzinfo=None) for p in points]  # dates; the stubs expect floats
     ax_act.plot(x, [p.activation_score_mmhg for p in points], marker="o", markersize=3.5,
                 color="#1a237e", linewidth=1)
-    for level, label in ((8, "28 mmHg: no neck pain"), (4, "24 mmHg: chronic neck pain")):
+    # The activation score is the increase above baseline: the reference levels of 28 and
+    # 24 mmHg (absolute) are drawn at +8 and +4 on this axis and named both ways.
+    for level, label in texts.REPORT_PROGRESS_REFERENCE.items():
         ax_act.axhline(level, color="#616161", linestyle="--", linewidth=0.6)
         ax_act.text(0.003, level + 0.15, label, transform=ax_act.get_yaxis_transform(),
-                    fontsize=5.5, color="#616161", va="bottom")
-    ax_act.set_ylim(-0.5, 11)
-    ax_act.set_ylabel(texts.REPORT_AXIS_ACTIVATION, fontsize=7)
+                    fontsize=MIN_PT, color="#616161", va="bottom")
+    ax_act.set_ylim(0, 10.5)
+    ax_act.set_ylabel(texts.REPORT_AXIS_ACTIVATION, fontsize=MIN_PT)
     measured = [p for p in points if p.pi_measured]
     first = measured[0].performance_index if measured else math.nan
     ax_pi.axhspan(first - srd_pi, first + srd_pi, color=GREY, alpha=0.18,
@@ -63,9 +67,9 @@ def draw_progress(ax_act: Axes, ax_pi: Axes, points: list[ProgressPoint], srd_pi
                color="#1a237e", linewidth=1)
     ax_pi.scatter(xm, [p.performance_index for p in measured],  # type: ignore[arg-type]
                   c=colours[:len(measured)], s=14, zorder=3)
-    ax_pi.set_ylim(-5, 105)
-    ax_pi.set_ylabel(texts.REPORT_AXIS_PI, fontsize=7)
-    ax_pi.legend(fontsize=5.5, loc="upper left", frameon=False)
+    ax_pi.set_ylim(0, 100)
+    ax_pi.set_ylabel(texts.REPORT_AXIS_PI, fontsize=MIN_PT)
+    ax_pi.legend(fontsize=MIN_PT, loc="upper left", frameon=False)
     for ax in (ax_act, ax_pi):
         locator = AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
@@ -100,38 +104,42 @@ def _adherence_lines(records: Records, code: str, today: date) -> list[str]:
 
 
 def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
-           include_name: bool) -> None:
+           include_name: bool, clinic: ClinicSettings) -> None:
+    from cctf.records.report import clinic_header, signature_block
+
     patient = records.patient(code)
     found = progress(records, code)
     points = found.series
     page.line(texts.REPORT_PROGRESS_TITLE, 14, bold=True)
+    clinic_header(page, clinic)
     page.line(texts.REPORT_PATIENT.format(code=patient.code) + f"      as of {today:%d %b %Y}",
               10, bold=True)
     if include_name and patient.name:
         page.line(texts.REPORT_NAME.format(name=patient.name), 9)
     n_training = len(records.sessions(code, kinds=("training",)))
-    page.line(f"{len(found.all)} clinic tests, {n_training} home training sessions", 8)
+    page.line(f"{len(found.all)} clinic tests, {n_training} home training sessions", MIN_PT)
     page.rule()
     if found.protocol is not None:
-        page.line(texts.PROGRESS_SERIES_PROTOCOL.format(protocol=protocol_words(found.protocol)),
-                  8)
-    page.paragraph(summary_words(points, srd_pi), 9, max_lines=4)
+        page.paragraph(texts.PROGRESS_SERIES_PROTOCOL.format(
+            protocol=protocol_words(found.protocol)), MIN_PT)
+    page.paragraph(summary_words(points, srd_pi), 9)
     if found.others:
         page.paragraph(texts.PROGRESS_NOT_COMPARED.format(n=len(found.others), which="; ".join(
-            f"{_when(p):%d %b %Y} ({p.note})" for p in found.others)), 8, max_lines=4)
-    page.line(texts.REPORT_REFERENCE, 8)
-    page.line(texts.PI_SCALE_TEXT, 8)
+            f"{_when(p):%d %b %Y} ({p.note})" for p in found.others)), MIN_PT)
+    page.paragraph(texts.REPORT_REFERENCE, MIN_PT)
+    page.paragraph(texts.REPORT_PROGRESS_AXIS_NOTE, MIN_PT)
+    page.paragraph(texts.PI_SCALE_TEXT, MIN_PT)
     page.space(0.1)
     draw_progress(page.axes(1.5), page.axes(1.7), points, srd_pi)
-    page.line(texts.REPORT_ADHERENCE, 9, bold=True)
+    page.heading(texts.REPORT_ADHERENCE)
     for line in _adherence_lines(records, code, today):
-        page.paragraph(line, 8, max_lines=2)
+        page.paragraph(line, MIN_PT)
     page.space(0.1)
-    page.line(texts.REPORT_HISTORY, 9, bold=True)
+    page.heading(texts.REPORT_HISTORY)
     rows, colours = [], []
     diffs = {c.after.session_id: c for c in changes(points, srd_pi)}
     first_id = next((p.session_id for p in points if p.pi_measured), None)
-    for p in reversed(found.all):  # newest first: the table may not hold them all
+    for p in reversed(found.all):  # newest first
         c = diffs.get(p.session_id)
         change = p.note or ("first test" if p.session_id == first_id else
                             texts.NOT_MEASURED if c is None else
@@ -146,20 +154,24 @@ def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
     if rows:
         columns = (*texts.REPORT_HISTORY_COLUMNS[:4], texts.REPORT_HISTORY_COLUMNS[5],
                    texts.REPORT_HISTORY_COLUMNS[4])
-        drawn = page.table(columns, rows, (1.3, 0.6, 0.8, 0.5, 0.8),
-                           bottom_in=MARGIN_IN + 0.6, colours=colours, last_col_lines=2)
-        if drawn < len(rows):
-            page.line(f"… {len(rows) - drawn} earlier tests not shown", 7)
+        page.table(columns, rows, (1.3, 0.6, 0.8, 0.5, 0.8), colours=colours)
     else:
-        page.line(texts.CHANGE_EMPTY, 8)
+        page.line(texts.CHANGE_EMPTY, MIN_PT)
+    signature_block(page, clinic)
 
 
 def write_progress_report(records: Records, code: str, path: str | Path, *, today: date,
-                          srd_pi: float = SRD_PI, include_name: bool = False) -> Path:
+                          srd_pi: float = SRD_PI, include_name: bool = False,
+                          clinic: ClinicSettings | None = None) -> Path:
+    """Write the PDF (atomically, 0600); ``clinic`` as for the session report (default:
+    the settings file)."""
     if not (srd_pi > 0 and math.isfinite(srd_pi)):
         raise ValueError(f"srd_pi must be > 0, got {srd_pi}")
     path = Path(path)
     records.patient(code)
-    render(lambda page: _build(page, records, code, today, srd_pi, include_name), path,
-           "cctf progress report")
+    clinic = clinic if clinic is not None else clinic_settings.load()
+    render(lambda page: _build(page, records, code, today, srd_pi, include_name, clinic), path,
+           "cctf progress report",
+           texts.REPORT_CONTINUED.format(title=texts.REPORT_PROGRESS_TITLE, code=code,
+                                         when=f"{today:%d %b %Y}"))
     return path

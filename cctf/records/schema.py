@@ -16,6 +16,9 @@ computers). Existing rows are filled in from what they hold.
 Version 4: session status ``ended_early``; per session whether it is complete and when it was
 ended early; the therapist's exclusion from progress (reason, when); per trial ``interrupted``
 (still running when the session ended: not scored).
+Version 5: ``session_edits``, the therapist's changes to a session after it ended (notes,
+verdict overrides, compensation marked or cleared), each with its time and reason: the audit
+trail shown in the report.
 """
 
 from __future__ import annotations
@@ -113,6 +116,20 @@ CREATE INDEX prescriptions_by_patient ON prescriptions (patient_id, start_date);
 ALTER TABLE sessions ADD COLUMN csv_sha256 TEXT;
 ALTER TABLE sessions ADD COLUMN csv_rows INTEGER;
 ALTER TABLE sessions ADD COLUMN status_note TEXT NOT NULL DEFAULT '';
+"""
+
+V5 = """
+CREATE TABLE session_edits (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('notes', 'override', 'compensation',
+                                           'clear_compensation')),
+    trial_idx INTEGER,
+    value TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX session_edits_by_session ON session_edits (session_id, id);
 """
 
 
@@ -216,5 +233,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "measured verdict per trial; session start in UTC with the offset apart", _v3),
     Migration(4, "status ended_early; complete, ended early, excluded from progress per "
               "session; interrupted per trial", _v4),
+    Migration(5, "session_edits: the therapist's changes after a session, with reasons",
+              _sql(V5)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,292 @@
+"""A past session reopened from the patient's history: its results read-only with its trace,
+and what the therapist may still do — add notes, override a verdict, mark compensation seen
+afterwards (each kept with the time and a reason: ``cctf.records.audit``), and write or open
+its PDF report."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cctf import texts
+from cctf.errors import CctfError
+from cctf.gui import theme
+from cctf.gui.controller import RECORDS_ERRORS, AppController
+from cctf.gui.open_path import open_path
+from cctf.gui.results_screen import TrialTable
+from cctf.records import audit
+from cctf.records.actions import edit_lines, session_actions, time_words
+from cctf.records.history import report_files, score, session_row
+from cctf.records.meta import read_recorded
+from cctf.records.pdfpage import decimate
+
+log = logging.getLogger(__name__)
+
+
+class SessionReviewDialog(QDialog):
+    def __init__(self, controller: AppController, session_id: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.session_id = session_id
+        self.setModal(False)
+        self.resize(1040, 680)
+        self.heading = QLabel("")
+        self.heading.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setToolTip(texts.REVIEW_READ_ONLY)
+        self.activation = QLabel("")
+        self.performance = QLabel("")
+        for label in (self.activation, self.performance):
+            label.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.table = TrialTable(follow=False)
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground("w")
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLabel("left", texts.AXIS_PRESSURE)
+        self.plot.setLabel("bottom", texts.REVIEW_AXIS_TIME)
+        self.trace = self.plot.plot([], [], pen=pg.mkPen(theme.TRACE, width=1.5))
+        self.target = self.plot.plot([], [], pen=pg.mkPen(theme.BLUISH_GREEN, width=2,
+                                                          style=Qt.PenStyle.DashLine))
+        # changes after the session
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(texts.REVIEW_REASON)
+        self.reason.setAccessibleName(texts.REVIEW_REASON)
+        self.reason.setToolTip(texts.REVIEW_READ_ONLY)
+        self.pass_button = QPushButton(texts.REVIEW_OVERRIDE_PASS)
+        self.fail_button = QPushButton(texts.REVIEW_OVERRIDE_FAIL)
+        self.measured_button = QPushButton(texts.REVIEW_OVERRIDE_CLEAR)
+        self.kind = QComboBox()
+        for kind, words in texts.MANUAL_FAULT_TEXT.items():
+            self.kind.addItem(texts.MANUAL_FAULT_SHORT[kind], kind)
+            self.kind.setItemData(self.kind.count() - 1, words, Qt.ItemDataRole.ToolTipRole)
+        self.mark_button = QPushButton(texts.REVIEW_MARK)
+        self.clear_button = QPushButton(texts.REVIEW_CLEAR_MARKS)
+        self.pass_button.clicked.connect(lambda: self.override(True))
+        self.fail_button.clicked.connect(lambda: self.override(False))
+        self.measured_button.clicked.connect(lambda: self.override(None))
+        self.mark_button.clicked.connect(lambda: self.mark(self.kind.currentData()))
+        self.clear_button.clicked.connect(lambda: self.mark(None))
+        self.notes_box = QPlainTextEdit()
+        self.notes_box.setPlaceholderText(texts.NOTES_LABEL)
+        self.notes_box.setAccessibleName(texts.NOTES_LABEL)
+        self.save_notes_button = QPushButton(texts.NOTES_SAVE)
+        self.save_notes_button.clicked.connect(self.save_notes)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.report_button = QPushButton(texts.REPORT_BUTTON)
+        self.report_button.clicked.connect(self.write_report)
+        self.open_report_button = QPushButton(texts.REVIEW_OPEN_REPORT)
+        self.open_report_button.clicked.connect(self.open_report)
+        self.folder_button = QPushButton(texts.OPEN_FOLDER)
+        self.folder_button.clicked.connect(self.open_folder)
+        close = QPushButton(texts.PROGRESS_CLOSE)
+        close.clicked.connect(self.close)
+
+        scores = QHBoxLayout()
+        scores.addWidget(self.activation)
+        scores.addSpacing(24)
+        scores.addWidget(self.performance)
+        scores.addStretch(1)
+        edits = QGridLayout()
+        edits.addWidget(self.reason, 0, 0, 1, 3)
+        edits.addWidget(self.pass_button, 1, 0)
+        edits.addWidget(self.fail_button, 1, 1)
+        edits.addWidget(self.measured_button, 1, 2)
+        edits.addWidget(self.kind, 2, 0)
+        edits.addWidget(self.mark_button, 2, 1)
+        edits.addWidget(self.clear_button, 2, 2)
+        side = QVBoxLayout()
+        side.addLayout(edits)
+        side.addWidget(self.notes_box, 1)
+        side.addWidget(self.save_notes_button, 0, Qt.AlignmentFlag.AlignRight)
+        lower = QHBoxLayout()
+        lower.addWidget(self.table, 3)
+        lower.addLayout(side, 2)
+        for button in (self.pass_button, self.fail_button, self.measured_button,
+                       self.mark_button, self.clear_button):
+            button.setMaximumWidth(220)
+        self.table.setMinimumHeight(140)
+        self.plot.setMinimumHeight(160)
+        self.log.setMaximumHeight(5 * self.log.fontMetrics().lineSpacing() + 12)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.report_button)
+        buttons.addWidget(self.open_report_button)
+        buttons.addWidget(self.folder_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status)
+        layout.addLayout(scores)
+        layout.addWidget(self.plot, 2)
+        layout.addLayout(lower, 2)
+        layout.addWidget(self.log)
+        layout.addLayout(buttons)
+        self.csv_path: Path | None = None
+        self.refresh(trace=True)
+
+    # --- what is shown ----------------------------------------------------------------------
+
+    def refresh(self, trace: bool = False) -> None:
+        records = self.controller.records
+        if records is None:
+            self.message.setText(texts.RECORDS_UNAVAILABLE)
+            return
+        try:
+            s = records.session(self.session_id)
+            result = records.load_result(self.session_id)
+            edits = audit.edits(records, self.session_id)
+        except RECORDS_ERRORS as exc:
+            self.message.setText(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            return
+        row = session_row(s)
+        self.setWindowTitle(texts.REVIEW_TITLE.format(code=s.patient_code, id=s.id,
+                                                      when=row.cells()[0]))
+        self.heading.setText(self.windowTitle())
+        self.status.setText(texts.REVIEW_STATUS.format(
+            kind=row.cells()[1], status=row.cells()[5], protocol=row.protocol)
+            + (f" · {s.status_note}" if s.status_note else ""))
+        act, pi = score(s.activation_score_mmhg), score(s.performance_index)
+        self.activation.setText(f"{texts.ACTIVATION_TITLE}: " + (
+            texts.NOT_MEASURED_13 if act is None else texts.ACTIVATION_VALUE.format(score=act)))
+        self.performance.setText(f"{texts.PI_TITLE}: " + (
+            texts.NOT_MEASURED_13 if pi is None else texts.PI_VALUE.format(pi=pi)))
+        for label in (self.activation, self.performance):
+            label.setVisible(s.kind == "clinic")
+        self.table.show_trials(result.trials if result is not None else [])
+        editable = s.status != "recording" and result is not None and bool(result.trials)
+        for button in (self.pass_button, self.fail_button, self.measured_button,
+                       self.mark_button, self.clear_button):
+            button.setEnabled(editable)
+        if not self.notes_box.document().isModified():
+            self.notes_box.setPlainText(s.therapist_notes)
+        self.csv_path = records.csv_path(s)
+        recording = None
+        try:
+            recording = read_recorded(self.csv_path)
+        except (CctfError, OSError) as exc:
+            self.message.setText(texts.REVIEW_NO_TRACE.format(error=exc))
+        if trace and recording is not None and len(recording):
+            t, p = decimate(recording.t_s, recording.pressure_mmhg, 6000)
+            self.trace.setData(t, p)
+            tgt = recording.target_mmhg
+            self.target.setData(recording.t_s, tgt, connect="finite")
+        lines = [f"{texts.REVIEW_ACTIONS}:"]
+        actions = session_actions(recording)
+        lines += [f"  {time_words(a)}  {a.marker + ': ' if a.marker else ''}{a.text}"
+                  for a in actions] or [f"  {texts.REPORT_NO_ACTIONS}"]
+        lines.append(f"{texts.REVIEW_CHANGES}:")
+        lines += [f"  {time_words(a)}  {a.text}" for a in edit_lines(edits)] or [
+            f"  {texts.REVIEW_NO_CHANGES}"]
+        self.log.setPlainText("\n".join(lines))
+
+    # --- changes after the session ------------------------------------------------------------
+
+    def _trial(self) -> int | None:
+        index = self.table.selected_trial()
+        if index is None:
+            self.message.setText(texts.REVIEW_CHOOSE_TRIAL)
+        return index
+
+    def _apply(self, change, what: str) -> bool:  # type: ignore[no-untyped-def]
+        records = self.controller.records
+        if records is None:
+            self.message.setText(texts.RECORDS_UNAVAILABLE)
+            return False
+        try:
+            change(records)
+        except RECORDS_ERRORS as exc:
+            self.message.setText(texts.REVIEW_CHANGE_FAILED.format(error=exc))
+            return False
+        self.message.setText(texts.REVIEW_CHANGED.format(what=what))
+        self.reason.clear()
+        self.refresh()
+        self.controller.records_changed.emit()
+        return True
+
+    def override(self, passed: bool | None) -> bool:
+        index = self._trial()
+        if index is None:
+            return False
+        word = texts.VERDICT_MEASURED if passed is None else texts.verdict_word(passed)
+        return self._apply(lambda r: audit.edit_override(
+            r, self.session_id, index, passed, reason=self.reason.text()),
+            texts.ACTION_OVERRIDE.format(trial=index + 1, verdict=word))
+
+    def mark(self, kind: str | None) -> bool:
+        index = self._trial()
+        if index is None:
+            return False
+        what = (texts.ACTION_MARK.format(kind=texts.MANUAL_FAULT_TEXT[kind], trial=index + 1)
+                if kind else texts.REPORT_EDIT["clear_compensation"].format(trial=index + 1))
+        return self._apply(lambda r: audit.edit_compensation(
+            r, self.session_id, index, kind, reason=self.reason.text()), what)
+
+    def save_notes(self) -> bool:
+        text = self.notes_box.toPlainText()
+        ok = self._apply(lambda r: audit.edit_notes(r, self.session_id, text,
+                                                     reason=self.reason.text()),
+                         texts.REPORT_EDIT["notes"])
+        if ok:
+            self.notes_box.document().setModified(False)
+        return ok
+
+    # --- the report and files -----------------------------------------------------------------
+
+    def write_report(self) -> None:
+        from cctf.gui.patients import session_report_pdf
+
+        if self.notes_box.document().isModified():
+            self.save_notes()
+        self.report_button.setEnabled(False)
+        self.message.setText(texts.REPORT_WRITING)
+        session_report_pdf(self.controller.data_dir, self.session_id, self._saved,
+                           self._failed)
+
+    def _saved(self, path: Path) -> None:
+        self.report_button.setEnabled(True)
+        self.message.setText(texts.REPORT_SAVED.format(path=path))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.report_button.setEnabled(True)
+        self.message.setText(texts.REPORT_FAILED.format(error=exc))
+
+    def open_report(self) -> str | None:
+        records = self.controller.records
+        found = report_files(records, self.session_id) if records is not None else []
+        if not found:
+            self.message.setText(texts.REVIEW_NO_REPORT)
+            return texts.REVIEW_NO_REPORT
+        why = open_path(found[0], texts.OPEN_WHAT_PDF)
+        if why:
+            self.message.setText(why)
+        return why
+
+    def open_folder(self) -> str | None:
+        if self.csv_path is None:
+            return None
+        why = open_path(self.csv_path.parent, texts.OPEN_WHAT_FOLDER)
+        if why:
+            self.message.setText(why)
+        return why
