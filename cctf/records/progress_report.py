@@ -39,23 +39,26 @@ def _when(p: ProgressPoint) -> datetime:
 
 
 def draw_progress(ax_act: Axes, ax_pi: Axes, points: list[ProgressPoint], srd_pi: float) -> None:
-    if not points:
-        for ax in (ax_act, ax_pi):
-            ax.text(0.5, 0.5, texts.CHANGE_EMPTY, ha="center", va="center",
-                    transform=ax.transAxes, fontsize=8, color=GREY)
-            ax.set_xticks([])
-        return
-    x: Any = [_when(p).replace(tzinfo=None) for p in points]  # dates; the stubs expect floats
-    ax_act.plot(x, [p.activation_score_mmhg for p in points], marker="o", markersize=3.5,
-                color="#1a237e", linewidth=1)
     # The activation score is the increase above baseline: the reference levels of 28 and
-    # 24 mmHg (absolute) are drawn at +8 and +4 on this axis and named both ways.
+    # 24 mmHg (absolute) are drawn at +8 and +4 on this axis and named both ways. The fixed
+    # clinical axes and the references are drawn even when no test can be compared yet.
     for level, label in texts.REPORT_PROGRESS_REFERENCE.items():
         ax_act.axhline(level, color="#616161", linestyle="--", linewidth=0.6)
         ax_act.text(0.003, level + 0.15, label, transform=ax_act.get_yaxis_transform(),
                     fontsize=MIN_PT, color="#616161", va="bottom")
     ax_act.set_ylim(0, 10.5)
     ax_act.set_ylabel(texts.REPORT_AXIS_ACTIVATION, fontsize=MIN_PT)
+    if not points:
+        ax_pi.set_ylim(0, 100)
+        ax_pi.set_ylabel(texts.REPORT_AXIS_PI, fontsize=MIN_PT)
+        for ax in (ax_act, ax_pi):
+            ax.text(0.5, 0.5, texts.CHANGE_EMPTY, ha="center", va="center",
+                    transform=ax.transAxes, fontsize=MIN_PT, color=GREY)
+            ax.set_xticks([])
+        return
+    x: Any = [_when(p).replace(tzinfo=None) for p in points]  # dates; the stubs expect floats
+    ax_act.plot(x, [p.activation_score_mmhg for p in points], marker="o", markersize=3.5,
+                color="#1a237e", linewidth=1)
     measured = [p for p in points if p.pi_measured]
     first = measured[0].performance_index if measured else math.nan
     ax_pi.axhspan(first - srd_pi, first + srd_pi, color=GREY, alpha=0.18,
