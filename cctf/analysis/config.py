@@ -36,6 +36,19 @@ class AnalysisConfig:
     gap_periods: float = 2.5  # ... are a signal gap
     lowpass_hz: float = 3.0  # event logic runs on pressure low-passed at this (or 0.4 × rate)
     lowpass_order: int = 2
+    # Possible breath holding (a hypothesis, see cctf/analysis/breath.py and docs/analysis.md):
+    breath_band_low_hz: float = 0.1  # respiratory band: 10–25 breaths/min (0.17–0.42 Hz) ...
+    breath_band_high_hz: float = 0.6  # ... with margin; upper edge capped at 0.4 × rate
+    breath_filter_order: int = 2  # Butterworth order per band edge
+    breath_window_s: float = 3.0  # ripple power: mean square over this trailing window
+    breath_fraction: float = 0.25  # quiet: window power below this × the rest ripple power ...
+    breath_min_s: float = 4.0  # ... for at least this long (quiet windows + one window)
+    breath_settle_s: float = 0.5  # judged from this long after first coming within the band
+    breath_rest_settle_s: float = 2.5  # rest judged from this long after a cue ends
+    breath_warmup_s: float = 0.5  # filter output not used for this long after its start
+    breath_rest_min_s: float = 3.0  # less judged rest than this before a cue: not measured
+    breath_rest_memory_s: float = 30.0  # reference: median rest window power over this much
+    breath_min_rest_rms_mmhg: float = 0.05  # a rest ripple smaller than this: not measured
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -50,6 +63,15 @@ class AnalysisConfig:
             raise ConfigError(
                 f"hold_limit_mmhg ({self.hold_limit_mmhg}) must be >= band_mmhg ({self.band_mmhg})"
             )
+        if self.breath_filter_order not in (1, 2, 3, 4):
+            raise ConfigError(f"breath_filter_order must be 1–4, got {self.breath_filter_order!r}")
+        if self.breath_band_low_hz >= self.breath_band_high_hz:
+            raise ConfigError(
+                f"breath_band_low_hz ({self.breath_band_low_hz}) must be below "
+                f"breath_band_high_hz ({self.breath_band_high_hz})"
+            )
+        if self.breath_fraction >= 1:
+            raise ConfigError(f"breath_fraction must be < 1, got {self.breath_fraction!r}")
         if self.lowpass_order not in (1, 2, 3, 4):
             raise ConfigError(f"lowpass_order must be 1–4, got {self.lowpass_order!r}")
         if not 0 <= self.nominal_baseline_mmhg <= 100:

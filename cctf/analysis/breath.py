@@ -1,0 +1,254 @@
+"""Possible breath holding from the pressure ripple: a hypothesis-level flag, not a fault.
+
+Breathing moves the head on the cuff, a ripple of ~0.1–0.5 mmHg at 10–25 breaths/min. A patient
+who holds the breath while holding the nod loses that ripple. ``BreathHoldDetector`` compares
+the ripple power in a respiratory band during each cued hold with the same patient's ripple at
+rest and flags the trial when it stays below ``breath_fraction`` of it for at least
+``breath_min_s``. No study has validated this rule or its numbers: the flag reads "possible
+breath holding" and the therapist confirms or dismisses it; it never fails a trial by itself.
+
+How (all times from the samples' ``t_s``, parameters in ``AnalysisConfig``):
+- Segments are runs of equal (target, phase), as the engine cuts trials. A rest segment (no
+  target) is judged from ``breath_rest_settle_s`` after it starts (the patient has relaxed); a
+  cued segment from ``breath_settle_s`` after the pressure first comes within the target band
+  (the nod is over). A nod's step would ring in any band-pass for many seconds, so the filter
+  is started afresh there, seeded at the steady state of that sample, and its first
+  ``breath_warmup_s`` is not used.
+- Ripple power: the mean square of the band-passed pressure over the trailing
+  ``breath_window_s`` (running sums carried between calls).
+- Rest reference: the median of the rest window powers, sampled every ``_REST_GRID_S``, over the
+  last ``breath_rest_memory_s`` of judged rest before the cue (the baseline before the first
+  cue counts). With less than ``breath_rest_min_s`` of it, or a rest ripple below
+  ``breath_min_rest_rms_mmhg`` RMS (no breathing to lose), the trial is *not measured*.
+- A quiet stretch: window powers below ``breath_fraction`` × reference; its estimated length is
+  the run of quiet windows plus one window. At ``breath_min_s`` the trial is flagged.
+
+State is carried explicitly between calls, and every decision depends only on the samples up to
+the one that made it, so any chunking gives the same facts (tests/test_breath_hold.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from cctf.analysis.config import AnalysisConfig
+
+_REST_GRID_S = 0.5  # rest window powers are sampled this often for the reference median
+_EPS = 1e-9
+
+
+def respiratory_band_sos(rate_hz: float, cfg: AnalysisConfig) -> np.ndarray | None:
+    """The respiratory band-pass as second-order sections (the only filter design here).
+
+    Butterworth, ``breath_filter_order`` per edge; the upper edge is capped at 0.4 × the rate.
+    None when the band does not fit below that cap (then nothing is measured).
+    """
+    high_hz = min(cfg.breath_band_high_hz, 0.4 * rate_hz)
+    if high_hz <= cfg.breath_band_low_hz:
+        return None
+    return signal.butter(cfg.breath_filter_order, [cfg.breath_band_low_hz, high_hz],
+                         btype="bandpass", fs=rate_hz, output="sos")
+
+
+@dataclass(frozen=True, slots=True)
+class BreathFact:
+    """Something the ripple decided about the cued segment that began at ``cue_start_s``.
+
+    ``kind``: ``"measured"`` (judging began; ``value`` the rest reference power, mmHg²),
+    ``"not_measured"`` (no rest reference), ``"breath_hold"`` (flagged at ``sample``; ``t_s`` the
+    quiet stretch's estimated start, ``value`` its length so far, s), ``"quiet_s"`` (the
+    longest quiet stretch grew to ``value`` s) or ``"min_ratio"`` (lowest window power /
+    reference so far, ``value``).
+    """
+
+    sample: int  # global index of the sample that decided it
+    kind: str
+    cue_start_s: float
+    t_s: float
+    value: float
+
+
+class _Segment:
+    """A run of equal (target, phase): where judging starts and the filter's state."""
+
+    def __init__(self, key: tuple[float, str], start_s: float) -> None:
+        self.key = key
+        self.cued = not math.isnan(key[0])
+        self.start_s = start_s
+        self.judge_from_s: float | None = None  # seeding time, once known
+        self.zi: np.ndarray | None = None
+        self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
+        self.cum = 0.0  # running sum of used y²
+        self.hist_t = np.zeros(0)  # times and running sums over the trailing window
+        self.hist_c = np.zeros(0)
+        self.reference = math.nan  # rest power this cued segment is judged against
+        self.measured: bool | None = None
+        self.quiet_from_s: float | None = None  # start time of the current quiet run
+        self.longest_s = 0.0
+        self.flagged = False
+        self.min_ratio = math.inf
+        self.next_grid_s = -math.inf  # rest: next time a window power is kept
+
+
+class BreathHoldDetector:
+    """Streaming ripple judge: ``update(t, p, target, phase) -> [BreathFact]``."""
+
+    def __init__(self, rate_hz: float, cfg: AnalysisConfig) -> None:
+        self.rate_hz = rate_hz
+        self.cfg = cfg
+        self.dt = 1.0 / rate_hz
+        self.sos = respiratory_band_sos(rate_hz, cfg)
+        self._seg: _Segment | None = None
+        self._seen = 0
+        self._rest_t: list[float] = []  # grid times and window powers of judged rest
+        self._rest_p: list[float] = []
+        self._rest_judged_s = 0.0  # judged rest with full windows, seconds (for the minimum)
+
+    def update(
+        self, t_s: np.ndarray, pressure_mmhg: np.ndarray, target_mmhg: np.ndarray,
+        phase: np.ndarray,
+    ) -> list[BreathFact]:
+        """Next samples (``pressure_mmhg`` already low-passed by the engine is fine)."""
+        facts: list[BreathFact] = []
+        n = len(t_s)
+        same_t = (target_mmhg[1:] == target_mmhg[:-1]) | (
+            np.isnan(target_mmhg[1:]) & np.isnan(target_mmhg[:-1]))
+        cuts = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
+        bounds = [0, *cuts.tolist(), n]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if a == b:
+                continue
+            key = (float(target_mmhg[a]), str(phase[a]))
+            if self._seg is None or not _same(key, self._seg.key):
+                self._end_segment(facts, self._seen + a)
+                self._seg = _Segment(key, float(t_s[a]))
+                if self._seg.cued:
+                    self._start_cue(facts, self._seen + a)
+            self._feed(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], self._seen + a, facts)
+        self._seen += n
+        return facts
+
+    def finish(self) -> list[BreathFact]:
+        facts: list[BreathFact] = []
+        self._end_segment(facts, self._seen)
+        return facts
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _start_cue(self, facts: list[BreathFact], sample: int) -> None:
+        seg = self._seg
+        assert seg is not None
+        cfg = self.cfg
+        keep = np.asarray(self._rest_t) >= seg.start_s - cfg.breath_rest_memory_s
+        powers = np.asarray(self._rest_p)[keep]
+        enough = self._rest_judged_s + _EPS >= cfg.breath_rest_min_s and len(powers) > 0
+        reference = float(np.median(powers)) if enough else math.nan
+        if self.sos is None or not enough or reference < cfg.breath_min_rest_rms_mmhg ** 2:
+            seg.measured = False
+            facts.append(BreathFact(sample, "not_measured", seg.start_s, seg.start_s, math.nan))
+            return
+        seg.reference = reference
+        seg.measured = True
+        facts.append(BreathFact(sample, "measured", seg.start_s, seg.start_s, seg.reference))
+
+    def _end_segment(self, facts: list[BreathFact], sample: int) -> None:
+        seg = self._seg
+        if seg is None or not seg.cued or not seg.measured:
+            return
+        if seg.min_ratio < math.inf:
+            facts.append(BreathFact(sample, "min_ratio", seg.start_s, seg.start_s, seg.min_ratio))
+
+    def _feed(self, t: np.ndarray, p: np.ndarray, target: np.ndarray, base: int,
+              facts: list[BreathFact]) -> None:
+        seg = self._seg
+        assert seg is not None
+        cfg = self.cfg
+        if self.sos is None or (seg.cued and seg.measured is False):
+            return
+        if seg.judge_from_s is None:
+            if seg.cued:  # judged from breath_settle_s after first coming within the band
+                inside = np.flatnonzero(np.abs(p - target) <= cfg.band_mmhg)
+                if len(inside) == 0:
+                    return
+                seg.judge_from_s = float(t[inside[0]]) + cfg.breath_settle_s
+            else:
+                seg.judge_from_s = seg.start_s + cfg.breath_rest_settle_s
+        start = int(np.searchsorted(t, seg.judge_from_s - _EPS))
+        if start >= len(t):
+            return
+        t, p, base = t[start:], p[start:], base + start
+        if seg.zi is None:
+            seg.zi = signal.sosfilt_zi(self.sos) * p[0]
+            seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
+            seg.next_grid_s = seg.use_from_s + cfg.breath_window_s
+        y, seg.zi = signal.sosfilt(self.sos, p, zi=seg.zi)
+        used = t >= seg.use_from_s - _EPS
+        if not used.any():
+            return
+        t, y, base = t[used], y[used], base + int(np.flatnonzero(used)[0])
+        cum = np.cumsum(np.concatenate(([seg.cum], y * y)))[1:]  # sequential: chunk-proof
+        seg.cum = float(cum[-1])
+        hist_t = np.concatenate((seg.hist_t, t))
+        hist_c = np.concatenate((seg.hist_c, cum))
+        # Window power at each new sample: (running sum now − at the window's start) / count.
+        w = cfg.breath_window_s
+        full = t >= seg.use_from_s + w - self.dt - _EPS
+        first_new = len(hist_t) - len(t)
+        lo = np.searchsorted(hist_t, t - w + _EPS)  # first sample inside the window
+        c_lo = np.where(lo > 0, hist_c[np.maximum(lo - 1, 0)], 0.0)
+        count = np.arange(first_new, len(hist_t)) - lo + 1
+        power = (cum - c_lo) / count
+        keep = hist_t >= t[-1] - w - 2 * self.dt
+        seg.hist_t, seg.hist_c = hist_t[keep], hist_c[keep]
+        if seg.cued:
+            self._judge_hold(seg, t, power, full, base, facts)
+        else:
+            self._keep_rest(seg, t, power, full)
+
+    def _keep_rest(self, seg: _Segment, t: np.ndarray, power: np.ndarray,
+                   full: np.ndarray) -> None:
+        for j in np.flatnonzero(full):
+            if t[j] + _EPS >= seg.next_grid_s:
+                self._rest_t.append(float(t[j]))
+                self._rest_p.append(float(power[j]))
+                self._rest_judged_s += _REST_GRID_S
+                while seg.next_grid_s <= t[j] + _EPS:
+                    seg.next_grid_s += _REST_GRID_S
+        memory = self.cfg.breath_rest_memory_s + 60.0
+        if self._rest_t and self._rest_t[0] < self._rest_t[-1] - memory:
+            cut = int(np.searchsorted(self._rest_t, self._rest_t[-1] - memory))
+            del self._rest_t[:cut], self._rest_p[:cut]
+
+    def _judge_hold(self, seg: _Segment, t: np.ndarray, power: np.ndarray, full: np.ndarray,
+                    base: int, facts: list[BreathFact]) -> None:
+        cfg = self.cfg
+        ratio = power / seg.reference if seg.reference > 0 else np.full(len(t), math.inf)
+        w = cfg.breath_window_s
+        for j in np.flatnonzero(full):
+            r = float(ratio[j])
+            seg.min_ratio = min(seg.min_ratio, r)
+            if r >= cfg.breath_fraction:
+                seg.quiet_from_s = None
+                continue
+            if seg.quiet_from_s is None:
+                seg.quiet_from_s = float(t[j]) - w + self.dt
+            length_s = float(t[j]) - seg.quiet_from_s + self.dt
+            if length_s + _EPS < cfg.breath_min_s:
+                continue
+            if not seg.flagged:
+                seg.flagged = True
+                facts.append(BreathFact(base + int(j), "breath_hold", seg.start_s,
+                                        seg.quiet_from_s, length_s))
+            if length_s > seg.longest_s + _EPS:
+                seg.longest_s = length_s
+                facts.append(BreathFact(base + int(j), "quiet_s", seg.start_s,
+                                        seg.quiet_from_s, length_s))
+
+
+def _same(a: tuple[float, str], b: tuple[float, str]) -> bool:
+    same_target = a[0] == b[0] or (math.isnan(a[0]) and math.isnan(b[0]))
+    return same_target and a[1] == b[1]
