@@ -36,6 +36,7 @@ import numpy as np
 from scipy import signal
 
 from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.results import Event, Fault, TrialResult
 
 _REST_GRID_S = 0.5  # rest window powers are sampled this often for the reference median
 _EPS = 1e-9
@@ -247,6 +248,31 @@ class BreathHoldDetector:
                 seg.longest_s = length_s
                 facts.append(BreathFact(base + int(j), "quiet_s", seg.start_s,
                                         seg.quiet_from_s, length_s))
+
+
+def apply_breath_fact(fact: BreathFact, trial: TrialResult) -> Event | None:
+    """Record ``fact`` on its trial; returns the live event to emit (only when flagged)."""
+    if fact.kind == "min_ratio":
+        trial.breath_ripple_ratio = fact.value
+    elif fact.kind in ("breath_hold", "quiet_s"):
+        flag = Fault("breath_hold", fact.t_s, fact.value)
+        trial.flags = [f for f in trial.flags if f.type != "breath_hold"] + [flag]
+        if fact.kind == "breath_hold":
+            return Event("flag", fact.t_s, trial.index, "breath_hold", fact.value)
+    return None
+
+
+def review_flag(trial: TrialResult, flag_type: str, confirmed: bool | None) -> None:
+    """The therapist confirms (True) or dismisses (False) a flag, or takes that back (None).
+
+    A confirmed flag fails the trial like the hand mark of the same compensation."""
+    if not any(f.type == flag_type for f in trial.flags):
+        raise ValueError(f"trial {trial.index} has no {flag_type} flag to review")
+    if confirmed is None:
+        trial.flag_review.pop(flag_type, None)
+    else:
+        trial.flag_review[flag_type] = bool(confirmed)
+    trial.settle()
 
 
 def _same(a: tuple[float, str], b: tuple[float, str]) -> bool:

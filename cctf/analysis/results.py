@@ -9,6 +9,7 @@ from typing import Any
 FAULT_TYPES = ("undershoot", "overshoot", "fast_rise", "pressure_drop", "unsteady", "head_lift")
 SESSION_EVENT_TYPES = ("baseline_off", "leak", "signal_gap")
 SCORED_PHASES = ("stage", "endurance")
+FLAG_TYPES = ("breath_hold",)  # hypothesis flags: never fail a trial unless confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Event:
     """A live event, emitted by ``update`` the moment the data decides it.
 
     ``kind`` is ``trial_start``, ``reached``, ``held``, ``hold_broken``, ``fault``,
+    ``flag`` (a hypothesis, e.g. ``breath_hold``: value its length so far, s),
     ``trial_end`` or ``session``. ``type`` names the fault or session event, and for
     ``trial_start``/``trial_end`` the trial's phase. ``value``: the fault's or session event's
     value; the target for ``trial_start``; 1.0 if the trial passed (else 0.0) for ``trial_end``.
@@ -63,6 +65,11 @@ class TrialResult:
     manual_faults: list[str] = field(default_factory=list)  # compensation marked by hand
     verdict_override: bool | None = None  # the therapist's verdict, replacing the computed one
     superseded: bool = False  # repeated by the therapist: kept in the record, not scored
+    # Hypothesis flags (possible breath holding): shown, never failing the trial by themselves;
+    # the therapist confirms (True: then it fails like a hand mark) or dismisses (False) them.
+    flags: list[Fault] = field(default_factory=list)
+    flag_review: dict[str, bool] = field(default_factory=dict)
+    breath_ripple_ratio: float = math.nan  # lowest hold/rest ripple power; NaN: not measured
 
     @property
     def scored(self) -> bool:
@@ -71,6 +78,7 @@ class TrialResult:
     def settle(self) -> None:
         """Recompute ``passed`` from the measured verdict, hand marks and any override."""
         measured = self.held and not self.faults and not self.manual_faults
+        measured = measured and not any(self.flag_review.get(f.type) for f in self.flags)
         self.passed = measured if self.verdict_override is None else self.verdict_override
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,6 +104,11 @@ class TrialResult:
             "longest_hold_s": _r(self.longest_hold_s),
             "shortfall_mmhg": _r(self.shortfall_mmhg),
             "time_in_band_s": _r(self.time_in_band_s),
+            "hypothesis_flags": [
+                {**f.to_dict(), "hypothesis": True, "review": _review(self.flag_review, f.type)}
+                for f in self.flags
+            ],
+            "breath_ripple_ratio": _r(self.breath_ripple_ratio),
         }
 
 
@@ -122,6 +135,13 @@ class SessionResult:
 def _r(x: float) -> float | None:
     """JSON-friendly: 3 decimals, NaN as null."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 3)
+
+
+def _review(reviews: dict[str, bool], flag_type: str) -> str | None:
+    """"confirmed", "dismissed" or None (not reviewed yet)."""
+    if flag_type not in reviews:
+        return None
+    return "confirmed" if reviews[flag_type] else "dismissed"
 
 
 def _num(x: float) -> int | float:
