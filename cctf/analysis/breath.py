@@ -42,17 +42,27 @@ _REST_GRID_S = 0.5  # rest window powers are sampled this often for the referenc
 _EPS = 1e-9
 
 
-def respiratory_band_sos(rate_hz: float, cfg: AnalysisConfig) -> np.ndarray | None:
-    """The respiratory band-pass as second-order sections (the only filter design here).
+def respiratory_subbands_hz(cfg: AnalysisConfig) -> list[tuple[float, float]]:
+    """The (low, high) edges of the sub-bands: ``breath_subbands`` centres spaced evenly on a
+    log scale, each spanning centre / ``breath_subband_ratio`` … centre × that ratio, all
+    within ``breath_band_low_hz`` … ``breath_band_high_hz``."""
+    r = cfg.breath_subband_ratio
+    lo, hi = cfg.breath_band_low_hz * r, cfg.breath_band_high_hz / r
+    centres = np.geomspace(lo, max(hi, lo), cfg.breath_subbands)
+    return [(float(c) / r, float(c) * r) for c in centres]
 
-    Butterworth, ``breath_filter_order`` per edge; the upper edge is capped at 0.4 × the rate.
-    None when the band does not fit below that cap (then nothing is measured).
+
+def respiratory_band_sos(rate_hz: float, low_hz: float, high_hz: float,
+                         order: int) -> np.ndarray | None:
+    """One respiratory band-pass as second-order sections (the only filter design here).
+
+    Butterworth, ``order`` per edge; the upper edge is capped at 0.4 × the rate. None when the
+    band does not fit below that cap.
     """
-    high_hz = min(cfg.breath_band_high_hz, 0.4 * rate_hz)
-    if high_hz <= cfg.breath_band_low_hz:
+    high_hz = min(high_hz, 0.4 * rate_hz)
+    if high_hz <= low_hz:
         return None
-    return signal.butter(cfg.breath_filter_order, [cfg.breath_band_low_hz, high_hz],
-                         btype="bandpass", fs=rate_hz, output="sos")
+    return signal.butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +91,12 @@ class _Segment:
         self.cued = not math.isnan(key[0])
         self.start_s = start_s
         self.judge_from_s: float | None = None  # seeding time, once known
-        self.zi: np.ndarray | None = None
+        self.bands: list[int] = []  # sub-bands filtered: all at rest, the patient's in a hold
+        self.zi: list[np.ndarray] = []
         self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
-        self.cum = 0.0  # running sum of used y²
+        self.cum = np.zeros(0)  # running sums of used y², per filtered band
         self.hist_t = np.zeros(0)  # times and running sums over the trailing window
-        self.hist_c = np.zeros(0)
+        self.hist_c = np.zeros((0, 0))
         self.reference = math.nan  # rest power this cued segment is judged against
         self.measured: bool | None = None
         self.quiet_from_s: float | None = None  # start time of the current quiet run
@@ -102,11 +113,13 @@ class BreathHoldDetector:
         self.rate_hz = rate_hz
         self.cfg = cfg
         self.dt = 1.0 / rate_hz
-        self.sos = respiratory_band_sos(rate_hz, cfg)
+        bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
+                for lo, hi in respiratory_subbands_hz(cfg)]
+        self.sos = [sos for sos in bank if sos is not None]
         self._seg: _Segment | None = None
         self._seen = 0
-        self._rest_t: list[float] = []  # grid times and window powers of judged rest
-        self._rest_p: list[float] = []
+        self._rest_t: list[float] = []  # grid times and window powers (per band) of rest
+        self._rest_p: list[np.ndarray] = []
         self._rest_judged_s = 0.0  # judged rest with full windows, seconds (for the minimum)
 
     def update(
@@ -145,13 +158,17 @@ class BreathHoldDetector:
         assert seg is not None
         cfg = self.cfg
         keep = np.asarray(self._rest_t) >= seg.start_s - cfg.breath_rest_memory_s
-        powers = np.asarray(self._rest_p)[keep]
-        enough = self._rest_judged_s + _EPS >= cfg.breath_rest_min_s and len(powers) > 0
-        reference = float(np.median(powers)) if enough else math.nan
-        if self.sos is None or not enough or reference < cfg.breath_min_rest_rms_mmhg ** 2:
+        enough = self._rest_judged_s + _EPS >= cfg.breath_rest_min_s and keep.any()
+        reference = math.nan
+        if enough:  # the sub-band the patient breathes in: most ripple power at rest
+            medians = np.median(np.asarray(self._rest_p)[keep], axis=0)
+            band = int(np.argmax(medians))
+            reference = float(medians[band])
+        if not self.sos or not enough or reference < cfg.breath_min_rest_rms_mmhg ** 2:
             seg.measured = False
             facts.append(BreathFact(sample, "not_measured", seg.start_s, seg.start_s, math.nan))
             return
+        seg.bands = [band]
         seg.reference = reference
         seg.measured = True
         facts.append(BreathFact(sample, "measured", seg.start_s, seg.start_s, seg.reference))
@@ -168,7 +185,7 @@ class BreathHoldDetector:
         seg = self._seg
         assert seg is not None
         cfg = self.cfg
-        if self.sos is None or (seg.cued and seg.measured is False):
+        if not self.sos or (seg.cued and seg.measured is False):
             return
         if seg.judge_from_s is None:
             if seg.cued:  # judged from breath_settle_s after first coming within the band
@@ -182,17 +199,25 @@ class BreathHoldDetector:
         if start >= len(t):
             return
         t, p, base = t[start:], p[start:], base + start
-        if seg.zi is None:
-            seg.zi = signal.sosfilt_zi(self.sos) * p[0]
+        if not seg.zi:  # start afresh, seeded at the steady state of this sample
+            if not seg.cued:
+                seg.bands = list(range(len(self.sos)))
+            seg.zi = [signal.sosfilt_zi(self.sos[k]) * p[0] for k in seg.bands]
+            seg.cum = np.zeros(len(seg.bands))
+            seg.hist_c = np.zeros((0, len(seg.bands)))
             seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
             seg.next_grid_s = seg.use_from_s + cfg.breath_window_s
-        y, seg.zi = signal.sosfilt(self.sos, p, zi=seg.zi)
+        y = np.empty((len(t), len(seg.bands)))
+        for i, k in enumerate(seg.bands):
+            y[:, i], seg.zi[i] = signal.sosfilt(self.sos[k], p, zi=seg.zi[i])
         used = t >= seg.use_from_s - _EPS
         if not used.any():
             return
-        t, y, base = t[used], y[used], base + int(np.flatnonzero(used)[0])
-        cum = np.cumsum(np.concatenate(([seg.cum], y * y)))[1:]  # sequential: chunk-proof
-        seg.cum = float(cum[-1])
+        first_used = int(np.flatnonzero(used)[0])
+        t, y, base = t[first_used:], y[first_used:], base + first_used
+        # Running sums, sequential from the carried total: the same for any chunking.
+        cum = np.cumsum(np.concatenate((seg.cum[None, :], y * y)), axis=0)[1:]
+        seg.cum = cum[-1].copy()
         hist_t = np.concatenate((seg.hist_t, t))
         hist_c = np.concatenate((seg.hist_c, cum))
         # Window power at each new sample: (running sum now − at the window's start) / count.
@@ -200,22 +225,23 @@ class BreathHoldDetector:
         full = t >= seg.use_from_s + w - self.dt - _EPS
         first_new = len(hist_t) - len(t)
         lo = np.searchsorted(hist_t, t - w + _EPS)  # first sample inside the window
-        c_lo = np.where(lo > 0, hist_c[np.maximum(lo - 1, 0)], 0.0)
+        c_lo = np.where((lo > 0)[:, None], hist_c[np.maximum(lo - 1, 0)], 0.0)
         count = np.arange(first_new, len(hist_t)) - lo + 1
-        power = (cum - c_lo) / count
+        power = (cum - c_lo) / count[:, None]  # (samples, bands)
         keep = hist_t >= t[-1] - w - 2 * self.dt
         seg.hist_t, seg.hist_c = hist_t[keep], hist_c[keep]
         if seg.cued:
-            self._judge_hold(seg, t, power, full, base, facts)
+            self._judge_hold(seg, t, power[:, 0], full, base, facts)
         else:
             self._keep_rest(seg, t, power, full)
 
     def _keep_rest(self, seg: _Segment, t: np.ndarray, power: np.ndarray,
                    full: np.ndarray) -> None:
+        """Keep the rest window powers (every band) on a time grid, for the reference."""
         for j in np.flatnonzero(full):
             if t[j] + _EPS >= seg.next_grid_s:
                 self._rest_t.append(float(t[j]))
-                self._rest_p.append(float(power[j]))
+                self._rest_p.append(power[j].copy())
                 self._rest_judged_s += _REST_GRID_S
                 while seg.next_grid_s <= t[j] + _EPS:
                     seg.next_grid_s += _REST_GRID_S
