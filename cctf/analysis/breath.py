@@ -29,6 +29,7 @@ the one that made it, so any chunking gives the same facts (tests/test_breath_ho
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -99,11 +100,13 @@ class _Segment:
         self.hist_c = np.zeros((0, 0))
         self.reference = math.nan  # rest power this cued segment is judged against
         self.measured: bool | None = None
-        self.quiet_from_s: float | None = None  # start time of the current quiet run
-        self.longest_s = 0.0
+        self.quiet_from_s: float | None = None  # start time of the current quiet run ...
+        self.quiet_len_s = 0.0  # ... and its length so far
+        self.longest_s = 0.0  # longest finished quiet run that counted
         self.flagged = False
         self.min_ratio = math.inf
-        self.next_grid_s = -math.inf  # rest: next time a window power is kept
+        self.grid_origin_s = math.inf  # rest: window powers are kept on a grid from here
+        self.grid_next = 0
 
 
 class BreathHoldDetector:
@@ -116,11 +119,12 @@ class BreathHoldDetector:
         bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
                 for lo, hi in respiratory_subbands_hz(cfg)]
         self.sos = [sos for sos in bank if sos is not None]
+        self._zi_unit = [signal.sosfilt_zi(sos) for sos in self.sos]  # steady state for 1.0
         self._seg: _Segment | None = None
         self._seen = 0
         self._rest_t: list[float] = []  # grid times and window powers (per band) of rest
         self._rest_p: list[np.ndarray] = []
-        self._rest_judged_s = 0.0  # judged rest with full windows, seconds (for the minimum)
+        self._rest_points = 0  # rest grid points kept so far (for the minimum)
 
     def update(
         self, t_s: np.ndarray, pressure_mmhg: np.ndarray, target_mmhg: np.ndarray,
@@ -133,7 +137,7 @@ class BreathHoldDetector:
             np.isnan(target_mmhg[1:]) & np.isnan(target_mmhg[:-1]))
         cuts = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
         bounds = [0, *cuts.tolist(), n]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             if a == b:
                 continue
             key = (float(target_mmhg[a]), str(phase[a]))
@@ -158,7 +162,8 @@ class BreathHoldDetector:
         assert seg is not None
         cfg = self.cfg
         keep = np.asarray(self._rest_t) >= seg.start_s - cfg.breath_rest_memory_s
-        enough = self._rest_judged_s + _EPS >= cfg.breath_rest_min_s and keep.any()
+        judged_s = self._rest_points * _REST_GRID_S
+        enough = judged_s + _EPS >= cfg.breath_rest_min_s and keep.any()
         reference = math.nan
         if enough:  # the sub-band the patient breathes in: most ripple power at rest
             medians = np.median(np.asarray(self._rest_p)[keep], axis=0)
@@ -177,6 +182,8 @@ class BreathHoldDetector:
         seg = self._seg
         if seg is None or not seg.cued or not seg.measured:
             return
+        if seg.quiet_from_s is not None:  # a quiet run lasting to the end of the cue
+            self._run_ended(seg, seg.quiet_from_s, seg.quiet_len_s, sample, facts)
         if seg.min_ratio < math.inf:
             facts.append(BreathFact(sample, "min_ratio", seg.start_s, seg.start_s, seg.min_ratio))
 
@@ -202,11 +209,11 @@ class BreathHoldDetector:
         if not seg.zi:  # start afresh, seeded at the steady state of this sample
             if not seg.cued:
                 seg.bands = list(range(len(self.sos)))
-            seg.zi = [signal.sosfilt_zi(self.sos[k]) * p[0] for k in seg.bands]
+            seg.zi = [self._zi_unit[k] * p[0] for k in seg.bands]
             seg.cum = np.zeros(len(seg.bands))
             seg.hist_c = np.zeros((0, len(seg.bands)))
             seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
-            seg.next_grid_s = seg.use_from_s + cfg.breath_window_s
+            seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
         y = np.empty((len(t), len(seg.bands)))
         for i, k in enumerate(seg.bands):
             y[:, i], seg.zi[i] = signal.sosfilt(self.sos[k], p, zi=seg.zi[i])
@@ -237,43 +244,62 @@ class BreathHoldDetector:
 
     def _keep_rest(self, seg: _Segment, t: np.ndarray, power: np.ndarray,
                    full: np.ndarray) -> None:
-        """Keep the rest window powers (every band) on a time grid, for the reference."""
-        for j in np.flatnonzero(full):
-            if t[j] + _EPS >= seg.next_grid_s:
-                self._rest_t.append(float(t[j]))
-                self._rest_p.append(power[j].copy())
-                self._rest_judged_s += _REST_GRID_S
-                while seg.next_grid_s <= t[j] + _EPS:
-                    seg.next_grid_s += _REST_GRID_S
+        """Keep the rest window powers (every band) on a time grid, for the reference: the
+        first full-window sample at or after each grid time (grid counted in whole steps)."""
+        step = np.floor((t - seg.grid_origin_s) / _REST_GRID_S + _EPS).astype(np.int64)
+        take = full & (step >= seg.grid_next)
+        if not take.any():
+            return
+        steps, first = np.unique(step[take], return_index=True)
+        rows = np.flatnonzero(take)[first]
+        self._rest_t.extend(t[rows].tolist())
+        self._rest_p.extend(power[rows])
+        self._rest_points += len(rows)
+        seg.grid_next = int(steps[-1]) + 1
         memory = self.cfg.breath_rest_memory_s + 60.0
-        if self._rest_t and self._rest_t[0] < self._rest_t[-1] - memory:
+        if self._rest_t[0] < self._rest_t[-1] - memory:
             cut = int(np.searchsorted(self._rest_t, self._rest_t[-1] - memory))
             del self._rest_t[:cut], self._rest_p[:cut]
 
     def _judge_hold(self, seg: _Segment, t: np.ndarray, power: np.ndarray, full: np.ndarray,
                     base: int, facts: list[BreathFact]) -> None:
+        """Quiet runs: window power below the fraction of the rest reference, vectorised with
+        the current run carried between calls. A run's length is its quiet windows' span."""
         cfg = self.cfg
-        ratio = power / seg.reference if seg.reference > 0 else np.full(len(t), math.inf)
-        w = cfg.breath_window_s
-        for j in np.flatnonzero(full):
-            r = float(ratio[j])
-            seg.min_ratio = min(seg.min_ratio, r)
-            if r >= cfg.breath_fraction:
-                seg.quiet_from_s = None
-                continue
-            if seg.quiet_from_s is None:
-                seg.quiet_from_s = float(t[j]) - w + self.dt
-            length_s = float(t[j]) - seg.quiet_from_s + self.dt
-            if length_s + _EPS < cfg.breath_min_s:
-                continue
-            if not seg.flagged:
-                seg.flagged = True
-                facts.append(BreathFact(base + int(j), "breath_hold", seg.start_s,
-                                        seg.quiet_from_s, length_s))
-            if length_s > seg.longest_s + _EPS:
-                seg.longest_s = length_s
-                facts.append(BreathFact(base + int(j), "quiet_s", seg.start_s,
-                                        seg.quiet_from_s, length_s))
+        idx = np.flatnonzero(full)
+        if len(idx) == 0:
+            return
+        tj = t[idx]
+        ratio = power[idx] / seg.reference
+        seg.min_ratio = min(seg.min_ratio, float(ratio.min()))
+        quiet = ratio < cfg.breath_fraction
+        before = np.concatenate(([seg.quiet_from_s is not None], quiet[:-1]))
+        starts = np.where(quiet & ~before, np.arange(len(idx)), -1)
+        run_start = np.maximum.accumulate(starts)
+        carried = seg.quiet_from_s if seg.quiet_from_s is not None else math.nan
+        quiet_from = np.where(run_start >= 0,
+                              tj[np.maximum(run_start, 0)] - cfg.breath_window_s + self.dt,
+                              carried)
+        length = tj - quiet_from + self.dt
+        long_enough = quiet & (length + _EPS >= cfg.breath_min_s)
+        if not seg.flagged and long_enough.any():
+            k = int(np.flatnonzero(long_enough)[0])
+            seg.flagged = True
+            facts.append(BreathFact(base + int(idx[k]), "breath_hold", seg.start_s,
+                                    float(quiet_from[k]), float(length[k])))
+        # Runs that end here (the ripple came back): their full length is now known.
+        for k in np.flatnonzero(~quiet & before):
+            self._run_ended(seg, float(quiet_from[k - 1]) if k > 0 else carried,
+                            float(length[k - 1]) if k > 0 else seg.quiet_len_s,
+                            base + int(idx[k]), facts)
+        seg.quiet_from_s = float(quiet_from[-1]) if quiet[-1] else None
+        seg.quiet_len_s = float(length[-1]) if quiet[-1] else 0.0
+
+    def _run_ended(self, seg: _Segment, from_s: float, length_s: float, sample: int,
+                   facts: list[BreathFact]) -> None:
+        if length_s + _EPS >= self.cfg.breath_min_s and length_s > seg.longest_s + _EPS:
+            seg.longest_s = length_s
+            facts.append(BreathFact(sample, "quiet_s", seg.start_s, from_s, length_s))
 
 
 def apply_breath_fact(fact: BreathFact, trial: TrialResult) -> Event | None:

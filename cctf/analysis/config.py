@@ -68,7 +68,9 @@ class AnalysisConfig:
         if self.breath_filter_order not in (1, 2, 3, 4):
             raise ConfigError(f"breath_filter_order must be 1–4, got {self.breath_filter_order!r}")
         if not isinstance(self.breath_subbands, int) or not 1 <= self.breath_subbands <= 20:
-            raise ConfigError(f"breath_subbands must be an integer 1–20, got {self.breath_subbands!r}")
+            raise ConfigError(
+                f"breath_subbands must be an integer 1–20, got {self.breath_subbands!r}"
+            )
         if self.breath_subband_ratio <= 1:
             raise ConfigError(
                 f"breath_subband_ratio must be > 1, got {self.breath_subband_ratio!r}"
