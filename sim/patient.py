@@ -286,9 +286,12 @@ class ScriptedPatient:
             from_s, to_s = segment.goal.breath
             if k + 1 < len(self._starts):
                 to_s = min(to_s, self._starts[k + 1])
-            if len(t_s) and (t_s[-1] <= from_s or t_s[0] >= to_s + BREATH_EDGE_S):
+            if to_s <= from_s:  # let go before it began: no held breath at all
                 continue
             held_s = max(to_s - from_s - BREATH_EDGE_S, 0.0)
+            end_s = from_s + held_s + 2 * BREATH_EDGE_S
+            if len(t_s) and (t_s[-1] <= from_s or t_s[0] >= end_s):
+                continue
             gate -= trapezoid(t_s, from_s, BREATH_EDGE_S, held_s, BREATH_EDGE_S)
         return np.clip(gate, 0.0, 1.0)
 
