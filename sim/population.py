@@ -48,8 +48,10 @@ def make_person(
     breath_hold_prob: float = 0.5,
     endurance_reps: int = 5,
     hold_sd_mmhg: tuple[float, float] = HOLD_SD_MMHG,
+    n_stages: int = 5,
 ) -> Person:
-    """A person drawn from ``seed``: 5 stages (22–30 mmHg) and ``endurance_reps`` reps at 24.
+    """A person drawn from ``seed``: ``n_stages`` stages (22, 24, … mmHg) and
+    ``endurance_reps`` reps at 24 (0: none).
 
     ``hold_sd_mmhg``: range of the slow wander of their holds; some of it falls in the
     respiratory band and hides a held breath (docs/analysis.md shows how much).
@@ -74,7 +76,8 @@ def make_person(
         signatures=signatures,
         compensations=(CompensationRule("breath_hold", probability=breath_hold_prob),),
     )
-    schedule = ccft_schedule(endurance_level_mmhg=24.0, endurance_reps=endurance_reps)
+    schedule = ccft_schedule(n_stages=n_stages, endurance_level_mmhg=24.0 if endurance_reps else None,
+                             endurance_reps=max(endurance_reps, 1))
     source = ScriptedSession(patient, cuff, schedule, seed=seed, autocue=True)
     return Person(seed, source, noise_mmhg=rng.uniform(0.02, 0.05))
 
