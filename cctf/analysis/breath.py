@@ -235,8 +235,10 @@ class BreathHoldDetector:
         c_lo = np.where((lo > 0)[:, None], hist_c[np.maximum(lo - 1, 0)], 0.0)
         count = np.arange(first_new, len(hist_t)) - lo + 1
         power = (cum - c_lo) / count[:, None]  # (samples, bands)
-        keep = hist_t >= t[-1] - w - 2 * self.dt
-        seg.hist_t, seg.hist_c = hist_t[keep], hist_c[keep]
+        # Keep the trailing window and one sample before it, whose running sum every later
+        # window subtracts (so no later window can reach past the history, however sparse).
+        first_kept = max(int(np.searchsorted(hist_t, t[-1] - w - 2 * self.dt)) - 1, 0)
+        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[first_kept:]
         if seg.cued:
             self._judge_hold(seg, t, power[:, 0], full, base, facts)
         else:
