@@ -273,3 +273,14 @@ def test_cctf_analyze_shows_possible_breath_holding_as_a_hypothesis(tmp_path, ca
 def test_bad_breath_settings_are_refused_by_name(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         AnalysisConfig(**kwargs)
+
+
+def test_the_pdf_report_row_says_possible_breath_holding_and_the_review(holder_50):
+    from cctf.records.report import trial_row
+
+    trial = holder_50[2].trials[1]
+    row, _ = trial_row(trial, 10.0)
+    assert "possible breath holding" in row[-1] and "to confirm or dismiss" in row[-1]
+    trial.flag_review["breath_hold"] = False
+    assert "dismissed by the therapist" in trial_row(trial, 10.0)[0][-1]
+    del trial.flag_review["breath_hold"]

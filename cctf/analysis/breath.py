@@ -290,10 +290,10 @@ class BreathHoldDetector:
             facts.append(BreathFact(base + int(idx[k]), "breath_hold", seg.start_s,
                                     float(quiet_from[k]), float(length[k])))
         # Runs that end here (the ripple came back): their full length is now known.
-        for k in np.flatnonzero(~quiet & before):
-            self._run_ended(seg, float(quiet_from[k - 1]) if k > 0 else carried,
-                            float(length[k - 1]) if k > 0 else seg.quiet_len_s,
-                            base + int(idx[k]), facts)
+        for j in np.flatnonzero(~quiet & before).tolist():
+            self._run_ended(seg, float(quiet_from[j - 1]) if j > 0 else carried,
+                            float(length[j - 1]) if j > 0 else seg.quiet_len_s,
+                            base + int(idx[j]), facts)
         seg.quiet_from_s = float(quiet_from[-1]) if quiet[-1] else None
         seg.quiet_len_s = float(length[-1]) if quiet[-1] else 0.0
 
