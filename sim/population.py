@@ -76,7 +76,8 @@ def make_person(
         signatures=signatures,
         compensations=(CompensationRule("breath_hold", probability=breath_hold_prob),),
     )
-    schedule = ccft_schedule(n_stages=n_stages, endurance_level_mmhg=24.0 if endurance_reps else None,
+    schedule = ccft_schedule(n_stages=n_stages,
+                             endurance_level_mmhg=24.0 if endurance_reps else None,
                              endurance_reps=max(endurance_reps, 1))
     source = ScriptedSession(patient, cuff, schedule, seed=seed, autocue=True)
     return Person(seed, source, noise_mmhg=rng.uniform(0.02, 0.05))
