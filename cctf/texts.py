@@ -738,3 +738,22 @@ PREFERENCES_BROKEN = "The settings file could not be read, so it is not replaced
 REVIEW_AXIS_TIME = "time (s)"
 HISTORY_REPS = "{done} of {planned}"
 REVIEW_CHOOSE_TRIAL = "Choose a trial in the table first."
+# --- possible breath holding (hypothesis flags, issue 17) ----------------------------------
+# A flag from the pressure ripple, not a validated finding: the therapist confirms or dismisses.
+
+FLAG_TEXT = {
+    "breath_hold": "possible breath holding (breathing ripple quiet for {value:.1f} s; "
+                   "hypothesis, not validated)",
+}
+FLAG_REVIEW_TEXT = {
+    None: " — to confirm or dismiss",
+    True: " — confirmed by the therapist (fails the trial)",
+    False: " — dismissed by the therapist",
+}
+BREATH_NOT_MEASURED = "breathing not measured (no rest ripple to compare with)"
+
+
+def describe_flag(kind: str, value: float, review: bool | None = None) -> str:
+    """A hypothesis flag in words, with the therapist's review (None: not reviewed yet)."""
+    template = FLAG_TEXT.get(kind) or kind + " ({value:.1f})"
+    return template.format(value=value) + FLAG_REVIEW_TEXT[review]

@@ -26,11 +26,16 @@ from .source import Cue
 
 logger = logging.getLogger(__name__)
 
-COMPENSATIONS = ("overshoot", "fast_nod", "pressure_drop", "unsteady", "head_lift", "no_reach")
+COMPENSATIONS = (
+    "overshoot", "fast_nod", "pressure_drop", "unsteady", "head_lift", "no_reach", "breath_hold"
+)
 """Compensations the patient can show, each with a pressure signature (see ``SignatureParams``)."""
 
 RELAX_REACTION_S = 0.3
 """Delay between the cue ending and the patient starting to relax (letting go is quick)."""
+
+BREATH_EDGE_S = 0.5
+"""Breathing fades out and back in over this long around a held breath."""
 
 _UNSTEADY_BAND_HZ = (1.0, 2.5)  # shaky hold: fast enough to stay clear of the drop rule
 
@@ -64,10 +69,13 @@ class SignatureParams:
     head_lift_at_s: float = 5.0
     head_lift_s: float = 1.0  # time lifted, between 0.3 s edges down and 0.6 s back
     no_reach_short_mmhg: float = 2.0  # plateau this far below the target
+    breath_hold_at_s: float = 1.0  # breathing stops this long after reaching the target ...
+    breath_hold_s: float = 7.0  # ... for this long (the pressure itself stays clean)
 
     def __post_init__(self) -> None:
         _check_finite(self, "signatures")
-        movements = ("overshoot_settle_s", "fast_nod_rise_s", "drop_fall_s", "drop_recover_s")
+        movements = ("overshoot_settle_s", "fast_nod_rise_s", "drop_fall_s", "drop_recover_s",
+                 "breath_hold_s")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in movements and value <= 0:
@@ -180,7 +188,8 @@ class TrialPlan:
 class _Hold:
     """Goal of one trial: the dial pressure the patient produces once the nod is complete."""
 
-    __slots__ = ("drop", "level", "lift", "overshoot", "reach_s", "sag_per_s", "unsteady", "wander")
+    __slots__ = ("breath", "drop", "level", "lift", "overshoot", "reach_s", "sag_per_s",
+                 "unsteady", "wander")
 
     def __init__(self, plan: TrialPlan, wander: SineSum, sag_per_s: float) -> None:
         self.level = plan.level_mmhg
@@ -191,6 +200,7 @@ class _Hold:
         self.overshoot: tuple[float, float, float] | None = None
         self.drop: tuple[float, float, float, float, float] | None = None
         self.lift: tuple[float, float, float] | None = None
+        self.breath: tuple[float, float] | None = None  # (from_s, to_s) breath held
 
     def __call__(self, t_s: np.ndarray, rest_mmhg: np.ndarray) -> np.ndarray:
         """Pressure the head adds over the cuff's rest pressure (mmHg) at ``t_s``."""
@@ -263,6 +273,27 @@ class ScriptedPatient:
         self._trials.append(plan)
         self._add(_Segment(plan.start_s, plan.reach_s - plan.start_s, hold))
         logger.debug("trial %d: %s", plan.index, plan)
+
+    def breathing_gate(self, t_s: np.ndarray) -> np.ndarray:
+        """1 while breathing, 0 while the breath is held (0.5-s edges): scales the ripple.
+
+        A held breath is let go when the next movement begins (relaxing or the next nod)."""
+        t_s = np.asarray(t_s, dtype=float)
+        gate = np.ones(len(t_s))
+        for k, segment in enumerate(self._segments):
+            if segment.goal is None or segment.goal.breath is None:
+                continue
+            from_s, to_s = segment.goal.breath
+            if k + 1 < len(self._starts):
+                to_s = min(to_s, self._starts[k + 1])
+            if to_s <= from_s:  # let go before it began: no held breath at all
+                continue
+            held_s = max(to_s - from_s - BREATH_EDGE_S, 0.0)
+            end_s = from_s + held_s + 2 * BREATH_EDGE_S
+            if len(t_s) and (t_s[-1] <= from_s or t_s[0] >= end_s):
+                continue
+            gate -= trapezoid(t_s, from_s, BREATH_EDGE_S, held_s, BREATH_EDGE_S)
+        return np.clip(gate, 0.0, 1.0)
 
     def nod_mmhg(self, t_s: np.ndarray, rest_mmhg: np.ndarray) -> np.ndarray:
         """Pressure (mmHg) the head adds over ``rest_mmhg`` at increasing times ``t_s``."""
@@ -364,6 +395,9 @@ class ScriptedPatient:
         if "head_lift" in kinds:
             depth_mmhg = level_mmhg - (rest_at_cue - sig.head_lift_mmhg)
             hold.lift = (depth_mmhg, sig.head_lift_at_s, sig.head_lift_s)
+        if "breath_hold" in kinds:
+            from_s = plan.reach_s + sig.breath_hold_at_s
+            hold.breath = (from_s, from_s + sig.breath_hold_s)
         return plan, hold
 
 
@@ -402,7 +436,8 @@ class ScriptedSession:
         """True cuff pressure (mmHg gauge) at device times ``t_s`` (1-D, increasing)."""
         t_s = np.asarray(t_s, dtype=float)
         rest = self.cuff.rest_mmhg(t_s)
-        total = rest + self.patient.nod_mmhg(t_s, rest) + self.cuff.body_mmhg(t_s)
+        gate = self.patient.breathing_gate(t_s)
+        total = rest + self.patient.nod_mmhg(t_s, rest) + self.cuff.body_mmhg(t_s, gate)
         return np.maximum(total, 0.0)
 
     def cue(self, t_s: float, target_mmhg: float | None, phase: str = "") -> None:

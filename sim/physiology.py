@@ -110,6 +110,7 @@ class CuffParams:
     pulse_hz: float = 1.2
     rate_wander: float = 0.1  # breathing and pulse rates wander within ±this fraction
     amplitude_wander: float = 0.2  # their amplitudes wander within ±this fraction
+    breath_irregularity: float = 0.0  # breath-to-breath rate and depth vary within ±this fraction
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -124,7 +125,7 @@ class CuffParams:
         for name in (*non_negative, "breathing_mmhg", "pulse_mmhg"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"cuff.{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("rate_wander", "amplitude_wander"):
+        for name in ("rate_wander", "amplitude_wander", "breath_irregularity"):
             if not 0.0 <= getattr(self, name) <= 0.5:
                 raise ConfigError(
                     f"cuff.{name} must be between 0 and 0.5, got {getattr(self, name)}"
@@ -182,6 +183,13 @@ class Cuff:
             row = rows.stop
         self._offset[2:] = (p.breathing_mmhg, p.pulse_mmhg)
         self._carrier_omega = TWO_PI * carriers_hz
+        self._irregular: tuple[SineSum, SineSum] | None = None
+        if p.breath_irregularity > 0:  # its own stream: other scenarios keep their draws
+            irr = np.random.default_rng([seed, 3])
+            self._irregular = (
+                SineSum.wander(irr, 4, 1 / 15, 1 / 4, p.breathing_hz * p.breath_irregularity),
+                SineSum.wander(irr, 4, 1 / 15, 1 / 4, p.breath_irregularity),
+            )
 
     def rest_mmhg(self, t_s: np.ndarray) -> np.ndarray:
         """Baseline pressure (mmHg) with the head resting: 0 before inflation, then the drop."""
@@ -201,12 +209,25 @@ class Cuff:
             )
         return out
 
-    def body_mmhg(self, t_s: np.ndarray) -> np.ndarray:
-        """Breathing plus pulse ripple (mmHg), present only once the cuff is in contact."""
+    def body_mmhg(
+        self, t_s: np.ndarray, breathing_gate: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Breathing plus pulse ripple (mmHg), present only once the cuff is in contact.
+
+        ``breathing_gate`` (0…1 per sample) scales the breathing part: 0 while the breath is
+        held (the pulse goes on).
+        """
         t_s = np.asarray(t_s, dtype=float)
         slow = _row_sums(np.sin(t_s[:, None] * self._omega + self._phase), self._mix)
         slow += self._offset
+        if self._irregular is not None:  # breath-to-breath variation of rate and depth
+            rate, depth = self._irregular
+            cycles = np.sin(t_s[:, None] * rate.omega + rate.phases_rad - math.pi / 2)
+            slow[:, 0] += _row_sums(cycles, TWO_PI * rate.amps / rate.omega)  # ∫ rate dt
+            slow[:, 2] *= 1.0 + depth(t_s)
         ripple = np.sin(t_s[:, None] * self._carrier_omega + slow[:, :2]) * slow[:, 2:]
+        if breathing_gate is not None:
+            ripple[:, 0] *= breathing_gate
         out = ripple[:, 0] + ripple[:, 1]
         if len(t_s) and t_s[0] < self._t1_s:
             p = self.params

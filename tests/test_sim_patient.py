@@ -462,3 +462,28 @@ def test_bad_patient_settings_raise_config_errors_naming_the_field(make, match):
 
 def test_unlimited_capacity_is_allowed():
     assert PatientParams(max_level_mmhg=math.inf).max_level_mmhg == math.inf
+
+
+def test_breath_hold_stops_only_the_breathing_ripple_for_the_set_time():
+    """Everything else stays clean: the same seed without the rule differs only by the
+    breathing ripple, which is gone for ``breath_hold_s`` from ``breath_hold_at_s`` after
+    reaching the target; pulse, nod and cuff are untouched."""
+    rule = CompensationRule("breath_hold", min_target_mmhg=24.0)
+    held, plain = _session([rule], seed=4), _session([], seed=4)
+    t = np.arange(0.0, held.schedule[-1].end_s + 10.0, 0.01)
+    diff = held.pressure_mmhg(t) - plain.pressure_mmhg(t)
+    gate = held.patient.breathing_gate(t)
+    breathing = plain.cuff.body_mmhg(t) - plain.cuff.body_mmhg(t, np.zeros(len(t)))
+    np.testing.assert_allclose(diff, (gate - 1.0) * breathing, atol=1e-9)
+    sig = held.patient.params.signatures
+    for plan in held.trials:
+        near = (t > plan.cue_s - 1.0) & (t < plan.cue_s + 16.0)
+        quiet_s = float(np.sum(gate[near] < 0.5)) * 0.01
+        if plan.target_mmhg < 24.0:
+            assert "breath_hold" not in plan.compensations and quiet_s == 0.0
+            continue
+        assert "breath_hold" in plan.compensations
+        assert quiet_s == pytest.approx(sig.breath_hold_s, abs=0.02)
+        first_quiet = float(t[near][np.argmax(gate[near] < 0.5)])
+        assert first_quiet == pytest.approx(plan.reach_s + sig.breath_hold_at_s + 0.25, abs=0.02)
+    assert np.abs(breathing).max() > 0.1  # there was a ripple to lose

@@ -36,6 +36,21 @@ class AnalysisConfig:
     gap_periods: float = 2.5  # ... are a signal gap
     lowpass_hz: float = 3.0  # event logic runs on pressure low-passed at this (or 0.4 × rate)
     lowpass_order: int = 2
+    # Possible breath holding (a hypothesis, see cctf/analysis/breath.py and docs/analysis.md):
+    breath_band_low_hz: float = 0.1  # respiratory band: 10–25 breaths/min (0.17–0.42 Hz) ...
+    breath_band_high_hz: float = 0.6  # ... with margin; upper edges capped at 0.4 × rate
+    breath_subbands: int = 7  # ... split into this many overlapping sub-bands; a hold is judged
+    breath_subband_ratio: float = 1.5  # in the one with most rest ripple (centre ÷× this)
+    breath_filter_order: int = 1  # Butterworth order per band edge
+    breath_window_s: float = 3.0  # ripple power: mean square over this trailing window
+    breath_fraction: float = 0.3  # quiet: window power below this × the rest ripple power ...
+    breath_min_s: float = 4.5  # ... for at least this long (quiet windows + one window)
+    breath_settle_s: float = 0.5  # judged from this long after first coming within the band
+    breath_rest_settle_s: float = 2.5  # rest judged from this long after a cue ends
+    breath_warmup_s: float = 0.5  # filter output not used for this long after its start
+    breath_rest_min_s: float = 3.0  # less judged rest than this before a cue: not measured
+    breath_rest_memory_s: float = 60.0  # reference: median rest window power over this much
+    breath_min_rest_rms_mmhg: float = 0.05  # a rest ripple smaller than this: not measured
 
     def gap_s(self, dt: float) -> float:
         """Samples further apart than this (``dt`` = one sample period) are a signal gap."""
@@ -54,6 +69,28 @@ class AnalysisConfig:
             raise ConfigError(
                 f"hold_limit_mmhg ({self.hold_limit_mmhg}) must be >= band_mmhg ({self.band_mmhg})"
             )
+        if self.breath_filter_order not in (1, 2, 3, 4):
+            raise ConfigError(f"breath_filter_order must be 1–4, got {self.breath_filter_order!r}")
+        if not isinstance(self.breath_subbands, int) or not 1 <= self.breath_subbands <= 20:
+            raise ConfigError(
+                f"breath_subbands must be an integer 1–20, got {self.breath_subbands!r}"
+            )
+        if self.breath_subband_ratio <= 1:
+            raise ConfigError(
+                f"breath_subband_ratio must be > 1, got {self.breath_subband_ratio!r}"
+            )
+        if self.breath_band_low_hz * self.breath_subband_ratio ** 2 > self.breath_band_high_hz:
+            raise ConfigError(
+                f"breath_band_low_hz ({self.breath_band_low_hz}) × breath_subband_ratio² must "
+                f"not exceed breath_band_high_hz ({self.breath_band_high_hz})"
+            )
+        if self.breath_band_low_hz >= self.breath_band_high_hz:
+            raise ConfigError(
+                f"breath_band_low_hz ({self.breath_band_low_hz}) must be below "
+                f"breath_band_high_hz ({self.breath_band_high_hz})"
+            )
+        if self.breath_fraction >= 1:
+            raise ConfigError(f"breath_fraction must be < 1, got {self.breath_fraction!r}")
         if self.lowpass_order not in (1, 2, 3, 4):
             raise ConfigError(f"lowpass_order must be 1–4, got {self.lowpass_order!r}")
         if not 0 <= self.nominal_baseline_mmhg <= 100:

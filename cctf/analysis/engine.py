@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from cctf.analysis.breath import BreathFact, BreathHoldDetector, apply_breath_fact, review_flag
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.filters import CausalLowPass
 from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
@@ -73,6 +74,7 @@ class CcftAnalyzer:
         self._pending: list[tuple[int, int, Event]] = []  # (deciding sample, order, event)
         self._next_t: dict[int, float] = {}  # trial index → time of the first sample after it
         self.ended_early_s: float | None = None
+        self._breath = BreathHoldDetector(self.rate_hz, self.config)  # possible breath holding
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -112,6 +114,7 @@ class CcftAnalyzer:
                     self._judge(final=False)
             self._remember(t[a:b], p[a:b])
         self._seen += len(t)
+        self._breath_facts(self._breath.update(t, pf, target, phase_arr))
         return self._flush_events()
 
     def finish(self, *, ended_early_s: float | None = None,
@@ -126,6 +129,7 @@ class CcftAnalyzer:
         if not self._finished:
             if self._open is not None and complete is not True:
                 self._open.result.interrupted = True
+            self._breath_facts(self._breath.finish())
             self._close_trial(self._seen)
             self._finished = True
             if ended_early_s is not None:
@@ -158,6 +162,19 @@ class CcftAnalyzer:
         trial = self._trial(trial_index)
         trial.verdict_override = passed
         trial.settle()
+
+    def review_flag(self, trial_index: int, flag_type: str, confirmed: bool | None) -> None:
+        """The therapist confirms (fails the trial like a hand mark) or dismisses a hypothesis
+        flag such as ``breath_hold``; None takes the review back."""
+        review_flag(self._trial(trial_index), flag_type, confirmed)
+
+    def _breath_facts(self, facts: list[BreathFact]) -> None:
+        trials = ([self._open.result] if self._open else []) + self.trials[::-1]
+        for fact in facts:
+            trial = next((r for r in trials if r.cue_start_s == fact.cue_start_s), None)
+            event = apply_breath_fact(fact, trial) if trial is not None else None
+            if event is not None:
+                self._emit(fact.sample, event)
 
     def supersede(self, trial_index: int) -> None:
         """The therapist repeats this trial: it stays in the record but is not scored."""

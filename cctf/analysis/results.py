@@ -10,6 +10,7 @@ FAULT_TYPES = ("undershoot", "overshoot", "fast_rise", "pressure_drop", "unstead
                "signal_gap")
 SESSION_EVENT_TYPES = ("baseline_off", "leak", "signal_gap")
 SCORED_PHASES = ("stage", "endurance")
+FLAG_TYPES = ("breath_hold",)  # hypothesis flags: never fail a trial unless confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Event:
     """A live event, emitted by ``update`` the moment the data decides it.
 
     ``kind`` is ``trial_start``, ``reached``, ``held``, ``hold_broken``, ``fault``,
+    ``flag`` (a hypothesis, e.g. ``breath_hold``: value its length so far, s),
     ``trial_end`` or ``session``. ``type`` names the fault or session event, and for
     ``trial_start``/``trial_end`` the trial's phase. ``value``: the fault's or session event's
     value; the target for ``trial_start``; 1.0 if the trial passed (else 0.0) for ``trial_end``.
@@ -70,6 +72,11 @@ class TrialResult:
     def number(self) -> int:
         """The trial's number as people see it (from 1); ``index`` counts from 0."""
         return self.index + 1
+    # Hypothesis flags (possible breath holding): shown, never failing the trial by themselves;
+    # the therapist confirms (True: then it fails like a hand mark) or dismisses (False) them.
+    flags: list[Fault] = field(default_factory=list)
+    flag_review: dict[str, bool] = field(default_factory=dict)
+    breath_ripple_ratio: float = math.nan  # lowest hold/rest ripple power; NaN: not measured
 
     @property
     def scored(self) -> bool:
@@ -77,9 +84,11 @@ class TrialResult:
 
     @property
     def measured_passed(self) -> bool:
-        """The verdict before any override: held, no fault, no compensation marked by hand, and
-        not interrupted (an interrupted trial was not measured to the end)."""
-        return self.held and not self.faults and not self.manual_faults and not self.interrupted
+        """The verdict before any override: held, no fault, no compensation marked by hand or
+        confirmed by the therapist (a hypothesis flag), and not interrupted (an interrupted
+        trial was not measured to the end)."""
+        return (self.held and not self.faults and not self.manual_faults and not self.interrupted
+                and not any(self.flag_review.get(f.type) for f in self.flags))
 
     def settle(self) -> None:
         """Recompute ``passed`` from the measured verdict, hand marks and any override. An
@@ -114,6 +123,11 @@ class TrialResult:
             "longest_hold_s": _r(self.longest_hold_s),
             "shortfall_mmhg": _r(self.shortfall_mmhg),
             "time_in_band_s": _r(self.time_in_band_s),
+            "hypothesis_flags": [
+                {**f.to_dict(), "hypothesis": True, "review": _review(self.flag_review, f.type)}
+                for f in self.flags
+            ],
+            "breath_ripple_ratio": _r(self.breath_ripple_ratio),
         }
 
 
@@ -146,6 +160,13 @@ class SessionResult:
 def _r(x: float | None) -> float | None:
     """JSON-friendly: 3 decimals, NaN as null."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 3)
+
+
+def _review(reviews: dict[str, bool], flag_type: str) -> str | None:
+    """"confirmed", "dismissed" or None (not reviewed yet)."""
+    if flag_type not in reviews:
+        return None
+    return "confirmed" if reviews[flag_type] else "dismissed"
 
 
 def _num(x: float | None) -> int | float | None:

@@ -10,7 +10,7 @@ from cctf import DISCLAIMER, texts
 from cctf.analysis.offline import analyze_recording, config_from_protocol, protocol_of
 from cctf.analysis.results import SessionResult
 from cctf.sessionfile import read_session
-from cctf.texts import PI_SCALE_TEXT, REFERENCE_TEXT, describe_fault
+from cctf.texts import PI_SCALE_TEXT, REFERENCE_TEXT, describe_fault, describe_flag
 
 
 def analyze(args: argparse.Namespace) -> int:
@@ -43,7 +43,7 @@ def format_report(name: str, result: SessionResult, duration_s: float,
     for t in result.trials:
         faults = [describe_fault(f.type, f.value) for f in t.faults] + [
             f"marked by hand: {m}" for m in t.manual_faults
-        ]
+        ] + [describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
         verdict = "PASS" if t.passed else ("held" if t.held else "FAIL")
         if t.interrupted:
             verdict = "-"

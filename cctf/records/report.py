@@ -175,6 +175,7 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
 def trial_row(t: TrialResult, hold_s: float) -> tuple[list[str], str]:
     seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(m, m) + texts.MARKED_BY_HAND for m in t.manual_faults]
+    seen += [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
     if not seen and t.held and not t.interrupted:
         seen.append(texts.HELD_STEADY.format(seconds=hold_s))
     verdict = texts.verdict_word(t.passed)

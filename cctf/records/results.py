@@ -13,7 +13,7 @@ import math
 import sqlite3
 from collections import defaultdict
 
-from cctf.analysis.results import Fault, SessionResult, TrialResult
+from cctf.analysis.results import FLAG_TYPES, Fault, SessionResult, TrialResult
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.errors import RecordsError
 from cctf.records.models import SessionRecord, nan_if_none
@@ -23,6 +23,21 @@ _TRIAL_FIGURES = ("cue_start_s", "cue_end_s", "rest_mmhg", "time_to_reach_s", "r
                   "time_in_band_s", "peak_mmhg")
 
 Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
+
+# The therapist's review of a hypothesis flag is kept as a ``compensation`` annotation
+# "confirmed:<flag>" or "dismissed:<flag>" (no schema change); it is not a hand mark.
+REVIEW_PREFIXES = {"confirmed:": True, "dismissed:": False}
+
+
+def _review_of(value: str) -> tuple[str, bool] | None:
+    for prefix, confirmed in REVIEW_PREFIXES.items():
+        if value.startswith(prefix):
+            return value[len(prefix):], confirmed
+    return None
+
+
+def review_value(flag_type: str, confirmed: bool) -> str:
+    return ("confirmed:" if confirmed else "dismissed:") + flag_type
 
 
 def scoring_plan(session: SessionRecord) -> ScoringPlan:
@@ -39,6 +54,9 @@ def annotations_of(result: SessionResult) -> Annotations:
     for t in result.trials:
         if t.manual_faults:
             found[t.index]["compensation"] = list(t.manual_faults)
+        if t.flag_review:
+            found[t.index].setdefault("compensation", []).extend(
+                review_value(k, v) for k, v in t.flag_review.items())
         if t.verdict_override is not None:
             found[t.index]["override"] = ["pass" if t.verdict_override else "fail"]
         if t.superseded:
@@ -63,7 +81,9 @@ def apply_annotations(result: SessionResult, annotations: Annotations,
     out = copy.deepcopy(result)
     for trial in out.trials:
         marks = annotations.get(trial.index, {})
-        trial.manual_faults = list(marks.get("compensation", []))
+        compensation = marks.get("compensation", [])
+        trial.manual_faults = [m for m in compensation if _review_of(m) is None]
+        trial.flag_review = dict(r for r in map(_review_of, compensation) if r is not None)
         override = marks.get("override")
         trial.verdict_override = None if not override else override[-1] == "pass"
         trial.superseded = bool(marks.get("superseded"))
@@ -105,6 +125,7 @@ def save(conn: sqlite3.Connection, session: SessionRecord, result: SessionResult
          for t in result.trials])
     faults: list[tuple[int | None, Fault]] = [
         (t.index, f) for t in result.trials for f in t.faults]
+    faults += [(t.index, f) for t in result.trials for f in t.flags]  # hypothesis flags
     faults += [(None, e) for e in result.session_events]
     conn.executemany(
         "INSERT INTO faults (session_id, trial_idx, type, t_s, value) VALUES (?, ?, ?, ?, ?)",
@@ -140,7 +161,9 @@ def load(conn: sqlite3.Connection, session: SessionRecord) -> SessionResult:
             index=row["idx"], phase=row["phase"], target_mmhg=row["target_mmhg"],
             cue_start_s=nan_if_none(row["cue_start_s"]), cue_end_s=nan_if_none(row["cue_end_s"]),
             rest_mmhg=nan_if_none(row["rest_mmhg"]), reached=bool(row["reached"]),
-            held=bool(row["held"]), passed=bool(row["passed"]), faults=faults[row["idx"]],
+            held=bool(row["held"]), passed=bool(row["passed"]),
+            faults=[f for f in faults[row["idx"]] if f.type not in FLAG_TYPES],
+            flags=[f for f in faults[row["idx"]] if f.type in FLAG_TYPES],
             interrupted=bool(row["interrupted"]),
         )
         for name in _TRIAL_FIGURES[3:]:
@@ -165,6 +188,18 @@ def keep_annotation(conn: sqlite3.Connection, session_id: int, trial_index: int,
                      "VALUES (?, ?, ?, ?)", (session_id, trial_index, kind, value))
 
 
+def keep_review(conn: sqlite3.Connection, session_id: int, trial_index: int, flag_type: str,
+                confirmed: bool | None) -> None:
+    """Replace the review of one flag on one trial (None: no review), nothing else."""
+    conn.execute("DELETE FROM annotations WHERE session_id = ? AND trial_idx = ? AND "
+                 "kind = 'compensation' AND value IN (?, ?)",
+                 (session_id, trial_index, review_value(flag_type, True),
+                  review_value(flag_type, False)))
+    if confirmed is not None:
+        keep_annotation(conn, session_id, trial_index, "compensation",
+                        review_value(flag_type, confirmed))
+
+
 def annotate(conn: sqlite3.Connection, session: SessionRecord, trial_index: int, kind: str,
              value: str | None) -> None:
     """Add (or with ``value`` None, remove) an annotation; verdicts and scores follow."""
@@ -172,6 +207,20 @@ def annotate(conn: sqlite3.Connection, session: SessionRecord, trial_index: int,
                     (session.id, trial_index)).fetchone() is None:
         raise RecordsError(f"session {session.id} has no trial {trial_index}")
     keep_annotation(conn, session.id, trial_index, kind, value)
+    result = load(conn, session)
+    conn.executemany("UPDATE trials SET passed = ? WHERE session_id = ? AND idx = ?",
+                     [(t.passed, session.id, t.index) for t in result.trials])
+    _store_scores(conn, session, result)
+
+
+def review(conn: sqlite3.Connection, session: SessionRecord, trial_index: int, flag_type: str,
+           confirmed: bool | None) -> None:
+    """The therapist confirms or dismisses a hypothesis flag (None: takes it back); verdicts
+    and scores follow. Refused when the trial has no such flag."""
+    if conn.execute("SELECT 1 FROM faults WHERE session_id = ? AND trial_idx = ? AND type = ?",
+                    (session.id, trial_index, flag_type)).fetchone() is None:
+        raise RecordsError(f"session {session.id} trial {trial_index} has no {flag_type} flag")
+    keep_review(conn, session.id, trial_index, flag_type, confirmed)
     result = load(conn, session)
     conn.executemany("UPDATE trials SET passed = ? WHERE session_id = ? AND idx = ?",
                      [(t.passed, session.id, t.index) for t in result.trials])

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from cctf.analysis.results import SessionResult
+from cctf.analysis.results import FLAG_TYPES, SessionResult
 from cctf.errors import ConfigError, RecordsError
 from cctf.records import results as results_db
 from cctf.records.db import transaction
@@ -315,6 +315,20 @@ class Records:
     def supersede(self, session_id: int, trial_index: int, superseded: bool = True) -> None:
         """A trial the therapist repeated: kept, not scored."""
         self._annotate(session_id, trial_index, "superseded", "yes" if superseded else None)
+
+    def review_flag(self, session_id: int, trial_index: int, flag_type: str,
+                    confirmed: bool | None) -> None:
+        """The therapist confirms (True: fails the trial like the hand mark) or dismisses
+        (False) a hypothesis flag such as ``breath_hold``; None takes the review back. While
+        the session records the review is only kept; afterwards verdicts and scores follow."""
+        if flag_type not in FLAG_TYPES:
+            raise RecordsError(f"unknown flag {flag_type!r}; flags: {', '.join(FLAG_TYPES)}")
+        session = self.session(session_id)
+        with transaction(self.conn):
+            if session.analysed:
+                results_db.review(self.conn, session, trial_index, flag_type, confirmed)
+            else:
+                results_db.keep_review(self.conn, session.id, trial_index, flag_type, confirmed)
 
     def clear_compensation(self, session_id: int, trial_index: int) -> None:
         self._annotate(session_id, trial_index, "compensation", None)

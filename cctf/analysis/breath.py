@@ -1,0 +1,334 @@
+"""Possible breath holding from the pressure ripple: a hypothesis-level flag, not a fault.
+
+Breathing moves the head on the cuff, a ripple of ~0.1–0.5 mmHg at 10–25 breaths/min. A patient
+who holds the breath while holding the nod loses that ripple. ``BreathHoldDetector`` compares
+the ripple power in a respiratory band during each cued hold with the same patient's ripple at
+rest and flags the trial when it stays below ``breath_fraction`` of it for at least
+``breath_min_s``. No study has validated this rule or its numbers: the flag reads "possible
+breath holding" and the therapist confirms or dismisses it; it never fails a trial by itself.
+
+How (all times from the samples' ``t_s``, parameters in ``AnalysisConfig``):
+- Segments are runs of equal (target, phase), as the engine cuts trials. A rest segment (no
+  target) is judged from ``breath_rest_settle_s`` after it starts (the patient has relaxed); a
+  cued segment from ``breath_settle_s`` after the pressure first comes within the target band
+  (the nod is over). A nod's step would ring in any band-pass for many seconds, so the filter
+  is started afresh there, seeded at the steady state of that sample, and its first
+  ``breath_warmup_s`` is not used.
+- Ripple power: the mean square of the band-passed pressure over the trailing
+  ``breath_window_s`` (running sums carried between calls).
+- Rest reference: the median of the rest window powers, sampled every ``_REST_GRID_S``, over the
+  last ``breath_rest_memory_s`` of judged rest before the cue (the baseline before the first
+  cue counts). With less than ``breath_rest_min_s`` of it, or a rest ripple below
+  ``breath_min_rest_rms_mmhg`` RMS (no breathing to lose), the trial is *not measured*.
+- A quiet stretch: window powers below ``breath_fraction`` × reference; its estimated length is
+  the run of quiet windows plus one window. At ``breath_min_s`` the trial is flagged.
+
+State is carried explicitly between calls, and every decision depends only on the samples up to
+the one that made it, so any chunking gives the same facts (tests/test_breath_hold.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.results import Event, Fault, TrialResult
+
+_REST_GRID_S = 0.5  # rest window powers are sampled this often for the reference median
+_EPS = 1e-9
+
+
+def respiratory_subbands_hz(cfg: AnalysisConfig) -> list[tuple[float, float]]:
+    """The (low, high) edges of the sub-bands: ``breath_subbands`` centres spaced evenly on a
+    log scale, each spanning centre / ``breath_subband_ratio`` … centre × that ratio, all
+    within ``breath_band_low_hz`` … ``breath_band_high_hz``."""
+    r = cfg.breath_subband_ratio
+    lo, hi = cfg.breath_band_low_hz * r, cfg.breath_band_high_hz / r
+    centres = np.geomspace(lo, max(hi, lo), cfg.breath_subbands)
+    return [(float(c) / r, float(c) * r) for c in centres]
+
+
+def respiratory_band_sos(rate_hz: float, low_hz: float, high_hz: float,
+                         order: int) -> np.ndarray | None:
+    """One respiratory band-pass as second-order sections (the only filter design here).
+
+    Butterworth, ``order`` per edge; the upper edge is capped at 0.4 × the rate. None when the
+    band does not fit below that cap.
+    """
+    high_hz = min(high_hz, 0.4 * rate_hz)
+    if high_hz <= low_hz:
+        return None
+    return signal.butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
+
+
+@dataclass(frozen=True, slots=True)
+class BreathFact:
+    """Something the ripple decided about the cued segment that began at ``cue_start_s``.
+
+    ``kind``: ``"measured"`` (judging began; ``value`` the rest reference power, mmHg²),
+    ``"not_measured"`` (no rest reference), ``"breath_hold"`` (flagged at ``sample``; ``t_s`` the
+    quiet stretch's estimated start, ``value`` its length so far, s), ``"quiet_s"`` (the
+    longest quiet stretch grew to ``value`` s) or ``"min_ratio"`` (lowest window power /
+    reference so far, ``value``).
+    """
+
+    sample: int  # global index of the sample that decided it
+    kind: str
+    cue_start_s: float
+    t_s: float
+    value: float
+
+
+class _Segment:
+    """A run of equal (target, phase): where judging starts and the filter's state."""
+
+    def __init__(self, key: tuple[float, str], start_s: float) -> None:
+        self.key = key
+        self.cued = not math.isnan(key[0])
+        self.start_s = start_s
+        self.judge_from_s: float | None = None  # seeding time, once known
+        self.bands: list[int] = []  # sub-bands filtered: all at rest, the patient's in a hold
+        self.zi: list[np.ndarray] = []
+        self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
+        self.cum = np.zeros(0)  # running sums of used y², per filtered band
+        self.hist_t = np.zeros(0)  # times and running sums over the trailing window
+        self.hist_c = np.zeros((0, 0))
+        self.reference = math.nan  # rest power this cued segment is judged against
+        self.measured: bool | None = None
+        self.quiet_from_s: float | None = None  # start time of the current quiet run ...
+        self.quiet_len_s = 0.0  # ... and its length so far
+        self.longest_s = 0.0  # longest finished quiet run that counted
+        self.flagged = False
+        self.min_ratio = math.inf
+        self.grid_origin_s = math.inf  # rest: window powers are kept on a grid from here
+        self.grid_next = 0
+
+
+class BreathHoldDetector:
+    """Streaming ripple judge: ``update(t, p, target, phase) -> [BreathFact]``."""
+
+    def __init__(self, rate_hz: float, cfg: AnalysisConfig) -> None:
+        self.rate_hz = rate_hz
+        self.cfg = cfg
+        self.dt = 1.0 / rate_hz
+        bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
+                for lo, hi in respiratory_subbands_hz(cfg)]
+        self.sos = [sos for sos in bank if sos is not None]
+        self._zi_unit = [signal.sosfilt_zi(sos) for sos in self.sos]  # steady state for 1.0
+        self._seg: _Segment | None = None
+        self._seen = 0
+        self._rest_t: list[float] = []  # grid times and window powers (per band) of rest
+        self._rest_p: list[np.ndarray] = []
+        self._rest_points = 0  # rest grid points kept so far (for the minimum)
+
+    def update(
+        self, t_s: np.ndarray, pressure_mmhg: np.ndarray, target_mmhg: np.ndarray,
+        phase: np.ndarray,
+    ) -> list[BreathFact]:
+        """Next samples (``pressure_mmhg`` already low-passed by the engine is fine)."""
+        facts: list[BreathFact] = []
+        n = len(t_s)
+        same_t = (target_mmhg[1:] == target_mmhg[:-1]) | (
+            np.isnan(target_mmhg[1:]) & np.isnan(target_mmhg[:-1]))
+        cuts = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
+        bounds = [0, *cuts.tolist(), n]
+        for a, b in itertools.pairwise(bounds):
+            if a == b:
+                continue
+            key = (float(target_mmhg[a]), str(phase[a]))
+            if self._seg is None or not _same(key, self._seg.key):
+                self._end_segment(facts, self._seen + a)
+                self._seg = _Segment(key, float(t_s[a]))
+                if self._seg.cued:
+                    self._start_cue(facts, self._seen + a)
+            self._feed(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], self._seen + a, facts)
+        self._seen += n
+        return facts
+
+    def finish(self) -> list[BreathFact]:
+        facts: list[BreathFact] = []
+        self._end_segment(facts, self._seen)
+        return facts
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _start_cue(self, facts: list[BreathFact], sample: int) -> None:
+        seg = self._seg
+        assert seg is not None
+        cfg = self.cfg
+        keep = np.asarray(self._rest_t) >= seg.start_s - cfg.breath_rest_memory_s
+        judged_s = self._rest_points * _REST_GRID_S
+        enough = judged_s + _EPS >= cfg.breath_rest_min_s and keep.any()
+        reference = math.nan
+        if enough:  # the sub-band the patient breathes in: most ripple power at rest
+            medians = np.median(np.asarray(self._rest_p)[keep], axis=0)
+            band = int(np.argmax(medians))
+            reference = float(medians[band])
+        if not self.sos or not enough or reference < cfg.breath_min_rest_rms_mmhg ** 2:
+            seg.measured = False
+            facts.append(BreathFact(sample, "not_measured", seg.start_s, seg.start_s, math.nan))
+            return
+        seg.bands = [band]
+        seg.reference = reference
+        seg.measured = True
+        facts.append(BreathFact(sample, "measured", seg.start_s, seg.start_s, seg.reference))
+
+    def _end_segment(self, facts: list[BreathFact], sample: int) -> None:
+        seg = self._seg
+        if seg is None or not seg.cued or not seg.measured:
+            return
+        if seg.quiet_from_s is not None:  # a quiet run lasting to the end of the cue
+            self._run_ended(seg, seg.quiet_from_s, seg.quiet_len_s, sample, facts)
+        if seg.min_ratio < math.inf:
+            facts.append(BreathFact(sample, "min_ratio", seg.start_s, seg.start_s, seg.min_ratio))
+
+    def _feed(self, t: np.ndarray, p: np.ndarray, target: np.ndarray, base: int,
+              facts: list[BreathFact]) -> None:
+        seg = self._seg
+        assert seg is not None
+        cfg = self.cfg
+        if not self.sos or (seg.cued and seg.measured is False):
+            return
+        if seg.judge_from_s is None:
+            if seg.cued:  # judged from breath_settle_s after first coming within the band
+                inside = np.flatnonzero(np.abs(p - target) <= cfg.band_mmhg)
+                if len(inside) == 0:
+                    return
+                seg.judge_from_s = float(t[inside[0]]) + cfg.breath_settle_s
+            else:
+                seg.judge_from_s = seg.start_s + cfg.breath_rest_settle_s
+        start = int(np.searchsorted(t, seg.judge_from_s - _EPS))
+        if start >= len(t):
+            return
+        t, p, base = t[start:], p[start:], base + start
+        if not seg.zi:  # start afresh, seeded at the steady state of this sample
+            if not seg.cued:
+                seg.bands = list(range(len(self.sos)))
+            seg.zi = [self._zi_unit[k] * p[0] for k in seg.bands]
+            seg.cum = np.zeros(len(seg.bands))
+            seg.hist_c = np.zeros((0, len(seg.bands)))
+            seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
+            seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
+        y = np.empty((len(t), len(seg.bands)))
+        for i, k in enumerate(seg.bands):
+            y[:, i], seg.zi[i] = signal.sosfilt(self.sos[k], p, zi=seg.zi[i])
+        used = t >= seg.use_from_s - _EPS
+        if not used.any():
+            return
+        first_used = int(np.flatnonzero(used)[0])
+        t, y, base = t[first_used:], y[first_used:], base + first_used
+        # Running sums, sequential from the carried total: the same for any chunking.
+        cum = np.cumsum(np.concatenate((seg.cum[None, :], y * y)), axis=0)[1:]
+        seg.cum = cum[-1].copy()
+        hist_t = np.concatenate((seg.hist_t, t))
+        hist_c = np.concatenate((seg.hist_c, cum))
+        # Window power at each new sample: (running sum now − at the window's start) / count.
+        w = cfg.breath_window_s
+        full = t >= seg.use_from_s + w - self.dt - _EPS
+        first_new = len(hist_t) - len(t)
+        lo = np.searchsorted(hist_t, t - w + _EPS)  # first sample inside the window
+        c_lo = np.where((lo > 0)[:, None], hist_c[np.maximum(lo - 1, 0)], 0.0)
+        count = np.arange(first_new, len(hist_t)) - lo + 1
+        power = (cum - c_lo) / count[:, None]  # (samples, bands)
+        # Keep the trailing window and one sample before it, whose running sum every later
+        # window subtracts (so no later window can reach past the history, however sparse).
+        first_kept = max(int(np.searchsorted(hist_t, t[-1] - w - 2 * self.dt)) - 1, 0)
+        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[first_kept:]
+        if seg.cued:
+            self._judge_hold(seg, t, power[:, 0], full, base, facts)
+        else:
+            self._keep_rest(seg, t, power, full)
+
+    def _keep_rest(self, seg: _Segment, t: np.ndarray, power: np.ndarray,
+                   full: np.ndarray) -> None:
+        """Keep the rest window powers (every band) on a time grid, for the reference: the
+        first full-window sample at or after each grid time (grid counted in whole steps)."""
+        step = np.floor((t - seg.grid_origin_s) / _REST_GRID_S + _EPS).astype(np.int64)
+        take = full & (step >= seg.grid_next)
+        if not take.any():
+            return
+        steps, first = np.unique(step[take], return_index=True)
+        rows = np.flatnonzero(take)[first]
+        self._rest_t.extend(t[rows].tolist())
+        self._rest_p.extend(power[rows])
+        self._rest_points += len(rows)
+        seg.grid_next = int(steps[-1]) + 1
+        memory = self.cfg.breath_rest_memory_s + 60.0
+        if self._rest_t[0] < self._rest_t[-1] - memory:
+            cut = int(np.searchsorted(self._rest_t, self._rest_t[-1] - memory))
+            del self._rest_t[:cut], self._rest_p[:cut]
+
+    def _judge_hold(self, seg: _Segment, t: np.ndarray, power: np.ndarray, full: np.ndarray,
+                    base: int, facts: list[BreathFact]) -> None:
+        """Quiet runs: window power below the fraction of the rest reference, vectorised with
+        the current run carried between calls. A run's length is its quiet windows' span."""
+        cfg = self.cfg
+        idx = np.flatnonzero(full)
+        if len(idx) == 0:
+            return
+        tj = t[idx]
+        ratio = power[idx] / seg.reference
+        seg.min_ratio = min(seg.min_ratio, float(ratio.min()))
+        quiet = ratio < cfg.breath_fraction
+        before = np.concatenate(([seg.quiet_from_s is not None], quiet[:-1]))
+        starts = np.where(quiet & ~before, np.arange(len(idx)), -1)
+        run_start = np.maximum.accumulate(starts)
+        carried = seg.quiet_from_s if seg.quiet_from_s is not None else math.nan
+        quiet_from = np.where(run_start >= 0,
+                              tj[np.maximum(run_start, 0)] - cfg.breath_window_s + self.dt,
+                              carried)
+        length = tj - quiet_from + self.dt
+        long_enough = quiet & (length + _EPS >= cfg.breath_min_s)
+        if not seg.flagged and long_enough.any():
+            k = int(np.flatnonzero(long_enough)[0])
+            seg.flagged = True
+            facts.append(BreathFact(base + int(idx[k]), "breath_hold", seg.start_s,
+                                    float(quiet_from[k]), float(length[k])))
+        # Runs that end here (the ripple came back): their full length is now known.
+        for j in np.flatnonzero(~quiet & before).tolist():
+            self._run_ended(seg, float(quiet_from[j - 1]) if j > 0 else carried,
+                            float(length[j - 1]) if j > 0 else seg.quiet_len_s,
+                            base + int(idx[j]), facts)
+        seg.quiet_from_s = float(quiet_from[-1]) if quiet[-1] else None
+        seg.quiet_len_s = float(length[-1]) if quiet[-1] else 0.0
+
+    def _run_ended(self, seg: _Segment, from_s: float, length_s: float, sample: int,
+                   facts: list[BreathFact]) -> None:
+        if length_s + _EPS >= self.cfg.breath_min_s and length_s > seg.longest_s + _EPS:
+            seg.longest_s = length_s
+            facts.append(BreathFact(sample, "quiet_s", seg.start_s, from_s, length_s))
+
+
+def apply_breath_fact(fact: BreathFact, trial: TrialResult) -> Event | None:
+    """Record ``fact`` on its trial; returns the live event to emit (only when flagged)."""
+    if fact.kind == "min_ratio":
+        trial.breath_ripple_ratio = fact.value
+    elif fact.kind in ("breath_hold", "quiet_s"):
+        flag = Fault("breath_hold", fact.t_s, fact.value)
+        trial.flags = [f for f in trial.flags if f.type != "breath_hold"] + [flag]
+        if fact.kind == "breath_hold":
+            return Event("flag", fact.t_s, trial.index, "breath_hold", fact.value)
+    return None
+
+
+def review_flag(trial: TrialResult, flag_type: str, confirmed: bool | None) -> None:
+    """The therapist confirms (True) or dismisses (False) a flag, or takes that back (None).
+
+    A confirmed flag fails the trial like the hand mark of the same compensation."""
+    if not any(f.type == flag_type for f in trial.flags):
+        raise ValueError(f"trial {trial.index} has no {flag_type} flag to review")
+    if confirmed is None:
+        trial.flag_review.pop(flag_type, None)
+    else:
+        trial.flag_review[flag_type] = bool(confirmed)
+    trial.settle()
+
+
+def _same(a: tuple[float, str], b: tuple[float, str]) -> bool:
+    same_target = a[0] == b[0] or (math.isnan(a[0]) and math.isnan(b[0]))
+    return same_target and a[1] == b[1]
