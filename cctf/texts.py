@@ -450,3 +450,83 @@ RX_PER_DAY = "Sessions a day"
 RX_SAVE = "Prescribe for {code}"
 RX_SAVED = "Prescription saved for {code} from {day:%d %b %Y}."
 RX_LOADED = "{code}'s prescription from {day:%d %b %Y}"
+
+# --- the app: interrupted tests, corrections, no signal, link health (issue 9) ---------------
+# Ending a test early.
+END_CONFIRM_TITLE = "End the test early?"
+END_CONFIRM = {
+    "end": "End the test now? It is saved as ended early; the trial under way is not scored.",
+    "disconnect": ("Disconnect the device? The test under way ends early and is saved as "
+                   "ended early; the trial under way is not scored."),
+    "quit": ("Quit cctf? The test under way ends early and is saved as ended early; the trial "
+             "under way is not scored."),
+}
+END_CONFIRM_YES = "End test"
+END_CONFIRM_NO = "Keep testing"
+ENDED_EARLY_META = "early at {t_s:.2f} s"  # the session CSV's ``ended`` metadata
+ENDED_COMPLETE_META = "complete"
+ACTION_ENDED_EARLY = "ended early at {t_s:.1f} s"
+ACTION_INTERRUPTED = "trial {trial} interrupted (not scored)"
+VERDICT_INTERRUPTED = "⏹ interrupted (not scored)"
+RESULTS_ENDED_EARLY = ("⚠ This test was ended early at {minutes}:{seconds:02d}: scores that "
+                       "need the missing trials are not measured.")
+NOT_MEASURED = "not measured"
+ACTIVATION_NOT_MEASURED = "The stage test did not reach its stopping rule."
+PI_NOT_MEASURED = "No endurance hold was recorded."
+
+# Corrections by the therapist (O, 1–4, Ctrl+Z). Trial numbers start at 1.
+UNDO = "Undo correction"
+CORRECTION_OVERRIDE = "Trial {trial}: {before} → {after} (therapist)"
+CORRECTION_MEASURED = "Trial {trial}: {before} → {after} (as measured)"
+CORRECTION_MARK = "Trial {trial}: {before} → {after} ({kind} marked by hand)"
+CORRECTION_UNDONE = "Undone: {text}"
+NOTHING_TO_UNDO = "No correction to undo."
+VERDICT_OPEN = "in progress"
+CORRECTIONS_PREFIX = "Corrections: "
+
+# Live trial panel and rest banner (cctf.session.cue_text).
+LIVE_FAILED = "✗ failed: {why}"
+FAULT_WHY = {
+    "undershoot": "not reached", "overshoot": "overshot", "fast_rise": "too fast",
+    "pressure_drop": "pressure dropped", "unsteady": "unsteady", "head_lift": "head lift?",
+    "signal_gap": "signal lost",
+}
+MARK_WHY = {"scm": "SCM/scalene", "breath": "breath holding", "jaw": "jaw/hyoid",
+            "other": "compensation"}
+CUE_STOPPED = "Stage test stopped at {failed:g} → next: endurance {reps} × {hold:g} s at " \
+    "{level:g} mmHg"
+CUE_STOPPED_END = "Stage test stopped at {failed:g} → the test ends"
+CUE_STAGES_DONE = "All stages done → next: endurance {reps} × {hold:g} s at {level:g} mmHg"
+CUE_NEXT_REP = "next: endurance rep {rep} of {reps} at {level:g} mmHg"
+CUE_LAST_DONE = "→ the test ends"
+CUE_REP = "rep {rep} of {reps}"
+
+# No signal (nothing arrived for 0.5 s): the live views grey out and say why.
+NO_SIGNAL = "No signal"
+NO_SIGNAL_WHY = {
+    "disconnected": "No signal — device disconnected",
+    "reconnecting": "No signal — reconnecting to the device…",
+    "device_reset": "No signal — the device restarted",
+    "no_data": "No signal — no samples arriving",
+}
+START_NEEDS_DEVICE = "Device not connected — plug in the sensor"
+HOLD_STOPPED = "paused: no signal"
+
+# Link health over the last 30 s.
+LINK_NO_DATA = "No data"
+LINK_UNSTABLE = "Unstable link: {pct:.0f} % {what} in the last {window:.0f} s"
+LINK_WHAT = {"lost": "lost", "corrupt": "corrupt"}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 frame``, ``2 frames`` (``many`` for irregular plurals)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def link_details(rate_hz: float, missing: int, corrupt: int, reconnects: int) -> str:
+    """The connection bar's counts since connecting, with correct plurals."""
+    parts = [f"{rate_hz:.0f} Hz", plural(missing, "frame") + " lost",
+             plural(corrupt, "corrupt frame")]
+    if reconnects:
+        parts.append(plural(reconnects, "reconnect"))
+    return " · ".join(parts)
