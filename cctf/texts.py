@@ -463,8 +463,6 @@ END_CONFIRM = {
 }
 END_CONFIRM_YES = "End test"
 END_CONFIRM_NO = "Keep testing"
-ENDED_EARLY_META = "early at {t_s:.2f} s"  # the session CSV's ``ended`` metadata
-ENDED_COMPLETE_META = "complete"
 ACTION_ENDED_EARLY = "ended early at {t_s:.1f} s"
 ACTION_INTERRUPTED = "trial {trial} interrupted (not scored)"
 VERDICT_INTERRUPTED = "⏹ interrupted (not scored)"
@@ -513,9 +511,9 @@ START_NEEDS_DEVICE = "Device not connected — plug in the sensor"
 HOLD_STOPPED = "paused: no signal"
 
 # Link health over the last 30 s.
-LINK_NO_DATA = "No data"
 LINK_UNSTABLE = "Unstable link: {pct:.0f} % {what} in the last {window:.0f} s"
 LINK_WHAT = {"lost": "lost", "corrupt": "corrupt"}
+LINK_STATE.update({"unstable": "Unstable", "no_data": "No data"})
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

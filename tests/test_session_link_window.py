@@ -70,5 +70,6 @@ def test_no_frames_is_none_and_new_counts_restart():
 
 def test_plurals():
     assert texts.plural(1, "frame") == "1 frame" and texts.plural(2, "frame") == "2 frames"
-    assert texts.link_details(50, 1, 2, 1) == "50 Hz · 1 frame lost · 2 corrupt frames · 1 reconnect"
+    assert (texts.link_details(50, 1, 2, 1)
+            == "50 Hz · 1 frame lost · 2 corrupt frames · 1 reconnect")
     assert texts.link_details(50, 0, 1, 0) == "50 Hz · 0 frames lost · 1 corrupt frame"

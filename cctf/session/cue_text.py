@@ -41,6 +41,16 @@ def rest_detail(runner: CuedRunner) -> str:
                                  phase=texts.PHASE_NAME.get(nxt.phase, nxt.phase))
 
 
+def phase_of(runner: CuedRunner) -> str:
+    """The protocol part under way: practice, stage, endurance or training ("" before)."""
+    if runner.cue.phase:
+        return runner.cue.phase
+    upcoming = runner.upcoming()
+    if upcoming and runner.cue.step != "done":
+        return upcoming[0].phase
+    return runner.trials[-1].phase if runner.trials else ""
+
+
 def endurance_done(runner: CuedRunner) -> int:
     """Finished endurance holds that count (a repeated one does not)."""
     return sum(1 for t in runner.trials if t.phase == "endurance" and not t.superseded)

@@ -13,7 +13,10 @@ device is disconnected, the link is reconnecting, the device restarted, or nothi
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from cctf.acquisition.health import LinkEvent
 
 STALE_AFTER_S = 0.5
 REASONS = ("disconnected", "reconnecting", "device_reset", "no_data")
@@ -48,6 +51,11 @@ def judge_signal(now_s: float, last_arrival_s: float | None, link_state: str,
                                      - stale_after_s):
         return SignalStatus(False, "device_reset", age)
     return SignalStatus(False, "no_data", age)
+
+
+def last_reset_s(events: Sequence[LinkEvent]) -> float | None:
+    """Clock time of the device's last restart among the link's events, if any."""
+    return next((e.t_s for e in reversed(events) if e.kind == "device_reset"), None)
 
 
 class SignalWatch:
