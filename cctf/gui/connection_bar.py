@@ -159,6 +159,7 @@ class ConnectionBar(QFrame):
         details = texts.link_details(health.rate_hz, health.missing, health.corrupt,
                                      health.reconnects)
         state = health.state.value
+        health_text = health.summary()
         signal = c.signal_status
         quality = c.link_quality
         if not signal.live and state not in ("closed", "connecting"):
@@ -167,10 +168,12 @@ class ConnectionBar(QFrame):
         elif state == "streaming" and quality.level == "unstable":
             what, fraction = quality.worst
             state = "unstable"
+            counts = details  # in the tooltip: the bar keeps to one short line at 1280 px
             details = texts.LINK_UNSTABLE.format(pct=100 * fraction, what=texts.LINK_WHAT[what],
-                                                 window=quality.window_s) + " · " + details
+                                                 window=quality.window_s)
+            health_text = f"{counts}\n{health_text}"
         self._set_state(state, details)
-        self.details.setToolTip(f"{c.source_label}: {health.summary()}")
+        self.details.setToolTip(f"{c.source_label}: {health_text}")
 
     def _set_state(self, state: str, details: str) -> None:
         if state != self._shown_state:  # restyling re-polishes: only when it changes
