@@ -12,6 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cctf.analysis.offline import analyze_recording
+from cctf.analysis.results import SessionResult, TrialResult
+from cctf.gui.controller import SessionReport
 from cctf.gui.results_screen import score_text
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.records.meta import analysis_config, session_info
@@ -280,3 +282,25 @@ def test_an_unstable_link_is_amber_with_its_loss_over_30_s(qtbot, app):
     assert text_px <= bar.details.width(), "the link details are clipped at 1280 px"
     q = controller.link_quality
     assert q.level == "unstable" and 0.02 < q.lost_fraction < 0.04
+
+
+# --- scores the data cannot support ---------------------------------------------------------
+
+
+def test_results_show_none_scores_as_not_measured_never_zero(qtbot, app, tmp_path):
+    """Scores are None ("not measured") when an ended-early stage test never met its stopping
+    rule, or no endurance hold was recorded (the analysis decides; the screen must say so)."""
+    _controller, window = app
+    trial = TrialResult(index=0, phase="stage", target_mmhg=22.0, cue_start_s=5.0,
+                        cue_end_s=20.0, rest_mmhg=20.0, reached=True, held=True, passed=True)
+    result = SessionResult(20.0, [trial], [], None, None)  # type: ignore[arg-type]
+    report = SessionReport("clinic", tmp_path / "x.csv", result, None, preset("research"), (),
+                           (), 0.0, 30.0, None, ended_early_s=75.0,  # type: ignore[arg-type]
+                           corrections=("Trial 1: failed → passed (therapist)",))
+    results = window.clinic.results
+    results.show_report(report)
+    assert results.activation.value.text() == "not measured"
+    assert results.performance.value.text() == "not measured"
+    assert "0" not in results.activation.value.text() + results.performance.value.text()
+    assert not results.ended.isHidden() and "1:15" in results.ended.text()
+    assert "Corrections: Trial 1: failed → passed (therapist)" in results.notes.text()
