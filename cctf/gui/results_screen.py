@@ -87,7 +87,7 @@ class TrialTable(QTableWidget):
 
 
 def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, ...], str]:
-    if interrupted:
+    if interrupted or getattr(t, "interrupted", False):
         verdict, colour = texts.VERDICT_INTERRUPTED, theme.MUTED
     elif t.superseded:
         verdict, colour = texts.VERDICT_REPEATED, theme.MUTED

@@ -1,8 +1,10 @@
 """Ending a cued session before its protocol is done: when, and which trial is void.
 
 The trial under way when the therapist ends the test (or disconnects, or quits) cannot be
-judged: it is kept in the record as superseded — "interrupted (not scored)" — so that neither
-the stopping rule nor the endurance count reads a half-done trial as a failure.
+judged: it is "interrupted (not scored)", so that neither the stopping rule nor the endurance
+count reads a half-done trial as a failure. An analysis that knows interrupted trials
+(``TrialResult.interrupted``, set by ``runner.finish()`` from the early end) marks it itself;
+with one that does not, it is kept as superseded (not scored) here.
 """
 
 from __future__ import annotations
@@ -28,5 +30,6 @@ def end_early(runner: CuedRunner, latest_t_s: float) -> EarlyEnd | None:
     index = None
     if open_trial is not None:
         index = open_trial.index
-        runner.analyzer.supersede(index)
+        if not hasattr(open_trial, "interrupted"):
+            runner.analyzer.supersede(index)
     return EarlyEnd(latest_t_s if not math.isnan(latest_t_s) else 0.0, index)
