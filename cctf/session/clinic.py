@@ -21,6 +21,7 @@ import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.scoring import activation_score_mmhg
 from cctf.session.cued import CuedRunner, PlannedTrial
 from cctf.session.settings import ProtocolSettings
 
@@ -103,10 +104,9 @@ class CcftTestRunner(CuedRunner):
         if not stages_done and not any(x.phase in ("stage", "practice", "training")
                                        for x in queue):
             stages_done = True
-            activation = self.analyzer.result().activation_score_mmhg
-            if activation is not None and activation > 0 and s.endurance_reps and (
-                s.order == "ascending"
-            ):
+            # The stage test's own measure (the session's score may be "not measured" yet).
+            activation = activation_score_mmhg(self.analyzer.trials, s.baseline_mmhg)
+            if activation > 0 and s.endurance_reps and s.order == "ascending":
                 level = s.baseline_mmhg + activation
                 queue.extend(PlannedTrial("endurance", level) for _ in range(s.endurance_reps))
         return queue, stages_done, stopped_at
