@@ -509,7 +509,6 @@ NO_SIGNAL_WHY = {
     "no_data": "No signal — no samples arriving",
 }
 START_NEEDS_DEVICE = "Device not connected — plug in the sensor"
-HOLD_STOPPED = "paused: no signal"
 
 # Link health over the last 30 s.
 LINK_UNSTABLE = "Unstable link: {pct:.0f} % {what} in the last {window:.0f} s"

@@ -179,7 +179,6 @@ class AppController(QObject):
         self.signal = SignalWatch()  # when samples last arrived (``signal_status``)
         self.link_window = LinkWindow()  # losses over the last 30 s (``link_quality``)
         self.confirm_end: Callable[[str], bool] = lambda reason: True  # the window asks
-        self._ended_early: set[int] = set()  # record ids to store as ended early
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, round(1000.0 / refresh_hz)))
         self.timer.timeout.connect(self.tick)
@@ -795,8 +794,6 @@ class AppController(QObject):
             early.t_s if early else None, early.interrupted_trial if early else None,
             tuple(c.text for c in session.corrections.done) if session.corrections else (),
         )
-        if record is not None and early is not None:
-            self._ended_early.add(record.id)
         if record is not None:
             # complete_session reads the closed CSV back: wait for the writer off the UI
             # thread, then complete on it (the records' connection lives here).
@@ -834,12 +831,6 @@ class AppController(QObject):
             except RECORDS_ERRORS:
                 record.lock.release()
             return False
-        if session_id in self._ended_early:
-            self._ended_early.discard(session_id)
-            try:
-                self.records.set_status(session_id, "ended_early")
-            except RECORDS_ERRORS as exc:
-                log.error("could not mark session %d ended early: %s", session_id, exc)
         self.record_completed.emit(session_id)
         self.records_changed.emit()
         return True
