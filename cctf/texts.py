@@ -508,12 +508,20 @@ NO_SIGNAL_WHY = {
     "device_reset": "No signal — the device restarted",
     "no_data": "No signal — no samples arriving",
 }
+NO_SIGNAL_REASON = {  # beside the banner's large "No signal"
+    "disconnected": "The device is disconnected.",
+    "reconnecting": "Reconnecting to the device…",
+    "device_reset": "The device restarted.",
+    "no_data": "No samples are arriving.",
+}
 START_NEEDS_DEVICE = "Device not connected — plug in the sensor"
 
 # Link health over the last 30 s.
-LINK_UNSTABLE = "Unstable link: {pct:.0f} % {what} in the last {window:.0f} s"
+LINK_UNSTABLE = "{pct:.0f} % {what} in the last {window:.0f} s"  # after "Unstable link:"
 LINK_WHAT = {"lost": "lost", "corrupt": "corrupt"}
-LINK_STATE.update({"unstable": "Unstable", "no_data": "No data"})
+LINK_STATE.update({"unstable": "Unstable link:", "no_data": "No data:"})
+LINK_NO_DATA_WHY = {"disconnected": "device disconnected", "reconnecting": "no samples",
+                    "device_reset": "the device restarted", "no_data": "no samples arriving"}
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -10,9 +10,11 @@ import re
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from cctf.analysis.offline import analyze_recording
 from cctf.analysis.results import SessionResult, TrialResult
+from cctf.gui import theme
 from cctf.gui.controller import SessionReport
 from cctf.gui.results_screen import score_text
 from cctf.gui.simlink import attach_virtual_sim
@@ -196,13 +198,13 @@ def test_no_signal_greys_the_live_views_and_stops_the_hold_countdown(qtbot, app)
         controller.tick()
     assert not controller.signal_status.live
     assert page.banner.word.text() == "No signal"
-    assert page.banner.detail.text() == "No signal — no samples arriving"
+    assert page.banner.detail.text() == "No samples are arriving."
     assert page.banner.count.text() == "", "no countdown runs on stale data"
     assert controller.hold_remaining_s() == left
     assert page.pressure.readout.stale
     assert page.pressure.readout.status.text() == "No signal — no samples arriving"
     assert not page.pressure.gauge.live
-    assert window.bar.state.text() == "No data"
+    assert window.bar.state.text() == "No data:"
     assert controller.band == "", "never 'in the band' on stale data"
     controller.run_virtual(STEP_S, STEP_S)  # samples again: live again
     assert controller.signal_status.live and not page.pressure.readout.stale
@@ -268,20 +270,34 @@ def test_the_live_verdict_says_failed_as_soon_as_a_fault_decides_it(qtbot, app):
 
 def test_an_unstable_link_is_amber_with_its_loss_over_30_s(qtbot, app):
     controller, window = app
-    window.resize(1280, 800)
-    scenario = dataclasses.replace(load_scenario("healthy"), link=LinkFaults(drop_prob=0.03))
-    attach_virtual_sim(controller, scenario, seed=3)
-    controller.run_virtual(35.0, STEP_S)
-    bar = window.bar
-    assert bar.state.text() == "Unstable"
-    assert re.fullmatch(r"Unstable link: [2-4] % lost in the last 30 s",
-                        bar.details.text()), bar.details.text()
-    assert re.search(r"\d+ frames lost · \d+ corrupt frames?", bar.details.toolTip())
-    qtbot.waitUntil(lambda: bar.details.width() > 0, timeout=1000)
-    text_px = bar.details.fontMetrics().horizontalAdvance(bar.details.text())
-    assert text_px <= bar.details.width(), "the link details are clipped at 1280 px"
-    q = controller.link_quality
-    assert q.level == "unstable" and 0.02 < q.lost_fraction < 0.04
+    qapp = QApplication.instance()
+    style, font = qapp.styleSheet(), qapp.font()
+    theme.apply(qapp)  # the app's real type sizes: what must fit at 1280 px
+    try:
+        window.resize(1280, 800)
+        scenario = dataclasses.replace(load_scenario("healthy"),
+                                       link=LinkFaults(drop_prob=0.03))
+        attach_virtual_sim(controller, scenario, seed=3)
+        controller.run_virtual(35.0, STEP_S)
+        bar = window.bar
+        shown = f"{bar.state.text()} {bar.details.text()}"
+        assert re.fullmatch(r"Unstable link: [2-4] % lost in the last 30 s", shown), shown
+        assert bar.dot.styleSheet() == f"color: {theme.ORANGE};"  # amber
+        assert re.search(r"\d+ frames lost · \d+ corrupt frames?", bar.details.toolTip())
+        q = controller.link_quality
+        assert q.level == "unstable" and 0.02 < q.lost_fraction < 0.04
+        qapp.processEvents()
+        for label in (bar.state, bar.details):
+            text_px = label.fontMetrics().horizontalAdvance(label.text())
+            assert text_px <= label.width(), f"clipped at 1280 px: {label.text()!r}"
+        for _ in range(4):  # no sample for 1 s: red, "No data"
+            controller.device.clock.advance(STEP_S)
+            controller.tick()
+        assert f"{bar.state.text()} {bar.details.text()}" == "No data: no samples arriving"
+        assert bar.dot.styleSheet() == f"color: {theme.VERMILLION};"
+    finally:
+        qapp.setStyleSheet(style)
+        qapp.setFont(font)
 
 
 # --- scores the data cannot support ---------------------------------------------------------

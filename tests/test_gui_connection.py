@@ -49,7 +49,7 @@ def test_a_pulled_cable_shows_reconnecting_then_streaming_and_recording_continue
             states.append(bar.state.text())
         assert not _dialogs()
     # Back on the link, the bar says "No data" until samples flow again (never stale "Streaming").
-    assert states == ["Streaming", "Reconnecting…", "No data", "Streaming"]
+    assert states == ["Streaming", "Reconnecting…", "No data:", "Streaming"]
     assert "1 reconnect" in bar.details.text() and "1 reconnects" not in bar.details.text()
     assert any(m.kind == "link" for m in controller.markers)  # the gap is marked on the trace
     controller.stop_recording()

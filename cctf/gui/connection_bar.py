@@ -164,7 +164,7 @@ class ConnectionBar(QFrame):
         quality = c.link_quality
         if not signal.live and state not in ("closed", "connecting"):
             state = "no_data" if state != "reconnecting" else state
-            details = texts.NO_SIGNAL_WHY[signal.reason]
+            details = texts.LINK_NO_DATA_WHY[signal.reason]
         elif state == "streaming" and quality.level == "unstable":
             what, fraction = quality.worst
             state = "unstable"

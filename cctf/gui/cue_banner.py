@@ -54,7 +54,7 @@ class CueBanner(QFrame):
             return
         signal = c.signal_status
         if not signal.live and cue.step != "done":
-            self._show("no_signal", texts.NO_SIGNAL, texts.NO_SIGNAL_WHY[signal.reason], "")
+            self._show("no_signal", texts.NO_SIGNAL, texts.NO_SIGNAL_REASON[signal.reason], "")
             return
         step = "paused" if c.paused else cue.step
         word = texts.CUE_WORD.get(step, step)

@@ -52,7 +52,9 @@ class Readout(QFrame):
         status = no_signal or texts.BAND_SHORT.get(band, "")
         if self.status.text() != status:
             self.status.setText(status)
-            self.status.setWordWrap(bool(no_signal))
+            self.status.setWordWrap(bool(no_signal))  # smaller, on two lines if need be
+            self.status.setFont(theme.font(theme.SMALL_PT if no_signal else theme.TITLE_PT,
+                                           bold=True))
             colour = theme.NO_SIGNAL if no_signal else theme.BAND_COLOURS.get(band, theme.TEXT)
             self.status.setStyleSheet(
                 f"color: white; background: {colour}; border-radius: 6px; padding: 2px 10px;"
