@@ -31,7 +31,8 @@ def test_three_percent_lost_is_unstable_and_says_so():
     _feed(w, 0.0, 40.0, 0, lost_per_s=1.5)  # 1.5 of 51.5 a second ≈ 3 %
     q = w.quality(40.0)
     assert q.level == "unstable" and q.worst[0] == "lost"
-    text = texts.LINK_UNSTABLE.format(pct=100 * q.worst[1], what="lost", window=q.window_s)
+    text = texts.LINK_STATE["unstable"] + " " + texts.LINK_UNSTABLE.format(
+        pct=100 * q.worst[1], what="lost", window=q.window_s)
     assert text == "Unstable link: 3 % lost in the last 30 s"
 
 
