@@ -40,7 +40,8 @@ def start_metadata(device: Device, kind: str, runner: CuedRunner | None, *, sour
 
 
 def _score(x: float | None) -> str:
-    return "not measured" if x is None else f"{x:g}"
+    """A score for the CSV metadata: "null" when not measured (never 0), as JSON says it."""
+    return "null" if x is None else f"{x:g}"
 
 
 def final_metadata(device: Device | None, t0_host_s: float, kind: str,
