@@ -79,12 +79,13 @@ KEYS_HTML = (
     "<tr><td colspan='2'><b>Clinic test</b></td></tr>"
     "<tr><td>Space</td><td>start the test / pause / resume</td></tr>"
     "<tr><td>R</td><td>repeat the last trial</td></tr>"
-    "<tr><td>O</td><td>override the verdict of the last (or selected) trial; again: back to "
-    "the measured verdict</td></tr>"
+    "<tr><td>O</td><td>override the verdict of the last trial (or the row selected since it "
+    "started); again: back to the measured verdict</td></tr>"
     "<tr><td>1 – 4</td><td>mark compensation seen by hand: 1 SCM or scalene activity, "
     "2 breath holding, 3 jaw or hyoid, 4 other (fails the trial)</td></tr>"
     "<tr><td>T</td><td>tare (cuff open to air)</td></tr>"
-    "<tr><td>Ctrl+E</td><td>end the test now</td></tr>"
+    "<tr><td>Ctrl+Z</td><td>undo the last correction (O or 1 – 4)</td></tr>"
+    "<tr><td>Ctrl+E</td><td>end the test now (asks first)</td></tr>"
     "<tr><td colspan='2'><b>Home training</b></td></tr>"
     "<tr><td>Space</td><td>start / pause / resume</td></tr>"
     "<tr><td colspan='2'><b>Monitor</b></td></tr>"
@@ -757,3 +758,86 @@ def describe_flag(kind: str, value: float, review: bool | None = None) -> str:
     """A hypothesis flag in words, with the therapist's review (None: not reviewed yet)."""
     template = FLAG_TEXT.get(kind) or kind + " ({value:.1f})"
     return template.format(value=value) + FLAG_REVIEW_TEXT[review]
+# --- the app: interrupted tests, corrections, no signal, link health (issue 9) ---------------
+# Ending a test early.
+END_CONFIRM_TITLE = "End the test early?"
+END_CONFIRM = {
+    "end": "End the test now? It is saved as ended early; the trial under way is not scored.",
+    "disconnect": ("Disconnect the device? The test under way ends early and is saved as "
+                   "ended early; the trial under way is not scored."),
+    "quit": ("Quit cctf? The test under way ends early and is saved as ended early; the trial "
+             "under way is not scored."),
+}
+END_CONFIRM_YES = "End test"
+END_CONFIRM_NO = "Keep testing"
+ACTION_ENDED_EARLY = "ended early at {t_s:.1f} s"
+ACTION_INTERRUPTED = "trial {trial} interrupted (not scored)"
+VERDICT_INTERRUPTED = "⏹ interrupted (not scored)"
+RESULTS_ENDED_EARLY = ("⚠ This test was ended early at {minutes}:{seconds:02d}: scores that "
+                       "need the missing trials are not measured.")
+ACTIVATION_NOT_MEASURED = "The stage test did not reach its stopping rule."
+PI_NOT_MEASURED = "No endurance hold was recorded."
+
+# Corrections by the therapist (O, 1–4, Ctrl+Z). Trial numbers start at 1.
+UNDO = "Undo correction"
+CORRECTION_OVERRIDE = "Trial {trial}: {before} → {after} (therapist)"
+CORRECTION_MEASURED = "Trial {trial}: {before} → {after} (as measured)"
+CORRECTION_MARK = "Trial {trial}: {before} → {after} ({kind} marked by hand)"
+CORRECTION_UNDONE = "Undone: {text}"
+NOTHING_TO_UNDO = "No correction to undo."
+VERDICT_OPEN = "in progress"
+CORRECTIONS_PREFIX = "Corrections: "
+
+# Live trial panel and rest banner (cctf.session.cue_text).
+LIVE_FAILED = "✗ failed: {why}"
+FAULT_WHY = {
+    "undershoot": "not reached", "overshoot": "overshot", "fast_rise": "too fast",
+    "pressure_drop": "pressure dropped", "unsteady": "unsteady", "head_lift": "head lift?",
+    "signal_gap": "signal lost",
+}
+MARK_WHY = {"scm": "SCM/scalene", "breath": "breath holding", "jaw": "jaw/hyoid",
+            "other": "compensation"}
+CUE_STOPPED = "Stage test stopped at {failed:g} → next: endurance {reps} × {hold:g} s at " \
+    "{level:g} mmHg"
+CUE_STOPPED_END = "Stage test stopped at {failed:g} → the test ends"
+CUE_STAGES_DONE = "All stages done → next: endurance {reps} × {hold:g} s at {level:g} mmHg"
+CUE_NEXT_REP = "next: endurance rep {rep} of {reps} at {level:g} mmHg"
+CUE_LAST_DONE = "→ the test ends"
+CUE_REP = "rep {rep} of {reps}"
+
+# No signal (nothing arrived for 0.5 s): the live views grey out and say why.
+NO_SIGNAL = "No signal"
+NO_SIGNAL_WHY = {
+    "disconnected": "No signal — device disconnected",
+    "reconnecting": "No signal — reconnecting to the device…",
+    "device_reset": "No signal — the device restarted",
+    "no_data": "No signal — no samples arriving",
+}
+NO_SIGNAL_REASON = {  # beside the banner's large "No signal"
+    "disconnected": "The device is disconnected.",
+    "reconnecting": "Reconnecting to the device…",
+    "device_reset": "The device restarted.",
+    "no_data": "No samples are arriving.",
+}
+START_NEEDS_DEVICE = "Device not connected — plug in the sensor"
+
+# Link health over the last 30 s.
+LINK_UNSTABLE = "{pct:.0f} % {what} in the last {window:.0f} s"  # after "Unstable link:"
+LINK_WHAT = {"lost": "lost", "corrupt": "corrupt"}
+LINK_STATE.update({"unstable": "Unstable link:", "no_data": "No data:"})
+LINK_NO_DATA_WHY = {"disconnected": "device disconnected", "reconnecting": "no samples",
+                    "device_reset": "the device restarted", "no_data": "no samples arriving"}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 frame``, ``2 frames`` (``many`` for irregular plurals)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def link_details(rate_hz: float, missing: int, corrupt: int, reconnects: int) -> str:
+    """The connection bar's counts since connecting, with correct plurals."""
+    parts = [f"{rate_hz:.0f} Hz", plural(missing, "frame") + " lost",
+             plural(corrupt, "corrupt frame")]
+    if reconnects:
+        parts.append(plural(reconnects, "reconnect"))
+    return " · ".join(parts)

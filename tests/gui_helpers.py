@@ -22,6 +22,9 @@ def make_app(
     """A shown main window (optionally on the named tab) over a controller with no ports."""
     controller = AppController(data_dir=data_dir, discover_fn=list)
     window = MainWindow(controller, open_records=open_records)
+    # "End the test early?" is answered yes unless a test answers it itself: a modal dialog
+    # would wait for ever in a test run (and at teardown, when the window closes).
+    controller.confirm_end = lambda reason: True
     qtbot.addWidget(window)
     window.show()
     if exposed:

@@ -121,7 +121,8 @@ def test_therapist_repeats_a_trial_and_marks_compensation_by_key(qtbot, app):
     assert rows[2][2] == "24" and rows[2][3] == "✗ failed"
     assert "breath holding (marked by hand)" in rows[2][4]
     rec = finished_file(controller)
-    assert "breath holding marked on trial 3" in rec.metadata["therapist_actions"]
+    assert ("Trial 3: in progress → failed (breath holding marked by hand)"
+            in rec.metadata["therapist_actions"])
     assert "repeat trial 2" in rec.metadata["therapist_actions"]
     marks = [m for m in rec.extra["marker"] if m]
     assert any("repeat trial 2" in m for m in marks) and any("breath" in m for m in marks)

@@ -48,8 +48,9 @@ def test_a_pulled_cable_shows_reconnecting_then_streaming_and_recording_continue
         if not states or states[-1] != bar.state.text():
             states.append(bar.state.text())
         assert not _dialogs()
-    assert states == ["Streaming", "Reconnecting…", "Streaming"]
-    assert "1 reconnects" in bar.details.text()
+    # Back on the link, the bar says "No data" until samples flow again (never stale "Streaming").
+    assert states == ["Streaming", "Reconnecting…", "No data:", "Streaming"]
+    assert "1 reconnect" in bar.details.text() and "1 reconnects" not in bar.details.text()
     assert any(m.kind == "link" for m in controller.markers)  # the gap is marked on the trace
     controller.stop_recording()
     report = controller.last_report

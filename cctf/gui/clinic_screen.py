@@ -2,8 +2,10 @@
 results.
 
 Keys: Space start / pause / resume, R repeat the last trial, O override its verdict, 1–4 mark
-compensation seen by hand (SCM or scalene, breath holding, jaw or hyoid, other), T tare,
-Ctrl+E end the test now. The screen is a view: the controller runs the protocol.
+compensation seen by hand (SCM or scalene, breath holding, jaw or hyoid, other), Ctrl+Z undo
+the last correction, T tare, Ctrl+E end the test now (after a confirmation). O and 1–4 act on
+the last trial unless a row was selected since it started. The screen is a view: the
+controller runs the protocol; with no signal for 0.5 s the live views grey out.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
+from cctf.session.cue_text import live_verdict
 
 SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",
                  "deflated": "#5E5E5E", "low": theme.BLUE, "high": theme.VERMILLION,
@@ -87,8 +90,10 @@ class PressurePanel(QWidget):
             return
         c = self.controller
         p = c.display_mmhg
-        self.readout.set_state(p, c.band)
-        self.gauge.set_state(p, c.target_band)
+        signal = c.signal_status
+        why = "" if signal.live else texts.NO_SIGNAL_WHY[signal.reason]
+        self.readout.set_state(p, c.band, no_signal=why)
+        self.gauge.set_state(p, c.target_band, live=signal.live)
 
 
 class SetupPage(QWidget):
@@ -164,8 +169,11 @@ class SetupPage(QWidget):
         if not self.isVisible():
             return
         c = self.controller
+        signal = c.signal_status
         if c.device is None:
             text, colour = texts.SETUP_NO_DEVICE, "#5E5E5E"
+        elif not signal.live:
+            text, colour = texts.NO_SIGNAL_WHY[signal.reason], theme.NO_SIGNAL
         else:
             s = c.setup
             text = texts.SETUP_STATE[s.state].format(
@@ -219,15 +227,18 @@ class LiveTrialPanel(QFrame):
                     reached_colour = theme.BLUISH_GREEN
                 elif cue.step == "nod":
                     reached = texts.LIVE_REACHING
-                if live.held:
-                    held, held_colour = texts.LIVE_HELD, theme.BLUISH_GREEN
+                open_trial = runner.analyzer.open_trial
+                state, verdict = (live_verdict(open_trial, live.held, live.faults)
+                                  if open_trial is not None else ("", ""))
+                if state:
+                    held = verdict
+                    held_colour = theme.VERMILLION if state == "failed" else theme.BLUISH_GREEN
                 elif live.reached_s is not None:
                     left = c.hold_remaining_s()
                     done = runner.hold_s - math.ceil(left if left is not None else 0.0)
                     held = texts.LIVE_HOLDING.format(done=max(0.0, done), hold=runner.hold_s)
                     held_colour = theme.TEXT
                 lines = [texts.describe_fault(kind, value) for kind, value in live.faults]
-                open_trial = runner.analyzer.open_trial
                 if open_trial is not None:
                     lines += [texts.MANUAL_FAULT_TEXT[k] + texts.MARKED_BY_HAND
                               for k in open_trial.manual_faults]
@@ -258,6 +269,8 @@ class RunPage(QWidget):
         self.pressure.setMaximumHeight(180)
         self.trial = LiveTrialPanel(controller)
         self.table = TrialTable(wrap=False)
+        self.table.itemSelectionChanged.connect(
+            lambda: controller.select_trial(self.table.selected_trial()))
         self.alerts = QLabel("")
         self.alerts.setWordWrap(True)
         self.alerts.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
@@ -314,6 +327,10 @@ class RunPage(QWidget):
         if s is None or s.runner is None:
             return
         self.table.show_trials(s.runner.trials, s.runner.analyzer.open_trial)
+        if s.corrections is not None and s.corrections.selected is None and (
+            self.table.selectedItems()
+        ):
+            self.table.clearSelection()  # a new trial started: O and 1–4 act on the last
         text = texts.RESUME if c.paused else texts.PAUSE
         if self.pause_button.text() != text:
             self.pause_button.setText(text)
@@ -339,8 +356,10 @@ class ClinicScreen(QWidget):
                          lambda _=False, kind=kind: controller.mark_compensation(kind))
             for k, kind in enumerate(COMPENSATION_KINDS)
         ]
+        self.undo_action = self._action(texts.UNDO, "Ctrl+Z", controller.undo_correction)
         self.tare_action = self._action(texts.TARE_BUTTON, "T", controller.tare)
-        self.end_action = self._action(texts.END_TEST, "Ctrl+E", controller.end_session)
+        self.end_action = self._action(texts.END_TEST, "Ctrl+E",
+                                       lambda: controller.request_end("end"))
 
         self.steps = StepStrip()
         self.steps.setFont(theme.font(theme.BODY_PT + 1))
@@ -372,7 +391,7 @@ class ClinicScreen(QWidget):
     @property
     def actions_for_menu(self) -> list[QAction]:
         return [self.start_action, self.repeat_action, self.override_action,
-                *self.mark_actions, self.tare_action, self.end_action]
+                *self.mark_actions, self.undo_action, self.tare_action, self.end_action]
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -380,11 +399,12 @@ class ClinicScreen(QWidget):
         c = self.controller
         if c.session is not None and c.session.kind == "clinic":
             c.toggle_pause()
-        elif self.pages.currentWidget() is self.setup_page and self.setup_page.form.valid:
+        elif (self.pages.currentWidget() is self.setup_page and self.setup_page.form.valid
+              and c.signal_status.live):
             c.begin_clinic()
 
     def override(self) -> None:
-        self.controller.toggle_override(self.run_page.table.selected_trial())
+        self.controller.toggle_override()  # the selection reaches the controller when made
 
     def new_test(self) -> None:
         self.results.save_notes(quiet=True)
@@ -427,13 +447,19 @@ class ClinicScreen(QWidget):
             phase = c.phase or "stage"
             self.steps.show_step(phase if phase in texts.CLINIC_STEPS else "stage")
         on_setup = self.pages.currentWidget() is self.setup_page
-        can_start = (on_setup and c.device is not None and s is None
+        live = c.signal_status.live
+        can_start = (on_setup and c.device is not None and live and s is None
                      and self.setup_page.form.valid)
         self.start_action.setEnabled(running or can_start)
         self.setup_page.start_button.setEnabled(can_start)
+        start_text = texts.START_TEST if live else texts.START_NEEDS_DEVICE
+        if self.setup_page.start_button.text() != start_text:
+            self.setup_page.start_button.setText(start_text)
         has_trials = running and s is not None and s.runner is not None and bool(s.runner.trials)
         self.repeat_action.setEnabled(has_trials)
         self.override_action.setEnabled(has_trials)
+        self.undo_action.setEnabled(running and s is not None and s.corrections is not None
+                                    and bool(s.corrections.done))
         for action in self.mark_actions:
             action.setEnabled(running and s is not None and s.runner is not None
                               and (s.runner.analyzer.open_trial is not None or has_trials))

@@ -1,7 +1,10 @@
 """The connection bar: port picker, simulator choice, connect / disconnect, link health.
 
 Port enumeration and probing run on a worker thread (the picker says "searching" meanwhile);
-a lost link shows as the state "reconnecting", never as an error dialog.
+a lost link shows as the state "reconnecting", never as an error dialog. Link health: green
+while streaming cleanly, amber "Unstable link: 3 % lost in the last 30 s" when more than 1 %
+of the frames of the last 30 s were lost or corrupt, red when no data arrives. Disconnecting
+during a test asks first (the controller's ``request_end``).
 """
 
 from __future__ import annotations
@@ -117,7 +120,8 @@ class ConnectionBar(QFrame):
     def _connect_clicked(self) -> None:
         c = self.controller
         if c.device is not None:
-            c.disconnect()
+            if c.request_end("disconnect"):
+                c.disconnect()
             return
         choice = self.source.currentData()
         if choice == SIM:
@@ -152,12 +156,24 @@ class ConnectionBar(QFrame):
             if not c.connecting:
                 self._set_state("closed", "")
             return
-        details = texts.LINK_DETAILS.format(rate=health.rate_hz, missing=health.missing,
-                                            corrupt=health.corrupt)
-        if health.reconnects:
-            details += texts.LINK_RECONNECTS.format(n=health.reconnects)
-        self._set_state(health.state.value, details)
-        self.details.setToolTip(f"{c.source_label}: {health.summary()}")
+        details = texts.link_details(health.rate_hz, health.missing, health.corrupt,
+                                     health.reconnects)
+        state = health.state.value
+        health_text = health.summary()
+        signal = c.signal_status
+        quality = c.link_quality
+        if not signal.live and state not in ("closed", "connecting"):
+            state = "no_data" if state != "reconnecting" else state
+            details = texts.LINK_NO_DATA_WHY[signal.reason]
+        elif state == "streaming" and quality.level == "unstable":
+            what, fraction = quality.worst
+            state = "unstable"
+            counts = details  # in the tooltip: the bar keeps to one short line at 1280 px
+            details = texts.LINK_UNSTABLE.format(pct=100 * fraction, what=texts.LINK_WHAT[what],
+                                                 window=quality.window_s)
+            health_text = f"{counts}\n{health_text}"
+        self._set_state(state, details)
+        self.details.setToolTip(f"{c.source_label}: {health_text}")
 
     def _set_state(self, state: str, details: str) -> None:
         if state != self._shown_state:  # restyling re-polishes: only when it changes

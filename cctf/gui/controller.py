@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from cctf import __version__, texts
+from cctf import texts
 from cctf.acquisition.device import Device
 from cctf.acquisition.health import LinkHealth, LinkState
 from cctf.acquisition.ports import PortInfo, discover
@@ -37,7 +37,7 @@ from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
 from cctf.gui.history import Marker, TraceStore
-from cctf.gui.recording import BackgroundRecorder
+from cctf.gui.recording import BackgroundRecorder, ended_metadata
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
 from cctf.records.paths import DataDir
@@ -52,8 +52,15 @@ from cctf.records.recovery import (
 from cctf.records.startup import open_records, repair_database
 from cctf.records.store import Records
 from cctf.session.clinic import CcftTestRunner
+from cctf.session.corrections import Correction, Corrections
+from cctf.session.cue_text import phase_of
 from cctf.session.cued import Cue, CuedRunner
+from cctf.session.ending import end_early
+from cctf.session.link_window import LinkQuality, LinkWindow
+from cctf.session.live_trial import LiveTrial
+from cctf.session.liveness import SignalStatus, SignalWatch, last_reset_s
 from cctf.session.lsl_feed import LslSwitch
+from cctf.session.metadata import final_metadata, start_metadata
 from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
@@ -77,20 +84,6 @@ def default_data_dir() -> Path:
 
 
 @dataclass(slots=True)
-class LiveTrial:
-    """What the analysis has said so far about the cued trial, for the display (the
-    analysis stays the judge; this only follows its events)."""
-
-    index: int | None = None
-    start_s: float = math.nan  # session time the cue began
-    reached_s: float | None = None  # session time the target was reached
-    hold_since_s: float | None = None  # session time the current in-band hold began
-    held: bool = False
-    broken: int = 0  # holds broken so far
-    faults: list[tuple[str, float]] = field(default_factory=list)  # (type, value)
-
-
-@dataclass(slots=True)
 class ActiveSession:
     kind: str  # "clinic", "training", "monitor"
     runner: CuedRunner | None
@@ -108,6 +101,7 @@ class ActiveSession:
     error_shown: bool = False  # the recorder's error was reported
     record: RecordsSession | None = None  # registered in the patient records
     pairs: ClockPairs | None = None  # the wall clock of t_s = 0 and every 10 s
+    corrections: Corrections | None = None  # O, 1–4 and undo (cued sessions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +120,9 @@ class SessionReport:
     recorder: BackgroundRecorder
     session_id: int | None = None  # in the patient records (None: not registered)
     patient_code: str | None = None
+    ended_early_s: float | None = None  # session time the therapist ended it (None: complete)
+    interrupted_trial: int | None = None  # the trial under way then (not scored)
+    corrections: tuple[str, ...] = ()  # "Trial 7: failed → passed (therapist)", in order
 
 
 class AppController(QObject):
@@ -185,6 +182,9 @@ class AppController(QObject):
         self._link_events_seen = 0
         self._last_cue: Cue | None = None
         self.lsl = LslSwitch()  # the Lab Streaming Layer outlet, off unless asked for
+        self.signal = SignalWatch()  # when samples last arrived (``signal_status``)
+        self.link_window = LinkWindow()  # losses over the last 30 s (``link_quality``)
+        self.confirm_end: Callable[[str], bool] = lambda reason: True  # the window asks
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, round(1000.0 / refresh_hz)))
         self.timer.timeout.connect(self.tick)
@@ -274,6 +274,8 @@ class AppController(QObject):
         self.history.clear()
         self.markers.clear()
         self.guide = SetupGuide(self.settings.baseline_mmhg, self.settings.band_mmhg)
+        self.signal.reset()
+        self.link_window.reset()
         self._link_events_seen = len(device.events)
         self._last_health_s = -math.inf
         self._attach_lsl(device)
@@ -327,6 +329,7 @@ class AppController(QObject):
             log.error("the app fell behind: %d samples were overwritten unseen", pull.missed)
         rows = pull.rows
         if len(rows):
+            self.signal.saw_samples(device.clock.now())
             self.frames += 1
             self.lsl.samples(rows)
             t_display = rows["t_s"] - self.origin_s
@@ -348,6 +351,9 @@ class AppController(QObject):
                 self.notice.emit(session.recorder.error)
             if session is not None and session.runner is not None and session.runner.done:
                 self._finish_session()
+        elif self.band and not self.signal_status.live:
+            self.band = ""  # never "in the band" on stale data
+            self.band_changed.emit("")
         self._emit_health()
         self.lsl.flush()
         self.ticked.emit()
@@ -413,7 +419,8 @@ class AppController(QObject):
             t0 = self.history.latest_t_s + self.origin_s  # the next sample is just after
         else:
             t0 = device.clock.now()
-        metadata = self._metadata(kind, runner)
+        metadata = start_metadata(device, kind, runner, source=self.source_label,
+                                  preset_name=self.settings_name)
         # Real time: the host's wall clock; a simulated (virtual or sped-up) clock: wall times
         # as if it ran in real time (docs/time.md).
         pairs = ClockPairs(device.clock, t0, time.time if type(device.clock) is MonotonicClock
@@ -434,6 +441,9 @@ class AppController(QObject):
             session.settings = runner.settings
         if isinstance(runner, TrainingRunner):
             session.prescription = runner.prescription
+        if runner is not None:
+            session.corrections = Corrections(
+                runner, lambda method, trial, *args: self._annotate(session, method, trial, *args))
         self.session = session
         self.lsl.start_session(t0)
         if preroll is not None and len(preroll):
@@ -482,31 +492,6 @@ class AppController(QObject):
         n = max(1, math.ceil(PREROLL_S * self.rate_hz))
         start = max(0, self._cursor - n)
         return device.buffer.read(start, max_rows=self._cursor - start).rows
-
-    def _metadata(self, kind: str, runner: CuedRunner | None) -> dict[str, object]:
-        device = self.device
-        assert device is not None
-        meta: dict[str, object] = {
-            "app": f"cctf {__version__}",
-            "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "session": kind,
-            "source": self.source_label,
-        }
-        if device.hello is not None:
-            meta.update(device.hello.as_metadata())
-        cal = device.calibration
-        if cal is not None:
-            meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
-            meta["calibration_zero_raw"] = cal.zero_raw
-            meta["calibration_points"] = (f"{cal.raw_a}={cal.mmhg_a:g} mmHg, "
-                                          f"{cal.raw_b}={cal.mmhg_b:g} mmHg")
-            meta["calibration_flags"] = int(cal.flags)
-        if isinstance(runner, CcftTestRunner):
-            meta["protocol_preset"] = self.settings_name
-            meta.update({f"protocol_{k}": v for k, v in asdict(runner.settings).items()})
-        if isinstance(runner, TrainingRunner):
-            meta.update({f"prescription_{k}": v for k, v in asdict(runner.prescription).items()})
-        return meta
 
     def _feed_session(self, rows: np.ndarray) -> tuple[np.ndarray, list[Event]]:
         session = self.session
@@ -562,20 +547,7 @@ class AppController(QObject):
                 session.alerts.append(message)
                 self.notice.emit(message)
             if session is not None:
-                live = session.live
-                if e.kind == "trial_start":
-                    session.live = LiveTrial(index=e.trial, start_s=e.t_s)
-                elif e.trial != live.index:
-                    pass
-                elif e.kind == "reached":
-                    live.reached_s = live.hold_since_s = e.t_s
-                elif e.kind == "hold_broken":
-                    live.hold_since_s = None
-                    live.broken += 1
-                elif e.kind == "held":
-                    live.held = True
-                elif e.kind == "fault":
-                    live.faults.append((e.type, e.value))
+                session.live = session.live.follow(e)
         self.lsl.events(events)
         self.analysis_events.emit(events)
 
@@ -666,11 +638,7 @@ class AppController(QObject):
         cue = self.cue
         if s is None or s.runner is None or cue is None or cue.step != "hold":
             return None
-        if s.live.held:
-            return 0.0
-        if s.live.hold_since_s is None:
-            return s.runner.hold_s
-        return max(0.0, s.runner.hold_s - (s.latest_t_s - s.live.hold_since_s))
+        return s.live.hold_remaining_s(s.runner.hold_s, s.latest_t_s)
 
     def step_remaining_s(self) -> float | None:
         """Seconds until the current cue step ends at the latest (nod time-out, rest)."""
@@ -683,15 +651,7 @@ class AppController(QObject):
     def phase(self) -> str:
         """The protocol part under way: practice, stage, endurance or training ("" before)."""
         s = self.session
-        if s is None or s.runner is None:
-            return ""
-        runner = s.runner
-        if runner.cue.phase:
-            return runner.cue.phase
-        upcoming = runner.upcoming()
-        if upcoming and runner.cue.step != "done":
-            return upcoming[0].phase
-        return runner.trials[-1].phase if runner.trials else ""
+        return phase_of(s.runner) if s is not None and s.runner is not None else ""
 
     @property
     def paused(self) -> bool:
@@ -728,43 +688,50 @@ class AppController(QObject):
         self.session_changed.emit()
         return True
 
+    def select_trial(self, trial_index: int | None) -> None:
+        """The therapist selected a row: O and 1–4 act on it until the next trial starts."""
+        if self.session is not None and self.session.corrections is not None:
+            self.session.corrections.select(trial_index)
+
     def toggle_override(self, trial_index: int | None = None) -> bool:
-        """Flip the verdict of a finished trial (default: the last); again: back to measured."""
+        """Flip the verdict of a finished trial (the last, or one selected since the last trial
+        started; ``trial_index``: select it now); again: back to measured."""
         s = self.session
-        if s is None or not isinstance(s.runner, CcftTestRunner) or not s.runner.trials:
+        if s is None or not isinstance(s.runner, CcftTestRunner) or s.corrections is None:
             self.notice.emit(texts.NOTHING_TO_OVERRIDE)
             return False
-        trials = {t.index: t for t in s.runner.trials}
-        trial = trials.get(trial_index if trial_index is not None else s.runner.trials[-1].index)
-        if trial is None:
-            return False
-        if trial.verdict_override is None:
-            measured = trial.held and not trial.faults and not trial.manual_faults
-            verdict: bool | None = not measured
-        else:
-            verdict = None
-        s.runner.override_verdict(trial.index, verdict)
-        self._annotate(s, "override_verdict", trial.index, verdict)
-        word = texts.VERDICT_MEASURED if verdict is None else texts.verdict_word(verdict)
-        self._act(texts.ACTION_OVERRIDE.format(trial=trial.index + 1, verdict=word))
-        self.session_changed.emit()
-        return True
+        if trial_index is not None:
+            s.corrections.select(trial_index)
+        return self._corrected(s.corrections.override(), texts.NOTHING_TO_OVERRIDE)
 
     def mark_compensation(self, kind: str) -> bool:
-        """Compensation seen by hand: fails the cued trial (or the last, during rest)."""
+        """Compensation seen by hand: fails the cued trial (or the last, or the selected)."""
         s = self.session
-        if s is None or s.runner is None or kind not in COMPENSATION_KINDS:
+        if s is None or s.corrections is None or kind not in COMPENSATION_KINDS:
             return False
-        try:
-            index = s.runner.mark_compensation(kind)
-        except ValueError:
-            self.notice.emit(texts.NOTHING_TO_MARK)
+        if not self._corrected(s.corrections.mark(kind), texts.NOTHING_TO_MARK):
             return False
-        self._annotate(s, "mark_compensation", index, kind)
-        t = self.history.latest_t_s
         label = texts.MANUAL_FAULT_SHORT[kind]
-        self.markers.append(Marker(t, "manual", label, self.history.latest_mmhg))
-        self._act(texts.ACTION_MARK.format(kind=texts.MANUAL_FAULT_TEXT[kind], trial=index + 1))
+        self.markers.append(Marker(self.history.latest_t_s, "manual", label,
+                                   self.history.latest_mmhg))
+        return True
+
+    def undo_correction(self) -> bool:
+        """Ctrl+Z: take back the last override or mark (in the runner and the records)."""
+        s = self.session
+        change = s.corrections.undo() if s is not None and s.corrections is not None else None
+        if change is None:
+            self.notice.emit(texts.NOTHING_TO_UNDO)
+            return False
+        return self._corrected(change, "", texts.CORRECTION_UNDONE.format(text=change.text))
+
+    def _corrected(self, change: Correction | None, nothing: str, text: str = "") -> bool:
+        """Say what a correction changed (status bar, session actions, CSV marker)."""
+        if change is None:
+            self.notice.emit(nothing)
+            return False
+        self._act(text or change.text)
+        self.notice.emit(text or change.text)
         self.session_changed.emit()
         return True
 
@@ -781,13 +748,13 @@ class AppController(QObject):
         self.lsl.mark(label, self.history.latest_t_s + self.origin_s)
         self.session_changed.emit()
 
-    def _annotate(self, s: ActiveSession, method: str, trial_index: int, value: object
+    def _annotate(self, s: ActiveSession, method: str, trial_index: int, *args: object
                   ) -> None:
         """A therapist's action into the records at once (it survives a crash)."""
         if s.record is None or self.records is None:
             return
         try:
-            getattr(self.records, method)(s.record.id, trial_index, value)
+            getattr(self.records, method)(s.record.id, trial_index, *args)
         except RECORDS_ERRORS as exc:
             log.error("could not store the therapist's action: %s", exc)
             self.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
@@ -800,6 +767,19 @@ class AppController(QObject):
         s.pending_marks.append(text.replace(",", ";"))
         self.lsl.mark(text, s.latest_t_s + s.t0_host_s)
 
+    def request_end(self, reason: str = "end") -> bool:
+        """End the session, asking ``confirm_end(reason)`` first if a test is under way
+        ("end", "disconnect", "quit"); False if the therapist chose to keep testing."""
+        s = self.session
+        if s is None:
+            return True
+        if s.runner is not None and s.runner.begun and not s.runner.done and (
+            not self.confirm_end(reason)
+        ):
+            return False
+        self.end_session()
+        return True
+
     def end_session(self) -> None:
         """Stop now (the therapist ends the test early, or the link is closed)."""
         if self.session is not None:
@@ -809,29 +789,23 @@ class AppController(QObject):
         session = self.session
         if session is None:
             return
-        result = summary = None
+        result = summary = early = None
         if session.runner is not None:
-            events = session.runner.finish()
+            runner = session.runner
+            early = end_early(runner, session.latest_t_s)  # the trial under way is void
+            if early is not None:
+                if early.interrupted_trial is not None:
+                    self._act(texts.ACTION_INTERRUPTED.format(trial=early.interrupted_trial + 1))
+                self._act(texts.ACTION_ENDED_EARLY.format(t_s=early.t_s))
+            events = runner.finish()
             if events:
                 self._on_events(events)
-            result = session.runner.result()
-            if isinstance(session.runner, TrainingRunner):
-                summary = session.runner.summary()
-        final: dict[str, object] = {}
-        if self.device is not None:
-            final.update(self.device.health().as_metadata())
-            t0 = session.t0_host_s
-            events_ = [f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s"
-                                                       if e.duration_s else "")
-                       for e in self.device.events if e.t_s >= t0]
-            final["link_events"] = "; ".join(events_) if events_ else "none"
-        if result is not None and session.kind == "clinic":
-            final["result_activation_score_mmhg"] = _score(result.activation_score_mmhg)
-            final["result_performance_index"] = _score(result.performance_index)
-        if summary is not None:
-            final["result_reps_done"] = summary.reps_done
-            final["result_time_in_band_s"] = f"{summary.time_in_band_s:.1f}"
-        final["therapist_actions"] = "; ".join(session.actions) if session.actions else "none"
+            result = runner.result()
+            if isinstance(runner, TrainingRunner):
+                summary = runner.summary()
+        final = final_metadata(self.device, session.t0_host_s, session.kind, result, summary,
+                               session.actions)
+        final.update(ended_metadata(early.t_s if early is not None else None))
         if session.pairs is not None:
             final.update(session.pairs.metadata())
         final.update(self.lsl.metadata(session.t0_host_s))
@@ -845,6 +819,8 @@ class AppController(QObject):
             self.history.latest_t_s, session.recorder,
             record.id if record is not None else None,
             record.patient_code if record is not None else None,
+            early.t_s if early else None, early.interrupted_trial if early else None,
+            tuple(c.text for c in session.corrections.done) if session.corrections else (),
         )
         if record is not None:
             # complete_session reads the closed CSV back: wait for the writer off the UI
@@ -989,6 +965,8 @@ class AppController(QObject):
             return
         self._last_health_s = now
         self.health = device.health()
+        self.link_window.add(now, self.health.frames_ok, self.health.missing,
+                             self.health.corrupt)
         events = device.events
         for e in events[self._link_events_seen:]:
             if e.kind in ("disconnected", "reconnected", "device_reset"):
@@ -1021,6 +999,22 @@ class AppController(QObject):
             log.error("LSL outlet not opened: %s", exc)
             self.lsl.enabled = False
             self.notice.emit(str(exc))
+
+    @property
+    def signal_status(self) -> SignalStatus:
+        """Whether the data shown is live (a sample within 0.5 s on the device's clock), and
+        if not, why: disconnected, reconnecting, device restarted, no data."""
+        device = self.device
+        if device is None:
+            return self.signal.status(0.0, "closed")
+        return self.signal.status(device.clock.now(), device.state.value,
+                                  last_reset_s(device.events))
+
+    @property
+    def link_quality(self) -> LinkQuality:
+        """Frames lost or corrupt over the last 30 s."""
+        now = self.device.clock.now() if self.device is not None else None
+        return self.link_window.quality(now)
 
     @property
     def link_state(self) -> LinkState:

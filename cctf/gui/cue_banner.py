@@ -1,5 +1,6 @@
 """The cue banner: what the patient is asked to do now (nod … hold … relax … rest), the target,
-and a countdown — in words large enough to read from the treatment table."""
+and a countdown — in words large enough to read from the treatment table. With no signal
+for 0.5 s it greys out, says "No signal" and why, and shows no countdown (it stops)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
+from cctf.session.cue_text import rep_text, rest_detail
 
 STEP_COLOURS = {"nod": theme.BLUE, "hold": theme.BLUISH_GREEN, "relax": "#3C7FA6",
-                "rest": "#5E5E5E", "paused": "#A86F00", "done": "#5E5E5E", "setup": "#5E5E5E"}
+                "rest": "#5E5E5E", "paused": "#A86F00", "done": "#5E5E5E", "setup": "#5E5E5E",
+                "no_signal": theme.NO_SIGNAL}
 
 
 class CueBanner(QFrame):
@@ -49,13 +52,21 @@ class CueBanner(QFrame):
         if cue is None:
             self._show("setup", texts.CUE_WORD["setup"], "", "")
             return
+        signal = c.signal_status
+        if not signal.live and cue.step != "done":
+            self._show("no_signal", texts.NO_SIGNAL, texts.NO_SIGNAL_REASON[signal.reason], "")
+            return
         step = "paused" if c.paused else cue.step
         word = texts.CUE_WORD.get(step, step)
         detail = ""
         count = ""
+        runner = c.session.runner if c.session is not None else None
         if step in ("nod", "hold", "relax"):
             detail = texts.CUE_TARGET.format(target=cue.target_mmhg,
                                              phase=texts.PHASE_NAME.get(cue.phase, cue.phase))
+            rep = rep_text(runner) if runner is not None else ""
+            if rep:
+                detail += " · " + rep
         if step == "hold":
             left = c.hold_remaining_s()
             if left is not None:
@@ -64,12 +75,8 @@ class CueBanner(QFrame):
             left = c.step_remaining_s()
             if left is not None:
                 count = texts.SECONDS.format(n=math.ceil(left))
-            if step == "rest":
-                upcoming = c.session.runner.upcoming() if c.session and c.session.runner else []
-                if upcoming:
-                    nxt = upcoming[0]
-                    detail = texts.CUE_NEXT.format(
-                        target=nxt.target_mmhg, phase=texts.PHASE_NAME.get(nxt.phase, nxt.phase))
+            if step == "rest" and runner is not None:
+                detail = rest_detail(runner)
         elif step == "paused":
             detail = texts.CUE_PAUSED_DETAIL
         self._show(step, word, detail, count)

@@ -36,6 +36,7 @@ class Gauge(QWidget):
         self.stage_bands = stage_bands
         self.pressure_mmhg = math.nan
         self.band: tuple[float, float] | None = None  # (target, tolerance)
+        self.live = True  # False: no signal — drawn grey, saying so
         self.setMinimumSize(160, 160)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         policy.setHeightForWidth(True)
@@ -45,15 +46,18 @@ class Gauge(QWidget):
     def heightForWidth(self, width: int) -> int:
         return width
 
-    def set_state(self, pressure_mmhg: float, band: tuple[float, float] | None) -> None:
-        """Repaints only when what is shown changes (0.1 mmHg, the printed resolution)."""
+    def set_state(self, pressure_mmhg: float, band: tuple[float, float] | None, *,
+                  live: bool = True) -> None:
+        """Repaints only when what is shown changes (0.1 mmHg, the printed resolution).
+        ``live=False``: no signal — the dial greys out and says "No signal"."""
         pressure_mmhg = round(pressure_mmhg, 1) if not math.isnan(pressure_mmhg) else math.nan
         same = pressure_mmhg == self.pressure_mmhg or (
             math.isnan(pressure_mmhg) and math.isnan(self.pressure_mmhg))
-        if same and band == self.band:
+        if same and band == self.band and live == self.live:
             return
         self.pressure_mmhg = pressure_mmhg
         self.band = band
+        self.live = live
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -61,6 +65,8 @@ class Gauge(QWidget):
         if side <= 40:
             return
         fg = QColor("#F2F2F2" if self.dark else theme.TEXT)
+        if not self.live:
+            fg = QColor(theme.NO_SIGNAL)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cx, cy = self.width() / 2, self.height() / 2
@@ -71,16 +77,16 @@ class Gauge(QWidget):
         # Grey track, then the coloured stage bands over it.
         self._arc(painter, arc_rect, LOW_MMHG, HIGH_MMHG, QColor("#55555A" if self.dark
                                                                  else "#E3E3DE"), ring)
-        if self.stage_bands:
+        if self.stage_bands and self.live:
             for lo, hi, colour in theme.DIAL_BANDS:
                 self._arc(painter, arc_rect, lo, hi, QColor(colour), ring)
-        elif self.band is not None:
+        elif self.band is not None and self.live:
             target, tol = self.band
             self._arc(painter, arc_rect, target - tol, target + tol,
                       QColor(theme.BAND_COLOURS["in"]), ring)
 
         # Target band: a thick outline just outside the dial.
-        if self.band is not None:
+        if self.band is not None and self.live:
             target, tol = self.band
             outer = QRectF(cx - r - 1, cy - r - 1, 2 * r + 2, 2 * r + 2).adjusted(
                 ring * 0.1, ring * 0.1, -ring * 0.1, -ring * 0.1)
@@ -128,7 +134,8 @@ class Gauge(QWidget):
         font.setBold(False)
         painter.setFont(font)
         painter.drawText(QRectF(cx - r, cy + r * 0.5, 2 * r, r * 0.16),
-                         Qt.AlignmentFlag.AlignCenter, texts.UNIT)
+                         Qt.AlignmentFlag.AlignCenter, texts.UNIT if self.live
+                         else texts.NO_SIGNAL)
         painter.end()
 
     @staticmethod

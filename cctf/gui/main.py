@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         controller.session_finished.connect(lambda _: self.audio.on_cue(None))
         controller.connect_failed.connect(
             lambda text: self.statusBar().showMessage(texts.CONNECT_FAILED.format(error=text)))
+        controller.confirm_end = self.confirm_end
         self.resize(1280, 800)
         if open_records:
             self.open_records()
@@ -201,7 +202,21 @@ class MainWindow(QMainWindow):
     def show_keys(self) -> None:
         QMessageBox.information(self, texts.KEYS_TITLE, texts.KEYS_HTML)
 
+    def confirm_end(self, reason: str) -> bool:
+        """Ask before a running test ends early ("end", "disconnect" or "quit")."""
+        box = QMessageBox(QMessageBox.Icon.Question, texts.END_CONFIRM_TITLE,
+                          texts.END_CONFIRM.get(reason, texts.END_CONFIRM["end"]),
+                          parent=self)
+        yes = box.addButton(texts.END_CONFIRM_YES, QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(texts.END_CONFIRM_NO, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is yes
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.controller.request_end("quit"):
+            event.ignore()  # the therapist keeps testing
+            return
         self.controller.shutdown()
         super().closeEvent(event)
 
@@ -252,8 +267,12 @@ def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) 
         controller.connect_sim(sim)
     else:
         QTimer.singleShot(0, lambda: auto_connect(controller, window.bar))
-    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or kill: close properly (saves)
-        signal.signal(sig, lambda *_: window.close())
+    def stop(*_: object) -> None:  # Ctrl-C or kill: close properly (saves), without asking
+        controller.confirm_end = lambda reason: True
+        window.close()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
     controller.start()  # its timer returns to Python 30 times a second, so signals are seen
     if first_frame := os.environ.get(FIRST_FRAME_ENV):
         QTimer.singleShot(0, lambda: _save_first_frame_and_close(window, first_frame))

@@ -145,5 +145,7 @@ class MonitorScreen(QWidget):
                 path=s.recorder.path, rows=s.recorder.rows,
                 seconds=max(0.0, s.latest_t_s) if s.latest_t_s == s.latest_t_s else 0.0))
         p = c.display_mmhg
-        self.readout.set_state(p, c.band)
-        self.gauge.set_state(p, c.target_band)
+        signal = c.signal_status  # no sample for 0.5 s: greyed, saying why
+        self.readout.set_state(p, c.band, no_signal="" if signal.live
+                               else texts.NO_SIGNAL_WHY[signal.reason])
+        self.gauge.set_state(p, c.target_band, live=signal.live)

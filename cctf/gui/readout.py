@@ -40,15 +40,26 @@ class Readout(QFrame):
         layout.addLayout(number)
         layout.addWidget(self.status)
 
-    def set_state(self, pressure_mmhg: float, band: str) -> None:
-        """``band``: "in", "low", "high" or "" (no target cued)."""
+    def set_state(self, pressure_mmhg: float, band: str, *, no_signal: str = "") -> None:
+        """``band``: "in", "low", "high" or "" (no target cued). ``no_signal``: why the data
+        is not live — the last value stays, greyed, and the status says why."""
         text = "--" if math.isnan(pressure_mmhg) else f"{pressure_mmhg:.1f}"
         if self.value.text() != text:
             self.value.setText(text)
-        status = texts.BAND_SHORT.get(band, "")
+        value_style = f"color: {theme.NO_SIGNAL};" if no_signal else ""
+        if self.value.styleSheet() != value_style:
+            self.value.setStyleSheet(value_style)
+        status = no_signal or texts.BAND_SHORT.get(band, "")
         if self.status.text() != status:
             self.status.setText(status)
-            colour = theme.BAND_COLOURS.get(band, theme.TEXT)
+            self.status.setWordWrap(bool(no_signal))  # smaller, on two lines if need be
+            self.status.setFont(theme.font(theme.SMALL_PT if no_signal else theme.TITLE_PT,
+                                           bold=True))
+            colour = theme.NO_SIGNAL if no_signal else theme.BAND_COLOURS.get(band, theme.TEXT)
             self.status.setStyleSheet(
                 f"color: white; background: {colour}; border-radius: 6px; padding: 2px 10px;"
-                if band else "")
+                if band or no_signal else "")
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.value.styleSheet())

@@ -1,5 +1,7 @@
 """Results of a clinic test: activation score and performance index against reference values,
-each trial with its faults in plain words, and the trace overview."""
+each trial with its faults in plain words, and the trace overview. A test ended early says so;
+a score the data cannot support reads "not measured" (never 0); the therapist's corrections
+are listed as "Trial 7: failed → passed (therapist)"."""
 
 from __future__ import annotations
 
@@ -49,14 +51,15 @@ class TrialTable(QTableWidget):
         header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self._shown: list[tuple] = []
 
-    def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None
-                    ) -> None:
-        rows = [trial_row(t) for t in trials]
+    def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None,
+                    *, interrupted: int | None = None) -> None:
+        rows = [trial_row(t, interrupted=t.index == interrupted) for t in trials]
         if open_trial is not None:
             rows.append(_open_row(open_trial))
         if rows == self._shown:
             return
         self._shown = rows
+        self.blockSignals(True)  # refilling is not the therapist selecting a row
         self.setRowCount(len(rows))
         for r, (cells, colour) in enumerate(rows):
             for col, text in enumerate(cells):
@@ -68,6 +71,7 @@ class TrialTable(QTableWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.setItem(r, col, item)
+        self.blockSignals(False)
         if self.follow:
             self.scrollToBottom()
         else:
@@ -82,8 +86,10 @@ class TrialTable(QTableWidget):
         return int(text) - 1 if text.isdigit() else None
 
 
-def trial_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
-    if t.superseded:
+def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, ...], str]:
+    if interrupted or getattr(t, "interrupted", False):
+        verdict, colour = texts.VERDICT_INTERRUPTED, theme.MUTED
+    elif t.superseded:
         verdict, colour = texts.VERDICT_REPEATED, theme.MUTED
     else:
         verdict = texts.verdict_word(t.passed, symbol=True)
@@ -101,6 +107,11 @@ def trial_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
 def _open_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
     return ((str(t.index + 1), texts.PHASE_SHORT.get(t.phase, t.phase), f"{t.target_mmhg:g}",
              texts.VERDICT_RUNNING, ""), theme.MUTED)
+
+
+def score_text(value: float | None, template: str, key: str) -> str:
+    """A score in words: "not measured" when the data cannot support one (never 0)."""
+    return texts.NOT_MEASURED if value is None else template.format(**{key: value})
 
 
 class ScoreCard(QFrame):
@@ -129,6 +140,11 @@ class ResultsScreen(QWidget):
         self.report: SessionReport | None = None
         self.heading = QLabel(texts.RESULTS_TITLE)
         self.heading.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.ended = QLabel("")  # "This test was ended early at 3:12: …"
+        self.ended.setWordWrap(True)
+        self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
+                                 "border-radius: 6px; padding: 6px;")
+        self.ended.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
         self.performance = ScoreCard(texts.PI_TITLE)
         self.reference = ScoreCard(texts.REFERENCE_TITLE)
@@ -185,6 +201,7 @@ class ResultsScreen(QWidget):
         record.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.ended)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
         layout.addLayout(record)
@@ -279,6 +296,12 @@ class ResultsScreen(QWidget):
         self._enable_record()
         result = report.result
         settings = report.settings
+        early = report.ended_early_s
+        if early is not None:
+            whole = int(early)
+            self.ended.setText(texts.RESULTS_ENDED_EARLY.format(minutes=whole // 60,
+                                                                seconds=whole % 60))
+        self.ended.setVisible(early is not None)
         if result is None:
             return
         scored = settings is None or settings.order == "ascending"
@@ -313,10 +336,12 @@ class ResultsScreen(QWidget):
         level = baseline + a if a is not None and a > 0 else None
         self.reference.note.setText(texts.REFERENCE_HTML.format(
             level=texts.LEVEL_HELD.format(level=level) if level and scored else ""))
-        self.table.show_trials(result.trials)
+        self.table.show_trials(result.trials, interrupted=report.interrupted_trial)
         self.overview.show_range(report.t0_display_s, report.end_display_s)
         notes = [texts.SAVED_TO.format(path=report.path)]
         notes += [texts.ALERT_PREFIX + a for a in report.alerts]
+        if report.corrections:
+            notes.append(texts.CORRECTIONS_PREFIX + "; ".join(report.corrections))
         if report.actions:
             notes.append(texts.ACTIONS_PREFIX + "; ".join(report.actions))
         self.notes.setText("\n".join(notes))

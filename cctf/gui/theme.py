@@ -39,6 +39,9 @@ BAND_COLOURS = {"in": BLUISH_GREEN, "low": BLUE, "high": VERMILLION, "": "#4A4A4
 
 LINK_COLOURS = {"streaming": BLUISH_GREEN, "reconnecting": ORANGE, "connecting": SKY_BLUE,
                 "idle": SKY_BLUE, "closed": "#8A8A8A"}
+# Link health and stale data (issue 9): amber when unstable, red with no data, grey views.
+LINK_COLOURS.update({"unstable": ORANGE, "no_data": VERMILLION, "reconnecting": VERMILLION})
+NO_SIGNAL = "#8A8A8A"  # what a view greys out to when its data is not live
 
 DIAL_BANDS = ((20.0, 22.0, VERMILLION), (22.0, 24.0, ORANGE), (24.0, 26.0, YELLOW),
               (26.0, 28.0, BLUISH_GREEN), (28.0, 30.0, SKY_BLUE), (30.0, 32.0, BLUE))

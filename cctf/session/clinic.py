@@ -46,6 +46,7 @@ class CcftTestRunner(CuedRunner):
         )
         self.settings = settings
         self._stages_done = False
+        self.stopped_at_mmhg: float | None = None  # the failed stage that stopped the stage test
         self._plan_practice_and_stages()
 
     def repeat_last_trial(self) -> None:
@@ -56,6 +57,8 @@ class CcftTestRunner(CuedRunner):
         self.analyzer.supersede(last.index)
         self._queue.appendleft(PlannedTrial(last.phase, last.target_mmhg))
         self._stages_done = self._stages_done and last.phase != "stage"
+        if last.phase == "stage":
+            self.stopped_at_mmhg = None
 
     def _plan_practice_and_stages(self) -> None:
         s = self.settings
@@ -71,22 +74,43 @@ class CcftTestRunner(CuedRunner):
 
     def _next_planned(self) -> PlannedTrial | None:
         """Apply the stopping rule to what the finished trials say, then pick the next."""
+        queue, stages_done, stopped_at = self._after_rule()
+        self._queue, self._stages_done = queue, stages_done
+        if stopped_at is not None:
+            self.stopped_at_mmhg = stopped_at
+        return self._queue.popleft() if self._queue else None
+
+    def preview(self) -> tuple[PlannedTrial | None, float | None]:
+        """What the end of this rest will cue (None: the test ends), and the failed stage's
+        target if the stopping rule has stopped the stage test — without deciding anything
+        (the therapist can still repeat or override before then)."""
+        queue, _, stopped_at = self._after_rule()
+        return (queue[0] if queue else None), (
+            stopped_at if stopped_at is not None else self.stopped_at_mmhg)
+
+    def _after_rule(self) -> tuple[deque[PlannedTrial], bool, float | None]:
+        """The queue after the stopping rule, whether the stages are done, and the target of
+        the stage that stops the stage test now (None if it does not stop now)."""
         s = self.settings
+        queue = deque(self._queue)
+        stages_done = self._stages_done
+        stopped_at = None
         trials = [t for t in self.analyzer.trials if not t.superseded]
         stage = [t for t in trials if t.phase == "stage"]
-        if stage and s.stop_at_first_failure and not stage[-1].passed and not self._stages_done:
+        if stage and s.stop_at_first_failure and not stage[-1].passed and not stages_done:
             # Stop the stage test: drop the remaining stage trials.
-            self._queue = deque(x for x in self._queue if x.phase != "stage")
-        if not self._stages_done and not any(x.phase in ("stage", "practice", "training")
-                                             for x in self._queue):
-            self._stages_done = True
+            if any(x.phase == "stage" for x in queue):
+                stopped_at = stage[-1].target_mmhg
+            queue = deque(x for x in queue if x.phase != "stage")
+        if not stages_done and not any(x.phase in ("stage", "practice", "training")
+                                       for x in queue):
+            stages_done = True
+            # The stage test's own measure (the session's score may be "not measured" yet).
             activation = activation_score_mmhg(self.analyzer.trials, s.baseline_mmhg)
             if activation > 0 and s.endurance_reps and s.order == "ascending":
                 level = s.baseline_mmhg + activation
-                self._queue.extend(PlannedTrial("endurance", level)
-                                   for _ in range(s.endurance_reps))
-        return self._queue.popleft() if self._queue else None
-
+                queue.extend(PlannedTrial("endurance", level) for _ in range(s.endurance_reps))
+        return queue, stages_done, stopped_at
 
 
 def scoring_plan(settings: ProtocolSettings) -> ScoringPlan:

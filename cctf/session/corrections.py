@@ -1,0 +1,170 @@
+"""The therapist's corrections during a clinic test: override (O), compensation seen by hand
+(1–4) and undo (Ctrl+Z), headless so that the rules are tested without a window.
+
+Which trial a key acts on: the last trial (for a mark: the one under way, else the last
+finished), unless the therapist selected a row in the trial table *since the last trial
+started* — a selection made earlier is stale and is ignored (and cleared). Every change is
+kept with the verdict before and after, shown as "Trial 7: failed → passed (therapist)", and
+``undo`` takes back the last one, in the runner and (through ``store``) in the records.
+
+    fixes = Corrections(runner, store=records_annotate)   # store(method, trial, *args)
+    fixes.select(4)                                        # the therapist clicked trial 5
+    change = fixes.override()                              # acts on trial 5 …
+    fixes.undo()                                           # … and takes it back
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cctf import texts
+from cctf.analysis.results import TrialResult
+from cctf.session.cued import CuedRunner
+
+Store = Callable[..., None]  # store(method, trial_index, *args): Records' annotation methods
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One change by the therapist: what it did and what it changed."""
+
+    kind: str  # "override" or "mark"
+    trial_index: int  # 0-based, as the analysis counts
+    before: str  # verdict word before: "passed", "failed" or "in progress"
+    after: str
+    previous_override: bool | None = None  # for "override": the override it replaced
+    override: bool | None = None  # for "override": the new one (None: back to measured)
+    mark: str = ""  # for "mark": the compensation kind
+
+    @property
+    def text(self) -> str:
+        """"Trial 7: failed → passed (therapist)" — trial numbers counted from 1."""
+        trial = self.trial_index + 1
+        if self.kind == "mark":
+            return texts.CORRECTION_MARK.format(trial=trial, before=self.before,
+                                                after=self.after,
+                                                kind=texts.MARK_WHY.get(self.mark, self.mark))
+        template = (texts.CORRECTION_MEASURED if self.override is None
+                    else texts.CORRECTION_OVERRIDE)
+        return template.format(trial=trial, before=self.before, after=self.after)
+
+
+def verdict_of(trial: TrialResult, is_open: bool) -> str:
+    if is_open and trial.verdict_override is None and not trial.manual_faults:
+        return texts.VERDICT_OPEN
+    trial.settle()
+    return texts.verdict_word(trial.passed)
+
+
+class Corrections:
+    def __init__(self, runner: CuedRunner, store: Store | None = None) -> None:
+        self.runner = runner
+        self.store = store
+        self.done: list[Correction] = []  # applied and not undone, oldest first
+        self._selected: int | None = None
+        self._selected_in: int = -1  # the trial count when the row was selected
+
+    # --- which trial -----------------------------------------------------------------------
+
+    @property
+    def trials_begun(self) -> int:
+        """Trials begun so far (finished, plus the one under way)."""
+        a = self.runner.analyzer
+        return len(a.trials) + (1 if a.open_trial is not None else 0)
+
+    def select(self, trial_index: int | None) -> None:
+        """The therapist selected a row (None: cleared the selection)."""
+        self._selected = trial_index
+        self._selected_in = self.trials_begun
+
+    @property
+    def selected(self) -> int | None:
+        """The selected trial, if selected since the last trial started; else None."""
+        if self._selected is not None and self._selected_in != self.trials_begun:
+            self._selected = None  # a new trial started: the selection is stale
+        return self._selected
+
+    def _finished(self, index: int) -> TrialResult | None:
+        return next((t for t in self.runner.trials if t.index == index), None)
+
+    def override_target(self) -> TrialResult | None:
+        """The finished trial O acts on."""
+        chosen = self.selected
+        if chosen is not None:
+            return self._finished(chosen)
+        return self.runner.trials[-1] if self.runner.trials else None
+
+    def mark_target(self) -> tuple[TrialResult, bool] | None:
+        """The trial 1–4 act on, and whether it is still under way."""
+        chosen = self.selected
+        open_trial = self.runner.analyzer.open_trial
+        if chosen is not None:
+            if open_trial is not None and open_trial.index == chosen:
+                return open_trial, True
+            found = self._finished(chosen)
+            return (found, False) if found is not None else None
+        if open_trial is not None:
+            return open_trial, True
+        return (self.runner.trials[-1], False) if self.runner.trials else None
+
+    # --- changes ---------------------------------------------------------------------------
+
+    def override(self) -> Correction | None:
+        """Flip the target trial's verdict; on an overridden trial: back to the measured one."""
+        trial = self.override_target()
+        if trial is None:
+            return None
+        before = verdict_of(trial, False)
+        previous = trial.verdict_override
+        if previous is None:
+            measured = trial.held and not trial.faults and not trial.manual_faults
+            new: bool | None = not measured
+        else:
+            new = None
+        self.runner.override_verdict(trial.index, new)
+        change = Correction("override", trial.index, before, verdict_of(trial, False),
+                            previous_override=previous, override=new)
+        self._store("override_verdict", trial.index, new)
+        self.done.append(change)
+        return change
+
+    def mark(self, kind: str) -> Correction | None:
+        """Compensation seen by hand on the target trial (it fails)."""
+        found = self.mark_target()
+        if found is None:
+            return None
+        trial, is_open = found
+        before = verdict_of(trial, is_open)
+        self.runner.analyzer.mark_compensation(kind, trial.index)
+        change = Correction("mark", trial.index, before, verdict_of(trial, is_open), mark=kind)
+        self._store("mark_compensation", trial.index, kind)
+        self.done.append(change)
+        return change
+
+    def undo(self) -> Correction | None:
+        """Take back the last change (in the runner and the records); None if none is left."""
+        if not self.done:
+            return None
+        change = self.done.pop()
+        a = self.runner.analyzer
+        if change.kind == "override":
+            self.runner.override_verdict(change.trial_index, change.previous_override)
+            self._store("override_verdict", change.trial_index, change.previous_override)
+        else:
+            trial = next(t for t in (a.open_trial, *a.trials)
+                         if t is not None and t.index == change.trial_index)
+            marks = trial.manual_faults
+            for k in range(len(marks) - 1, -1, -1):
+                if marks[k] == change.mark:
+                    del marks[k]
+                    break
+            trial.settle()
+            self._store("clear_compensation", change.trial_index)
+            for kind in marks:
+                self._store("mark_compensation", change.trial_index, kind)
+        return change
+
+    def _store(self, method: str, trial_index: int, *args: object) -> None:
+        if self.store is not None:
+            self.store(method, trial_index, *args)
