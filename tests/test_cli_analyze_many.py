@@ -77,7 +77,7 @@ def test_summary_csv_one_row_per_session(sessions, tmp_path, capsys):
 def test_summary_csv_is_never_overwritten(sessions, tmp_path, capsys):
     out_csv = tmp_path / "mine.csv"
     out_csv.write_text("precious\n", encoding="utf-8")
-    status, out, err = run(capsys, str(sessions[0]), "--summary-csv", str(out_csv))
+    status, _, err = run(capsys, str(sessions[0]), "--summary-csv", str(out_csv))
     assert status == 1
     assert err.startswith("cctf: ") and "\n" not in err.strip()
     assert out_csv.read_text(encoding="utf-8") == "precious\n"

@@ -10,7 +10,7 @@ import logging
 import signal
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,6 +35,7 @@ from cctf.gui.training_screen import TrainingScreen
 log = logging.getLogger(__name__)
 
 NOTICE_MS = 8000
+MINIMISED_TICK_MS = 100  # minimised: nothing to draw; data, recording and cues keep flowing
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +73,16 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         if open_records:
             self.open_records()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:  # pace the timer to visibility
+            timer = self.controller.timer
+            if self.isMinimized():
+                self._tick_ms = getattr(self, "_tick_ms", timer.interval())
+                timer.setInterval(max(timer.interval(), MINIMISED_TICK_MS))
+            elif hasattr(self, "_tick_ms"):
+                timer.setInterval(self._tick_ms)
 
     def open_records(self) -> None:
         """Open the patient records, recover interrupted sessions, and say what happened
