@@ -15,7 +15,7 @@ import numpy as np
 # Longest block over which a pole's powers are tabulated; blocks also stop where |p|**-j
 # would pass _MAX_GROWTH, so the running sums stay far from overflow and lose no precision.
 _MAX_BLOCK = 4096
-_MAX_GROWTH = 1e8
+_MAX_GROWTH = 1e30
 
 
 def _butter_poles(order: int, cutoff_hz: float, rate_hz: float) -> tuple[float, float | None,
