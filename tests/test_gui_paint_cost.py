@@ -1,9 +1,10 @@
 """What makes a frame cheap (issue 14) stays in place: the gauge face is drawn once per size and
-band, the trace takes pyqtgraph's segment fast path, the left axis and grid are cached, and a
+band, the trace is decimated to the plot's pixels, the left axis and grid are cached, and a
 minimised window slows the app's timer (and speeds it up again)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -52,11 +53,15 @@ def test_gauge_draws_the_same_as_a_fresh_gauge(qtbot):
     assert a.grab().toImage() == b.grab().toImage()
 
 
-def test_trace_takes_the_segment_fast_path_and_the_left_axis_is_cached(app):
-    _, window = app
+def test_trace_is_decimated_and_the_left_axis_is_cached(app):
+    controller, window = app
     live = window.clinic.setup_page.live
-    curve = live.curve.curve
-    assert curve._shouldUseDrawLineSegments(curve.opts["pen"])
+    t = np.arange(0.0, 30.0, 1 / 200.0)  # 6000 samples in the 30-s view
+    controller.history.extend(t, 20.0 + 0.3 * np.sin(t))
+    live.redraw()
+    x, _ = live.curve.getData()
+    assert len(x) <= live.plot.width() + 1  # a min/max pair per two pixel columns, at most
+    assert x[-1] == t[-1]  # the newest sample still ends the line
     assert (live.plot.getAxis("left").cacheMode()
             == QGraphicsItem.CacheMode.DeviceCoordinateCache)
 

@@ -93,9 +93,6 @@ class LiveView(QWidget):
                                                       style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.cue_lines)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRACE, width=2.5), skipFiniteCheck=True)
-        # One drawLines call instead of stroking one antialiased 2.5-px path with joins: the
-        # same look for an opaque pen, and the frame's largest cost cut ~8× (issue 14).
-        self.curve.curve.setSegmentedLineMode("on")
         self.plot.addItem(self.curve)
         self.points = pg.ScatterPlotItem(size=16, pxMode=True)
         self.plot.addItem(self.points)
@@ -153,7 +150,10 @@ class LiveView(QWidget):
             t0 = t1 - self.span_s
         t, p, target = store.window(t0, t1 + 1e-9)
         width_px = max(200, self.plot.width())
-        td, pd = peak_decimate(t, p, 2 * width_px)
+        # More samples than two per pixel column: a minimum and a maximum per two columns
+        # (under a 2.5-px pen nothing narrower shows, and stroking the antialiased trace costs
+        # in proportion to its points); fewer: every sample.
+        td, pd = peak_decimate(t, p, width_px if len(t) > 2 * width_px else len(t))
         self.curve.setData(td, pd)
         self._draw_bands(t, target, c.band_mmhg)
         lo, hi = self._y_range(pd, target)
