@@ -4,7 +4,7 @@
     cctf ports                                  serial ports, marking cctf devices
     cctf sim [--scenario NAME|FILE]             a simulated device on a virtual serial port
     cctf record (--port P | --sim [S]) --seconds N -o FILE.csv
-    cctf analyze FILE.csv [--json] [--chunk-size N]
+    cctf analyze FILE.csv… [--json] [--summary-csv OUT] [--chunk-size N]
     cctf calibrate (--port P | --sim [S]) [--points 0,40] [--yes] [--reset|--show|--tare]
     cctf scenarios                              the simulator's named scenarios
     cctf train [--port P | --sim [S]] [--patient ID] [--fast --audio-out F.wav --cues-out F.jsonl]
@@ -295,9 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print the summary (file, samples, link health) as JSON on stdout")
 
-    p = sub.add_parser("analyze", help="judge a session CSV: trials, faults and CCFT scores")
-    p.add_argument("file", type=Path, help="session CSV")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p = sub.add_parser("analyze", help="judge a session CSV: trials, faults and CCFT scores",
+                       epilog=texts.ANALYZE_EPILOG)
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE", help=texts.ANALYZE_FILES_HELP)
+    p.add_argument("--json", action="store_true", help=texts.ANALYZE_JSON_HELP)
+    p.add_argument("--summary-csv", type=Path, default=None, metavar="OUT",
+                   help=texts.ANALYZE_SUMMARY_HELP)
     p.add_argument("--chunk-size", type=_positive_int, default=None, metavar="N",
                    help="feed the real-time engine N samples at a time (same result)")
 
@@ -369,9 +372,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
             return calibrate(args)
         if args.command == "analyze":
-            from cctf.commands.analyze import analyze
+            from cctf.commands.analyze import analyze_files
 
-            return analyze(args)
+            return analyze_files(args)
         if args.command in RECORDS_COMMANDS:
             from cctf.commands.records import run
 

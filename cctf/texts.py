@@ -841,3 +841,15 @@ def link_details(rate_hz: float, missing: int, corrupt: int, reconnects: int) ->
     if reconnects:
         parts.append(plural(reconnects, "reconnect"))
     return " · ".join(parts)
+
+# --- cctf analyze of many files (issue 14) ---------------------------------------------------
+
+ANALYZE_FILES_HELP = "session CSV(s); each is analysed in this one process"
+ANALYZE_JSON_HELP = "print one JSON object per line and file (with its \"file\" name)"
+ANALYZE_SUMMARY_HELP = ("also write one CSV row per session (file, rate, baseline, activation, "
+                        "PI, complete, faults by type); refuses an existing file")
+ANALYZE_SUMMARY_EXISTS = "{path} already exists; cctf does not overwrite it (choose another name)"
+ANALYZE_SUMMARY_FAILED = "cannot write {path}: {error}"
+ANALYZE_EPILOG = ("exit status: 0 when every file was analysed; 2 if any file was malformed or "
+                  "unreadable (one cctf: line each, the others are still analysed), or the "
+                  "arguments were bad; 1 for any other error")

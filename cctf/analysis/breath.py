@@ -32,12 +32,21 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
-from scipy import signal
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.results import Event, Fault, TrialResult
+
+
+def _signal() -> ModuleType:
+    """``scipy.signal``, imported when a detector is built, not with the package: importing it
+    costs about a second of start-up (docs/analysis.md; benchmarks/bench_startup.py)."""
+    from scipy import signal
+
+    return signal
+
 
 _REST_GRID_S = 0.5  # rest window powers are sampled this often for the reference median
 _EPS = 1e-9
@@ -63,7 +72,7 @@ def respiratory_band_sos(rate_hz: float, low_hz: float, high_hz: float,
     high_hz = min(high_hz, 0.4 * rate_hz)
     if high_hz <= low_hz:
         return None
-    return signal.butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
+    return _signal().butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +128,8 @@ class BreathHoldDetector:
         bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
                 for lo, hi in respiratory_subbands_hz(cfg)]
         self.sos = [sos for sos in bank if sos is not None]
+        signal = _signal()
+        self._sosfilt = signal.sosfilt
         self._zi_unit = [signal.sosfilt_zi(sos) for sos in self.sos]  # steady state for 1.0
         self._seg: _Segment | None = None
         self._seen = 0
@@ -216,7 +227,7 @@ class BreathHoldDetector:
             seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
         y = np.empty((len(t), len(seg.bands)))
         for i, k in enumerate(seg.bands):
-            y[:, i], seg.zi[i] = signal.sosfilt(self.sos[k], p, zi=seg.zi[i])
+            y[:, i], seg.zi[i] = self._sosfilt(self.sos[k], p, zi=seg.zi[i])
         used = t >= seg.use_from_s - _EPS
         if not used.any():
             return

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
+import os
+import sys
+from collections import Counter
+from pathlib import Path
 
 from cctf import DISCLAIMER, texts
 from cctf.analysis.offline import analyze_recording, config_from_protocol, protocol_of
-from cctf.analysis.results import SessionResult
-from cctf.sessionfile import read_session
-from cctf.texts import PI_SCALE_TEXT, REFERENCE_TEXT, describe_fault, describe_flag
-
-
-def analyze(args: argparse.Namespace) -> int:
-    recording = read_session(args.file)
-    result = analyze_recording(recording, chunk_size=args.chunk_size)
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        hold_s = config_from_protocol(protocol_of(recording.metadata)).hold_s
-        print(format_report(str(args.file), result, float(recording.t_s[-1] - recording.t_s[0])
-                            if len(recording) else 0.0, hold_s=hold_s))
-    return 0
+from cctf.analysis.results import FAULT_TYPES, SessionResult
+from cctf.errors import CctfError, ConfigError, FileFormatError
+from cctf.sessionfile import SessionRecording, read_session
+from cctf.texts import (
+    ANALYZE_SUMMARY_EXISTS,
+    ANALYZE_SUMMARY_FAILED,
+    PI_SCALE_TEXT,
+    REFERENCE_TEXT,
+    describe_fault,
+    describe_flag,
+)
 
 
 def _f(x: float, fmt: str) -> str:
@@ -72,3 +73,95 @@ def format_report(name: str, result: SessionResult, duration_s: float,
         DISCLAIMER,
     ]
     return "\n".join(lines)
+
+
+# --- many files in one process (issue 14) ----------------------------------------------------
+# Kept apart from ``analyze`` above: the per-file report is built by the same pieces
+# (``analyze_recording``, ``format_report``, ``SessionResult.to_dict``).
+
+# Header keys the recorder writes only when it closes a file (as cctf.records.rebuild reads them).
+CLOSED_MARKERS = ("link_events", "therapist_actions")
+SUMMARY_FIELDS = ("file", "rate_hz", "baseline_mmhg", "activation_score_mmhg",
+                  "performance_index", "complete", "file_closed", "trials",
+                  *(f"faults_{name}" for name in FAULT_TYPES))
+
+
+def summary_row(name: str, recording: SessionRecording, result: SessionResult) -> dict[str, str]:
+    """One ``--summary-csv`` row: scores, whether the test is complete (``SessionResult.complete``:
+    stopping rule reached, every planned endurance hold recorded, not ended early), whether the
+    recorder closed the file, and the trials' faults counted by type (empty cells where a score
+    is not measured, never 0)."""
+    counts = Counter(f.type for t in result.trials for f in t.faults)
+    d = result.to_dict()
+    closed = any(k in recording.metadata for k in CLOSED_MARKERS)
+    row = {
+        "file": name,
+        "rate_hz": "" if d["rate_hz"] is None else f"{d['rate_hz']:g}",
+        "baseline_mmhg": "" if d["baseline_mmhg"] is None else f"{d['baseline_mmhg']:g}",
+        "activation_score_mmhg": "" if d["activation_score_mmhg"] is None
+        else f"{d['activation_score_mmhg']:g}",
+        "performance_index": "" if d["performance_index"] is None
+        else f"{d['performance_index']:g}",
+        "complete": "true" if result.complete else "false",
+        "file_closed": "true" if closed and not recording.dropped_tail_bytes else "false",
+        "trials": str(len(result.trials)),
+    }
+    row.update({f"faults_{name}": str(counts.get(name, 0)) for name in FAULT_TYPES})
+    return row
+
+
+def analyze_files(args: argparse.Namespace) -> int:
+    """``cctf analyze FILE…``: each file's report (a table, or one JSON object per line with
+    its ``file``), and with ``--summary-csv`` one row per session. A file that cannot be read
+    gets one ``cctf:`` line and the others are still analysed; the exit status is 2 if any
+    file was malformed or unreadable, else 1 if any other error, else 0."""
+    out_csv: Path | None = args.summary_csv
+    if out_csv is not None and out_csv.exists():
+        raise CctfError(ANALYZE_SUMMARY_EXISTS.format(path=out_csv))
+    rows: list[dict[str, str]] = []
+    status = 0
+    first = True
+    for path in args.files:
+        name = str(path)
+        try:
+            recording = read_session(path)
+            result = analyze_recording(recording, chunk_size=args.chunk_size)
+        except (FileFormatError, ConfigError) as exc:
+            print(f"cctf: {exc}", file=sys.stderr, flush=True)
+            status = 2
+            continue
+        except CctfError as exc:
+            print(f"cctf: {name}: {exc}", file=sys.stderr, flush=True)
+            status = max(status, 1)
+            continue
+        if args.json:
+            print(json.dumps({"file": name, **result.to_dict()}))
+        else:
+            if not first:
+                print()
+            duration_s = float(recording.t_s[-1] - recording.t_s[0]) if len(recording) else 0.0
+            hold_s = config_from_protocol(protocol_of(recording.metadata)).hold_s
+            print(format_report(name, result, duration_s, hold_s=hold_s))
+        first = False
+        if out_csv is not None:
+            rows.append(summary_row(name, recording, result))
+    if out_csv is not None:
+        _write_summary(out_csv, rows)
+    return status
+
+
+def _write_summary(path: Path, rows: list[dict[str, str]]) -> None:
+    """Write the summary next to its final name and move it there (no half-written file)."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "x", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.link(tmp, path)  # fails rather than replace a file that appeared meanwhile
+    except FileExistsError as exc:
+        raise CctfError(ANALYZE_SUMMARY_EXISTS.format(path=exc.filename or path)) from None
+    except OSError as exc:
+        raise CctfError(ANALYZE_SUMMARY_FAILED.format(path=path, error=exc.strerror)) from None
+    finally:
+        tmp.unlink(missing_ok=True)

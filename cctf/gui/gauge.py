@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cctf import texts
@@ -42,6 +42,8 @@ class Gauge(QWidget):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self.setAccessibleName(texts.GAUGE_NAME)
+        self._face = QPixmap()
+        self._face_key: tuple[object, ...] | None = None
 
     def heightForWidth(self, width: int) -> int:
         return width
@@ -67,8 +69,59 @@ class Gauge(QWidget):
         fg = QColor("#F2F2F2" if self.dark else theme.TEXT)
         if not self.live:
             fg = QColor(theme.NO_SIGNAL)
+        # The face (track, bands, target band, marks and numbers) changes only with the size,
+        # the band or the signal state: drawn once into a pixmap; per frame only the needle and
+        # the value are painted (benchmarks/bench_gui_xvfb.py).
+        key = (self.width(), self.height(), self.devicePixelRatioF(), self.dark, self.band,
+               self.live, self.stage_bands, tuple(theme.DIAL_BANDS))
+        if key != self._face_key:
+            self._face = self._render_face(fg)
+            self._face_key = key
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._face)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cx, cy = self.width() / 2, self.height() / 2
+        r = side / 2
+        ring = r * 0.14
+        font = painter.font()
+
+        # Needle and hub.
+        if not math.isnan(self.pressure_mmhg):
+            a = math.radians(angle_deg(self.pressure_mmhg))
+            tip = r - ring * 0.6
+            painter.setPen(QPen(fg, max(2.0, r * 0.03), Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap))
+            painter.drawLine(QPointF(cx, cy),
+                             QPointF(cx + tip * math.cos(a), cy - tip * math.sin(a)))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fg)
+        painter.drawEllipse(QPointF(cx, cy), r * 0.05, r * 0.05)
+
+        # Value and unit under the hub.
+        font.setPointSizeF(max(9.0, r * 0.16))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(fg)
+        value = "--" if math.isnan(self.pressure_mmhg) else f"{self.pressure_mmhg:.1f}"
+        painter.drawText(QRectF(cx - r, cy + r * 0.22, 2 * r, r * 0.3),
+                         Qt.AlignmentFlag.AlignCenter, value)
+        font.setPointSizeF(max(7.0, r * 0.075))
+        font.setBold(False)
+        painter.setFont(font)
+        painter.drawText(QRectF(cx - r, cy + r * 0.5, 2 * r, r * 0.16),
+                         Qt.AlignmentFlag.AlignCenter, texts.UNIT if self.live
+                         else texts.NO_SIGNAL)
+        painter.end()
+
+    def _render_face(self, fg: QColor) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        face = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        face.setDevicePixelRatio(ratio)
+        face.fill(Qt.GlobalColor.transparent)
+        side = min(self.width(), self.height()) - 8
+        painter = QPainter(face)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(self.font())  # as a painter on the widget starts
         cx, cy = self.width() / 2, self.height() / 2
         r = side / 2
         ring = r * 0.14
@@ -110,33 +163,8 @@ class Gauge(QWidget):
                                     cy - rl * math.sin(a) - r * 0.06, r * 0.24, r * 0.12)
                 painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, f"{k}")
 
-        # Needle and hub.
-        if not math.isnan(self.pressure_mmhg):
-            a = math.radians(angle_deg(self.pressure_mmhg))
-            tip = r - ring * 0.6
-            painter.setPen(QPen(fg, max(2.0, r * 0.03), Qt.PenStyle.SolidLine,
-                                Qt.PenCapStyle.RoundCap))
-            painter.drawLine(QPointF(cx, cy),
-                             QPointF(cx + tip * math.cos(a), cy - tip * math.sin(a)))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fg)
-        painter.drawEllipse(QPointF(cx, cy), r * 0.05, r * 0.05)
-
-        # Value and unit under the hub.
-        font.setPointSizeF(max(9.0, r * 0.16))
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(fg)
-        value = "--" if math.isnan(self.pressure_mmhg) else f"{self.pressure_mmhg:.1f}"
-        painter.drawText(QRectF(cx - r, cy + r * 0.22, 2 * r, r * 0.3),
-                         Qt.AlignmentFlag.AlignCenter, value)
-        font.setPointSizeF(max(7.0, r * 0.075))
-        font.setBold(False)
-        painter.setFont(font)
-        painter.drawText(QRectF(cx - r, cy + r * 0.5, 2 * r, r * 0.16),
-                         Qt.AlignmentFlag.AlignCenter, texts.UNIT if self.live
-                         else texts.NO_SIGNAL)
         painter.end()
+        return face
 
     @staticmethod
     def _arc(painter: QPainter, rect: QRectF, lo: float, hi: float, colour: QColor,

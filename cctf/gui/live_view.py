@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from cctf import texts
 from cctf.gui import theme
@@ -70,6 +70,9 @@ class LiveView(QWidget):
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTickFont(tick_font)
         self.plot.getPlotItem().setClipToView(False)
+        # The left axis and its horizontal grid only change with the y range: keep them as a
+        # pixmap instead of replaying their lines over the whole plot every frame.
+        self.plot.getAxis("left").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         self.bars = pg.BarGraphItem(x0=[0], x1=[0], y0=[0], y1=[0],
                                     brush=pg.mkBrush(theme.TARGET_BAND), pen=pg.mkPen(None))
@@ -147,7 +150,10 @@ class LiveView(QWidget):
             t0 = t1 - self.span_s
         t, p, target = store.window(t0, t1 + 1e-9)
         width_px = max(200, self.plot.width())
-        td, pd = peak_decimate(t, p, 2 * width_px)
+        # More samples than two per pixel column: a minimum and a maximum per two columns
+        # (under a 2.5-px pen nothing narrower shows, and stroking the antialiased trace costs
+        # in proportion to its points); fewer: every sample.
+        td, pd = peak_decimate(t, p, width_px if len(t) > 2 * width_px else len(t))
         self.curve.setData(td, pd)
         self._draw_bands(t, target, c.band_mmhg)
         lo, hi = self._y_range(pd, target)

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import cast
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,6 +40,7 @@ from cctf.records.app_state import SCREENS, AppState, load_state, save_state
 log = logging.getLogger(__name__)
 
 NOTICE_MS = 8000
+MINIMISED_TICK_MS = 100  # minimised: nothing to draw; data, recording and cues keep flowing
 
 
 class MainWindow(QMainWindow):
@@ -83,6 +84,16 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         if open_records:
             self.open_records()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:  # pace the timer to visibility
+            timer = self.controller.timer
+            if self.isMinimized():
+                self._tick_ms = getattr(self, "_tick_ms", timer.interval())
+                timer.setInterval(max(timer.interval(), MINIMISED_TICK_MS))
+            elif hasattr(self, "_tick_ms"):
+                timer.setInterval(self._tick_ms)
 
     def open_records(self) -> None:
         """Open the patient records, recover interrupted sessions, and say what happened

@@ -1,0 +1,203 @@
+"""The live view's cost as a user's desktop pays it: whole processes under Xvfb, side by side
+with a plainly written pyqtgraph monitor (benchmarks/naive_monitor.py), offscreen as a second
+column.
+
+    python benchmarks/bench_gui_xvfb.py [--seconds 8] [--screenshots DIR]
+
+Needs Xvfb (Debian: xvfb xauth libxcb-cursor0 …, see benchmarks/README.md). For each case a
+simulator (``cctf sim --rate-hz R``, its own process) serves a pty, and one GUI process reads it:
+either the app (its clinic set-up screen, or during a CCFT test, or minimised; window 1600×1000
+on a 1600×1000×24 Xvfb screen) or the naive monitor (10 minutes pre-filled, 30 fps). Each GUI
+process says when it first drew data; after a warm-up of 2 s, its CPU (user + system, all
+threads, from /proc/PID/stat) is read over a fixed window and given in % of one core; RSS
+(VmRSS) at the end. The same cases then run with QT_QPA_PLATFORM=offscreen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+HISTORY_S = 600.0
+DISPLAY = ":77"
+CASES = [  # (name, program, rate_hz, state)
+    ("naive monitor", "naive", 50, "live"),
+    ("app, clinic set-up screen", "app", 50, "setup"),
+    ("app, during a CCFT test", "app", 50, "test"),
+    ("app, window minimised", "app", 50, "minimised"),
+    ("app as `cctf --sim` (simulator in-process), set-up", "app", 50, "sim"),
+    ("naive monitor", "naive", 200, "live"),
+    ("app, clinic set-up screen", "app", 200, "setup"),
+]
+
+
+def app_child(port: str, state: str) -> None:
+    """The app as ``cctf --port PORT`` builds it, plus the state to measure."""
+    from PySide6.QtWidgets import QApplication
+
+    from cctf.gui import theme
+    from cctf.gui.controller import AppController
+    from cctf.gui.main import MainWindow
+
+    app = QApplication(sys.argv)
+    app.setApplicationName("cctf")
+    theme.apply(app)
+    data_dir = Path(tempfile.mkdtemp(prefix="cctf-bench-"))
+    controller = AppController(data_dir=data_dir, discover_fn=list)
+    window = MainWindow(controller)
+    window.resize(1600, 1000)
+    window.show()
+    done = {"ready": False}
+
+    def drawn() -> None:
+        if done["ready"] or not len(controller.history):
+            return
+        done["ready"] = True
+        # Ten minutes already on the clock and in the history, so every view scrolls as it
+        # does in steady state (the set-up trace stands still for its first 30 s otherwise).
+        n = int(HISTORY_S * controller.rate_hz)
+        controller.history.clear()
+        t = np.arange(n) / controller.rate_hz
+        controller.history.extend(t, 20.0 + 0.3 * np.sin(2 * np.pi * 0.25 * t))
+        controller.origin_s -= HISTORY_S
+        if state == "test":
+            controller.begin_clinic()
+        elif state == "minimised":
+            window.showMinimized()
+        print(f"ready {time.monotonic()}", flush=True)
+
+    window.clinic.setup_page.live.drawn.connect(drawn)
+    if state == "sim":
+        controller.connect_sim("healthy")
+    else:
+        controller.connect_port(port)
+    controller.start()
+    try:
+        app.exec()
+    finally:
+        controller.shutdown()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime (all threads)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
+            shot: Path | None) -> dict[str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM=qpa, DISPLAY=DISPLAY)
+    sim = subprocess.Popen([sys.executable, "-m", "cctf.cli", "sim", "--scenario", "healthy",
+                            "--rate-hz", str(rate_hz)], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    gui = None
+    try:
+        port = sim.stdout.readline().strip()
+        if program == "naive":
+            cmd = [sys.executable, str(REPO / "benchmarks" / "naive_monitor.py"), "--port", port,
+                   "--rate-hz", str(rate_hz)]
+        else:
+            cmd = [sys.executable, __file__, "--app-child", port, state]
+        t0 = time.monotonic()
+        gui = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+        line = gui.stdout.readline()
+        if not line.startswith("ready"):
+            raise RuntimeError(f"{program} did not start: {line!r}")
+        first_s = float(line.split()[1]) - t0
+        time.sleep(2.0)
+        hz = os.sysconf("SC_CLK_TCK")
+        c0, w0 = _cpu_ticks(gui.pid), time.monotonic()
+        time.sleep(seconds)
+        c1, w1 = _cpu_ticks(gui.pid), time.monotonic()
+        rss = _rss_mb(gui.pid)
+        if shot is not None and qpa == "xcb":
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["import", "-display", DISPLAY, "-window", "root", str(shot)],
+                           check=False, capture_output=True)
+        return {"cpu_pct": 100.0 * (c1 - c0) / hz / (w1 - w0), "rss_mb": rss,
+                "first_data_s": first_s}
+    finally:
+        for proc in (gui, sim):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--out", type=Path,
+                        default=REPO / "benchmarks" / "results" / "gui_xvfb.json")
+    parser.add_argument("--app-child", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.app_child:
+        app_child(*args.app_child)
+        return
+    load = os.getloadavg()[0]
+    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    rows = []
+    started = time.monotonic()
+    try:
+        for name, program, rate, state in CASES:
+            shot = (args.screenshots / f"{program}-{state}-{rate}.png" if args.screenshots
+                    else None)
+            x = measure(program, rate, state, "xcb", args.seconds, shot)
+            o = measure(program, rate, state, "offscreen", args.seconds, None)
+            rows.append({"case": name, "rate_hz": rate, "state": state, "xvfb": x,
+                         "offscreen": o})
+            print(f"  {name}, {rate} Hz: Xvfb {x['cpu_pct']:.1f} %, offscreen "
+                  f"{o['cpu_pct']:.1f} %", file=sys.stderr, flush=True)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
+    import pyqtgraph
+    import PySide6
+
+    machine = (f"Python {platform.python_version()}, {os.cpu_count()} cores, PySide6 "
+               f"{PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}, load average "
+               f"{load:.2f} at start")
+    print(f"Machine: {machine}\n")
+    print(f"`python benchmarks/bench_gui_xvfb.py --seconds {args.seconds:g}` "
+          f"({time.monotonic() - started:.0f} s):\n")
+    print("| Process | Rate | CPU, Xvfb 1600×1000 | CPU, offscreen | RSS, Xvfb | "
+          "first data on screen, Xvfb |")
+    print("|---|---|---|---|---|---|")
+    naive = {r["rate_hz"]: r["xvfb"]["cpu_pct"] for r in rows if r["case"] == "naive monitor"}
+    for r in rows:
+        x, o = r["xvfb"], r["offscreen"]
+        ratio = ("" if r["case"] == "naive monitor" or r["rate_hz"] not in naive else
+                 f" ({x['cpu_pct'] / naive[r['rate_hz']]:.2f}× naive)")
+        print(f"| {r['case']} | {r['rate_hz']} Hz | {x['cpu_pct']:.1f} %{ratio} | "
+              f"{o['cpu_pct']:.1f} % | {x['rss_mb']:.0f} MB | {x['first_data_s']:.2f} s |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n",
+                        encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""What makes a frame cheap (issue 14) stays in place: the gauge face is drawn once per size and
+band, the trace is decimated to the plot's pixels, the left axis and grid are cached, and a
+minimised window slows the app's timer (and speeds it up again)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QGraphicsItem
+
+from cctf.gui.gauge import Gauge
+from cctf.gui.main import MINIMISED_TICK_MS
+
+from .gui_helpers import make_app
+
+
+@pytest.fixture
+def app(qtbot, tmp_path):
+    controller, window = make_app(qtbot, tmp_path)
+    yield controller, window
+    controller.shutdown()
+
+
+def test_gauge_face_is_drawn_once_per_band(qtbot, monkeypatch):
+    gauge = Gauge()
+    qtbot.addWidget(gauge)
+    gauge.resize(300, 300)
+    calls = []
+    render = gauge._render_face
+    monkeypatch.setattr(gauge, "_render_face", lambda fg: calls.append(1) or render(fg))
+    frames = []
+    for mmhg in (20.0, 21.3, 22.6, 24.1):
+        gauge.set_state(mmhg, (22.0, 1.0))
+        frames.append(gauge.grab().toImage())
+    assert len(calls) == 1
+    assert len({f.cacheKey() for f in frames}) == len(frames)
+    assert frames[0] != frames[1]  # the needle and the value still move
+    gauge.set_state(24.1, (26.0, 1.0))
+    gauge.grab()
+    assert len(calls) == 2  # a new band: a new face
+
+
+def test_gauge_draws_the_same_as_a_fresh_gauge(qtbot):
+    """The cached face gives the same pixels as drawing it anew (no stale face)."""
+    a, b = Gauge(), Gauge()
+    for g in (a, b):
+        qtbot.addWidget(g)
+        g.resize(260, 260)
+    a.set_state(21.0, (24.0, 1.0))
+    a.grab()
+    a.set_state(25.5, (22.0, 1.0))
+    b.set_state(25.5, (22.0, 1.0))
+    assert a.grab().toImage() == b.grab().toImage()
+
+
+def test_trace_is_decimated_and_the_left_axis_is_cached(app):
+    controller, window = app
+    live = window.clinic.setup_page.live
+    t = np.arange(0.0, 30.0, 1 / 200.0)  # 6000 samples in the 30-s view
+    controller.history.extend(t, 20.0 + 0.3 * np.sin(t))
+    live.redraw()
+    x, _ = live.curve.getData()
+    assert len(x) <= live.plot.width() + 1  # a min/max pair per two pixel columns, at most
+    assert x[-1] == t[-1]  # the newest sample still ends the line
+    assert (live.plot.getAxis("left").cacheMode()
+            == QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def test_minimised_window_slows_the_timer_and_restores_it(app):
+    controller, window = app
+    normal = controller.timer.interval()
+    assert normal < MINIMISED_TICK_MS
+    window.showMinimized()
+    assert controller.timer.interval() == MINIMISED_TICK_MS
+    window.showNormal()
+    assert controller.timer.interval() == normal
