@@ -301,6 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cctf: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        from cctf.failures import explain
+
+        log.debug("unexpected error", exc_info=True)
+        print(f"cctf: {explain(exc, args)}", file=sys.stderr)
+        return 1
 
 
 def cmd_ports(args: argparse.Namespace) -> int:

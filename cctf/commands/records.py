@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -22,8 +23,19 @@ def run(command: str, args: argparse.Namespace) -> int:
     try:
         return int(globals()[command](args))
     except OSError as exc:
+        from cctf.diskspace import disk_full_error, is_disk_full, os_error_folder
+
+        if is_disk_full(exc):
+            raise disk_full_error(os_error_folder(exc)) from exc
         where = f"{exc.filename}: " if exc.filename else ""
         raise CctfError(f"{where}{exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:
+        from cctf.diskspace import disk_full_error, is_disk_full
+
+        root = _data_dir(args).root
+        if is_disk_full(exc, root):
+            raise disk_full_error(root) from exc
+        raise
 
 
 def _data_dir(args: argparse.Namespace) -> DataDir:
@@ -186,16 +198,19 @@ def sessions(args: argparse.Namespace) -> int:
 def recover(args: argparse.Namespace) -> int:
     from cctf.records.rebuild import rebuild_from_csvs
     from cctf.records.recovery import recover_interrupted
-    from cctf.records.startup import open_records, repair_database
+    from cctf.records.startup import LostDatabaseError, open_records, repair_database
 
     data = _data_dir(args)
     try:
         records = open_records(data)
-    except CorruptDatabaseError:
-        if not args.repair_database:
+    except (CorruptDatabaseError, LostDatabaseError) as exc:
+        if not args.repair_database and not isinstance(exc, LostDatabaseError):
             raise
         report = repair_database(data)
-        print(f"moved the damaged database to {report.moved_to}")
+        if report.moved_to.exists():
+            print(f"moved the damaged database to {report.moved_to}")
+        else:
+            print(f"the records database {data.db_path} was missing")
         print("restored from " + (str(report.restored_from) if report.restored_from
                                   else "no backup (started empty)"))
         _print_rebuild(report.rebuilt)

@@ -25,7 +25,7 @@ from typing import Any
 from cctf.analysis.offline import analyze_recording
 from cctf.analysis.results import SessionResult
 from cctf.errors import FileFormatError, RecordsError
-from cctf.records.db import transaction
+from cctf.records.db import checkpoint, transaction
 from cctf.records.lock import SessionLock, this_host
 from cctf.records.meta import (
     analysis_config,
@@ -157,6 +157,7 @@ def complete_session(records: Records, active: ActiveSession,
     if notes is not None:
         records.set_notes(active.id, notes)
     records.set_status(active.id, "complete")
+    checkpoint(records.conn)  # the session is in the database file, not only in its WAL
     active.lock.release()
     log.info("session %d complete", active.id)
     return records.session(active.id)

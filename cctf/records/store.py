@@ -68,6 +68,9 @@ class Records:
         self.data = data
 
     def close(self) -> None:
+        from cctf.records.db import checkpoint
+
+        checkpoint(self.conn)
         self.conn.close()
 
     def __enter__(self) -> Records:
