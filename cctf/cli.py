@@ -172,6 +172,8 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     p.add_argument("--with-reports", action="store_true", help="archive: add PDF reports")
     p.add_argument("--no-name", action="store_true", help="archive: leave the name out")
     p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output file (a symlink is written through)")
 
     p = sub.add_parser("report", help="a one-page PDF session report, or a progress report")
     _add_data_dir(p)
@@ -183,6 +185,8 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
                    help="smallest real difference of the PI (default 25)")
     p.add_argument("--show-name", action="store_true", help="print the name, not only the ID")
     p.add_argument("-o", "--output", type=Path, required=True, help="PDF to write")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output file (a symlink is written through)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "the patient's folder in the records)")
     p.add_argument("--patient", metavar="ID",
                    help="register the session in this patient's records")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing -o file (a symlink is written through)")
     _add_data_dir(p)
     p.add_argument("--rate-hz", type=_rate, default=None, help="ask the device for this rate")
     p.add_argument("--seed", type=int, default=None, help="simulator seed")
@@ -348,6 +354,14 @@ def _wait_for_ctrl_c() -> None:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
+    from cctf.sim.pty_server import LinkPathError, check_link_path
+
+    if args.link is not None:  # never replace a file cctf did not make
+        try:
+            for path in (args.link, f"{args.link}.new"):
+                check_link_path(path)
+        except LinkPathError as exc:
+            raise CctfError(str(exc)) from None
     if args.firmware:
         from cctf.sim.avr import serve_firmware  # issue: firmware in the loop
 

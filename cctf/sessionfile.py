@@ -63,11 +63,15 @@ class SessionWriter:
         path: str | Path,
         metadata: Mapping[str, object],
         extra_columns: Sequence[str] = (),
+        *,
+        overwrite: bool = True,
     ) -> None:
         self.path = Path(path)
         self.extra_columns = tuple(extra_columns)
         self.rows_written = 0
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # ``overwrite=False``: an existing file is never truncated (O_EXCL).
+        exclusive = 0 if overwrite else os.O_EXCL
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | exclusive, 0o600)
         self._file = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._metadata = {"cctf_session_format": FORMAT_VERSION, **metadata}
         self._file.write(_header(self._metadata, self.extra_columns))

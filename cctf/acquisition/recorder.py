@@ -38,6 +38,7 @@ class SessionRecorder:
         *,
         cues: CueLookup | None = None,
         flush_interval_s: float = 1.0,
+        overwrite: bool = True,
     ) -> None:
         self.device = device
         self.path = Path(path)
@@ -59,7 +60,7 @@ class SessionRecorder:
             meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
             meta["calibration_zero_raw"] = cal.zero_raw
         meta.update(metadata or {})
-        self._writer = SessionWriter(self.path, meta, EXTRA_COLUMNS)
+        self._writer = SessionWriter(self.path, meta, EXTRA_COLUMNS, overwrite=overwrite)
 
     def start(self) -> None:
         """Record from now on (older samples in the buffer are skipped)."""

@@ -34,6 +34,21 @@ def record(args: argparse.Namespace) -> int:
         print("cctf: record needs -o FILE.csv (or --patient ID to save into the records)",
               file=sys.stderr)
         return 2
+    typed = args.output
+    if args.output is not None:
+        from cctf.outputs import resolve_output
+
+        # Checked before the device is touched; never overwritten without --force.
+        args.output = resolve_output(args.output, force=getattr(args, "force", False))
+    try:
+        return _record(args, typed)
+    except OSError as exc:
+        from cctf.outputs import output_os_error
+
+        raise output_os_error(typed if typed is not None else args.output, exc) from exc
+
+
+def _record(args: argparse.Namespace, typed: object) -> int:
     clock: Clock
     metadata: dict[str, object] = {}
     if args.record_sim is not None:
@@ -62,7 +77,8 @@ def record(args: argparse.Namespace) -> int:
                              else "monitor")
             metadata.update(session.active.metadata)
             args.output = session.active.csv_path
-        recorder = SessionRecorder(device, args.output, metadata)
+        recorder = SessionRecorder(device, args.output, metadata,
+                                   overwrite=bool(getattr(args, "force", False)))
         recorder.start()
         if args.record_sim is not None:
             schedule = schedule_of(transport.firmware)
@@ -93,7 +109,7 @@ def record(args: argparse.Namespace) -> int:
     finally:
         device.close()
     health = device.health()
-    print(f"\nwrote {recorder.rows} samples to {args.output}", file=sys.stderr)
+    print(f"\nwrote {recorder.rows} samples to {typed or args.output}", file=sys.stderr)
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:
         session.complete()

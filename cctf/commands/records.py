@@ -258,8 +258,25 @@ def import_(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output(args: argparse.Namespace) -> Path:
+    """The checked output path (``cctf.outputs``): never overwritten without --force."""
+    from cctf.outputs import resolve_output
+
+    return resolve_output(args.output, force=getattr(args, "force", False))
+
+
 def export(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    typed = args.output
+    out = _output(args)
+    try:
+        return _export(args, out, typed)
+    except OSError as exc:
+        from cctf.outputs import output_os_error
+
+        raise output_os_error(typed, exc) from exc
+
+
+def _export(args: argparse.Namespace, out: Path, typed: Path) -> int:
     with open_and_recover(args) as records:
         if args.patient and args.session is None:
             from cctf.records.archive import export_patient
@@ -267,7 +284,7 @@ def export(args: argparse.Namespace) -> int:
             export_patient(records, args.patient, out,
                            exported_at=datetime.now().astimezone().isoformat(timespec="seconds"),
                            include_reports=args.with_reports, include_name=not args.no_name)
-            print(f"wrote {out}")
+            print(f"wrote {typed}")
             return 0
         if args.session is None:
             raise ConfigError("export what? give a SESSION (with --edf or --csv) or --patient ID")
@@ -289,9 +306,11 @@ def export(args: argparse.Namespace) -> int:
                 raise RecordsError(f"session {sid}: cannot write EDF+: {exc}") from None
         else:
             from cctf.records.files import copy_private
+            from cctf.records.importer import check_no_formulas
 
+            check_no_formulas(src, f"session {sid} ({src})")  # never hand a spreadsheet one
             copy_private(src, out)
-        print(f"wrote {out}")
+        print(f"wrote {typed}")
     return 0
 
 
@@ -299,7 +318,19 @@ def export(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    typed = args.output
+    out = _output(args)
+    try:
+        return _report(args, out, typed)
+    except OSError as exc:
+        from cctf.outputs import output_os_error
+
+        raise output_os_error(typed, exc) from exc
+
+
+def _report(args: argparse.Namespace, out: Path, typed: Path) -> int:
+    if not (math.isfinite(args.srd) and args.srd > 0):
+        raise ConfigError(f"--srd must be a number above 0, got {args.srd}")
     if args.progress:
         if not args.patient:
             raise ConfigError("--progress needs --patient ID")
@@ -308,7 +339,7 @@ def report(args: argparse.Namespace) -> int:
         with open_and_recover(args) as records:
             write_progress_report(records, args.patient, out, today=date.today(),
                                   srd_pi=args.srd, include_name=args.show_name)
-        print(f"wrote {out}")
+        print(f"wrote {typed}")
         return 0
     if args.session is None:
         raise ConfigError("report what? give a SESSION (id or CSV) or --patient ID --progress")
@@ -325,5 +356,5 @@ def report(args: argparse.Namespace) -> int:
         with open_and_recover(args) as records:
             inp = report_input(records, _session_arg(records, args.session))
     write_session_report(inp, out, include_name=args.show_name)
-    print(f"wrote {out}")
+    print(f"wrote {typed}")
     return 0
