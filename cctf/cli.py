@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -29,6 +30,7 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from cctf import DISCLAIMER, __version__
 from cctf.errors import CctfError, ConfigError, FileFormatError
@@ -82,9 +84,33 @@ def _date(text: str) -> date:
 
 def _float(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+MAX_SEED = 2**32 - 1
+
+
+def _seed(text: str) -> int:
+    """A simulator seed: what NumPy's generators accept (0 … 2³²−1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed must be 0–{MAX_SEED}, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one ``cctf:`` line (exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cctf: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def _add_data_dir(p: argparse.ArgumentParser) -> None:
@@ -190,7 +216,7 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cctf",
         description="Digital biofeedback for the craniocervical flexion test. " + DISCLAIMER,
     )
@@ -215,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sim", help="serve a simulated device on a virtual serial port (pty)")
     p.add_argument("--scenario", default="healthy", help="scenario name or TOML file")
     p.add_argument("--rate-hz", type=_rate, default=None, help="boot sample rate (default 50)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--link", metavar="PATH", help="where to create the port symlink")
     p.add_argument("--firmware", metavar="PATH.elf",
                    help="run the real firmware under simavr instead of the Python model")
@@ -235,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace an existing -o file (a symlink is written through)")
     _add_data_dir(p)
     p.add_argument("--rate-hz", type=_rate, default=None, help="ask the device for this rate")
-    p.add_argument("--seed", type=int, default=None, help="simulator seed")
+    p.add_argument("--seed", type=_seed, default=None, help="simulator seed")
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run the simulator on a virtual clock, as fast as possible")
 

@@ -42,7 +42,7 @@ def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
         code = getattr(exc, "sqlite_errorcode", None)
         if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
             return True
-        if folder is not None and (code is not None and code & 0xFF == sqlite3.SQLITE_IOERR
+        if folder is not None and ((code is not None and code & 0xFF == sqlite3.SQLITE_IOERR)
                                    or "disk I/O error" in str(exc)):
             free = free_bytes(folder)
             return free is not None and free < NEARLY_FULL_BYTES

@@ -21,7 +21,7 @@ def _data_root(args: argparse.Namespace | None) -> Path | None:
         from cctf.records.paths import resolve_data_dir
 
         return resolve_data_dir(getattr(args, "data_dir", None))
-    except Exception:  # noqa: BLE001 - only for wording
+    except Exception:
         return None
 
 

@@ -38,10 +38,9 @@ def check_link_path(path: str | Path) -> None:
     """``path`` may become the port symlink: it is free, or a symlink to a pty (one an
     earlier simulator made and left behind); its folder exists and is writable."""
     p = Path(path)
-    if os.path.lexists(p):
-        if not (p.is_symlink() and os.readlink(p).startswith(PTY_PREFIXES)):
-            raise LinkPathError(f"{path} exists and is not a port symlink cctf made: "
-                                "refused (choose another --link path)")
+    if os.path.lexists(p) and not (p.is_symlink() and os.readlink(p).startswith(PTY_PREFIXES)):
+        raise LinkPathError(f"{path} exists and is not a port symlink cctf made: "
+                            "refused (choose another --link path)")
     parent = p.parent
     if not parent.is_dir():
         raise LinkPathError(f"cannot create {path}: the folder {parent} does not exist")

@@ -54,14 +54,20 @@ def open_and_recover(args: argparse.Namespace) -> Records:
     return records
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
 def _session_arg(records: Records, text: str) -> int:
     try:
-        return int(text)
+        sid = int(text)
     except ValueError:
         found = records.session_by_csv(Path(text))
         if found is None:
             raise RecordsError(f"{text} is not a session id, nor a CSV in the records") from None
         return found.id
+    if not 1 <= sid <= MAX_ID:
+        raise RecordsError(f"no session {text} in the records (see 'cctf sessions')")
+    return sid
 
 
 def _num(x: float, fmt: str = "g") -> str:
@@ -223,6 +229,14 @@ def recover(args: argparse.Namespace) -> int:
             print(f"recovered session {r.session_id} of {r.patient_code}: {r.note}")
         if not found:
             print("no interrupted sessions")
+        from cctf.records.recovery import repair_damaged
+
+        for r in repair_damaged(records):
+            if r.fixed:
+                print(f"session {r.session_id} was damaged ({r.problem}): {r.note}")
+            else:
+                print(f"cctf: session {r.session_id} is damaged ({r.problem}): {r.note}",
+                      file=sys.stderr)
         if args.rebuild:
             _print_rebuild(rebuild_from_csvs(records))
     return 0

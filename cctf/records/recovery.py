@@ -228,3 +228,55 @@ def reanalyse(records: Records, session_id: int) -> SessionResult:
     recording = read_recorded(records.csv_path(session))
     return records.save_result(session_id, analyse_session(records, session, recording),
                                keep_annotations=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Repaired:
+    session_id: int
+    problem: str
+    note: str
+    fixed: bool
+
+
+def repair_damaged(records: Records) -> list[Repaired]:
+    """Sessions whose stored values are impossible (``cctf.records.damage``): compute what
+    their CSV gives (scores, trials, times, kind, start) again, keeping the therapist's
+    annotations and notes. A session whose CSV cannot be read is reported, not changed."""
+    from cctf.records.damage import DERIVED_SESSION_COLUMNS, SESSION_TEXT, damaged_sessions
+
+    done: list[Repaired] = []
+    for session_id, problem in sorted(damaged_sessions(records.conn).items()):
+        row = records.conn.execute("SELECT csv_path, kind, started_at FROM sessions "
+                                   "WHERE id = ?", (session_id,)).fetchone()
+        path = records.data.absolute(str(row["csv_path"]))
+        try:
+            recording = read_recorded(path)
+        except FileFormatError as exc:
+            done.append(Repaired(session_id, problem, f"its CSV cannot be read ({exc.problem}); "
+                                 "restore the last backup with 'cctf recover "
+                                 "--repair-database'", False))
+            continue
+        info = session_info(recording)
+        sets = ", ".join(f"{c} = NULL" for c in DERIVED_SESSION_COLUMNS)
+        with transaction(records.conn):
+            records.conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (session_id,))
+            if row["kind"] not in SESSION_TEXT["kind"]:
+                records.conn.execute("UPDATE sessions SET kind = ? WHERE id = ?",
+                                     (info.kind, session_id))
+            try:
+                datetime.fromisoformat(str(row["started_at"]))
+            except ValueError:
+                records.conn.execute("UPDATE sessions SET started_at = ? WHERE id = ?",
+                                     (info.started_at, session_id))
+            records.conn.execute("DELETE FROM trials WHERE session_id = ?", (session_id,))
+            records.conn.execute("DELETE FROM faults WHERE session_id = ?", (session_id,))
+            store_file_facts(records, session_id, path, recording)
+            session = records.session(session_id)
+            if session.status != "recording":
+                records.save_result(session_id, analyse_session(records, session, recording),
+                                    keep_annotations=True)
+        log.warning("session %d was damaged (%s); computed again from %s", session_id,
+                    problem, path)
+        done.append(Repaired(session_id, problem, f"computed again from {path}", True))
+    checkpoint(records.conn)
+    return done
