@@ -144,18 +144,21 @@ def _rewrite_header(
 # --- reading -------------------------------------------------------------------------------
 
 
-def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False) -> SessionRecording:
+def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False,
+                 keep_extra: bool = True) -> SessionRecording:
     """Read a session CSV; raise ``FileFormatError`` naming the line and the problem.
 
     ``tolerate_truncated_tail``: a file that does not end with a newline was cut off while a
     row was being written (a crash, ``kill -9``): leave that unfinished last line out instead
     of judging it (recovery). Every complete row is still checked strictly. Read in bounded
-    memory from regular files only (``cctf.sessionread``).
+    memory from regular files only (``cctf.sessionread``); ``keep_extra=False`` checks the
+    further columns but does not keep them (the analysis needs only the first four).
     """
     from cctf.sessionread import read_session_file
 
     parsed = read_session_file(path, str(path), tolerate_truncated_tail=tolerate_truncated_tail,
-                               required=REQUIRED_COLUMNS, phases=PHASES)
+                               required=REQUIRED_COLUMNS, phases=PHASES,
+                               keep_extra=keep_extra)
     return SessionRecording(parsed.metadata, parsed.t_s, parsed.pressure_mmhg,
                             parsed.target_mmhg, parsed.phase, parsed.extra,
                             parsed.dropped_tail_bytes)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 1 << 20
 MAX_LINE_BYTES = 64 * 1024
 MAX_METADATA_LINES = 10_000
+MAX_COLUMNS = 32
 PRESSURE_RANGE_MMHG = (-50.0, 400.0)  # what a cuff sensor can physically report
 _BOM = b"\xef\xbb\xbf"
 _NL, _COMMA = 10, 44
@@ -139,18 +140,34 @@ class _Reader:
         return line
 
 
+def _count_lines(fd: int) -> int:
+    """Lines in the file (an upper bound on its rows, to allocate once); back to the start."""
+    count = 1
+    while chunk := os.read(fd, CHUNK_BYTES):
+        count += chunk.count(b"\n")
+    os.lseek(fd, 0, os.SEEK_SET)
+    return count
+
+
 def read_session_file(path: str | Path, name: str, *, tolerate_truncated_tail: bool,
-                      required: tuple[str, ...], phases: frozenset[str]) -> Parsed:
+                      required: tuple[str, ...], phases: frozenset[str],
+                      keep_extra: bool = True) -> Parsed:
     fd, _size = open_regular(path, name)
+    try:
+        capacity = _count_lines(fd)
+    except BaseException:
+        os.close(fd)
+        raise
     reader = _Reader(fd, name)
     try:
-        return _parse(reader, name, tolerate_truncated_tail, required, phases)
+        return _parse(reader, name, tolerate_truncated_tail, required, phases, capacity,
+                      keep_extra)
     finally:
         reader.close()
 
 
 def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...],
-           phases: frozenset[str]) -> Parsed:
+           phases: frozenset[str], capacity: int, keep_extra: bool) -> Parsed:
     metadata: dict[str, str] = {}
     n_meta = 0
     while True:
@@ -175,10 +192,13 @@ def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...]
         header_line = number
         break
     columns = [c.strip() for c in text.split(",")]
+    if len(columns) > MAX_COLUMNS:
+        raise FileFormatError(name, header_line, f"{len(columns)} columns, at most "
+                                                 f"{MAX_COLUMNS}: not a session CSV")
     if tuple(columns[:4]) != required:
         raise FileFormatError(name, header_line, f"header must start with {','.join(required)}"
                                                  f", found {text[:80]!r}")
-    body = _Body(name, columns, phases)
+    body = _Body(name, columns, phases, capacity, keep_extra)
     while True:
         more = reader.fill()
         block, start = reader.take_complete()
@@ -199,14 +219,16 @@ def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...]
 class _Body:
     """The data rows, converted chunk by chunk."""
 
-    def __init__(self, name: str, columns: list[str], phases: frozenset[str]) -> None:
+    def __init__(self, name: str, columns: list[str], phases: frozenset[str], capacity: int,
+                 keep_extra: bool) -> None:
         self.name = name
         self.columns = columns
         self.n = len(columns)
         self.phases = {p.encode(): p for p in phases}
-        self.floats: list[list[np.ndarray]] = [[], [], []]
-        self.phase: list[np.ndarray] = []
-        self.extra: list[list[np.ndarray]] = [[] for _ in columns[4:]]
+        self.floats = [_Grow(capacity, np.float64) for _ in range(3)]
+        self.phase = _Grow(capacity, object)
+        self.keep_extra = keep_extra
+        self.extra = [_Grow(capacity if keep_extra else 0, np.str_) for _ in columns[4:]]
         self.blank_at: int | None = None  # a blank line; an error if data follows it
 
     def add(self, block: bytes, start: int) -> None:
@@ -247,15 +269,16 @@ class _Body:
             raise FileFormatError(self.name, start + k, f"{int(per_line[k]) + 1} fields, "
                                   f"expected {self.n} ({','.join(self.columns)})")
         fields = block.replace(b"\n", b",").split(b",")
-        rows = len(fields) // self.n
         for j, (column, blank_ok) in enumerate((("t_s", False), ("pressure_mmhg", False),
                                                  ("target_mmhg", True))):
             self.floats[j].append(self._floats(fields[j::self.n], column, start, blank_ok))
         self.phase.append(self._phases(fields[3::self.n], start))
         for j in range(4, self.n):
-            self.extra[j - 4].append(self._texts(fields[j::self.n], start))
+            texts = self._texts(fields[j::self.n], start)  # checked even when not kept
+            if self.keep_extra:
+                self.extra[j - 4].append(texts)
         del fields
-        assert all(len(c[-1]) == rows for c in self.floats)
+        assert all(c.n == self.phase.n for c in self.floats)
 
     def _floats(self, cells: list[bytes], column: str, start: int, blank_ok: bool
                 ) -> np.ndarray:
@@ -310,16 +333,7 @@ class _Body:
         return np.array(out, dtype=np.str_)
 
     def finish(self, metadata: dict[str, str], dropped: int, first_line: int) -> Parsed:
-        def join(parts: list[np.ndarray], dtype: object) -> np.ndarray:
-            if not parts:
-                return np.zeros(0, dtype=dtype)
-            out = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            parts.clear()
-            return out
-
-        t_s = join(self.floats[0], np.float64)
-        p = join(self.floats[1], np.float64)
-        target = join(self.floats[2], np.float64)
+        t_s, p, target = (c.result() for c in self.floats)
         low, high = PRESSURE_RANGE_MMHG
         for column, values in (("pressure_mmhg", p), ("target_mmhg", target)):
             bad = np.flatnonzero((values < low) | (values > high))  # NaN (blank) passes
@@ -335,9 +349,39 @@ class _Body:
                 how = "goes backwards" if t_s[k] < t_s[k - 1] else "does not increase"
                 raise FileFormatError(self.name, first_line + k,
                                       f"t_s {how} ({t_s[k]} after {t_s[k - 1]})")
-        phase = join(self.phase, object)
-        extra = {c: join(self.extra[j], np.str_) for j, c in enumerate(self.columns[4:])}
+        phase = self.phase.result()
+        extra = ({c: self.extra[j].result() for j, c in enumerate(self.columns[4:])}
+                 if self.keep_extra else {})
         return Parsed(metadata, self.columns, t_s, p, target, phase, extra, dropped)
+
+
+class _Grow:
+    """An array filled chunk by chunk in place (no concatenation doubling the memory)."""
+
+    def __init__(self, capacity: int, dtype: object) -> None:
+        self.a = np.empty(capacity, dtype=dtype) if dtype is not np.str_ else None
+        self.capacity = capacity
+        self.n = 0
+
+    def append(self, values: np.ndarray) -> None:
+        need = self.n + len(values)
+        a = self.a
+        if a is None:
+            a = np.empty(max(self.capacity, need), dtype=values.dtype)
+        elif need > len(a) or (values.dtype.kind == "U" and values.dtype.itemsize
+                                > a.dtype.itemsize):
+            dtype = values.dtype if values.dtype.kind == "U" and (
+                values.dtype.itemsize > a.dtype.itemsize) else a.dtype
+            grown = np.empty(max(need, len(a)), dtype=dtype)
+            grown[: self.n] = a[: self.n]
+            a = grown
+        a[self.n: need] = values
+        self.a, self.n = a, need
+
+    def result(self) -> np.ndarray:
+        if self.a is None:
+            return np.zeros(0, dtype=np.str_)
+        return self.a[: self.n]
 
 
 def _whitespace_only(block: bytes, starts: np.ndarray, ends: np.ndarray,

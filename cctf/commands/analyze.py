@@ -14,7 +14,7 @@ from cctf.texts import PI_SCALE_TEXT, REFERENCE_TEXT, describe_fault
 
 
 def analyze(args: argparse.Namespace) -> int:
-    recording = read_session(args.file)
+    recording = read_session(args.file, keep_extra=False)
     result = analyze_recording(recording, chunk_size=args.chunk_size)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

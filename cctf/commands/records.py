@@ -319,8 +319,8 @@ def _export(args: argparse.Namespace, out: Path, typed: Path) -> int:
             except ValueError as exc:
                 raise RecordsError(f"session {sid}: cannot write EDF+: {exc}") from None
         else:
+            from cctf.formulas import check_no_formulas
             from cctf.records.files import copy_private
-            from cctf.records.importer import check_no_formulas
 
             check_no_formulas(src, f"session {sid} ({src})")  # never hand a spreadsheet one
             copy_private(src, out)

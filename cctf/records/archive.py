@@ -34,6 +34,7 @@ from typing import Any
 from cctf import __version__
 from cctf.analysis.results import SessionResult
 from cctf.errors import CctfError, FileFormatError, RecordsError
+from cctf.formulas import check_no_formulas
 from cctf.records.db import transaction
 from cctf.records.files import atomic_writer, write_private_bytes
 from cctf.records.importer import MAX_FILE_BYTES, validate_session_file
@@ -92,6 +93,7 @@ def export_patient(records: Records, code: str, out: str | Path, *, exported_at:
                                     stored_annotations(records.conn, s.id).items()}
             path = records.csv_path(s)
             if path.is_file():
+                check_no_formulas(path, f"session {s.id} ({path})")  # never hand one out
                 arc = _unique(f"sessions/{path.name}", used)
                 zf.write(path, arc)
                 entry["file"] = arc

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from cctf.errors import FileFormatError, RecordsError
+from cctf.formulas import check_no_formulas
 from cctf.records.db import transaction
 from cctf.records.files import copy_private
 from cctf.records.meta import file_sha256, session_info
@@ -106,7 +107,8 @@ def validate_session_file(path: Path, name: str) -> SessionRecording:
     """Every check on one file; errors name ``name`` (the file the user gave)."""
     check_file(path, name)
     try:
-        recording = read_session(path)
+        recording = read_session(path, keep_extra=False)
+        check_no_formulas(path, name)  # every line and cell, at C speed
     except FileFormatError as exc:
         raise FileFormatError(name, exc.line, exc.problem) from None
     if len(recording) == 0:
