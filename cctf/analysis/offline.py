@@ -9,6 +9,8 @@ from cctf.analysis.engine import CcftAnalyzer
 from cctf.analysis.results import SessionResult
 from cctf.sessionfile import SessionRecording
 
+DEFAULT_BLOCK = 1 << 16
+
 
 def estimate_rate_hz(t_s: np.ndarray) -> float:
     """Nominal sample rate from the median interval (robust to jitter and missing samples)."""
@@ -34,7 +36,9 @@ def analyze_arrays(
     n = len(t_s)
     if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    step = chunk_size or max(n, 1)
+    # Fed in blocks by default: the same answer as all at once (the engine's contract), with
+    # memory bounded by the block, not the recording (a 10⁷-row file, issue 10).
+    step = chunk_size or DEFAULT_BLOCK
     for a in range(0, n, step):
         b = a + step
         engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b])

@@ -9,13 +9,17 @@ import math
 from cctf import DISCLAIMER
 from cctf.analysis.offline import analyze_recording
 from cctf.analysis.results import SessionResult
+from cctf.errors import ConfigError, FileFormatError
 from cctf.sessionfile import read_session
 from cctf.texts import PI_SCALE_TEXT, REFERENCE_TEXT, describe_fault
 
 
 def analyze(args: argparse.Namespace) -> int:
     recording = read_session(args.file, keep_extra=False)
-    result = analyze_recording(recording, chunk_size=args.chunk_size)
+    try:
+        result = analyze_recording(recording, chunk_size=args.chunk_size)
+    except ConfigError as exc:  # e.g. a sample rate no device has: say which file
+        raise FileFormatError(str(args.file), None, str(exc)) from None
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

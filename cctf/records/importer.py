@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cctf.analysis.offline import estimate_rate_hz
 from cctf.errors import FileFormatError, RecordsError
 from cctf.formulas import check_no_formulas
 from cctf.records.db import transaction
@@ -116,6 +117,10 @@ def validate_session_file(path: Path, name: str) -> SessionRecording:
     if not np.all(np.isfinite(recording.t_s)) or recording.t_s[-1] - recording.t_s[0] > 48 * 3600:
         raise FileFormatError(name, None, "t_s spans more than 48 hours: not a session")
     check_cells(recording, name)
+    rate = estimate_rate_hz(recording.t_s)
+    if not 1.0 <= rate <= 1000.0:
+        raise FileFormatError(name, None, f"samples {1000 / rate:.3g} ms apart ({rate:.6g} Hz): "
+                                          "cctf analyses 1–1000 Hz")
     return recording
 
 
