@@ -124,6 +124,16 @@ def validate_session_file(path: Path, name: str) -> SessionRecording:
     return recording
 
 
+def refuse_duplicate(records: Records, sha256: str, name: str) -> None:
+    """The same bytes are in the records already (by content hash, whatever the file name)."""
+    dup = records.conn.execute(
+        "SELECT s.id, p.code FROM sessions s JOIN patients p ON p.id = s.patient_id "
+        "WHERE s.csv_sha256 = ?", (sha256,)).fetchone()
+    if dup is not None:
+        raise RecordsError(f"{name} is already in the records (session {dup['id']} of "
+                           f"patient {dup['code']}, same content); not imported again")
+
+
 def imported_path(records: Records, code: str, kind: str, started_at: str) -> Path:
     folder = records.data.patient_dir(code)
     try:
@@ -153,12 +163,12 @@ def import_session_csv(records: Records, source: str | Path, patient_code: str, 
     make_private_dir(folder)
     checked: list[SessionRecording] = []
 
+    digest: list[str] = []
+
     def check(tmp: Path) -> None:
         checked.append(validate_session_file(tmp, name))
-        dup = records.conn.execute("SELECT id FROM sessions WHERE csv_sha256 = ?",
-                                   (file_sha256(tmp),)).fetchone()
-        if dup is not None:
-            raise RecordsError(f"{name} is already in the records (session {dup['id']})")
+        digest.append(file_sha256(tmp))
+        refuse_duplicate(records, digest[-1], name)
 
     staging = folder / f".import-{os.getpid()}-{secrets.token_hex(4)}.part"
     dest: Path | None = None
@@ -168,6 +178,7 @@ def import_session_csv(records: Records, source: str | Path, patient_code: str, 
         info = session_info(recording, datetime.fromtimestamp(source.stat().st_mtime, UTC))
         final_kind = kind or info.kind
         with transaction(records.conn):
+            refuse_duplicate(records, digest[-1], name)  # again: another import may have won
             dest = imported_path(records, patient.code, final_kind, info.started_at)
             os.replace(staging, dest)
             session_id = records.add_session(
