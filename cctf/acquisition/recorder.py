@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from cctf import __version__
 from cctf.acquisition.device import Device
+from cctf.acquisition.health import LinkHealth
 from cctf.sessionfile import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 """Maps session times (s) to (target_mmhg with NaN for none, phase strings)."""
 
 EXTRA_COLUMNS = ("raw", "flags", "seq")
+TRAILING_GAP_S = 1.0  # no sample for this long before the end: an outage open at the end
 
 
 class SessionRecorder:
@@ -47,6 +50,9 @@ class SessionRecorder:
         self.t0_s: float | None = None
         self.rows = 0
         self.missed = 0
+        self.last_t_s: float | None = None  # session time of the last row written
+        self.trailing_gap_s = 0.0  # set by close()
+        self.health: LinkHealth | None = None  # the health written at close()
         self._cursor = 0
         self._last_flush_s = 0.0
         meta: dict[str, object] = {
@@ -89,6 +95,8 @@ class SessionRecorder:
                 {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"]},
             )
             self.rows += len(rows)
+            if len(t):
+                self.last_t_s = float(t[-1])
         now = self.device.clock.now()
         if now - self._last_flush_s >= self.flush_interval_s:
             self._writer.flush()
@@ -96,15 +104,27 @@ class SessionRecorder:
         return len(rows)
 
     def close(self, extra_metadata: Mapping[str, object] | None = None) -> None:
-        """Save the last rows and put the link statistics and events into the header."""
+        """Save the last rows and put the link statistics and events into the header. An
+        outage still open at the end counts as a gap up to the end of the recording."""
         self.poll()
-        final: dict[str, object] = dict(self.device.health().as_metadata())
-        final["recorder_missed_samples"] = self.missed
+        health = self.device.health()
         t0 = self.t0_s or 0.0
+        end_s = self.device.clock.now() - t0
+        last_s = self.last_t_s if self.last_t_s is not None else 0.0
+        self.trailing_gap_s = end_s - last_s if end_s - last_s > TRAILING_GAP_S else 0.0
+        if self.trailing_gap_s:
+            health = replace(health, gaps=health.gaps + 1,
+                             gap_s=health.gap_s + self.trailing_gap_s)
+        self.health = health
+        final: dict[str, object] = dict(health.as_metadata())
+        final["recorder_missed_samples"] = self.missed
+        final["recording_end_s"] = f"{end_s:.3f}"
         events = [
             f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s" if e.duration_s else "")
             for e in self.device.events
         ]
+        if self.trailing_gap_s:
+            events.append(f"gap@{last_s:.3f}s+{self.trailing_gap_s:.3f}s (open at the end)")
         final["link_events"] = "; ".join(events) if events else "none"
         final.update(extra_metadata or {})
         self._writer.close(final)

@@ -110,9 +110,15 @@ class CcftAnalyzer:
         self._seen += len(t)
         return self._flush_events()
 
-    def finish(self) -> list[Event]:
-        """End of data: close the open trial. Call once, then read ``result()``."""
+    def finish(self, end_s: float | None = None) -> list[Event]:
+        """End of data: close the open trial. Call once, then read ``result()``. ``end_s``:
+        when the recording ended (its samples may stop earlier: an outage still open at the
+        end is a signal gap up to ``end_s``)."""
         if not self._finished:
+            if (end_s is not None and self._last_t is not None and math.isfinite(end_s)
+                    and end_s - self._last_t > self._gap_s + 1e-9):
+                self._session_event(Fault("signal_gap", self._last_t, end_s - self._last_t),
+                                    self._seen)
             self._close_trial(self._seen)
             self._finished = True
         return self._flush_events()

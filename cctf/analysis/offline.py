@@ -29,6 +29,7 @@ def analyze_arrays(
     rate_hz: float | None = None,
     config: AnalysisConfig | None = None,
     chunk_size: int | None = None,
+    end_s: float | None = None,
 ) -> SessionResult:
     """Feed the arrays to a ``CcftAnalyzer`` (all at once, or ``chunk_size`` at a time)."""
     rate = rate_hz if rate_hz is not None else estimate_rate_hz(np.asarray(t_s))
@@ -42,7 +43,7 @@ def analyze_arrays(
     for a in range(0, n, step):
         b = a + step
         engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b])
-    engine.finish()
+    engine.finish(end_s)
     return engine.result()
 
 
@@ -54,5 +55,17 @@ def analyze_recording(
 ) -> SessionResult:
     return analyze_arrays(
         recording.t_s, recording.pressure_mmhg, recording.target_mmhg, recording.phase,
-        config=config, chunk_size=chunk_size,
+        config=config, chunk_size=chunk_size, end_s=recording_end_s(recording),
     )
+
+
+def recording_end_s(recording: SessionRecording) -> float | None:
+    """When the recorder stopped (``recording_end_s`` in the header), if it says so and it
+    is after the last sample: the samples of a recording whose link died stop earlier."""
+    try:
+        end = float(recording.metadata.get("recording_end_s", "nan"))
+    except ValueError:
+        return None
+    if not np.isfinite(end) or not len(recording) or end <= float(recording.t_s[-1]):
+        return None
+    return min(end, float(recording.t_s[-1]) + 7 * 86400.0)

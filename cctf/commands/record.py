@@ -108,7 +108,7 @@ def _record(args: argparse.Namespace, typed: object) -> int:
         raise
     finally:
         device.close()
-    health = device.health()
+    health = recorder.health or device.health()  # with an outage open at the end
     print(f"\nwrote {recorder.rows} samples to {typed or args.output}", file=sys.stderr)
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:

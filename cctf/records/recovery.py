@@ -97,10 +97,12 @@ def begin_session(
     if kind == "training" and prescription is None:
         rx = current_prescription(records, patient.code, started.date())
         prescription = rx.prescription if rx is not None else None
-    path = Path(csv_path) if csv_path is not None else new_session_path(
-        records, patient.code, kind, started)
-    # The row and the lock appear together: recovery never sees one without the other.
+    # The row and the lock appear together: recovery never sees one without the other. The
+    # file name is chosen inside the same (immediate, so serialised) transaction: recordings
+    # started at once by several processes never pick the same name.
     with transaction(records.conn):
+        path = Path(csv_path) if csv_path is not None else new_session_path(
+            records, patient.code, kind, started)
         session_id = records.add_session(
             patient.code, kind, status="recording",
             started_at=started.isoformat(timespec="seconds"), csv_path=path,
