@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cctf.acquisition.device import Device
@@ -108,7 +109,10 @@ def _record(args: argparse.Namespace, typed: object) -> int:
         raise
     finally:
         device.close()
-    health = recorder.health or device.health()  # with an outage open at the end
+    health = device.health()
+    if recorder.trailing_gap_s:  # an outage still open at the end is a gap up to the end
+        health = replace(health, gaps=health.gaps + 1,
+                         gap_s=health.gap_s + recorder.trailing_gap_s)
     print(f"\nwrote {recorder.rows} samples to {typed or args.output}", file=sys.stderr)
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:
