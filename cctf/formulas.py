@@ -19,16 +19,17 @@ from cctf.errors import FileFormatError
 _NUM = rb"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _LEAD = rb"[ \"']*"  # spaces and quotes a spreadsheet strips before it looks
 _END = rb"[ \"']*(?:,|\r?$)"
+_WIDE = rb"\xef\xbc[\x9d\x8b\x8d\xa0]"  # full-width = + - @, which some spreadsheets honour
 # A cell (start of line or after a comma) whose first significant character is a trigger.
 _CELL = re.compile(
     rb"(?:^|,)" + _LEAD
-    + rb"(?:[=@\t]|\r(?!$)|\xef\xbc[\x9d\x8b\x8d\xa0]|[+-](?!" + _NUM + _END + rb"))",
+    + rb"(?:[=@\t]|\r(?!$)|" + _WIDE + rb"|[+-](?!" + _NUM + _END + rb"))",
     re.MULTILINE,
 )
 # Metadata: "# key: value" with the key or the value starting with a trigger.
 _META = re.compile(
-    rb"^#[ \t]*(?:[=+\-@\t]|[^:\n]*:" + _LEAD
-    + rb"(?:[=@\t]|[+-](?!" + _NUM + _END + rb")))",
+    rb"^#[ \t]*(?:[=+\-@\t]|" + _WIDE + rb"|[^:\n]*:" + _LEAD
+    + rb"(?:[=@\t]|" + _WIDE + rb"|[+-](?!" + _NUM + _END + rb")))",
     re.MULTILINE,
 )
 _CHUNK = 1 << 20

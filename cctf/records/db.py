@@ -124,7 +124,11 @@ def open_database(path: Path, *, target_version: int = SCHEMA_VERSION) -> sqlite
     try:
         try:
             problems = integrity_problems(conn)
-        except sqlite3.OperationalError as exc:  # locked, unreadable: not damage
+        except sqlite3.OperationalError as exc:  # locked, unreadable, full: not damage
+            from cctf.diskspace import disk_full_error, is_disk_full
+
+            if is_disk_full(exc, path.parent):
+                raise disk_full_error(path.parent) from exc
             raise RecordsError(f"cannot open the records database {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise CorruptDatabaseError(str(path), str(exc)) from exc
