@@ -95,6 +95,13 @@ def _float(text: str) -> float:
 MAX_SEED = 2**32 - 1
 
 
+def _output_path(text: str) -> Path:
+    """``Path("")`` would be ".": an empty -o is an argument error, not the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output file name is empty")
+    return Path(text)
+
+
 def _seed(text: str) -> int:
     """A simulator seed: what NumPy's generators accept (0 … 2³²−1)."""
     try:
@@ -197,7 +204,7 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     fmt.add_argument("--csv", action="store_true", help="the session CSV (the default)")
     p.add_argument("--with-reports", action="store_true", help="archive: add PDF reports")
     p.add_argument("--no-name", action="store_true", help="archive: leave the name out")
-    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("-o", "--output", type=_output_path, required=True)
     p.add_argument("--force", action="store_true",
                    help="replace an existing output file (a symlink is written through)")
 
@@ -210,7 +217,7 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     p.add_argument("--srd", type=_float, default=25.0,
                    help="smallest real difference of the PI (default 25)")
     p.add_argument("--show-name", action="store_true", help="print the name, not only the ID")
-    p.add_argument("-o", "--output", type=Path, required=True, help="PDF to write")
+    p.add_argument("-o", "--output", type=_output_path, required=True, help="PDF to write")
     p.add_argument("--force", action="store_true",
                    help="replace an existing output file (a symlink is written through)")
 
@@ -252,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--sim", dest="record_sim", nargs="?", const="healthy", metavar="SCENARIO",
                      help="record from the in-process simulator")
     p.add_argument("--seconds", type=_seconds, required=True, help="how long to record")
-    p.add_argument("-o", "--output", type=Path, default=None,
+    p.add_argument("-o", "--output", type=_output_path, default=None,
                    help="session CSV to write (optional with --patient: then it goes into "
                         "the patient's folder in the records)")
     p.add_argument("--patient", metavar="ID",

@@ -20,7 +20,6 @@ from cctf.cli import main
 from cctf.errors import FileFormatError
 from cctf.outputs import OutputError, resolve_output
 from cctf.records.db import missing_wal_frames
-from cctf.records.paths import DataDir
 from cctf.records.startup import open_records
 from cctf.sessionfile import read_session
 
@@ -133,7 +132,7 @@ def test_2_sim_removes_only_its_own_link(tmp_path):
 def test_3_outputs_follow_one_rule(tmp_path):
     existing = tmp_path / "a.csv"
     existing.write_text("mine")
-    with pytest.raises(OutputError, match="exists.*--force"):
+    with pytest.raises(OutputError, match=r"exists.*--force"):
         resolve_output(existing)
     assert resolve_output(existing, force=True) == existing
     target = tmp_path / "real.csv"
@@ -248,7 +247,7 @@ def test_6_damaged_text_is_shown_marked_and_repair_works(folder, capsys):
         conn.execute("UPDATE patients SET name = CAST(X'4a616e65ff20446f65' AS TEXT)")
     for args in (("patients", *d, "--show-names"), ("sessions", *d),
                  ("recover", *d, "--repair-database")):
-        code, out, err = run(capsys, *args)
+        code, _, err = run(capsys, *args)
         assert code == 0 and "Traceback" not in err, (args, err)
     assert "Jane\ufffd Doe" in run(capsys, "patients", *d, "--show-names")[1]
 
@@ -518,7 +517,8 @@ def test_16_an_outage_open_at_the_end_is_a_gap(tmp_path, capsys):
 def test_17_concurrent_recordings_never_collide(tmp_path, capsys):
     root = tmp_path / "data"
     assert run(capsys, "patients", "--data-dir", str(root), "add", "P1")[0] == 0
-    cmd = [sys.executable, "-c", "import sys; from cctf.cli import main; sys.exit(main())", "record", "--sim", "--fast", "--seconds", "2",
+    entry = "import sys; from cctf.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", entry, "record", "--sim", "--fast", "--seconds", "2",
            "--patient", "P1", "--data-dir", str(root)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(4)]
@@ -533,7 +533,7 @@ def test_17_concurrent_recordings_never_collide(tmp_path, capsys):
 def test_18_output_errors_name_what_the_user_typed(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "adir").mkdir()
-    code, _, err = run(capsys, "record", "--sim", "--fast", "--seconds", "1", "-o", "adir")
+    _, _, err = run(capsys, "record", "--sim", "--fast", "--seconds", "1", "-o", "adir")
     line = one_cctf_line(err)
     assert "adir is a folder" in line and ".part" not in line
 
