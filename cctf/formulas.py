@@ -29,7 +29,7 @@ _CELL = re.compile(
 # Metadata: "# key: value" with the key or the value starting with a trigger.
 _META = re.compile(
     rb"^#[ \t]*(?:[=+\-@\t]|" + _WIDE + rb"|[^:\n]*:" + _LEAD
-    + rb"(?:[=@\t]|" + _WIDE + rb"|[+-](?!" + _NUM + _END + rb")))",
+    + rb"(?:[=@\t]|\r(?!$)|" + _WIDE + rb"|[+-](?!" + _NUM + _END + rb")))",
     re.MULTILINE,
 )
 _CHUNK = 1 << 20
