@@ -92,6 +92,9 @@ F = "{files}"
 CASES: list[tuple[str, list[str], int, str]] = [
     ("no-command-arg", ["--bogus"], 2, "unrecognized"),
     ("ports-timeout", ["ports", "--timeout", "-1"], 2, "seconds"),
+    ("scenarios-extra", ["scenarios", "extra"], 2, "unrecognized"),
+    ("recover-datadir-file", ["recover", "--data-dir", f"{F}/existing.csv"], 1, "data folder"),
+    ("recover-bogus", ["recover", "--bogus"], 2, "unrecognized"),
     ("sim-seed", ["sim", "--seed", "-1"], 2, "seed"),
     ("sim-rate", ["sim", "--rate-hz", "0"], 2, "rate"),
     ("sim-link-file", ["sim", "--link", f"{F}/existing.csv"], 1, "not a port symlink"),
