@@ -73,11 +73,15 @@ def resolve_output(path: str | Path, *, force: bool = False) -> Path:
     return target
 
 
-def output_os_error(typed: str | Path, exc: OSError) -> CctfError:
+def output_os_error(typed: str | Path | None, exc: OSError) -> CctfError:
     """An OSError met while writing ``typed``, said about the path the user typed (never
-    a hidden temporary name)."""
-    from cctf.diskspace import disk_full_error, is_disk_full
+    a hidden temporary name); ``None``: about the file the error names."""
+    from cctf.diskspace import disk_full_error, is_disk_full, os_error_folder
 
     if is_disk_full(exc):
-        return disk_full_error(Path(typed).parent)
+        return disk_full_error(Path(typed).parent if typed is not None
+                               else os_error_folder(exc))
+    if typed is None:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return CctfError(f"{where}{exc.strerror or exc}")
     return OutputError(f"cannot write {typed}: {exc.strerror or exc}")

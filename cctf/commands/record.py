@@ -46,7 +46,7 @@ def record(args: argparse.Namespace) -> int:
     except OSError as exc:
         from cctf.outputs import output_os_error
 
-        raise output_os_error(typed if typed is not None else args.output, exc) from exc
+        raise output_os_error(typed, exc) from exc
 
 
 def _record(args: argparse.Namespace, typed: object) -> int:
