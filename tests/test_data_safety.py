@@ -556,8 +556,10 @@ def test_18_a_rate_error_names_the_file(tmp_path, capsys):
     t = np.arange(200) * 0.0004
     path.write_text("t_s,pressure_mmhg,target_mmhg,phase\n"
                     + "".join(f"{x:.4f},20.0,,\n" for x in t))
-    code, _, err = run(capsys, "analyze", str(path))
-    assert code == 2 and str(path) in one_cctf_line(err) and "rate_hz" in err
+    for args in (("analyze", str(path)), ("report", str(path), "-o", str(tmp_path / "r.pdf"),
+                                          "--data-dir", str(tmp_path / "data"))):
+        code, _, err = run(capsys, *args)
+        assert code == 2 and str(path) in one_cctf_line(err) and "rate_hz" in err
 
 
 def test_18_a_compensation_table_without_kind(tmp_path, capsys):

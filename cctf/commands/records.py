@@ -13,7 +13,13 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from cctf.errors import CctfError, ConfigError, CorruptDatabaseError, RecordsError
+from cctf.errors import (
+    CctfError,
+    ConfigError,
+    CorruptDatabaseError,
+    FileFormatError,
+    RecordsError,
+)
 from cctf.records.paths import DataDir
 from cctf.records.store import Records
 
@@ -361,7 +367,10 @@ def _report(args: argparse.Namespace, out: Path, typed: Path) -> int:
 
     path = Path(args.session)
     if not args.session.isdigit() and path.suffix.lower() == ".csv" and path.exists():
-        inp = csv_report_input(path)  # a bare CSV needs no records (none are created)
+        try:
+            inp = csv_report_input(path)  # a bare CSV needs no records (none are created)
+        except ConfigError as exc:  # e.g. a sample rate no device has: say which file
+            raise FileFormatError(str(path), None, str(exc)) from None
         if _data_dir(args).db_path.exists():
             with open_and_recover(args) as records:
                 known = records.session_by_csv(path)
