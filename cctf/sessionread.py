@@ -96,10 +96,6 @@ class _Reader:
         if self.eof:
             return False
         chunk = self.f.read(CHUNK_BYTES)
-        if self.first:
-            self.first = False
-            if chunk.startswith(_BOM):
-                chunk = chunk[len(_BOM):]
         if not chunk:
             self.eof = True
             return False
@@ -107,6 +103,10 @@ class _Reader:
             raise FileFormatError(self.name, None, "not a text file (NUL bytes): not a "
                                                    "session CSV")
         self.carry += chunk
+        if self.first and len(self.carry) >= len(_BOM):  # however small the chunks
+            self.first = False
+            if self.carry.startswith(_BOM):
+                self.carry = self.carry[len(_BOM):]
         last = self.carry.rfind(b"\n")
         tail = len(self.carry) - (last + 1)
         if tail > MAX_LINE_BYTES:

@@ -543,7 +543,11 @@ def test_18_output_errors_name_what_the_user_typed(tmp_path, capsys, monkeypatch
     assert "adir is a folder" in line and ".part" not in line
 
 
-def test_18_a_byte_order_mark_is_accepted(tmp_path):
+@pytest.mark.parametrize("chunk", [1, 2, 1 << 20])
+def test_18_a_byte_order_mark_is_accepted(tmp_path, monkeypatch, chunk):
+    import cctf.sessionread
+
+    monkeypatch.setattr(cctf.sessionread, "CHUNK_BYTES", chunk)  # the mark split over reads
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf# source: spreadsheet\nt_s,pressure_mmhg,target_mmhg,phase\r\n"
                      b"0.0,20.0,,\r\n0.02,20.1,22,stage\r\n")
