@@ -248,8 +248,9 @@ class _Body:
         commas = np.concatenate(([0], np.cumsum(arr == _COMMA)))
         per_line = commas[ends] - commas[starts]
         blank = lengths == 0
-        if blank.any() or self.blank_at is not None:
-            blank |= _whitespace_only(block, starts, ends, blank)
+        # Lines of only spaces or tabs are blank too: few candidates (no comma, short).
+        for k in np.flatnonzero((per_line == 0) & (lengths > 0) & (lengths < 64)):
+            blank[k] = not block[starts[k]:ends[k]].strip()
         if self.blank_at is not None and not blank.all():
             raise FileFormatError(self.name, self.blank_at, "blank line inside the data")
         if blank.any():
@@ -382,14 +383,3 @@ class _Grow:
         if self.a is None:
             return np.zeros(0, dtype=np.str_)
         return self.a[: self.n]
-
-
-def _whitespace_only(block: bytes, starts: np.ndarray, ends: np.ndarray,
-                     blank: np.ndarray) -> np.ndarray:
-    """Lines holding only spaces or tabs count as blank too (rare: checked one by one only
-    for lines without a comma)."""
-    out = blank.copy()
-    for k in range(len(starts)):
-        if not out[k] and ends[k] - starts[k] < 64 and not block[starts[k]:ends[k]].strip():
-            out[k] = True
-    return out
