@@ -98,6 +98,8 @@ def checkpoint(conn: sqlite3.Connection) -> None:
     readers only postpone it."""
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.ProgrammingError:  # already closed: nothing to do
+        return
     except sqlite3.Error as exc:
         log.warning("could not checkpoint the records database: %s", exc)
 
