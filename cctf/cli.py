@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -33,7 +34,7 @@ import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from cctf import DISCLAIMER, __version__, texts
 from cctf.acquisition.lsl import add_lsl_argument
@@ -91,9 +92,40 @@ def _date(text: str) -> date:
 
 def _float(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+MAX_SEED = 2**32 - 1
+
+
+def _output_path(text: str) -> Path:
+    """``Path("")`` would be ".": an empty -o is an argument error, not the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output file name is empty")
+    return Path(text)
+
+
+def _seed(text: str) -> int:
+    """A simulator seed: what NumPy's generators accept (0 … 2³²−1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed must be 0–{MAX_SEED}, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one ``cctf:`` line (exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cctf: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def _add_data_dir(p: argparse.ArgumentParser) -> None:
@@ -188,7 +220,9 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
     fmt.add_argument("--csv", action="store_true", help="the session CSV (the default)")
     p.add_argument("--with-reports", action="store_true", help="archive: add PDF reports")
     p.add_argument("--no-name", action="store_true", help="archive: leave the name out")
-    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("-o", "--output", type=_output_path, required=True)
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output file (a symlink is written through)")
 
     p = sub.add_parser("report", help="a one-page PDF session report, or a progress report")
     _add_data_dir(p)
@@ -200,7 +234,9 @@ def _add_records_parsers(sub: argparse._SubParsersAction) -> None:  # type: igno
                    help="smallest real difference of the PI (default 25)")
     p.add_argument("--show-names", dest="show_name", action="store_true",
                    help="print the name, not only the ID")
-    p.add_argument("-o", "--output", type=Path, required=True, help="PDF to write")
+    p.add_argument("-o", "--output", type=_output_path, required=True, help="PDF to write")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output file (a symlink is written through)")
 
 
 def _add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -238,7 +274,7 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cctf",
         description="Digital biofeedback for the craniocervical flexion test. " + DISCLAIMER,
     )
@@ -268,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", "--sim", default="healthy", metavar="SCENARIO",
                    help="scenario name or TOML file (--sim NAME means the same)")
     p.add_argument("--rate-hz", type=_rate, default=None, help="boot sample rate (default 50)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--link", metavar="PATH", help="where to create the port symlink")
     p.add_argument("--firmware", metavar="PATH.elf",
                    help="run the real firmware under simavr instead of the Python model")
@@ -281,14 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--scenario", dest="record_sim", metavar="SCENARIO",
                      help="the same as --sim SCENARIO")
     p.add_argument("--seconds", type=_seconds, required=True, help="how long to record")
-    p.add_argument("-o", "--output", type=Path, default=None,
+    p.add_argument("-o", "--output", type=_output_path, default=None,
                    help="session CSV to write (optional with --patient: then it goes into "
                         "the patient's folder in the records)")
     p.add_argument("--patient", metavar="ID",
                    help="register the session in this patient's records")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing -o file (a symlink is written through)")
     _add_data_dir(p)
     p.add_argument("--rate-hz", type=_rate, default=None, help="ask the device for this rate")
-    p.add_argument("--seed", type=int, default=None, help="simulator seed")
+    p.add_argument("--seed", type=_seed, default=None, help="simulator seed")
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run the simulator on a virtual clock, as fast as possible")
     add_lsl_argument(p)
@@ -389,6 +427,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cctf: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        from cctf.failures import explain
+
+        log.debug("unexpected error", exc_info=True)
+        print(f"cctf: {explain(exc, args)}", file=sys.stderr)
+        return 1
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
@@ -450,6 +494,14 @@ def _wait_for_ctrl_c() -> None:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
+    from cctf.sim.pty_server import LinkPathError, check_link_path
+
+    if args.link is not None:  # never replace a file cctf did not make
+        try:
+            for path in (args.link, f"{args.link}.new"):
+                check_link_path(path)
+        except LinkPathError as exc:
+            raise CctfError(str(exc)) from None
     if args.firmware:
         from cctf.sim.avr import serve_firmware  # issue: firmware in the loop
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import operator
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from cctf.errors import FileFormatError
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = "1"
-_COMMA_COUNT = operator.methodcaller("count", ",")
 REQUIRED_COLUMNS = ("t_s", "pressure_mmhg", "target_mmhg", "phase")
 PHASES = frozenset({"stage", "endurance", "training", "practice", ""})
 
@@ -102,11 +100,15 @@ class SessionWriter:
         path: str | Path,
         metadata: Mapping[str, object],
         extra_columns: Sequence[str] = (),
+        *,
+        overwrite: bool = True,
     ) -> None:
         self.path = Path(path)
         self.extra_columns = tuple(extra_columns)
         self.rows_written = 0
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # ``overwrite=False``: an existing file is never truncated (O_EXCL).
+        exclusive = 0 if overwrite else os.O_EXCL
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | exclusive, 0o600)
         self._file = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._metadata = {"cctf_session_format": FORMAT_VERSION, **metadata}
         self._file.write(_header(self._metadata, self.extra_columns))
@@ -183,111 +185,26 @@ def _rewrite_header(
 # --- reading -------------------------------------------------------------------------------
 
 
-def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False) -> SessionRecording:
+def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False,
+                 keep_extra: bool = True) -> SessionRecording:
     """Read a session CSV; raise ``FileFormatError`` naming the line and the problem.
 
     ``tolerate_truncated_tail``: a file that does not end with a newline was cut off while a
     row was being written (a crash, ``kill -9``): leave that unfinished last line out instead
-    of judging it (recovery). Every complete row is still checked strictly.
+    of judging it (recovery). Every complete row is still checked strictly. Read in bounded
+    memory from regular files only (``cctf.sessionread``); ``keep_extra=False`` checks the
+    further columns but does not keep them (the analysis needs only the first four).
     """
-    name = str(path)
-    dropped = 0
-    try:
-        if tolerate_truncated_tail:
-            data = Path(path).read_bytes()
-            if data and not data.endswith(b"\n"):
-                keep = data.rfind(b"\n") + 1
-                dropped = len(data) - keep
-                data = data[:keep]
-                log.warning("%s: left out an unfinished last line (%d bytes)", name, dropped)
-            text = data.decode("utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileFormatError(name, None, f"not a text file ({exc.reason})") from exc
-    except OSError as exc:
-        raise FileFormatError(name, None, f"cannot read: {exc.strerror or exc}") from exc
-    lines = text.splitlines()
-    metadata: dict[str, str] = {}
-    i = 0
-    while i < len(lines) and (lines[i].startswith("#") or not lines[i].strip()):
-        key, sep, value = lines[i].lstrip("#").partition(":")
-        if sep and key.strip():
-            metadata[key.strip()] = value.strip()
-            if key.strip() == ENDED_KEY:
-                try:
-                    parse_ended(metadata)
-                except ValueError as exc:
-                    raise FileFormatError(name, i + 1, str(exc)) from None
-        i += 1
-    if i == len(lines):
-        raise FileFormatError(name, None, "no column header line (expected t_s,pressure_mmhg,...)")
-    header_line = i + 1
-    columns = [c.strip() for c in lines[i].split(",")]
-    if tuple(columns[:4]) != REQUIRED_COLUMNS:
-        raise FileFormatError(
-            name, header_line,
-            f"header must start with {','.join(REQUIRED_COLUMNS)}, found {lines[i][:80]!r}",
-        )
-    body = lines[i + 1 :]
-    while body and not body[-1].strip():
-        body.pop()
-    # Field counts checked for every line at C speed, then one bulk split of all fields.
-    commas = np.fromiter(map(_COMMA_COUNT, body), dtype=np.int64, count=len(body))
-    wrong = np.flatnonzero(commas != len(columns) - 1)
-    if len(wrong):
-        k = int(wrong[0])
-        if not body[k].strip():
-            raise FileFormatError(name, header_line + 1 + k, "blank line inside the data")
-        raise FileFormatError(
-            name, header_line + 1 + k,
-            f"{commas[k] + 1} fields, expected {len(columns)} ({','.join(columns)})",
-        )
-    fields_ = np.array(",".join(body).split(","), dtype=object) if body else np.zeros(0, object)
-    grid = fields_.reshape(len(body), len(columns))
-    cols = [grid[:, j] for j in range(len(columns))]
-    t_s = _floats(cols[0], "t_s", name, header_line, allow_blank=False)
-    p = _floats(cols[1], "pressure_mmhg", name, header_line, allow_blank=False)
-    target = _floats(cols[2], "target_mmhg", name, header_line, allow_blank=True)
-    phase = np.array([s.strip() for s in cols[3]], dtype=object) if len(cols[3]) else cols[3]
-    bad_phase = [k for k, s in enumerate(phase) if s not in PHASES]
-    if bad_phase:
-        k = bad_phase[0]
-        raise FileFormatError(
-            name, header_line + 1 + k,
-            f"phase {phase[k]!r} is not one of stage, endurance, training, practice or blank",
-        )
-    if len(t_s) > 1:
-        back = np.flatnonzero(np.diff(t_s) < 0)
-        if len(back):
-            k = int(back[0]) + 1
-            raise FileFormatError(
-                name, header_line + 1 + k, f"t_s goes backwards ({t_s[k]} after {t_s[k - 1]})"
-            )
-    extra = {c: cols[j] for j, c in enumerate(columns) if j >= 4}
-    return SessionRecording(metadata, t_s, p, target, phase, extra, dropped)
+    from cctf.sessionread import read_session_file
 
-
-def _floats(
-    values: np.ndarray, column: str, name: str, header_line: int, *, allow_blank: bool
-) -> np.ndarray:
-    """Convert a column fast; on failure find the first bad row for the message."""
-    if len(values) == 0:
-        return np.zeros(0)
-    blank = values == ""
-    converted = np.where(blank, "nan", values) if allow_blank else values
-    try:
-        out = converted.astype(np.float64)
-    except ValueError:
-        out = None
-    if out is not None and np.all(np.isfinite(out) | (blank if allow_blank else False)):
-        return out
-    for k, v in enumerate(values):
+    parsed = read_session_file(path, str(path), tolerate_truncated_tail=tolerate_truncated_tail,
+                               required=REQUIRED_COLUMNS, phases=PHASES,
+                               keep_extra=keep_extra)
+    if ENDED_KEY in parsed.metadata:  # how the session ended decides what is scored
         try:
-            x = float(v) if (v.strip() or not allow_blank) else math.nan
-        except ValueError:
-            x = None
-        if x is None or (math.isinf(x) or (math.isnan(x) and (not allow_blank or v.strip()))):
-            what = "blank" if not v.strip() else repr(v)
-            raise FileFormatError(name, header_line + 1 + k, f"{column} is {what}, not a number")
-    raise FileFormatError(name, None, f"{column}: unreadable numbers")  # pragma: no cover
+            parse_ended(parsed.metadata)
+        except ValueError as exc:
+            raise FileFormatError(str(path), None, str(exc)) from None
+    return SessionRecording(parsed.metadata, parsed.t_s, parsed.pressure_mmhg,
+                            parsed.target_mmhg, parsed.phase, parsed.extra,
+                            parsed.dropped_tail_bytes)

@@ -27,6 +27,27 @@ log = logging.getLogger(__name__)
 _IDLE_POLL_S = 0.02
 
 
+PTY_PREFIXES = ("/dev/pts/", "/dev/ttys", "/dev/pty")
+
+
+class LinkPathError(ValueError):
+    """``--link PATH`` names something cctf must not replace, or cannot create."""
+
+
+def check_link_path(path: str | Path) -> None:
+    """``path`` may become the port symlink: it is free, or a symlink to a pty (one an
+    earlier simulator made and left behind); its folder exists and is writable."""
+    p = Path(path)
+    if os.path.lexists(p) and not (p.is_symlink() and os.readlink(p).startswith(PTY_PREFIXES)):
+        raise LinkPathError(f"{path} exists and is not a port symlink cctf made: "
+                            "refused (choose another --link path)")
+    parent = p.parent
+    if not parent.is_dir():
+        raise LinkPathError(f"cannot create {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise LinkPathError(f"cannot create {path}: the folder {parent} is not writable")
+
+
 class PtyServer:
     """Run ``firmware`` on a pty until ``stop()``; ``port`` is the path to give a serial program."""
 
@@ -47,6 +68,7 @@ class PtyServer:
             link_path = Path(self._own_dir) / "ttyCCTF0"
         self.port = str(link_path)
         self._master: int | None = None
+        self._pty_name: str | None = None
         self._attached = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -98,10 +120,13 @@ class PtyServer:
         self._master = master
         self._attached = False
         tmp = f"{self.port}.new"
+        for path in (tmp, self.port):  # never replace a file cctf did not make
+            check_link_path(path)
         if os.path.lexists(tmp):
             os.unlink(tmp)
         os.symlink(name, tmp)
         os.replace(tmp, self.port)
+        self._pty_name = name
         log.info("simulated device on %s (-> %s)", self.port, name)
 
     def _unplug(self) -> None:
@@ -109,8 +134,8 @@ class PtyServer:
             os.close(self._master)
             self._master = None
         self._attached = False
-        if os.path.lexists(self.port):
-            os.unlink(self.port)
+        if os.path.islink(self.port) and os.readlink(self.port) == self._pty_name:
+            os.unlink(self.port)  # only the link this server made
 
     def _serve(self) -> None:
         # A simulated board must not stop serving because one step failed (a bug the fuzz

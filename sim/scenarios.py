@@ -15,7 +15,7 @@ import os
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +111,29 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     return _load_file(path)
 
 
+MAX_SCENARIO_BYTES = 256 * 1024  # the shipped ones are about 1 kB
+
+
+def _read_text(path: Path) -> str:
+    """A regular file of sane size only (a FIFO or /dev/zero would block or never end)."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"scenario file {path} is not a regular file")
+        data = f.read(MAX_SCENARIO_BYTES + 1)
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ConfigError(f"scenario file {path} is larger than {MAX_SCENARIO_BYTES} bytes")
+    return data.decode("utf-8")
+
+
 def _load_file(path: Path) -> Scenario:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(path))
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     except FileNotFoundError:
         raise ConfigError(f"scenario file {path} not found") from None
     except OSError as exc:
@@ -185,6 +205,11 @@ def _build(cls: type, table: dict[str, Any], where: str, **fixed: Any) -> Any:
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     except TypeError as exc:  # a required field (e.g. a compensation's kind) is missing
+        missing = [f.name for f in fields(cls) if f.name not in kwargs
+                   and f.default is MISSING and f.default_factory is MISSING]
+        if missing:
+            raise ConfigError(f"{where}: missing key {missing[0]!r} (required; known keys: "
+                              f"{', '.join(sorted(settable))})") from None
         raise ConfigError(f"{where}: {exc}") from None
 
 

@@ -28,6 +28,14 @@ def _count(value: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+# Bounds (docs/scenarios.md): a hand-written file must not ask for a session of days or a
+# hundred million cues (issue 10).
+MAX_STAGES = 50
+MAX_REPS = 100
+MAX_STEP_S = 600.0
+MAX_TARGET_MMHG = 300.0
+
+
 def ccft_schedule(
     start_s: float = 0.0,
     baseline_mmhg: float = 20.0,
@@ -49,11 +57,18 @@ def ccft_schedule(
     _check("start_s", start_s, _finite(start_s) and start_s >= 0, "a finite number >= 0")
     _check("baseline_mmhg", baseline_mmhg, _finite(baseline_mmhg) and baseline_mmhg > 0, "> 0")
     _check("step_mmhg", step_mmhg, _finite(step_mmhg) and step_mmhg > 0, "> 0")
-    _check("n_stages", n_stages, _count(n_stages), "an integer >= 1")
-    _check("hold_s", hold_s, _finite(hold_s) and hold_s > 0, "> 0")
-    _check("rest_s", rest_s, _finite(rest_s) and rest_s >= 0, ">= 0")
-    _check("setup_s", setup_s, _finite(setup_s) and setup_s >= 0, ">= 0")
-    _check("reach_s", reach_s, _finite(reach_s) and reach_s >= 0, ">= 0")
+    _check("n_stages", n_stages, _count(n_stages) and n_stages <= MAX_STAGES,
+           f"an integer 1–{MAX_STAGES}")
+    _check("hold_s", hold_s, _finite(hold_s) and 0 < hold_s <= MAX_STEP_S,
+           f"> 0 and <= {MAX_STEP_S:g}")
+    _check("rest_s", rest_s, _finite(rest_s) and 0 <= rest_s <= MAX_STEP_S,
+           f">= 0 and <= {MAX_STEP_S:g}")
+    _check("setup_s", setup_s, _finite(setup_s) and 0 <= setup_s <= MAX_STEP_S,
+           f">= 0 and <= {MAX_STEP_S:g}")
+    _check("reach_s", reach_s, _finite(reach_s) and 0 <= reach_s <= MAX_STEP_S,
+           f">= 0 and <= {MAX_STEP_S:g}")
+    _check("step_mmhg", step_mmhg, baseline_mmhg + n_stages * step_mmhg <= MAX_TARGET_MMHG,
+           f"small enough that the last stage is <= {MAX_TARGET_MMHG:g} mmHg")
     if endurance_level_mmhg is not None:
         _check(
             "endurance_level_mmhg",
@@ -61,7 +76,8 @@ def ccft_schedule(
             _finite(endurance_level_mmhg) and endurance_level_mmhg > baseline_mmhg,
             f"None or above baseline_mmhg ({baseline_mmhg})",
         )
-        _check("endurance_reps", endurance_reps, _count(endurance_reps), "an integer >= 1")
+        _check("endurance_reps", endurance_reps,
+               _count(endurance_reps) and endurance_reps <= MAX_REPS, f"an integer 1–{MAX_REPS}")
 
     trial_s = reach_s + hold_s
     targets = [(baseline_mmhg + k * step_mmhg, "stage") for k in range(1, n_stages + 1)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from cctf import __version__
 from cctf.acquisition.device import Device
+from cctf.acquisition.health import LinkHealth
 from cctf.acquisition.walltime import ClockPairs, WallClock
 from cctf.sessionfile import SessionWriter
 
@@ -27,6 +29,7 @@ CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 """Maps session times (s) to (target_mmhg with NaN for none, phase strings)."""
 
 EXTRA_COLUMNS = ("raw", "flags", "seq")
+TRAILING_GAP_S = 1.0  # no sample for this long before the end: an outage open at the end
 
 
 class SessionRecorder:
@@ -41,6 +44,7 @@ class SessionRecorder:
         cues: CueLookup | None = None,
         flush_interval_s: float = 1.0,
         wall: WallClock | None = None,
+        overwrite: bool = True,
     ) -> None:
         self.device = device
         self.wall = wall  # the wall clock for t0_wall_clock and clock_pairs (time.time)
@@ -52,6 +56,9 @@ class SessionRecorder:
         self.rows = 0
         self.missed = 0
         self.before_start = 0  # received, but measured before start(): not in the file, counted
+        self.last_t_s: float | None = None  # session time of the last row written
+        self.trailing_gap_s = 0.0  # set by close()
+        self.health: LinkHealth | None = None  # the health written at close()
         self._cursor = 0
         self._last_flush_s = 0.0
         meta: dict[str, object] = {
@@ -67,7 +74,7 @@ class SessionRecorder:
             meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
             meta["calibration_zero_raw"] = cal.zero_raw
         meta.update(metadata or {})
-        self._writer = SessionWriter(self.path, meta, EXTRA_COLUMNS)
+        self._writer = SessionWriter(self.path, meta, EXTRA_COLUMNS, overwrite=overwrite)
 
     def start(self) -> None:
         """Record from now on (older samples in the buffer are skipped)."""
@@ -101,6 +108,8 @@ class SessionRecorder:
                 {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"]},
             )
             self.rows += len(rows)
+            if len(t):
+                self.last_t_s = float(t[-1])
         now = self.device.clock.now()
         if now - self._last_flush_s >= self.flush_interval_s:
             self._writer.flush()
@@ -108,16 +117,28 @@ class SessionRecorder:
         return len(rows)
 
     def close(self, extra_metadata: Mapping[str, object] | None = None) -> None:
-        """Save the last rows and put the link statistics and events into the header."""
+        """Save the last rows and put the link statistics and events into the header. An
+        outage still open at the end counts as a gap up to the end of the recording."""
         self.poll()
-        final: dict[str, object] = dict(self.device.health().as_metadata())
+        health = self.device.health()
+        t0 = self.t0_s or 0.0
+        end_s = self.device.clock.now() - t0
+        last_s = self.last_t_s if self.last_t_s is not None else 0.0
+        self.trailing_gap_s = end_s - last_s if end_s - last_s > TRAILING_GAP_S else 0.0
+        if self.trailing_gap_s:
+            health = replace(health, gaps=health.gaps + 1,
+                             gap_s=health.gap_s + self.trailing_gap_s)
+        self.health = health
+        final: dict[str, object] = dict(health.as_metadata())
         final["recorder_missed_samples"] = self.missed
         final["recorder_samples_before_start"] = self.before_start
-        t0 = self.t0_s or 0.0
+        final["recording_end_s"] = f"{end_s:.3f}"
         events = [
             f"{e.kind}@{e.t_s - t0:.3f}s" + (f"+{e.duration_s:.3f}s" if e.duration_s else "")
             for e in self.device.events
         ]
+        if self.trailing_gap_s:
+            events.append(f"gap@{last_s:.3f}s+{self.trailing_gap_s:.3f}s (open at the end)")
         final["link_events"] = "; ".join(events) if events else "none"
         if self.clock_pairs is not None:
             final.update(self.clock_pairs.metadata())

@@ -117,16 +117,22 @@ class CcftAnalyzer:
         self._breath_facts(self._breath.update(t, pf, target, phase_arr))
         return self._flush_events()
 
-    def finish(self, *, ended_early_s: float | None = None,
+    def finish(self, end_s: float | None = None, *, ended_early_s: float | None = None,
                complete: bool | None = None) -> list[Event]:
         """End of data: close the open trial. Call once, then read ``result()``.
 
-        How the session ended: ``ended_early_s`` — the test was ended early at that time: the
-        trials open then (or started later) are interrupted (not scored, never passed);
-        ``complete=True`` — it ended normally, the last trial counts as it stands; neither
-        (a file that does not say) — a trial still open when the data ends is interrupted.
+        ``end_s``: when the recording ended (its samples may stop earlier: an outage still open
+        at the end is a signal gap up to ``end_s``). How the session ended: ``ended_early_s`` —
+        the test was ended early at that time: the trials open then (or started later) are
+        interrupted (not scored, never passed); ``complete=True`` — it ended normally, the last
+        trial counts as it stands; neither (a file that does not say) — a trial still open when
+        the data ends is interrupted.
         """
         if not self._finished:
+            if (end_s is not None and self._last_t is not None and math.isfinite(end_s)
+                    and end_s - self._last_t > self._gap_s + 1e-9):
+                self._session_event(Fault("signal_gap", self._last_t, end_s - self._last_t),
+                                    self._seen)
             if self._open is not None and complete is not True:
                 self._open.result.interrupted = True
             self._breath_facts(self._breath.finish())

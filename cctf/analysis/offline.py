@@ -16,6 +16,8 @@ from cctf.analysis.scoring import ScoringPlan
 from cctf.errors import ConfigError
 from cctf.sessionfile import Ending, SessionRecording, parse_ended
 
+DEFAULT_BLOCK = 1 << 16
+
 
 def estimate_rate_hz(t_s: np.ndarray) -> float:
     """Nominal sample rate from the median interval (robust to jitter and missing samples)."""
@@ -36,6 +38,7 @@ def analyze_arrays(
     chunk_size: int | None = None,
     plan: ScoringPlan | None = None,
     ending: Ending | None = None,
+    end_s: float | None = None,
 ) -> SessionResult:
     """Feed the arrays to a ``CcftAnalyzer`` (all at once, or ``chunk_size`` at a time).
     ``ending``: how the test ended (None: the data decides, see ``CcftAnalyzer.finish``)."""
@@ -44,14 +47,16 @@ def analyze_arrays(
     n = len(t_s)
     if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    step = chunk_size or max(n, 1)
+    # Fed in blocks by default: the same answer as all at once (the engine's contract), with
+    # memory bounded by the block, not the recording (a 10⁷-row file, issue 10).
+    step = chunk_size or DEFAULT_BLOCK
     for a in range(0, n, step):
         b = a + step
         engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b])
     if ending is None:
-        engine.finish()
+        engine.finish(end_s)
     else:
-        engine.finish(ended_early_s=ending.early_at_s, complete=ending.complete)
+        engine.finish(end_s, ended_early_s=ending.early_at_s, complete=ending.complete)
     return engine.result()
 
 
@@ -96,4 +101,17 @@ def analyze_recording(
         chunk_size=chunk_size,
         plan=plan if plan is not None else ScoringPlan.from_protocol(protocol),
         ending=parse_ended(recording.metadata),
+        end_s=recording_end_s(recording),
     )
+
+
+def recording_end_s(recording: SessionRecording) -> float | None:
+    """When the recorder stopped (``recording_end_s`` in the header), if it says so and it
+    is after the last sample: the samples of a recording whose link died stop earlier."""
+    try:
+        end = float(recording.metadata.get("recording_end_s", "nan"))
+    except ValueError:
+        return None
+    if not np.isfinite(end) or not len(recording) or end <= float(recording.t_s[-1]):
+        return None
+    return min(end, float(recording.t_s[-1]) + 7 * 86400.0)

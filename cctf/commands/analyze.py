@@ -124,9 +124,12 @@ def analyze_files(args: argparse.Namespace) -> int:
     for path in args.files:
         name = str(path)
         try:
-            recording = read_session(path)
-            result = analyze_recording(recording, chunk_size=args.chunk_size)
-        except (FileFormatError, ConfigError) as exc:
+            recording = read_session(path, keep_extra=False)
+            try:
+                result = analyze_recording(recording, chunk_size=args.chunk_size)
+            except ConfigError as exc:  # e.g. a sample rate no device has: say which file
+                raise FileFormatError(name, None, str(exc)) from None
+        except FileFormatError as exc:
             print(f"cctf: {exc}", file=sys.stderr, flush=True)
             status = 2
             continue

@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from cctf import texts
@@ -44,6 +44,22 @@ def record(args: argparse.Namespace) -> int:
         from cctf.acquisition.lsl import load_pylsl
 
         load_pylsl()  # without it: one clear line, before any device is opened
+
+    typed = args.output
+    if args.output is not None:
+        from cctf.outputs import resolve_output
+
+        # Checked before the device is touched; never overwritten without --force.
+        args.output = resolve_output(args.output, force=getattr(args, "force", False))
+    try:
+        return _record(args, typed)
+    except OSError as exc:
+        from cctf.outputs import output_os_error
+
+        raise output_os_error(typed, exc) from exc
+
+
+def _record(args: argparse.Namespace, typed: object) -> int:
     clock: Clock
     metadata: dict[str, object] = {}
     if args.record_sim is not None:
@@ -80,7 +96,8 @@ def record(args: argparse.Namespace) -> int:
         # The recording starts before START: every sample the device sends is in the file
         # (sample 0 included), none is skipped as "older than the recording".
         recorder = SessionRecorder(device, args.output, metadata,
-                                   wall=following(clock) if args.fast else time.time)
+                                   wall=following(clock) if args.fast else time.time,
+                                   overwrite=bool(getattr(args, "force", False)))
         recorder.start()
         device.start(threaded=not args.fast)
         assert recorder.t0_s is not None  # set by start()
@@ -127,7 +144,10 @@ def record(args: argparse.Namespace) -> int:
         if outlet is not None:
             outlet.close()
     health = device.health()
-    print(f"\nwrote {recorder.rows} samples to {args.output}", file=sys.stderr)
+    if recorder.trailing_gap_s:  # an outage still open at the end is a gap up to the end
+        health = replace(health, gaps=health.gaps + 1,
+                         gap_s=health.gap_s + recorder.trailing_gap_s)
+    print(f"\nwrote {recorder.rows} samples to {typed or args.output}", file=sys.stderr)
     print(f"link: {health.summary()}", file=sys.stderr)
     if session is not None:
         session.complete()

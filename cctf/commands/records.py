@@ -8,11 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from cctf.errors import CctfError, ConfigError, CorruptDatabaseError, RecordsError
+from cctf.errors import (
+    CctfError,
+    ConfigError,
+    CorruptDatabaseError,
+    FileFormatError,
+    RecordsError,
+)
 from cctf.records.paths import DataDir
 from cctf.records.store import Records
 
@@ -22,8 +29,19 @@ def run(command: str, args: argparse.Namespace) -> int:
     try:
         return int(globals()[command](args))
     except OSError as exc:
+        from cctf.diskspace import disk_full_error, is_disk_full, os_error_folder
+
+        if is_disk_full(exc):
+            raise disk_full_error(os_error_folder(exc)) from exc
         where = f"{exc.filename}: " if exc.filename else ""
         raise CctfError(f"{where}{exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:
+        from cctf.diskspace import disk_full_error, is_disk_full
+
+        root = _data_dir(args).root
+        if is_disk_full(exc, root):
+            raise disk_full_error(root) from exc
+        raise
 
 
 def _data_dir(args: argparse.Namespace) -> DataDir:
@@ -42,14 +60,20 @@ def open_and_recover(args: argparse.Namespace) -> Records:
     return records
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
 def _session_arg(records: Records, text: str) -> int:
     try:
-        return int(text)
+        sid = int(text)
     except ValueError:
         found = records.session_by_csv(Path(text))
         if found is None:
             raise RecordsError(f"{text} is not a session id, nor a CSV in the records") from None
         return found.id
+    if not 1 <= sid <= MAX_ID:
+        raise RecordsError(f"no session {text} in the records (see 'cctf sessions')")
+    return sid
 
 
 def _num(x: float, fmt: str = "g") -> str:
@@ -238,16 +262,19 @@ def sessions(args: argparse.Namespace) -> int:
 def recover(args: argparse.Namespace) -> int:
     from cctf.records.rebuild import rebuild_from_csvs
     from cctf.records.recovery import recover_interrupted
-    from cctf.records.startup import open_records, repair_database
+    from cctf.records.startup import LostDatabaseError, open_records, repair_database
 
     data = _data_dir(args)
     try:
         records = open_records(data)
-    except CorruptDatabaseError:
-        if not args.repair_database:
+    except (CorruptDatabaseError, LostDatabaseError) as exc:
+        if not args.repair_database and not isinstance(exc, LostDatabaseError):
             raise
         report = repair_database(data)
-        print(f"moved the damaged database to {report.moved_to}")
+        if report.moved_to.exists():
+            print(f"moved the damaged database to {report.moved_to}")
+        else:
+            print(f"the records database {data.db_path} was missing")
         print("restored from " + (str(report.restored_from) if report.restored_from
                                   else "no backup (started empty)"))
         _print_rebuild(report.rebuilt)
@@ -260,6 +287,14 @@ def recover(args: argparse.Namespace) -> int:
             print(f"recovered session {r.session_id} of {r.patient_code}: {r.note}")
         if not found:
             print("no interrupted sessions")
+        from cctf.records.recovery import repair_damaged
+
+        for fix in repair_damaged(records):
+            if fix.fixed:
+                print(f"session {fix.session_id} was damaged ({fix.problem}): {fix.note}")
+            else:
+                print(f"cctf: session {fix.session_id} is damaged ({fix.problem}): {fix.note}",
+                      file=sys.stderr)
         if args.rebuild:
             _print_rebuild(rebuild_from_csvs(records))
     return 0
@@ -295,8 +330,25 @@ def import_(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output(args: argparse.Namespace) -> Path:
+    """The checked output path (``cctf.outputs``): never overwritten without --force."""
+    from cctf.outputs import resolve_output
+
+    return resolve_output(args.output, force=getattr(args, "force", False))
+
+
 def export(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    typed = args.output
+    out = _output(args)
+    try:
+        return _export(args, out, typed)
+    except OSError as exc:
+        from cctf.outputs import output_os_error
+
+        raise output_os_error(typed, exc) from exc
+
+
+def _export(args: argparse.Namespace, out: Path, typed: Path) -> int:
     with open_and_recover(args) as records:
         if args.patient and args.session is None:
             from cctf.records.archive import export_patient
@@ -304,7 +356,7 @@ def export(args: argparse.Namespace) -> int:
             export_patient(records, args.patient, out,
                            exported_at=datetime.now().astimezone().isoformat(timespec="seconds"),
                            include_reports=args.with_reports, include_name=not args.no_name)
-            print(f"wrote {out}")
+            print(f"wrote {typed}")
             return 0
         if args.session is None:
             raise ConfigError("export what? give a SESSION (with --edf or --csv) or --patient ID")
@@ -325,10 +377,12 @@ def export(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise RecordsError(f"session {sid}: cannot write EDF+: {exc}") from None
         else:
+            from cctf.formulas import check_no_formulas
             from cctf.records.files import copy_private
 
+            check_no_formulas(src, f"session {sid} ({src})")  # never hand a spreadsheet one
             copy_private(src, out)
-        print(f"wrote {out}")
+        print(f"wrote {typed}")
     return 0
 
 
@@ -343,7 +397,19 @@ def _export_format(args: argparse.Namespace, out: Path) -> str:
 
 
 def report(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    typed = args.output
+    out = _output(args)
+    try:
+        return _report(args, out, typed)
+    except OSError as exc:
+        from cctf.outputs import output_os_error
+
+        raise output_os_error(typed, exc) from exc
+
+
+def _report(args: argparse.Namespace, out: Path, typed: Path) -> int:
+    if not (math.isfinite(args.srd) and args.srd > 0):
+        raise ConfigError(f"--srd must be a number above 0, got {args.srd}")
     if args.progress:
         if not args.patient:
             raise ConfigError("--progress needs --patient ID")
@@ -352,7 +418,7 @@ def report(args: argparse.Namespace) -> int:
         with open_and_recover(args) as records:
             write_progress_report(records, args.patient, out, today=date.today(),
                                   srd_pi=args.srd, include_name=args.show_name)
-        print(f"wrote {out}")
+        print(f"wrote {typed}")
         return 0
     if args.session is None:
         raise ConfigError("report what? give a SESSION (id or CSV) or --patient ID --progress")
@@ -360,7 +426,10 @@ def report(args: argparse.Namespace) -> int:
 
     path = Path(args.session)
     if not args.session.isdigit() and path.suffix.lower() == ".csv" and path.exists():
-        inp = csv_report_input(path)  # a bare CSV needs no records (none are created)
+        try:
+            inp = csv_report_input(path)  # a bare CSV needs no records (none are created)
+        except ConfigError as exc:  # e.g. a sample rate no device has: say which file
+            raise FileFormatError(str(path), None, str(exc)) from None
         if _data_dir(args).db_path.exists():
             with open_and_recover(args) as records:
                 known = records.session_by_csv(path)
@@ -369,5 +438,5 @@ def report(args: argparse.Namespace) -> int:
         with open_and_recover(args) as records:
             inp = report_input(records, _session_arg(records, args.session))
     write_session_report(inp, out, include_name=args.show_name)
-    print(f"wrote {out}")
+    print(f"wrote {typed}")
     return 0

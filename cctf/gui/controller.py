@@ -49,7 +49,7 @@ from cctf.records.recovery import (
     complete_session,
     recover_interrupted,
 )
-from cctf.records.startup import open_records, repair_database
+from cctf.records.startup import LostDatabaseError, open_records, repair_database
 from cctf.records.store import Records
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.corrections import Correction, Corrections
@@ -873,7 +873,7 @@ class AppController(QObject):
         recovered: list[Recovered] = []
         try:
             self.records = open_records(DataDir.resolve(self.data_dir))
-        except CorruptDatabaseError as exc:
+        except (CorruptDatabaseError, LostDatabaseError) as exc:  # both: repair offered
             log.error("%s", exc)
             self.records_corrupt = True
             self.records_error = texts.RECORDS_CORRUPT.format(folder=self.data_dir)

@@ -26,6 +26,7 @@ import re
 import secrets
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from typing import Any
 from cctf import __version__
 from cctf.analysis.results import SessionResult
 from cctf.errors import CctfError, FileFormatError, RecordsError
+from cctf.formulas import check_no_formulas
 from cctf.records import audit
 from cctf.records.db import transaction
 from cctf.records.files import atomic_writer, write_private_bytes
@@ -94,6 +96,7 @@ def export_patient(records: Records, code: str, out: str | Path, *, exported_at:
             entry["edits"] = audit.to_dicts(records, s.id)  # changes after the session
             path = records.csv_path(s)
             if path.is_file():
+                check_no_formulas(path, f"session {s.id} ({path})")  # never hand one out
                 arc = _unique(f"sessions/{path.name}", used)
                 zf.write(path, arc)
                 entry["file"] = arc
@@ -166,8 +169,12 @@ def check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
     """Read at most the declared size (+1 to notice a lying header)."""
-    with zf.open(info) as f:
-        data = f.read(info.file_size + 1)
+    try:
+        with zf.open(info) as f:
+            data = f.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            ValueError, RuntimeError) as exc:  # a bad CRC, a patched header, a strange method
+        raise _bad(name, f"{info.filename!r} is damaged ({exc})") from None
     if len(data) != info.file_size:
         raise _bad(name, f"{info.filename!r}: size does not match the archive's directory")
     return data
@@ -205,6 +212,11 @@ def parse_manifest(data: bytes, name: str) -> dict[str, Any]:
         for rx in prescriptions:
             if not isinstance(rx, dict) or not isinstance(rx.get("prescription"), dict):
                 raise ValueError("a prescription entry is malformed")
+            per_day = rx.get("sessions_per_day", 1)
+            if isinstance(per_day, bool) or not isinstance(per_day, int) or not (
+                    1 <= per_day <= 10):
+                raise ValueError(f"sessions_per_day {str(per_day)[:20]!r} is not a whole "
+                                 "number 1–10")
             date.fromisoformat(str(rx.get("start_date")))
     except (ValueError, TypeError, CctfError) as exc:
         raise _bad(name, f"manifest.json: {exc}") from None
@@ -243,6 +255,8 @@ def import_patient_archive(records: Records, source: str | Path, *,
     source = Path(source)
     name = str(source)
     try:
+        if not stat.S_ISREG(source.stat().st_mode):  # a FIFO or device would block or run on
+            raise _bad(name, "not a regular file: refused")
         zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _bad(name, f"not a zip archive ({exc})") from None

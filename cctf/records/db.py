@@ -14,6 +14,8 @@ import contextlib
 import logging
 import os
 import sqlite3
+import stat
+import struct
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -29,12 +31,77 @@ BACKUPS_KEPT = 7
 _SIDE_FILES = ("-wal", "-shm")
 
 
+def _text(data: bytes) -> str:
+    """Damaged text in a row (not UTF-8) is shown with replacement marks, never raised."""
+    return data.decode("utf-8", "replace")
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A raw connection (no checks); the file is created 0600 first if missing."""
+    _refuse_not_a_file(Path(path))
     create_private(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
     conn.row_factory = sqlite3.Row
+    conn.text_factory = _text
     return conn
+
+
+def _refuse_not_a_file(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise RecordsError(f"cannot open the records database {path}: "
+                           f"{exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise RecordsError(f"the records database {path} is {kind}: move it away or choose "
+                           "another data folder (--data-dir); nothing was changed")
+
+
+def missing_wal_frames(path: Path) -> int:
+    """Committed changes SQLite's shared-memory index says are in ``<db>-wal`` but that the
+    file no longer holds (it was deleted or cut short behind cctf's back): 0 when sound.
+
+    The index header (the first 48 bytes of ``<db>-shm``, native byte order) gives the
+    page size at offset 14 and the number of valid WAL frames at 16; a WAL holding them is
+    32 + frames × (24 + page size) bytes long."""
+    path = Path(path)
+    shm = path.with_name(path.name + "-shm")
+    wal = path.with_name(path.name + "-wal")
+    try:
+        with open(shm, "rb") as f:
+            header = f.read(48)
+    except OSError:
+        return 0
+    if len(header) < 48 or header[12] != 1:  # isInit
+        return 0
+    page = struct.unpack("=H", header[14:16])[0]
+    page = 65536 if page == 1 else page
+    frames = struct.unpack("=I", header[16:20])[0]
+    if frames == 0 or page < 512:
+        return 0
+    try:
+        size = wal.stat().st_size
+    except FileNotFoundError:
+        size = 0
+    if size >= 32 + frames * (24 + page):
+        return 0
+    held = max(0, (size - 32) // (24 + page))
+    return frames - held
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy everything committed from the WAL into the database file (and empty the WAL):
+    after each session and at close, so that losing the ``-wal`` file loses nothing. Busy
+    readers only postpone it."""
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.ProgrammingError:  # already closed: nothing to do
+        return
+    except sqlite3.Error as exc:
+        log.warning("could not checkpoint the records database: %s", exc)
 
 
 def integrity_problems(conn: sqlite3.Connection) -> list[str]:
@@ -49,11 +116,21 @@ def open_database(path: Path, *, target_version: int = SCHEMA_VERSION) -> sqlite
     A damaged file raises ``CorruptDatabaseError`` and is left exactly as it was. A database
     from a newer cctf raises ``RecordsError`` (nothing changed)."""
     path = Path(path)
+    _refuse_not_a_file(path)
+    lost = missing_wal_frames(path)
+    if lost:
+        raise CorruptDatabaseError(
+            str(path), f"its write-ahead log {path.name}-wal is missing or cut short: "
+            f"{lost} committed changes are not there")
     conn = connect(path)
     try:
         try:
             problems = integrity_problems(conn)
-        except sqlite3.OperationalError as exc:  # locked, unreadable: not damage
+        except sqlite3.OperationalError as exc:  # locked, unreadable, full: not damage
+            from cctf.diskspace import disk_full_error, is_disk_full
+
+            if is_disk_full(exc, path.parent):
+                raise disk_full_error(path.parent) from exc
             raise RecordsError(f"cannot open the records database {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise CorruptDatabaseError(str(path), str(exc)) from exc

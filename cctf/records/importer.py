@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cctf.analysis.offline import estimate_rate_hz
 from cctf.errors import FileFormatError, RecordsError
+from cctf.formulas import check_no_formulas
 from cctf.records.db import transaction
 from cctf.records.files import copy_private
 from cctf.records.meta import file_sha256, session_info
@@ -106,7 +108,8 @@ def validate_session_file(path: Path, name: str) -> SessionRecording:
     """Every check on one file; errors name ``name`` (the file the user gave)."""
     check_file(path, name)
     try:
-        recording = read_session(path)
+        recording = read_session(path, keep_extra=False)
+        check_no_formulas(path, name)  # every line and cell, at C speed
     except FileFormatError as exc:
         raise FileFormatError(name, exc.line, exc.problem) from None
     if len(recording) == 0:
@@ -114,7 +117,21 @@ def validate_session_file(path: Path, name: str) -> SessionRecording:
     if not np.all(np.isfinite(recording.t_s)) or recording.t_s[-1] - recording.t_s[0] > 48 * 3600:
         raise FileFormatError(name, None, "t_s spans more than 48 hours: not a session")
     check_cells(recording, name)
+    rate = estimate_rate_hz(recording.t_s)
+    if not 1.0 <= rate <= 1000.0:
+        raise FileFormatError(name, None, f"samples {1000 / rate:.3g} ms apart ({rate:.6g} Hz): "
+                                          "cctf analyses 1–1000 Hz")
     return recording
+
+
+def refuse_duplicate(records: Records, sha256: str, name: str) -> None:
+    """The same bytes are in the records already (by content hash, whatever the file name)."""
+    dup = records.conn.execute(
+        "SELECT s.id, p.code FROM sessions s JOIN patients p ON p.id = s.patient_id "
+        "WHERE s.csv_sha256 = ?", (sha256,)).fetchone()
+    if dup is not None:
+        raise RecordsError(f"{name} is already in the records (session {dup['id']} of "
+                           f"patient {dup['code']}, same content); not imported again")
 
 
 def imported_path(records: Records, code: str, kind: str, started_at: str) -> Path:
@@ -146,12 +163,12 @@ def import_session_csv(records: Records, source: str | Path, patient_code: str, 
     make_private_dir(folder)
     checked: list[SessionRecording] = []
 
+    digest: list[str] = []
+
     def check(tmp: Path) -> None:
         checked.append(validate_session_file(tmp, name))
-        dup = records.conn.execute("SELECT id FROM sessions WHERE csv_sha256 = ?",
-                                   (file_sha256(tmp),)).fetchone()
-        if dup is not None:
-            raise RecordsError(f"{name} is already in the records (session {dup['id']})")
+        digest.append(file_sha256(tmp))
+        refuse_duplicate(records, digest[-1], name)
 
     staging = folder / f".import-{os.getpid()}-{secrets.token_hex(4)}.part"
     dest: Path | None = None
@@ -161,6 +178,7 @@ def import_session_csv(records: Records, source: str | Path, patient_code: str, 
         info = session_info(recording, datetime.fromtimestamp(source.stat().st_mtime, UTC))
         final_kind = kind or info.kind
         with transaction(records.conn):
+            refuse_duplicate(records, digest[-1], name)  # again: another import may have won
             dest = imported_path(records, patient.code, final_kind, info.started_at)
             os.replace(staging, dest)
             session_id = records.add_session(

@@ -26,7 +26,7 @@ from cctf.analysis.offline import analyze_recording
 from cctf.analysis.results import SessionResult
 from cctf.analysis.scoring import ScoringPlan
 from cctf.errors import FileFormatError, RecordsError
-from cctf.records.db import transaction
+from cctf.records.db import checkpoint, transaction
 from cctf.records.lock import SessionLock, this_host
 from cctf.records.meta import (
     analysis_config,
@@ -98,10 +98,12 @@ def begin_session(
     if kind == "training" and prescription is None:
         rx = current_prescription(records, patient.code, started.date())
         prescription = rx.prescription if rx is not None else None
-    path = Path(csv_path) if csv_path is not None else new_session_path(
-        records, patient.code, kind, started)
-    # The row and the lock appear together: recovery never sees one without the other.
+    # The row and the lock appear together: recovery never sees one without the other. The
+    # file name is chosen inside the same (immediate, so serialised) transaction: recordings
+    # started at once by several processes never pick the same name.
     with transaction(records.conn):
+        path = Path(csv_path) if csv_path is not None else new_session_path(
+            records, patient.code, kind, started)
         session_id = records.add_session(
             patient.code, kind, status="recording",
             started_at=started.isoformat(timespec="seconds"), csv_path=path,
@@ -164,6 +166,7 @@ def complete_session(records: Records, active: ActiveSession,
     early = stored.ended_early_s is not None if ended_early is None else ended_early
     status = "ended_early" if early else "complete"
     records.set_status(active.id, status)
+    checkpoint(records.conn)  # the session is in the database file, not only in its WAL
     active.lock.release()
     log.info("session %d %s", active.id, status)
     return records.session(active.id)
@@ -234,3 +237,55 @@ def reanalyse(records: Records, session_id: int) -> SessionResult:
     recording = read_recorded(records.csv_path(session))
     return records.save_result(session_id, analyse_session(records, session, recording),
                                keep_annotations=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Repaired:
+    session_id: int
+    problem: str
+    note: str
+    fixed: bool
+
+
+def repair_damaged(records: Records) -> list[Repaired]:
+    """Sessions whose stored values are impossible (``cctf.records.damage``): compute what
+    their CSV gives (scores, trials, times, kind, start) again, keeping the therapist's
+    annotations and notes. A session whose CSV cannot be read is reported, not changed."""
+    from cctf.records.damage import DERIVED_SESSION_COLUMNS, SESSION_TEXT, damaged_sessions
+
+    done: list[Repaired] = []
+    for session_id, problem in sorted(damaged_sessions(records.conn).items()):
+        row = records.conn.execute("SELECT csv_path, kind, started_at FROM sessions "
+                                   "WHERE id = ?", (session_id,)).fetchone()
+        path = records.data.absolute(str(row["csv_path"]))
+        try:
+            recording = read_recorded(path)
+        except FileFormatError as exc:
+            done.append(Repaired(session_id, problem, f"its CSV cannot be read ({exc.problem}); "
+                                 "restore the last backup with 'cctf recover "
+                                 "--repair-database'", False))
+            continue
+        info = session_info(recording)
+        sets = ", ".join(f"{c} = NULL" for c in DERIVED_SESSION_COLUMNS)
+        with transaction(records.conn):
+            records.conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (session_id,))
+            if row["kind"] not in SESSION_TEXT["kind"]:
+                records.conn.execute("UPDATE sessions SET kind = ? WHERE id = ?",
+                                     (info.kind, session_id))
+            try:
+                datetime.fromisoformat(str(row["started_at"]))
+            except ValueError:
+                records.conn.execute("UPDATE sessions SET started_at = ? WHERE id = ?",
+                                     (info.started_at, session_id))
+            records.conn.execute("DELETE FROM trials WHERE session_id = ?", (session_id,))
+            records.conn.execute("DELETE FROM faults WHERE session_id = ?", (session_id,))
+            store_file_facts(records, session_id, path, recording)
+            session = records.session(session_id)
+            if session.status != "recording":
+                records.save_result(session_id, analyse_session(records, session, recording),
+                                    keep_annotations=True)
+        log.warning("session %d was damaged (%s); computed again from %s", session_id,
+                    problem, path)
+        done.append(Repaired(session_id, problem, f"computed again from {path}", True))
+    checkpoint(records.conn)
+    return done

@@ -16,6 +16,7 @@ from collections import defaultdict
 from cctf.analysis.results import FLAG_TYPES, Fault, SessionResult, TrialResult
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.errors import RecordsError
+from cctf.records.damage import check_trial_row
 from cctf.records.models import SessionRecord, nan_if_none
 
 _TRIAL_FIGURES = ("cue_start_s", "cue_end_s", "rest_mmhg", "time_to_reach_s", "rise_time_s",
@@ -157,6 +158,7 @@ def load(conn: sqlite3.Connection, session: SessionRecord) -> SessionResult:
     trials = []
     for row in conn.execute("SELECT * FROM trials WHERE session_id = ? ORDER BY idx",
                             (session.id,)).fetchall():
+        check_trial_row(session.id, row)
         trial = TrialResult(
             index=row["idx"], phase=row["phase"], target_mmhg=row["target_mmhg"],
             cue_start_s=nan_if_none(row["cue_start_s"]), cue_end_s=nan_if_none(row["cue_end_s"]),

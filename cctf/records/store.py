@@ -23,6 +23,7 @@ from typing import Any
 from cctf.analysis.results import FLAG_TYPES, SessionResult
 from cctf.errors import ConfigError, RecordsError
 from cctf.records import results as results_db
+from cctf.records.damage import check_patient_row, check_session_row
 from cctf.records.db import transaction
 from cctf.records.models import (
     MAX_NAME,
@@ -70,6 +71,9 @@ class Records:
         self.data = data
 
     def close(self) -> None:
+        from cctf.records.db import checkpoint
+
+        checkpoint(self.conn)
         self.conn.close()
 
     def __enter__(self) -> Records:
@@ -116,6 +120,8 @@ class Records:
 
     def find_patient(self, code: str) -> Patient | None:
         row = self.conn.execute("SELECT * FROM patients WHERE code = ?", (code,)).fetchone()
+        if row is not None:
+            check_patient_row(row)
         return None if row is None else Patient(
             row["id"], row["code"], row["name"], row["birth_year"], row["notes"],
             row["created_at"])
@@ -356,6 +362,7 @@ class Records:
 
 
 def _session(row: sqlite3.Row) -> SessionRecord:
+    check_session_row(row)  # an impossible value is reported, never shown as data
     return SessionRecord(
         id=row["id"], patient_code=row["patient_code"], kind=row["kind"], status=row["status"],
         started_at=row["started_at"], duration_s=nan_if_none(row["duration_s"]),

@@ -1,0 +1,387 @@
+"""Reading a session CSV in bounded memory, strictly, from a regular file only.
+
+The file is read in chunks of ``CHUNK_BYTES``; each chunk's complete lines are checked and
+converted with NumPy at C speed (field counts from comma positions, numbers by one cast per
+column), so memory is the result's arrays plus one chunk's worth of temporaries, never a
+Python object per row for the numeric columns. Every problem names the file and line.
+
+Refused as malformed (``FileFormatError``): anything but a regular file (a device, a FIFO,
+a folder: never opened for reading, so nothing blocks or runs forever); a line longer than
+``MAX_LINE_BYTES`` (refused as soon as it is seen); text that is not UTF-8; a wrong field
+count; a value that is not a finite number; a pressure outside ``PRESSURE_RANGE_MMHG``;
+time that does not strictly increase. A UTF-8 byte-order mark (spreadsheets write one) is
+skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cctf.errors import FileFormatError
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 20
+MAX_LINE_BYTES = 64 * 1024
+MAX_METADATA_LINES = 10_000
+MAX_COLUMNS = 32
+PRESSURE_RANGE_MMHG = (-50.0, 400.0)  # what a cuff sensor can physically report
+_BOM = b"\xef\xbb\xbf"
+_NL, _COMMA = 10, 44
+
+
+@dataclass(slots=True)
+class Parsed:
+    metadata: dict[str, str]
+    columns: list[str]
+    t_s: np.ndarray
+    pressure_mmhg: np.ndarray
+    target_mmhg: np.ndarray
+    phase: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    dropped_tail_bytes: int = 0
+
+
+def open_regular(path: str | Path, name: str) -> tuple[int, int]:
+    """Open for reading without blocking (a FIFO would wait for a writer forever) and
+    refuse anything but a regular file. Returns (fd, size)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise FileFormatError(name, None, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise FileFormatError(name, None, f"{kind}: cctf reads session CSVs from "
+                                              "regular files only")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def _decode(data: bytes, name: str, line: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(name, line, f"not a text file: not UTF-8 ({exc.reason})"
+                              ) from None
+
+
+class _Reader:
+    """Lines of a binary file in chunks; the line counter is the file's (1-based)."""
+
+    def __init__(self, fd: int, name: str) -> None:
+        self.f = os.fdopen(fd, "rb", buffering=0)
+        self.name = name
+        self.carry = b""
+        self.eof = False
+        self.line = 1  # number of the first line in ``carry``
+        self.first = True
+
+    def close(self) -> None:
+        self.f.close()
+
+    def fill(self) -> bool:
+        """Read one more chunk into ``carry``; False at end of file."""
+        if self.eof:
+            return False
+        chunk = self.f.read(CHUNK_BYTES)
+        if not chunk:
+            self.eof = True
+            return False
+        if b"\x00" in chunk:
+            raise FileFormatError(self.name, None, "not a text file (NUL bytes): not a "
+                                                   "session CSV")
+        self.carry += chunk
+        if self.first and len(self.carry) >= len(_BOM):  # however small the chunks
+            self.first = False
+            if self.carry.startswith(_BOM):
+                self.carry = self.carry[len(_BOM):]
+        last = self.carry.rfind(b"\n")
+        tail = len(self.carry) - (last + 1)
+        if tail > MAX_LINE_BYTES:
+            lines_before = self.carry.count(b"\n", 0, last + 1) if last >= 0 else 0
+            raise FileFormatError(self.name, self.line + lines_before,
+                                  f"line longer than {MAX_LINE_BYTES} bytes: not a session CSV")
+        return True
+
+    def take_complete(self) -> tuple[bytes | None, int]:
+        """The complete lines in ``carry`` (without the last newline) and where they start;
+        None when ``carry`` holds no complete line."""
+        last = self.carry.rfind(b"\n")
+        if last < 0:
+            return None, self.line
+        block, self.carry = self.carry[:last], self.carry[last + 1:]
+        start = self.line
+        self.line += block.count(b"\n") + 1
+        return block, start
+
+    def next_line(self) -> bytes | None:
+        """One line (header part of the file), or None at end of file."""
+        while b"\n" not in self.carry:
+            if not self.fill():
+                if not self.carry:
+                    return None
+                line, self.carry = self.carry, b""
+                self.line += 1
+                return line
+        line, _, self.carry = self.carry.partition(b"\n")
+        self.line += 1
+        return line
+
+
+def _count_lines(fd: int) -> int:
+    """Lines in the file (an upper bound on its rows, to allocate once); back to the start."""
+    count = 1
+    while chunk := os.read(fd, CHUNK_BYTES):
+        count += chunk.count(b"\n")
+    os.lseek(fd, 0, os.SEEK_SET)
+    return count
+
+
+def read_session_file(path: str | Path, name: str, *, tolerate_truncated_tail: bool,
+                      required: tuple[str, ...], phases: frozenset[str],
+                      keep_extra: bool = True) -> Parsed:
+    fd, _size = open_regular(path, name)
+    try:
+        capacity = _count_lines(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    reader = _Reader(fd, name)
+    try:
+        return _parse(reader, name, tolerate_truncated_tail, required, phases, capacity,
+                      keep_extra)
+    finally:
+        reader.close()
+
+
+def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...],
+           phases: frozenset[str], capacity: int, keep_extra: bool) -> Parsed:
+    metadata: dict[str, str] = {}
+    n_meta = 0
+    while True:
+        number = reader.line
+        raw = reader.next_line()
+        if raw is None:
+            raise FileFormatError(name, None,
+                                  "no column header line (expected t_s,pressure_mmhg,...)")
+        if len(raw) > MAX_LINE_BYTES:
+            raise FileFormatError(name, number, f"line longer than {MAX_LINE_BYTES} bytes: "
+                                                "not a session CSV")
+        text = _decode(raw, name, number).rstrip("\r")
+        if text.startswith("#") or not text.strip():
+            n_meta += 1
+            if n_meta > MAX_METADATA_LINES:
+                raise FileFormatError(name, number, f"more than {MAX_METADATA_LINES} metadata "
+                                                    "lines: not a session CSV")
+            key, sep, value = text.lstrip("#").partition(":")
+            if sep and key.strip():
+                metadata[key.strip()] = value.strip()
+            continue
+        header_line = number
+        break
+    columns = [c.strip() for c in text.split(",")]
+    if len(columns) > MAX_COLUMNS:
+        raise FileFormatError(name, header_line, f"{len(columns)} columns, at most "
+                                                 f"{MAX_COLUMNS}: not a session CSV")
+    if tuple(columns[:4]) != required:
+        raise FileFormatError(name, header_line, f"header must start with {','.join(required)}"
+                                                 f", found {text[:80]!r}")
+    body = _Body(name, columns, phases, capacity, keep_extra)
+    while True:
+        more = reader.fill()
+        block, start = reader.take_complete()
+        if block is not None:
+            body.add(block, start)
+        if not more:
+            break
+    dropped = 0
+    if reader.carry:
+        if tolerate:
+            dropped = len(reader.carry)
+            log.warning("%s: left out an unfinished last line (%d bytes)", name, dropped)
+        else:
+            body.add(reader.carry, reader.line)
+    return body.finish(metadata, dropped, header_line + 1)
+
+
+class _Body:
+    """The data rows, converted chunk by chunk."""
+
+    def __init__(self, name: str, columns: list[str], phases: frozenset[str], capacity: int,
+                 keep_extra: bool) -> None:
+        self.name = name
+        self.columns = columns
+        self.n = len(columns)
+        self.phases = {p.encode(): p for p in phases}
+        self.floats = [_Grow(capacity, np.float64) for _ in range(3)]
+        self.phase = _Grow(capacity, object)
+        self.keep_extra = keep_extra
+        self.extra = [_Grow(capacity if keep_extra else 0, np.str_) for _ in columns[4:]]
+        self.blank_at: int | None = None  # a blank line; an error if data follows it
+
+    def add(self, block: bytes, start: int) -> None:
+        if b"\r" in block:
+            block = block.replace(b"\r\n", b"\n")
+            if block.endswith(b"\r"):
+                block = block[:-1]
+        arr = np.frombuffer(block, dtype=np.uint8)
+        newlines = np.flatnonzero(arr == _NL)
+        ends = np.append(newlines, len(block))
+        starts = np.concatenate(([0], newlines + 1))
+        lengths = ends - starts
+        long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+        if len(long):
+            raise FileFormatError(self.name, start + int(long[0]),
+                                  f"line longer than {MAX_LINE_BYTES} bytes: not a session CSV")
+        commas = np.concatenate(([0], np.cumsum(arr == _COMMA)))
+        per_line = commas[ends] - commas[starts]
+        blank = lengths == 0
+        # Lines of only spaces or tabs are blank too: few candidates (no comma, short).
+        for k in np.flatnonzero((per_line == 0) & (lengths > 0) & (lengths < 64)):
+            blank[k] = not block[starts[k]:ends[k]].strip()
+        if self.blank_at is not None and not blank.all():
+            raise FileFormatError(self.name, self.blank_at, "blank line inside the data")
+        if blank.any():
+            first_blank = int(np.flatnonzero(blank)[0])
+            if not blank[first_blank:].all():
+                raise FileFormatError(self.name, start + first_blank,
+                                      "blank line inside the data")
+            self.blank_at = start + first_blank if self.blank_at is None else self.blank_at
+            keep = first_blank
+            if keep == 0:
+                return
+            block = block[: int(ends[keep - 1])]
+            per_line = per_line[:keep]
+        wrong = np.flatnonzero(per_line != self.n - 1)
+        if len(wrong):
+            bad = int(wrong[0])
+            raise FileFormatError(self.name, int(start + bad), f"{int(per_line[bad]) + 1} fields, "
+                                  f"expected {self.n} ({','.join(self.columns)})")
+        fields = block.replace(b"\n", b",").split(b",")
+        for j, (column, blank_ok) in enumerate((("t_s", False), ("pressure_mmhg", False),
+                                                 ("target_mmhg", True))):
+            self.floats[j].append(self._floats(fields[j::self.n], column, start, blank_ok))
+        self.phase.append(self._phases(fields[3::self.n], start))
+        for j in range(4, self.n):
+            texts = self._texts(fields[j::self.n], start)  # checked even when not kept
+            if self.keep_extra:
+                self.extra[j - 4].append(texts)
+        del fields
+        assert all(c.n == self.phase.n for c in self.floats)
+
+    def _floats(self, cells: list[bytes], column: str, start: int, blank_ok: bool
+                ) -> np.ndarray:
+        raw = np.array(cells, dtype=np.bytes_)
+        blank = np.char.strip(raw) == b"" if blank_ok else None
+        try:
+            values = (np.where(blank, b"nan", raw) if blank is not None else raw
+                      ).astype(np.float64)
+        except ValueError:
+            values = None
+        if values is not None:
+            ok = np.isfinite(values) | blank if blank_ok else np.isfinite(values)
+            if ok.all():
+                return values
+        for k, cell in enumerate(cells):  # the error path: find the first bad row
+            _decode(cell, self.name, start + k)
+            text = cell.strip()
+            if blank_ok and not text:
+                continue
+            try:
+                x = float(text)
+            except ValueError:
+                x = float("nan")
+            if not np.isfinite(x):
+                shown = "blank" if not text else repr(text.decode("utf-8", "replace")[:40])
+                raise FileFormatError(self.name, start + k, f"{column} is {shown}, not a number")
+        raise FileFormatError(self.name, None, f"{column}: unreadable numbers")  # pragma: no cover
+
+    def _phases(self, cells: list[bytes], start: int) -> np.ndarray:
+        raw = np.array(cells, dtype=np.bytes_)
+        uniques, inverse = np.unique(raw, return_inverse=True)
+        table = np.empty(len(uniques), dtype=object)
+        for i, u in enumerate(uniques):
+            word = self.phases.get(bytes(u).strip())
+            if word is None:
+                k = int(np.flatnonzero(inverse.reshape(-1) == i)[0])
+                _decode(bytes(u), self.name, start + k)
+                shown = bytes(u).decode("utf-8", "replace")[:40]
+                raise FileFormatError(self.name, start + k, f"phase {shown!r} is not one of "
+                                      "stage, endurance, training, practice or blank")
+            table[i] = word
+        return table[inverse.reshape(-1)]
+
+    def _texts(self, cells: list[bytes], start: int) -> np.ndarray:
+        raw = np.array(cells, dtype=np.bytes_)
+        try:
+            return raw.astype(np.str_)  # ASCII: the common case, at C speed
+        except UnicodeDecodeError:
+            pass
+        out = []
+        for k, cell in enumerate(cells):
+            out.append(_decode(cell, self.name, start + k))
+        return np.array(out, dtype=np.str_)
+
+    def finish(self, metadata: dict[str, str], dropped: int, first_line: int) -> Parsed:
+        t_s, p, target = (c.result() for c in self.floats)
+        low, high = PRESSURE_RANGE_MMHG
+        for column, values in (("pressure_mmhg", p), ("target_mmhg", target)):
+            bad = np.flatnonzero((values < low) | (values > high))  # NaN (blank) passes
+            if len(bad):
+                k = int(bad[0])
+                raise FileFormatError(self.name, first_line + k,
+                                      f"{column} {values[k]:.6g} is outside {low:g}…{high:g} "
+                                      "mmHg: not a cuff pressure")
+        if len(t_s) > 1:
+            stuck = np.flatnonzero(np.diff(t_s) <= 0)
+            if len(stuck):
+                k = int(stuck[0]) + 1
+                how = "goes backwards" if t_s[k] < t_s[k - 1] else "does not increase"
+                raise FileFormatError(self.name, first_line + k,
+                                      f"t_s {how} ({t_s[k]} after {t_s[k - 1]})")
+        phase = self.phase.result()
+        extra = ({c: self.extra[j].result() for j, c in enumerate(self.columns[4:])}
+                 if self.keep_extra else {})
+        return Parsed(metadata, self.columns, t_s, p, target, phase, extra, dropped)
+
+
+class _Grow:
+    """An array filled chunk by chunk in place (no concatenation doubling the memory)."""
+
+    def __init__(self, capacity: int, dtype: object) -> None:
+        self.a = (np.empty(capacity, dtype=dtype)  # type: ignore[call-overload]
+                  if dtype is not np.str_ else None)
+        self.capacity = capacity
+        self.n = 0
+
+    def append(self, values: np.ndarray) -> None:
+        need = self.n + len(values)
+        a = self.a
+        if a is None:
+            a = np.empty(max(self.capacity, need), dtype=values.dtype)
+        elif need > len(a) or (values.dtype.kind == "U" and values.dtype.itemsize
+                                > a.dtype.itemsize):
+            dtype = values.dtype if values.dtype.kind == "U" and (
+                values.dtype.itemsize > a.dtype.itemsize) else a.dtype
+            grown = np.empty(max(need, len(a)), dtype=dtype)
+            grown[: self.n] = a[: self.n]
+            a = grown
+        a[self.n: need] = values
+        self.a, self.n = a, need
+
+    def result(self) -> np.ndarray:
+        if self.a is None:
+            return np.zeros(0, dtype=np.str_)
+        return self.a[: self.n]
