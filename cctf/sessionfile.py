@@ -185,6 +185,20 @@ def _rewrite_header(
 # --- reading -------------------------------------------------------------------------------
 
 
+def _metadata_line(path: str | Path, key: str) -> int | None:
+    """The line number of metadata ``key`` in the file's header (for an error message)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            for number, line in enumerate(f, start=1):
+                if not line.startswith("#"):
+                    return None
+                if line.lstrip("#").partition(":")[0].strip() == key:
+                    return number
+    except OSError:
+        return None
+    return None
+
+
 def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False,
                  keep_extra: bool = True) -> SessionRecording:
     """Read a session CSV; raise ``FileFormatError`` naming the line and the problem.
@@ -204,7 +218,7 @@ def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False,
         try:
             parse_ended(parsed.metadata)
         except ValueError as exc:
-            raise FileFormatError(str(path), None, str(exc)) from None
+            raise FileFormatError(str(path), _metadata_line(path, ENDED_KEY), str(exc)) from None
     return SessionRecording(parsed.metadata, parsed.t_s, parsed.pressure_mmhg,
                             parsed.target_mmhg, parsed.phase, parsed.extra,
                             parsed.dropped_tail_bytes)
