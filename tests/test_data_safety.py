@@ -573,3 +573,19 @@ def test_18_a_compensation_table_without_kind(tmp_path, capsys):
                        str(tmp_path / "x.csv"))
     line = one_cctf_line(err)
     assert code == 2 and "missing key 'kind'" in line and "__init__" not in line
+
+
+@pytest.mark.parametrize(("end_after_s", "gap"), [(0.4, False), (5.0, True)])
+def test_16_only_an_outage_counts_not_the_last_delivery(tmp_path, end_after_s, gap):
+    from cctf.analysis.offline import analyze_recording
+
+    t = np.arange(1, 501) * 0.02
+    path = tmp_path / "s.csv"
+    path.write_text(f"# recording_end_s: {t[-1] + end_after_s:.3f}\n"
+                    "t_s,pressure_mmhg,target_mmhg,phase\n"
+                    + "".join(f"{x:.4f},20.0,,\n" for x in t))
+    events = [e for e in analyze_recording(read_session(path)).session_events
+              if e.type == "signal_gap"]
+    assert bool(events) == gap
+    if gap:
+        assert events[0].t_s == pytest.approx(t[-1]) and events[0].value == pytest.approx(5.0)
