@@ -4,6 +4,7 @@ fuzz tests of the readers are tests/test_reader_properties.py.)"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -277,10 +278,8 @@ def small_disk(tmp_path):
     disk = tmp_path / "disk"
     _tmpfs(disk, "2m")
     yield disk
-    try:
+    with contextlib.suppress(OSError):
         subprocess.run(["umount", "-l", str(disk)], check=False)
-    except OSError:
-        pass
 
 
 def _fill(disk: Path) -> None:
