@@ -13,7 +13,9 @@ multiple of the file size. The contract (issue 10): the parse stays within 4 × 
 - **streaming**: ``cctf.sessionfile.read_session`` (chunked, NumPy; ``cctf.sessionread``);
 - **plain**: the former reader — the whole text, ``splitlines``, one bulk ``split`` and
   a cast per column (what ``read_session`` did before issue 10);
-- **cctf analyze**: the whole command (parse + the real-time engine + the report).
+- **cctf analyze**: the whole command (parse + the real-time engine + the report);
+- **cctf import**: ``import_session_csv`` into empty records (checks, copy, parse, formula scan,
+  analysis, storing the result).
 
 Prints a Markdown table.
 """
@@ -72,6 +74,16 @@ elif mode == "plain":
     tg = np.where(fields[:, 2] == "", "nan", fields[:, 2]).astype(np.float64)
     ph = np.array([s.strip() for s in fields[:, 3]], dtype=object)
     n = len(t)
+elif mode == "import":
+    import tempfile
+    from cctf.records.importer import import_session_csv
+    from cctf.records.startup import open_records
+    records = open_records(tempfile.mkdtemp())
+    records.add_patient("P1")
+    base = mark()
+    t0 = time.perf_counter()
+    import_session_csv(records, path, "P1")
+    n = -1
 else:
     from cctf.cli import main
     import contextlib, io
@@ -140,10 +152,10 @@ def main() -> None:
             size_mb = path.stat().st_size / 1e6
             label = "4 columns" if lean else "recorder (7 columns)"
             print(f"<!-- wrote {label} in {time.perf_counter() - t0:.0f} s -->")
-            for mode in ("plain", "streaming", "analyze"):
+            for mode in ("plain", "streaming", "analyze", "import"):
                 peak_mb, dt = run(mode, path)
                 name = {"plain": "plain (former)", "streaming": "streaming (cctf)",
-                        "analyze": "cctf analyze (all)"}[mode]
+                        "analyze": "cctf analyze (all)", "import": "cctf import (all)"}[mode]
                 print(f"| {label} | {size_mb:.0f} | {name} | {peak_mb:.0f} | "
                       f"{peak_mb / size_mb:.2f} | {dt:.1f} |", flush=True)
             path.unlink()

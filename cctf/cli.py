@@ -125,7 +125,7 @@ class _Parser(argparse.ArgumentParser):
     """Argument errors as one ``cctf:`` line (exit 2), like every other error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"cctf: {self.prog}: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"cctf: {message} (see '{self.prog} --help')\n")
 
 
 def _add_data_dir(p: argparse.ArgumentParser) -> None:

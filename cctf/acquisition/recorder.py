@@ -29,7 +29,9 @@ CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 """Maps session times (s) to (target_mmhg with NaN for none, phase strings)."""
 
 EXTRA_COLUMNS = ("raw", "flags", "seq")
-TRAILING_GAP_S = 1.0  # no sample for this long before the end: an outage open at the end
+# No sample for this long before the end: an outage open at the end (delivery of the last
+# samples takes up to a poll). The same allowance as cctf.analysis.offline.TRAILING_GAP_S.
+TRAILING_GAP_S = 1.0
 
 
 class SessionRecorder:

@@ -17,6 +17,9 @@ from cctf.errors import ConfigError
 from cctf.sessionfile import Ending, SessionRecording, parse_ended
 
 DEFAULT_BLOCK = 1 << 16
+# No sample for longer than this before the recording's end is an outage open at the end (the
+# same allowance as cctf.acquisition.recorder.TRAILING_GAP_S: delivery takes up to a poll).
+TRAILING_GAP_S = 1.0
 
 
 def estimate_rate_hz(t_s: np.ndarray) -> float:
@@ -106,12 +109,14 @@ def analyze_recording(
 
 
 def recording_end_s(recording: SessionRecording) -> float | None:
-    """When the recorder stopped (``recording_end_s`` in the header), if it says so and it
-    is after the last sample: the samples of a recording whose link died stop earlier."""
+    """When the recorder stopped (``recording_end_s`` in the header), if it says so and that
+    is more than ``TRAILING_GAP_S`` after the last sample: the samples of a recording whose
+    link died stop earlier."""
     try:
         end = float(recording.metadata.get("recording_end_s", "nan"))
     except ValueError:
         return None
-    if not np.isfinite(end) or not len(recording) or end <= float(recording.t_s[-1]):
-        return None
+    if not np.isfinite(end) or not len(recording) or (
+            end - float(recording.t_s[-1]) <= TRAILING_GAP_S):
+        return None  # the last samples were still being delivered: not an outage
     return min(end, float(recording.t_s[-1]) + 7 * 86400.0)
