@@ -427,6 +427,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cctf: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # the reader stopped early (``| head -1``): ``main`` ends quietly
     except Exception as exc:  # the last line of defence: one line, never a traceback
         from cctf.failures import explain
 
