@@ -284,3 +284,39 @@ def test_the_pdf_report_row_says_possible_breath_holding_and_the_review(holder_5
     trial.flag_review["breath_hold"] = False
     assert "dismissed by the therapist" in trial_row(trial, 10.0)[0][-1]
     del trial.flag_review["breath_hold"]
+
+
+def test_the_default_bands_are_designed_without_scipy_and_equal_scipys():
+    """The first-order band-pass is designed and run in NumPy (no scipy.signal import at
+    analysis time, issue 14); its coefficients and output equal scipy's."""
+    from scipy import signal
+
+    from cctf.analysis.breath import _band_filter, bandpass1_sos
+
+    rng = np.random.default_rng(7)
+    for rate_hz in (10.0, 25.0, 50.0, 100.0, 200.0):
+        for low_hz, high_hz in ((0.0667, 0.15), (0.1, 0.225), (0.27, 0.6)):
+            ref = signal.butter(1, [low_hz, high_hz], btype="bandpass", fs=rate_hz,
+                                output="sos")
+            mine = bandpass1_sos(rate_hz, low_hz, high_hz)
+            np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-15)
+            x = 20.0 + rng.normal(size=3000)
+            want, _ = signal.sosfilt(ref, x, zi=signal.sosfilt_zi(ref) * x[0])
+            one = _band_filter(mine, float(x[0]))
+            whole = one.process(x)
+            chunked = _band_filter(mine, float(x[0]))
+            parts = np.concatenate([chunked.process(x[:1]), chunked.process(x[1:777]),
+                                    chunked.process(x[777:])])
+            np.testing.assert_allclose(whole, want, atol=1e-9)
+            assert np.array_equal(whole, parts)  # any chunking: the same bits
+
+
+def test_the_analysis_does_not_import_scipy_signal():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from cctf.analysis.engine import CcftAnalyzer; "
+            "CcftAnalyzer(50.0); print('scipy.signal' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"

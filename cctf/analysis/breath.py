@@ -37,6 +37,7 @@ from types import ModuleType
 import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.filters import _Section
 from cctf.analysis.results import Event, Fault, TrialResult
 
 
@@ -72,7 +73,50 @@ def respiratory_band_sos(rate_hz: float, low_hz: float, high_hz: float,
     high_hz = min(high_hz, 0.4 * rate_hz)
     if high_hz <= low_hz:
         return None
+    if order == 1:  # the default: designed here, without importing scipy.signal
+        return bandpass1_sos(rate_hz, low_hz, high_hz)
     return _signal().butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
+
+
+def bandpass1_sos(rate_hz: float, low_hz: float, high_hz: float) -> np.ndarray:
+    """``scipy.signal.butter(1, [low, high], "bandpass", fs=rate, output="sos")`` in NumPy:
+    the pre-warped first-order prototype moved to the band (one zero at 0, two poles), then the
+    bilinear transform — one section ``[k, 0, −k, 1, a1, a2]`` (tests/test_breath_hold.py pins it
+    to scipy's)."""
+    warped = 4.0 * np.tan(np.pi * np.array([low_hz, high_hz]) / rate_hz)  # fs = 2 after scaling
+    bw = float(warped[1] - warped[0])
+    wo = math.sqrt(float(warped[0] * warped[1]))
+    p_lp = -bw / 2.0
+    root = np.sqrt(complex(p_lp * p_lp - wo * wo))
+    poles = np.array([p_lp + root, p_lp - root])  # analog band-pass poles
+    zpoles = (4.0 + poles) / (4.0 - poles)  # bilinear transform, fs2 = 4
+    gain = bw * float(np.real(4.0 / np.prod(4.0 - poles)))
+    a1 = float(-np.real(zpoles[0] + zpoles[1]))
+    a2 = float(np.real(zpoles[0] * zpoles[1]))
+    return np.array([[gain, 0.0, -gain, 1.0, a1, a2]])
+
+
+class _ScipySections:
+    """Higher orders (a configuration choice): scipy's ``sosfilt`` with carried state."""
+
+    def __init__(self, sos: np.ndarray, first: float) -> None:
+        signal = _signal()
+        self.sos = sos
+        self._sosfilt = signal.sosfilt
+        self.zi = signal.sosfilt_zi(sos) * first  # seeded at the steady state of ``first``
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        y, self.zi = self._sosfilt(self.sos, x, zi=self.zi)
+        return np.asarray(y)
+
+
+def _band_filter(sos: np.ndarray, first: float) -> _Section | _ScipySections:
+    """A causal filter seeded at the steady state of ``first`` (no start-up step): one NumPy
+    section (bitwise chunk invariant) for the default first-order bands, else scipy's."""
+    a1, a2 = float(sos[0, 4]), float(sos[0, 5])
+    if len(sos) == 1 and sos[0, 2] != 0.0 and a1 * a1 < 4.0 * a2:  # one complex pole pair
+        return _Section(sos[0, :3], sos[0, 3:])
+    return _ScipySections(sos, first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +146,7 @@ class _Segment:
         self.start_s = start_s
         self.judge_from_s: float | None = None  # seeding time, once known
         self.bands: list[int] = []  # sub-bands filtered: all at rest, the patient's in a hold
-        self.zi: list[np.ndarray] = []
+        self.filters: list[_Section | _ScipySections] = []  # per filtered band
         self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
         self.cum = np.zeros(0)  # running sums of used y², per filtered band
         self.hist_t = np.zeros(0)  # times and running sums over the trailing window
@@ -128,9 +172,6 @@ class BreathHoldDetector:
         bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
                 for lo, hi in respiratory_subbands_hz(cfg)]
         self.sos = [sos for sos in bank if sos is not None]
-        signal = _signal()
-        self._sosfilt = signal.sosfilt
-        self._zi_unit = [signal.sosfilt_zi(sos) for sos in self.sos]  # steady state for 1.0
         self._seg: _Segment | None = None
         self._seen = 0
         self._rest_t: list[float] = []  # grid times and window powers (per band) of rest
@@ -217,17 +258,17 @@ class BreathHoldDetector:
         if start >= len(t):
             return
         t, p, base = t[start:], p[start:], base + start
-        if not seg.zi:  # start afresh, seeded at the steady state of this sample
+        if not seg.filters:  # start afresh, seeded at the steady state of this sample
             if not seg.cued:
                 seg.bands = list(range(len(self.sos)))
-            seg.zi = [self._zi_unit[k] * p[0] for k in seg.bands]
+            seg.filters = [_band_filter(self.sos[k], float(p[0])) for k in seg.bands]
             seg.cum = np.zeros(len(seg.bands))
             seg.hist_c = np.zeros((0, len(seg.bands)))
             seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
             seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
         y = np.empty((len(t), len(seg.bands)))
-        for i, k in enumerate(seg.bands):
-            y[:, i], seg.zi[i] = self._sosfilt(self.sos[k], p, zi=seg.zi[i])
+        for i, band_filter in enumerate(seg.filters):
+            y[:, i] = band_filter.process(p)
         used = t >= seg.use_from_s - _EPS
         if not used.any():
             return
