@@ -10,6 +10,7 @@ import json
 import math
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -337,15 +338,22 @@ def _output(args: argparse.Namespace) -> Path:
     return resolve_output(args.output, force=getattr(args, "force", False))
 
 
-def export(args: argparse.Namespace) -> int:
+def _writing(args: argparse.Namespace,
+             body: Callable[[argparse.Namespace, Path, Path], int]) -> int:
+    """Run a command that writes ``-o``: the output checked first (never overwritten without
+    ``--force``), and a file-system error said about the path the user typed."""
     typed = args.output
     out = _output(args)
     try:
-        return _export(args, out, typed)
+        return body(args, out, typed)
     except OSError as exc:
         from cctf.outputs import output_os_error
 
         raise output_os_error(typed, exc) from exc
+
+
+def export(args: argparse.Namespace) -> int:
+    return _writing(args, _export)
 
 
 def _export(args: argparse.Namespace, out: Path, typed: Path) -> int:
@@ -397,14 +405,7 @@ def _export_format(args: argparse.Namespace, out: Path) -> str:
 
 
 def report(args: argparse.Namespace) -> int:
-    typed = args.output
-    out = _output(args)
-    try:
-        return _report(args, out, typed)
-    except OSError as exc:
-        from cctf.outputs import output_os_error
-
-        raise output_os_error(typed, exc) from exc
+    return _writing(args, _report)
 
 
 def _report(args: argparse.Namespace, out: Path, typed: Path) -> int:
