@@ -1039,8 +1039,3 @@ class AppController(QObject):
         if self.records is not None:
             self.records.close()
             self.records = None
-
-
-def _score(value: float | None) -> str:
-    """A score for the CSV metadata: "null" when not measured (never 0)."""
-    return "null" if value is None else f"{value:g}"
