@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cctf.userdirs import user_cache_dir
+from cctf.userdirs import platform_dir, user_cache_dir
 
 HOME = Path("/home/u")
 
@@ -29,6 +29,22 @@ HOME = Path("/home/u")
 )
 def test_user_cache_dir_per_platform(platform, env, expected):
     assert user_cache_dir(platform=platform, env=env, home=HOME) == expected
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
+def test_data_config_and_cache_are_three_different_folders(platform):
+    """One module owns the rules: patient data, settings (which roam on Windows) and the
+    deletable cache are three folders (on Windows the cache is the ``Cache`` subfolder of the
+    local one, the platform's convention)."""
+    env = {"LOCALAPPDATA": r"C:\L", "APPDATA": r"C:\R"} if platform == "win32" else {}
+    folders = {kind: platform_dir(kind, platform, env, HOME) for kind in ("data", "config",
+                                                                          "cache")}
+    assert len(set(folders.values())) == 3
+    assert not folders["config"].is_relative_to(folders["data"])
+    assert not folders["data"].is_relative_to(folders["cache"])
+    if platform == "win32":
+        assert folders["data"].is_relative_to(Path(r"C:\L"))
+        assert folders["config"].is_relative_to(Path(r"C:\R"))
 
 
 def test_runner_build_dir_is_in_the_user_cache_not_the_package(monkeypatch, tmp_path):

@@ -18,8 +18,6 @@ the file and the problem (never silently replaced: ``save`` refuses to overwrite
 
 from __future__ import annotations
 
-import os
-import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,8 +26,8 @@ from pathlib import Path
 from cctf.errors import ConfigError, FileFormatError
 from cctf.records.files import atomic_writer
 from cctf.records.models import clean_text
+from cctf.userdirs import user_config_dir
 
-CONFIG_ENV_VAR = "CCTF_CONFIG_DIR"
 SETTINGS_NAME = "settings.toml"
 MAX_FIELD = 120
 _KEYS = {"clinic": str, "therapist": str, "signature_line": bool}
@@ -45,19 +43,7 @@ class ClinicSettings:
 def config_dir(platform: str | None = None, env: Mapping[str, str] | None = None,
                home: Path | None = None) -> Path:
     """``$CCTF_CONFIG_DIR``, else the platform's per-user config folder for cctf."""
-    platform = platform or sys.platform
-    env = os.environ if env is None else env
-    home = home or Path.home()
-    if env.get(CONFIG_ENV_VAR):
-        return Path(env[CONFIG_ENV_VAR]).expanduser().absolute()
-    if platform.startswith("win"):
-        appdata = env.get("APPDATA")
-        return Path(appdata) / "cctf" if appdata else home / "AppData" / "Roaming" / "cctf"
-    if platform == "darwin":
-        return home / "Library" / "Preferences" / "cctf"
-    xdg = env.get("XDG_CONFIG_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
-    return base / "cctf"
+    return user_config_dir(platform, env, home)
 
 
 def settings_path(env: Mapping[str, str] | None = None) -> Path:

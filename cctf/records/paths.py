@@ -10,7 +10,8 @@ folder: ``$XDG_DATA_HOME/cctf`` or ``~/.local/share/cctf`` (Linux and other Unix
 ``~/Library/Application Support/cctf`` (macOS), ``%LOCALAPPDATA%\\cctf`` (Windows: the local
 folder, because domain profiles copy the roaming ``%APPDATA%`` to a server, and patient data
 must not leave the machine; a folder left there by an older cctf is moved once, see
-``move_roaming_data_dir``). Written by hand: three rules do not justify a dependency.
+``move_roaming_data_dir``). The per-platform rules of every cctf folder live in
+``cctf.userdirs``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from pathlib import Path
 
 from cctf import texts
 from cctf.errors import CctfError
+from cctf.userdirs import APP_NAME, platform_dir
 
 log = logging.getLogger(__name__)
-APP_NAME = "cctf"
 ENV_VAR = "CCTF_DATA_DIR"
 DB_NAME = "cctf.db"
 
@@ -37,18 +38,7 @@ def platform_data_dir(
     home: Path | None = None,
 ) -> Path:
     """The platform's per-user data folder for cctf (no override applied)."""
-    platform = platform or sys.platform
-    env = os.environ if env is None else env
-    home = home or Path.home()
-    if platform.startswith("win"):
-        base = env.get("LOCALAPPDATA")
-        return Path(base) / APP_NAME if base else home / "AppData" / "Local" / APP_NAME
-    if platform == "darwin":
-        return home / "Library" / "Application Support" / APP_NAME
-    xdg = env.get("XDG_DATA_HOME", "")
-    # The XDG spec: a relative path is invalid and must be ignored.
-    base_dir = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base_dir / APP_NAME
+    return platform_dir("data", platform, env, home)
 
 
 def roaming_data_dir(env: Mapping[str, str], home: Path) -> Path:
