@@ -31,6 +31,7 @@ from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
 from cctf.gui.gauge import Gauge
+from cctf.gui.keys import menu_text
 from cctf.gui.live_view import LiveView
 from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
@@ -381,7 +382,7 @@ class ClinicScreen(QWidget):
         self.sync()
 
     def _action(self, text: str, key: str, slot) -> QAction:
-        action = QAction(text, self)
+        action = QAction(menu_text(text, key), self)  # the key shows once
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # on while shown
         action.triggered.connect(slot)

@@ -449,7 +449,7 @@ class AppController(QObject):
         if preroll is not None and len(preroll):
             self._feed_session(preroll)  # rest level before the first cue; blank targets
         if runner is not None:
-            runner.begin()
+            runner.begin(runner.get_ready_s)  # a "get ready" count first (clinic)
         self._last_cue = None
         self.session_changed.emit()
         self.notice.emit(texts.RECORDING_TO.format(path=path))
