@@ -858,3 +858,4 @@ RESULTS_ATTACH_NO_RECORDS = "The patient records are not open, so the test canno
 RESULTS_ATTACH_NO_PATIENTS = "There are no patients yet: add one with New patient… first."
 RESULTS_ATTACHED = "Attached to {code} (session {id}): notes and the report now go to the records."
 SCENARIO_ITEM_TIP = "{name}: {description}"
+SCENARIO_ITEM = "{name} — {description}"
