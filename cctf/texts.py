@@ -426,8 +426,8 @@ NOTES_LABEL = "Therapist's notes"
 NOTES_SAVE = "Save notes"
 NOTES_SAVED = "Notes saved."
 NOTES_NOT_IN_RECORDS = ("No patient was chosen: notes and reports need the records. To add "
-                        "this test to a patient: choose them, then History… → Attach a "
-                        "recording…")
+                        "this test to a patient: Attach to patient… (or later: History… → "
+                        "Attach a recording…)")
 REPORT_BUTTON = "Report (PDF)"
 REPORT_WRITING = "Writing the report…"
 REPORT_SAVED = "Report saved to {path}"
