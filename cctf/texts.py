@@ -318,7 +318,7 @@ RECORD_START = "● Record  (Space)"
 RECORD_STOP = "■ Stop recording  (Space)"
 RECORDING_STATUS = "Recording {seconds:.0f} s, {rows} rows → {path}"
 ADD_MARKER = "Add marker  (M)"
-MARKER_PLACEHOLDER = "marker text, then Enter (M outside this box: a marker without text)"
+MARKER_PLACEHOLDER = "marker text, then Enter"
 MARKER_DEFAULT = "marker {n}"
 MONITOR_LINK = "Link: {summary}"
 
@@ -425,9 +425,8 @@ NEW_PATIENT_ADDED = "Patient {code} added."
 NOTES_LABEL = "Therapist's notes"
 NOTES_SAVE = "Save notes"
 NOTES_SAVED = "Notes saved."
-NOTES_NOT_IN_RECORDS = ("No patient was chosen: notes and reports need the records. To add "
-                        "this test to a patient: Attach to patient… (or later: History… → "
-                        "Attach a recording…)")
+NOTES_NOT_IN_RECORDS = ("No patient was chosen: notes and reports need the records. "
+                        "Attach to patient… adds this test to one.")
 REPORT_BUTTON = "Report (PDF)"
 REPORT_WRITING = "Writing the report…"
 REPORT_SAVED = "Report saved to {path}"
@@ -841,8 +840,8 @@ ANALYZE_EPILOG = ("exit status: 0 when every file was analysed; 2 if any file wa
 # --- small things seen: cues, alerts, start, results actions (issue 13S) ---------------------
 
 CUE_NOD_COUNT = " · this try ends in"  # the count: time left to reach and hold the target
-CUE_RELAX_NEXT = "held — back to rest · {next}"
-CUE_RELAX_LAST = "held — back to rest"
+CUE_RELAX_NEXT = "✓ held · {next}"
+CUE_RELAX_LAST = "✓ held"
 CUE_WORD["get_ready"] = "Get ready"
 CUE_GET_READY_DETAIL = "first: {target:g} mmHg · {phase}"
 START_NOT_SETTLED = "Start test  (Space) — cuff not settled yet"

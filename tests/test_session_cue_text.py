@@ -89,7 +89,7 @@ def test_banner_says_what_the_nod_count_is_and_relax_does_not_read_as_a_target()
     _until(h, lambda: h.runner.cue.step == "relax")
     relax = cue_detail(h.runner, "relax")
     assert "22" not in relax, "relax names what comes next, not the target just held"
-    assert relax == "held — back to rest · next: 24 mmHg · stage test"
+    assert relax == "✓ held · next: 24 mmHg · stage test"
     _until(h, lambda: h.runner.cue.step == "rest")
     assert cue_detail(h.runner, "rest") == rest_detail(h.runner)
 
