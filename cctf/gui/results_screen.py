@@ -244,6 +244,8 @@ class ResultsScreen(QWidget):
         self.open_report_button.setEnabled(done and self.report_path is not False)
         self.attach_button.setVisible(self.report is not None and self.session_id is None)
         self.attach_button.setEnabled(self.controller.records is not None)
+        self.attach_button.setToolTip("" if self.controller.records is not None
+                                      else texts.RESULTS_ATTACH_NO_RECORDS)
         if self.report is None:
             text = ""
         elif self.session_id is None:
