@@ -268,3 +268,28 @@ def test_results_attach_a_test_run_without_a_patient_then_open_its_report(
                         staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
     assert results.open_report() is None
     assert opened == [str(results.written_report)] * 2
+
+
+def test_disabled_menu_items_look_disabled(qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QMenu
+
+    box = QWidget()
+    box.setStyleSheet(theme.STYLE)
+    menu = QMenu(box)
+    menu.addAction("Repeat").setEnabled(True)
+    menu.addAction("Override").setEnabled(False)
+    qtbot.addWidget(box)
+    menu.popup(QPoint(0, 0))
+    qtbot.waitExposed(menu)
+    img = menu.grab().toImage()
+    rows = [menu.actionGeometry(a) for a in menu.actions()]
+
+    def darkest(rect) -> int:
+        return min(img.pixelColor(x, y).lightness() for x in range(rect.left() + 4,
+                   rect.left() + rect.width() // 2) for y in range(rect.top() + 2,
+                   rect.bottom() - 1))
+
+    assert darkest(rows[0]) < 80
+    assert darkest(rows[1]) > darkest(rows[0]) + 60
+    menu.hide()

@@ -100,7 +100,7 @@ QTableWidget {{ background: {SURFACE}; gridline-color: {GRID}; }}
 QHeaderView::section {{ background: #ECECE7; padding: 4px; border: 0; font-weight: bold; }}
 QLabel[muted="true"] {{ color: {MUTED}; }}
 QComboBox:disabled, QLineEdit:disabled, QAbstractSpinBox:disabled, QCheckBox:disabled,
-QRadioButton:disabled {{ color: {DISABLED_TEXT}; }}
+QRadioButton:disabled, QMenu::item:disabled {{ color: {DISABLED_TEXT}; }}
 QComboBox:disabled, QLineEdit:disabled, QAbstractSpinBox:disabled {{
     background: {DISABLED_FILL}; border: 1px solid {GRID}; border-radius: 4px; }}
 """
