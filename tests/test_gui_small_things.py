@@ -293,3 +293,16 @@ def test_disabled_menu_items_look_disabled(qtbot):
     assert darkest(rows[0]) < 80
     assert darkest(rows[1]) > darkest(rows[0]) + 60
     menu.hide()
+
+
+def test_the_step_strip_names_familiarisation_only_when_there_is_practice(app):
+    import dataclasses
+
+    controller, window = app
+    strip = window.clinic.steps
+    controller.set_settings(preset("research"), name="research")
+    window.clinic.sync()
+    assert "Familiarisation" not in strip.text() and "Stage test" in strip.text()
+    controller.set_settings(dataclasses.replace(preset("research"), practice_trials=2))
+    window.clinic.sync()
+    assert "Familiarisation" in strip.text()
