@@ -17,7 +17,8 @@ FAULT_TEXT = {
 
 SESSION_EVENT_TEXT = {
     "baseline_off": "baseline {value:.1f} mmHg is off 20 mmHg: re-inflate the cuff",
-    "leak": "rest level falling {value:.2f} mmHg/min: check the cuff for a leak",
+    "leak": ("rest level falling {value:.2f} mmHg/min: the cuff may leak — pause (Space) and "
+             "re-inflate to the baseline, then check the cuff"),
     "signal_gap": "no signal for {value:.2f} s",
 }
 
@@ -317,7 +318,7 @@ RECORD_START = "● Record  (Space)"
 RECORD_STOP = "■ Stop recording  (Space)"
 RECORDING_STATUS = "Recording {seconds:.0f} s, {rows} rows → {path}"
 ADD_MARKER = "Add marker  (M)"
-MARKER_PLACEHOLDER = "marker text (optional), then M or Enter"
+MARKER_PLACEHOLDER = "marker text, then Enter"
 MARKER_DEFAULT = "marker {n}"
 MONITOR_LINK = "Link: {summary}"
 
@@ -424,9 +425,8 @@ NEW_PATIENT_ADDED = "Patient {code} added."
 NOTES_LABEL = "Therapist's notes"
 NOTES_SAVE = "Save notes"
 NOTES_SAVED = "Notes saved."
-NOTES_NOT_IN_RECORDS = ("No patient was chosen: notes and reports need the records. To add "
-                        "this test to a patient: choose them, then History… → Attach a "
-                        "recording…")
+NOTES_NOT_IN_RECORDS = ("No patient was chosen: notes and reports need the records. "
+                        "Attach to patient… adds this test to one.")
 REPORT_BUTTON = "Report (PDF)"
 REPORT_WRITING = "Writing the report…"
 REPORT_SAVED = "Report saved to {path}"
@@ -836,3 +836,25 @@ ANALYZE_SUMMARY_FAILED = "cannot write {path}: {error}"
 ANALYZE_EPILOG = ("exit status: 0 when every file was analysed; 2 if any file was malformed or "
                   "unreadable (one cctf: line each, the others are still analysed), or the "
                   "arguments were bad; 1 for any other error")
+
+# --- small things seen: cues, alerts, start, results actions (issue 13S) ---------------------
+
+CUE_NOD_COUNT = " · this try ends in"  # the count: time left to reach and hold the target
+CUE_RELAX_NEXT = "✓ held · {next}"
+CUE_RELAX_LAST = "✓ held"
+CUE_WORD["get_ready"] = "Get ready"
+CUE_GET_READY_DETAIL = "first: {target:g} mmHg · {phase}"
+START_NOT_SETTLED = "Start test  (Space) — cuff not settled yet"
+START_NOT_SETTLED_TITLE = "The cuff has not settled"
+START_NOT_SETTLED_ASK = ("The set-up guide says: {state}\n\nThe pressure may still drift, "
+                         "which can fail trials. Start anyway?")
+RESULTS_OPEN_REPORT = "Open report"
+RESULTS_NO_REPORT = "No report written yet: press Report (PDF) first."
+RESULTS_ATTACH = "Attach to patient…"
+RESULTS_ATTACH_TITLE = "Attach this test to a patient"
+RESULTS_ATTACH_PICK = "Patient to attach {name} to:"
+RESULTS_ATTACH_NO_RECORDS = "The patient records are not open, so the test cannot be attached."
+RESULTS_ATTACH_NO_PATIENTS = "There are no patients yet: add one with New patient… first."
+RESULTS_ATTACHED = "Attached to {code} (session {id})."
+SCENARIO_ITEM_TIP = "{name}: {description}"
+SCENARIO_ITEM = "{name} — {description}"

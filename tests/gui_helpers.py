@@ -25,6 +25,8 @@ def make_app(
     # "End the test early?" is answered yes unless a test answers it itself: a modal dialog
     # would wait for ever in a test run (and at teardown, when the window closes).
     controller.confirm_end = lambda reason: True
+    # Likewise "Start on a cuff that has not settled?" (tests that care answer it themselves).
+    window.clinic.confirm_start = lambda warning: True
     qtbot.addWidget(window)
     window.show()
     if exposed:

@@ -3,6 +3,8 @@ failed as soon as a fault decides it."""
 
 from __future__ import annotations
 
+import pytest
+
 from cctf.analysis.results import Fault, TrialResult
 from cctf.session.cue_text import live_verdict, rep_text, rest_detail
 from cctf.session.settings import preset
@@ -74,3 +76,36 @@ def test_live_verdict_says_failed_beside_a_fault():
     assert live_verdict(marked, True, []) == ("failed", "✗ failed: SCM/scalene")
     assert live_verdict(_trial(held=True), True, []) == ("held", "✓ Held")
     assert live_verdict(_trial(), False, []) == ("", "")
+
+
+def test_banner_says_what_the_nod_count_is_and_relax_does_not_read_as_a_target():
+    from cctf.session.cue_text import cue_detail
+    h = ClinicHarness("healthy", preset("research"))
+    h.step(25.0)
+    h.runner.begin()
+    _until(h, lambda: h.runner.cue.step == "nod")
+    nod = cue_detail(h.runner, "nod")
+    assert nod.startswith("to 22 mmHg · stage test") and nod.endswith("this try ends in")
+    _until(h, lambda: h.runner.cue.step == "relax")
+    relax = cue_detail(h.runner, "relax")
+    assert "22" not in relax, "relax names what comes next, not the target just held"
+    assert relax == "✓ held · next: 24 mmHg · stage test"
+    _until(h, lambda: h.runner.cue.step == "rest")
+    assert cue_detail(h.runner, "rest") == rest_detail(h.runner)
+
+
+def test_get_ready_counts_down_on_sample_time_before_the_first_cue():
+    from cctf.session.cue_text import cue_detail
+    h = ClinicHarness("healthy", preset("research"))
+    h.step(25.0)
+    assert h.runner.get_ready_s == 3.0
+    h.runner.begin(h.runner.get_ready_s)
+    h.step(0.1)
+    cue = h.runner.cue
+    assert cue.step == "get_ready" and cue.target_mmhg == 22.0 and cue.trial is None
+    assert cue.until_s - cue.since_s == 3.0
+    assert cue_detail(h.runner, "get_ready") == "first: 22 mmHg · stage test"
+    started = cue.since_s
+    _until(h, lambda: h.runner.cue.step == "nod")
+    assert h.runner.cue.since_s - started == pytest.approx(3.0, abs=1e-6)  # samples, not wall
+    assert not h.runner.trials and h.runner.analyzer.open_trial is not None

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -31,12 +32,14 @@ from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
 from cctf.gui.gauge import Gauge
+from cctf.gui.keys import menu_text
 from cctf.gui.live_view import LiveView
 from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.session.cue_text import live_verdict
+from cctf.session.setup import start_warning
 
 SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",
                  "deflated": "#5E5E5E", "low": theme.BLUE, "high": theme.VERMILLION,
@@ -57,9 +60,12 @@ def _button(text: str, action: QAction | None = None, primary: bool = False) -> 
 class StepStrip(QLabel):
     """Set-up › Familiarisation › Stage test › Endurance › Results, the current one bold."""
 
-    def show_step(self, current: str) -> None:
+    def show_step(self, current: str, practice: bool = True) -> None:
+        """``practice``: the protocol has familiarisation trials (else that step is left out)."""
         parts = []
         for key, name in texts.CLINIC_STEPS.items():
+            if key == "practice" and not practice and current != "practice":
+                continue
             if key == current:
                 parts.append(f"<span style='color:{theme.ACCENT}; font-weight:bold;'>"
                              f"● {name}</span>")
@@ -334,7 +340,7 @@ class RunPage(QWidget):
         text = texts.RESUME if c.paused else texts.PAUSE
         if self.pause_button.text() != text:
             self.pause_button.setText(text)
-        alerts = list(s.alerts)
+        alerts = s.alerts.current(s.latest_t_s)  # a gap's alert goes once samples are back
         if c.link_state.value == "reconnecting":
             alerts.insert(0, texts.ALERT_RECONNECTING)
         alert_text = "\n".join(texts.ALERT_PREFIX + a for a in alerts[-3:])
@@ -381,7 +387,7 @@ class ClinicScreen(QWidget):
         self.sync()
 
     def _action(self, text: str, key: str, slot) -> QAction:
-        action = QAction(text, self)
+        action = QAction(menu_text(text, key), self)  # the key shows once
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # on while shown
         action.triggered.connect(slot)
@@ -401,7 +407,18 @@ class ClinicScreen(QWidget):
             c.toggle_pause()
         elif (self.pages.currentWidget() is self.setup_page and self.setup_page.form.valid
               and c.signal_status.live):
+            warning = start_warning(c.setup, c.settings.baseline_mmhg)
+            if warning is not None and not self.confirm_start(warning):
+                return  # the therapist waits for the cuff to settle
             c.begin_clinic()
+
+    def confirm_start(self, warning: str) -> bool:
+        """Ask before starting on a cuff that has not settled (tests replace this)."""
+        answer = QMessageBox.question(
+            self, texts.START_NOT_SETTLED_TITLE, texts.START_NOT_SETTLED_ASK.format(state=warning),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def override(self) -> None:
         self.controller.toggle_override()  # the selection reaches the controller when made
@@ -426,14 +443,23 @@ class ClinicScreen(QWidget):
         if s is not None and s.kind == "clinic":
             self.pages.setCurrentWidget(self.run_page)
             phase = c.phase or "stage"
-            self.steps.show_step(phase if phase in texts.CLINIC_STEPS else "stage")
+            self._show_step(phase if phase in texts.CLINIC_STEPS else "stage")
         elif self.showing_results:
             self.pages.setCurrentWidget(self.results)
-            self.steps.show_step("results")
+            self._show_step("results")
         else:
             self.pages.setCurrentWidget(self.setup_page)
-            self.steps.show_step("setup")
+            self._show_step("setup")
         self._update_actions()
+
+    def _show_step(self, current: str) -> None:
+        c = self.controller
+        s = c.session
+        settings = s.settings if s is not None and s.settings is not None else c.settings
+        if self.showing_results and self.results.report is not None and (
+                self.results.report.settings is not None):
+            settings = self.results.report.settings
+        self.steps.show_step(current, practice=settings.practice_trials > 0)
 
     def _update_actions(self) -> None:
         if not self.isVisible():
@@ -445,7 +471,7 @@ class ClinicScreen(QWidget):
         running = s is not None and s.kind == "clinic"
         if running:
             phase = c.phase or "stage"
-            self.steps.show_step(phase if phase in texts.CLINIC_STEPS else "stage")
+            self._show_step(phase if phase in texts.CLINIC_STEPS else "stage")
         on_setup = self.pages.currentWidget() is self.setup_page
         live = c.signal_status.live
         can_start = (on_setup and c.device is not None and live and s is None
@@ -453,6 +479,8 @@ class ClinicScreen(QWidget):
         self.start_action.setEnabled(running or can_start)
         self.setup_page.start_button.setEnabled(can_start)
         start_text = texts.START_TEST if live else texts.START_NEEDS_DEVICE
+        if live and can_start and not c.setup.ready:
+            start_text = texts.START_NOT_SETTLED  # allowed, but it asks first
         if self.setup_page.start_button.text() != start_text:
             self.setup_page.start_button.setText(start_text)
         has_trials = running and s is not None and s.runner is not None and bool(s.runner.trials)

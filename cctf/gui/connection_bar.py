@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyledItemDelegate,
     QWidget,
 )
 
@@ -24,9 +25,19 @@ from cctf import texts
 from cctf.acquisition.health import LinkHealth
 from cctf.gui import theme
 from cctf.gui.controller import AppController
-from cctf.sim.scenarios import SCENARIO_DIR
+from cctf.sim.scenarios import list_scenarios
 
 SIM = "sim"
+
+
+class DescribedItems(QStyledItemDelegate):
+    """Shows "name — description" in a combo's list (the description is the item's tooltip)."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        description = index.data(Qt.ItemDataRole.ToolTipRole)
+        if description:
+            option.text = texts.SCENARIO_ITEM.format(name=option.text, description=description)
 
 
 class ConnectionBar(QFrame):
@@ -39,9 +50,21 @@ class ConnectionBar(QFrame):
         self.source.setAccessibleName(texts.SOURCE_NAME)
         self.source.currentIndexChanged.connect(self._source_chosen)
         self.scenario = QComboBox()
-        self.scenario.addItems(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+        scenarios = list_scenarios()
+        for name, description in scenarios:
+            self.scenario.addItem(name)
+            self.scenario.setItemData(self.scenario.count() - 1, description,
+                                      Qt.ItemDataRole.ToolTipRole)
+        # The list says what each simulated patient does; the box shows the name only.
+        self.scenario.setItemDelegate(DescribedItems(self.scenario))
+        fm = self.scenario.view().fontMetrics()
+        widest = max((fm.horizontalAdvance(texts.SCENARIO_ITEM.format(name=n, description=d))
+                      for n, d in scenarios), default=300)
+        self.scenario.view().setMinimumWidth(min(widest + 40, 1200))
+        self.scenario.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.scenario.currentIndexChanged.connect(self._scenario_tip)
         self.scenario.setCurrentText("healthy")
-        self.scenario.setToolTip(texts.SCENARIO_TIP)
+        self._scenario_tip()
         self.scenario.setMaximumWidth(230)
         self.refresh_button = QPushButton(texts.FIND_DEVICES)
         self.refresh_button.setToolTip(texts.FIND_DEVICES_TIP)
@@ -105,6 +128,12 @@ class ConnectionBar(QFrame):
         self.refresh_button.setEnabled(not c.discovering)
         self.refresh_button.setText(texts.SEARCHING if c.discovering else texts.FIND_DEVICES)
         self._source_chosen()
+
+    def _scenario_tip(self) -> None:
+        description = self.scenario.currentData(Qt.ItemDataRole.ToolTipRole)
+        self.scenario.setToolTip(texts.SCENARIO_ITEM_TIP.format(
+            name=self.scenario.currentText(), description=description)
+            if description else texts.SCENARIO_TIP)
 
     def _source_chosen(self) -> None:
         self.scenario.setVisible(self.source.currentData() == SIM)

@@ -51,6 +51,7 @@ from cctf.records.recovery import (
 )
 from cctf.records.startup import LostDatabaseError, open_records, repair_database
 from cctf.records.store import Records
+from cctf.session.alerts import AlertLog
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.corrections import Correction, Corrections
 from cctf.session.cue_text import phase_of
@@ -61,6 +62,7 @@ from cctf.session.live_trial import LiveTrial
 from cctf.session.liveness import SignalStatus, SignalWatch, last_reset_s
 from cctf.session.lsl_feed import LslSwitch
 from cctf.session.metadata import final_metadata, start_metadata
+from cctf.session.rest_level import current_rest_mmhg
 from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
@@ -93,7 +95,7 @@ class ActiveSession:
     settings: ProtocolSettings | None = None
     prescription: Prescription | None = None
     actions: list[str] = field(default_factory=list)
-    alerts: list[str] = field(default_factory=list)
+    alerts: AlertLog = field(default_factory=AlertLog)  # a list[str]; gaps leave the screen
     pending_marks: list[str] = field(default_factory=list)
     shown: tuple[float | None, str] | None = None  # what the simulated patient was shown
     live: LiveTrial = field(default_factory=LiveTrial)
@@ -449,7 +451,7 @@ class AppController(QObject):
         if preroll is not None and len(preroll):
             self._feed_session(preroll)  # rest level before the first cue; blank targets
         if runner is not None:
-            runner.begin()
+            runner.begin(runner.get_ready_s)  # a "get ready" count first (clinic)
         self._last_cue = None
         self.session_changed.emit()
         self.notice.emit(texts.RECORDING_TO.format(path=path))
@@ -544,7 +546,7 @@ class AppController(QObject):
                                            self.history.value_at(t)))
             elif e.kind == "session" and session is not None:
                 message = texts.describe_fault(e.type, e.value)
-                session.alerts.append(message)
+                session.alerts.add(message, e.t_s, e.type, e.value)
                 self.notice.emit(message)
             if session is not None:
                 session.live = session.live.follow(e)
@@ -617,16 +619,9 @@ class AppController(QObject):
 
     @property
     def baseline_mmhg(self) -> float:
-        """The measured baseline: the first trial's rest level once known, else the set-up
-        guide's current level."""
+        """The latest measured rest level (follows a leaking cuff; NaN before one is measured)."""
         s = self.session
-        if s is not None and s.runner is not None and s.runner.analyzer.trials:
-            return s.runner.analyzer.trials[0].rest_mmhg
-        if s is not None and s.runner is not None and s.runner.analyzer.open_trial is not None:
-            rest = s.runner.analyzer.open_trial.rest_mmhg
-            if not math.isnan(rest):
-                return rest
-        return self.guide.status.level_mmhg
+        return current_rest_mmhg(s.runner.analyzer) if s is not None and s.runner else math.nan
 
     @property
     def setup(self) -> SetupStatus:

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
-from cctf.session.cue_text import rep_text, rest_detail
+from cctf.session.cue_text import cue_detail
 
 STEP_COLOURS = {"nod": theme.BLUE, "hold": theme.BLUISH_GREEN, "relax": "#3C7FA6",
                 "rest": "#5E5E5E", "paused": "#A86F00", "done": "#5E5E5E", "setup": "#5E5E5E",
+                "get_ready": "#3C7FA6",
                 "no_signal": theme.NO_SIGNAL}
 
 
@@ -58,25 +59,18 @@ class CueBanner(QFrame):
             return
         step = "paused" if c.paused else cue.step
         word = texts.CUE_WORD.get(step, step)
-        detail = ""
         count = ""
         runner = c.session.runner if c.session is not None else None
-        if step in ("nod", "hold", "relax"):
-            detail = texts.CUE_TARGET.format(target=cue.target_mmhg,
-                                             phase=texts.PHASE_NAME.get(cue.phase, cue.phase))
-            rep = rep_text(runner) if runner is not None else ""
-            if rep:
-                detail += " · " + rep
+        detail = cue_detail(runner, step) if runner is not None else ""
         if step == "hold":
             left = c.hold_remaining_s()
             if left is not None:
                 count = texts.SECONDS.format(n=math.ceil(left))
-        elif step in ("nod", "rest"):
+        elif step in ("nod", "rest", "get_ready"):
             left = c.step_remaining_s()
             if left is not None:
-                count = texts.SECONDS.format(n=math.ceil(left))
-            if step == "rest" and runner is not None:
-                detail = rest_detail(runner)
+                count = (str(max(1, math.ceil(left))) if step == "get_ready"
+                         else texts.SECONDS.format(n=math.ceil(left)))
         elif step == "paused":
             detail = texts.CUE_PAUSED_DETAIL
         self._show(step, word, detail, count)

@@ -205,6 +205,10 @@ class LiveView(QWidget):
         if self.baseline.value() != baseline:
             self.baseline.setValue(baseline)
         self.baseline.setVisible(True)
+        # pyqtgraph does not relabel a hidden line: a value set while hidden kept "baseline 0.0".
+        text = texts.BASELINE_LABEL.format(value=baseline)
+        if self.baseline.label.toPlainText() != text:
+            self.baseline.label.setText(text)
 
     def _draw_markers(self, markers: list[Marker], lo: float, hi: float,
                       right_s: float) -> None:

@@ -21,6 +21,7 @@ from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
 from cctf.gui.gauge import Gauge
+from cctf.gui.keys import menu_text
 from cctf.gui.live_view import LiveView
 from cctf.gui.readout import Readout
 
@@ -89,7 +90,7 @@ class MonitorScreen(QWidget):
         controller.health_changed.connect(self._show_health)
 
     def _action(self, text: str, key: str, slot) -> QAction:
-        action = QAction(text, self)
+        action = QAction(menu_text(text, key), self)  # the key shows once
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(slot)

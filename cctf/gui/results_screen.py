@@ -5,6 +5,9 @@ are listed as "Trial 7: failed → passed (therapist)"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -175,6 +179,11 @@ class ResultsScreen(QWidget):
         self.report_button = QPushButton(texts.REPORT_BUTTON)
         self.report_button.clicked.connect(self.write_report)
         self.report_path: str | bool | None = None  # False while writing, then a message
+        self.written_report: Path | None = None  # the PDF written from this screen
+        self.open_report_button = QPushButton(texts.RESULTS_OPEN_REPORT)
+        self.open_report_button.clicked.connect(self.open_report)
+        self.attach_button = QPushButton(texts.RESULTS_ATTACH)
+        self.attach_button.clicked.connect(self.attach_to_patient)
         controller.record_completed.connect(self._record_completed)
 
         cards = QHBoxLayout()
@@ -197,6 +206,8 @@ class ResultsScreen(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
+        row.addWidget(self.open_report_button)
+        row.addWidget(self.attach_button)
         side.addLayout(row)
         record.addLayout(side, 1)
         layout = QVBoxLayout(self)
@@ -230,6 +241,11 @@ class ResultsScreen(QWidget):
         self.notes_box.setEnabled(self.session_id is not None)
         self.save_notes_button.setEnabled(done)
         self.report_button.setEnabled(done and self.report_path is not False)
+        self.open_report_button.setEnabled(done and self.report_path is not False)
+        self.attach_button.setVisible(self.report is not None and self.session_id is None)
+        self.attach_button.setEnabled(self.controller.records is not None)
+        self.attach_button.setToolTip("" if self.controller.records is not None
+                                      else texts.RESULTS_ATTACH_NO_RECORDS)
         if self.report is None:
             text = ""
         elif self.session_id is None:
@@ -279,6 +295,7 @@ class ResultsScreen(QWidget):
                            self._report_failed)
 
     def _report_saved(self, path) -> None:  # type: ignore[no-untyped-def]
+        self.written_report = Path(path)
         self.report_path = texts.REPORT_SAVED.format(path=path)
         self._enable_record()
         self.controller.notice.emit(self.report_path)
@@ -289,9 +306,74 @@ class ResultsScreen(QWidget):
 
     # --- the results ----------------------------------------------------------------------------
 
+    def _say(self, why: str) -> None:
+        self.record_status.setText(why)
+        self.controller.notice.emit(why)
+
+    def open_report(self) -> str | None:
+        """Open the session's PDF (the one written here, else the newest in the patient's
+        folder); when there is none or nothing can open it, say why."""
+        from cctf.gui.open_path import open_path
+        from cctf.records.history import report_files
+
+        path = self.written_report
+        c = self.controller
+        if path is None and self.session_id is not None and c.records is not None:
+            try:
+                found = report_files(c.records, self.session_id)
+            except RECORDS_ERRORS:
+                found = []
+            path = found[0] if found else None
+        why = (texts.RESULTS_NO_REPORT if path is None
+               else open_path(path, texts.OPEN_WHAT_PDF))
+        if why:
+            self._say(why)
+        return why
+
+    def pick_patient(self, codes: list[str]) -> str | None:
+        """Ask which patient the test belongs to (tests replace this)."""
+        name = self.report.path.name if self.report is not None else ""
+        code, ok = QInputDialog.getItem(self, texts.RESULTS_ATTACH_TITLE,
+                                        texts.RESULTS_ATTACH_PICK.format(name=name), codes, 0,
+                                        False)
+        return code if ok and code else None
+
+    def attach_to_patient(self) -> int | None:
+        """A test run without a patient joins a patient's records (the History window's
+        attach: a checked copy, status imported), so notes and the report become available."""
+        from cctf.records.history import attach_recording
+
+        c = self.controller
+        report = self.report
+        if report is None or report.session_id is not None:
+            return None
+        if c.records is None:
+            self._say(texts.RESULTS_ATTACH_NO_RECORDS)
+            return None
+        codes = [p.code for p in c.records.patients()]
+        if not codes:
+            self._say(texts.RESULTS_ATTACH_NO_PATIENTS)
+            return None
+        code = self.pick_patient(codes)
+        if code is None:
+            return None
+        report.recorder.join(10.0)  # every row on disk before it is copied
+        try:
+            session_id = attach_recording(c.records, report.path, code)
+        except (*RECORDS_ERRORS, ValueError, OSError) as exc:
+            self._say(texts.HISTORY_ATTACH_FAILED.format(error=exc))
+            return None
+        self.report = replace(report, session_id=session_id, patient_code=code)
+        self.report_path = None
+        self._enable_record()
+        self._say(texts.RESULTS_ATTACHED.format(code=code, id=session_id))
+        c.records_changed.emit()
+        return session_id
+
     def show_report(self, report: SessionReport) -> None:
         self.report = report
         self.report_path = None
+        self.written_report = None
         self.notes_box.setPlainText("")
         self._enable_record()
         result = report.result

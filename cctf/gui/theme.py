@@ -42,6 +42,10 @@ LINK_COLOURS = {"streaming": BLUISH_GREEN, "reconnecting": ORANGE, "connecting":
 # Link health and stale data (issue 9): amber when unstable, red with no data, grey views.
 LINK_COLOURS.update({"unstable": ORANGE, "no_data": VERMILLION, "reconnecting": VERMILLION})
 NO_SIGNAL = "#8A8A8A"  # what a view greys out to when its data is not live
+# A disabled picker or field must look disabled: the sheet's QWidget colour would otherwise
+# paint its text as dark as an enabled one's.
+DISABLED_TEXT = "#9A9A9A"
+DISABLED_FILL = "#ECECE7"
 
 DIAL_BANDS = ((20.0, 22.0, VERMILLION), (22.0, 24.0, ORANGE), (24.0, 26.0, YELLOW),
               (26.0, 28.0, BLUISH_GREEN), (28.0, 30.0, SKY_BLUE), (30.0, 32.0, BLUE))
@@ -95,6 +99,10 @@ QFrame[card="true"] {{ background: {SURFACE}; border: 1px solid {GRID}; border-r
 QTableWidget {{ background: {SURFACE}; gridline-color: {GRID}; }}
 QHeaderView::section {{ background: #ECECE7; padding: 4px; border: 0; font-weight: bold; }}
 QLabel[muted="true"] {{ color: {MUTED}; }}
+QComboBox:disabled, QLineEdit:disabled, QAbstractSpinBox:disabled, QCheckBox:disabled,
+QRadioButton:disabled, QMenu::item:disabled {{ color: {DISABLED_TEXT}; }}
+QComboBox:disabled, QLineEdit:disabled, QAbstractSpinBox:disabled {{
+    background: {DISABLED_FILL}; border: 1px solid {GRID}; border-radius: 4px; }}
 """
 
 

@@ -29,6 +29,8 @@ from cctf.session.settings import ProtocolSettings
 class CcftTestRunner(CuedRunner):
     """Runs one clinic CCFT session over a pressure stream; the GUI is a view over it."""
 
+    get_ready_s = 3.0  # 3-2-1 on sample time before the first cue, so the nod is not a surprise
+
     def __init__(
         self,
         settings: ProtocolSettings,

@@ -41,6 +41,30 @@ def rest_detail(runner: CuedRunner) -> str:
                                  phase=texts.PHASE_NAME.get(nxt.phase, nxt.phase))
 
 
+def cue_detail(runner: CuedRunner, step: str) -> str:
+    """The banner's line beside the cue word: the target while nodding (and that the count is
+    the time left to reach it) or holding; what comes next while relaxing and resting (never
+    "Relax to 28 mmHg", which reads as relaxing *to* 28); the first target while getting ready."""
+    cue = runner.cue
+    phase = texts.PHASE_NAME.get(cue.phase, cue.phase)
+    if step == "get_ready":
+        return texts.CUE_GET_READY_DETAIL.format(target=cue.target_mmhg, phase=phase)
+    if step == "rest":
+        return rest_detail(runner)
+    if step not in ("nod", "hold", "relax"):
+        return ""
+    if step == "relax":
+        nxt = rest_detail(runner)
+        return texts.CUE_RELAX_NEXT.format(next=nxt) if nxt else texts.CUE_RELAX_LAST
+    detail = texts.CUE_TARGET.format(target=cue.target_mmhg, phase=phase)
+    rep = rep_text(runner)
+    if rep:
+        detail += " · " + rep
+    if step == "nod":
+        detail += texts.CUE_NOD_COUNT  # what the banner's count means (reach and hold)
+    return detail
+
+
 def phase_of(runner: CuedRunner) -> str:
     """The protocol part under way: practice, stage, endurance or training ("" before)."""
     if runner.cue.phase:

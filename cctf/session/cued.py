@@ -25,7 +25,7 @@ _MAX_PIECE_S = 0.25  # feed the analyzer in pieces no longer than this, so cue e
 class Cue:
     """What the patient is asked to do now."""
 
-    step: str  # "setup", "nod", "hold", "relax", "rest", "done"
+    step: str  # "setup", "get_ready", "nod", "hold", "relax", "rest", "done"
     target_mmhg: float = math.nan
     phase: str = ""
     trial: int | None = None  # index of the cued trial
@@ -51,6 +51,8 @@ class Fed:
 class CuedRunner:
     """Cues trials from a plan and judges them with a ``CcftAnalyzer``; subclasses plan."""
 
+    get_ready_s: float = 0.0  # the app's "get ready" count before the first cue (``begin``)
+
     def __init__(
         self,
         analyzer: CcftAnalyzer,
@@ -69,6 +71,7 @@ class CuedRunner:
         self._queue: deque[PlannedTrial] = deque()
         self._started = False
         self._begin_requested = False
+        self._lead_in_s = 0.0
         self._next_change_s = math.inf
         self._trial_count = 0
         self._current: PlannedTrial | None = None
@@ -83,9 +86,11 @@ class CuedRunner:
 
     # --- actions -------------------------------------------------------------------------
 
-    def begin(self) -> None:
-        """Set-up is done: the first trial is cued at the next sample."""
+    def begin(self, lead_in_s: float = 0.0) -> None:
+        """Set-up is done: the first trial is cued at the next sample, or after a "get ready"
+        count of ``lead_in_s`` seconds of sample time (step "get_ready", no target yet)."""
         self._begin_requested = True
+        self._lead_in_s = max(0.0, lead_in_s)
 
     @property
     def begun(self) -> bool:
@@ -163,6 +168,11 @@ class CuedRunner:
             if self._begin_requested and not self._started:
                 self._started = True
                 self._next_change_s = float(t[i])  # the first cue starts with this sample
+                if self._lead_in_s > 0 and self._queue:
+                    first = self._queue[0]
+                    self._next_change_s += self._lead_in_s
+                    self.cue = Cue("get_ready", first.target_mmhg, first.phase, None,
+                                   float(t[i]), self._next_change_s)
             if gap_k < len(gaps) and gaps[gap_k] == i:
                 prev = float(t[i - 1]) if i else self._last_t
                 assert prev is not None
@@ -226,7 +236,7 @@ class CuedRunner:
     def _advance(self, now: float) -> None:
         """A scheduled change is due at sample time ``now``."""
         step = self.cue.step
-        if step in ("setup", "rest"):
+        if step in ("setup", "get_ready", "rest"):
             self._start_next_trial(now)
         elif step in ("nod", "hold", "relax"):
             self._current = None

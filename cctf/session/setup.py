@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cctf import texts
+
 SETUP_STATES = ("waiting", "deflated", "low", "high", "settling", "falling", "steadying", "ready")
 
 
@@ -107,3 +109,12 @@ class SetupGuide:
         if level > hi:
             return "high"
         return "steadying"
+
+
+def start_warning(status: SetupStatus, baseline_mmhg: float) -> str | None:
+    """What the set-up guide says when starting now would be on an unsettled cuff (a drifting
+    rest level can fail trials), else None: the app asks before it starts."""
+    if status.ready:
+        return None
+    return texts.SETUP_STATE[status.state].format(level=status.level_mmhg,
+                                                  baseline=baseline_mmhg)
