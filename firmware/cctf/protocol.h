@@ -135,6 +135,7 @@ typedef struct {
     uint32_t next_seq;
     uint8_t reset_cause;
     uint8_t streaming;
+    uint8_t peripherals;  /* head.h: CCTF_PERIPHERAL_*; 0 when parsed from a 25-byte body */
 } cctf_hello_t;
 
 typedef struct {
@@ -151,6 +152,8 @@ void cctf_get_cal_record(const uint8_t *in, cctf_cal_record_t *rec);
 /* Packet builders: write type | body | CRC into pkt and return the packet length. */
 size_t cctf_build_sample(uint8_t *pkt, const cctf_sample_t *s);             /* 20 bytes */
 size_t cctf_build_hello(uint8_t *pkt, const cctf_hello_t *h);               /* 28 bytes */
+/* The HELLO with the peripherals byte appended (section 14; what the device sends). */
+size_t cctf_build_hello_p(uint8_t *pkt, const cctf_hello_t *h);             /* 29 bytes */
 /* ACK with d bytes of data (d <= 58; data may be NULL when d == 0). */
 size_t cctf_build_ack(uint8_t *pkt, uint8_t command, uint8_t token, uint8_t status,
                       const uint8_t *data, size_t d);
