@@ -1,83 +1,111 @@
-/* MPU-6050 over a polled, bounded TWI (see head_mpu.h). */
+/*
+ * MPU-6050 over the TWI (see head_mpu.h). Interrupt-driven, one register transaction at a time:
+ * loop() starts it and waits for the TWI interrupt to finish it, at most HEAD_TWI_TIMEOUT_US;
+ * past that the TWI unit is reset and the read counts as failed. (Polling TWINT would be
+ * simpler, but simavr 1.6 keeps TWINT set once raised, so only the interrupt path runs the
+ * same under the simulator as on the chip.)
+ */
 #include <Arduino.h>
+#include <avr/interrupt.h>
 #include <avr/io.h>
 #include <util/twi.h>
 
 #include "head.h"
 #include "head_mpu.h"
 
-/* One TWI step at 400 kHz takes 9 bit times = 22.5 us; allow 16x that (~360 us at 16 MHz,
- * 5 cycles a pass) before calling the bus dead. */
-#define TWI_WAIT_LOOPS 1200u
+/* A 6-byte read is ~90 bit times = 225 us at 400 kHz; 1 ms means the bus is dead. */
+#define HEAD_TWI_TIMEOUT_US 1000u
 #define TWI_400KHZ_TWBR ((F_CPU / 400000UL - 16UL) / 2UL)  /* 12 at 16 MHz, prescaler 1 */
+#define TWCR_GO (_BV(TWINT) | _BV(TWEN) | _BV(TWIE))
 
+enum { TWI_BUSY, TWI_DONE, TWI_ERROR };
+enum { PH_ADDR_W, PH_REG, PH_VALUE, PH_ADDR_R, PH_DATA };
+
+static volatile uint8_t twi_result;
+static uint8_t twi_phase, twi_reg, twi_value, twi_n, twi_i;
+static uint8_t *twi_buf;  /* NULL: a write of twi_value */
 static uint8_t need_config;
 
-/* Start the operation in TWCR and wait for TWINT; returns the status or 0 on timeout. */
-static uint8_t twi_do(uint8_t twcr)
+static void twi_finish(uint8_t result)
 {
-    uint16_t n = TWI_WAIT_LOOPS;
-    TWCR = twcr;
-    while (!(TWCR & _BV(TWINT)))
-        if (--n == 0)
-            return 0;
-    return TW_STATUS;
+    TWCR = _BV(TWINT) | _BV(TWEN) | _BV(TWSTO);  /* STOP; the interrupt off */
+    twi_result = result;
 }
 
-static void twi_stop(void)
+ISR(TWI_vect)
 {
-    uint16_t n = TWI_WAIT_LOOPS;
-    TWCR = _BV(TWINT) | _BV(TWEN) | _BV(TWSTO);
-    while ((TWCR & _BV(TWSTO)) && --n)
-        ;
-    if (!n) {  /* the bus is stuck: reset the TWI unit, try again next read */
-        TWCR = 0;
-        TWCR = _BV(TWEN);
+    switch (TW_STATUS) {
+    case TW_START:
+        TWDR = (uint8_t)(CCTF_MPU_ADDR << 1) | TW_WRITE;
+        twi_phase = PH_ADDR_W;
+        TWCR = TWCR_GO;
+        break;
+    case TW_REP_START:
+        TWDR = (uint8_t)(CCTF_MPU_ADDR << 1) | TW_READ;
+        twi_phase = PH_ADDR_R;
+        TWCR = TWCR_GO;
+        break;
+    case TW_MT_SLA_ACK:
+    case TW_MT_DATA_ACK:  /* (simavr 1.6 reports an acknowledged SLA+W as a data ACK) */
+        if (twi_phase == PH_ADDR_W) {
+            TWDR = twi_reg;
+            twi_phase = PH_REG;
+            TWCR = TWCR_GO;
+        } else if (twi_phase == PH_REG && !twi_buf) {
+            TWDR = twi_value;
+            twi_phase = PH_VALUE;
+            TWCR = TWCR_GO;
+        } else if (twi_phase == PH_REG) {
+            TWCR = TWCR_GO | _BV(TWSTA);  /* repeated START, then read */
+        } else {
+            twi_finish(TWI_DONE);
+        }
+        break;
+    case TW_MR_SLA_ACK:
+        twi_phase = PH_DATA;
+        TWCR = TWCR_GO | (twi_n > 1 ? _BV(TWEA) : 0);
+        break;
+    case TW_MR_DATA_ACK:
+        twi_buf[twi_i++] = TWDR;
+        TWCR = TWCR_GO | (twi_i + 1u < twi_n ? _BV(TWEA) : 0);
+        break;
+    case TW_MR_DATA_NACK:  /* the last byte */
+        twi_buf[twi_i++] = TWDR;
+        twi_finish(twi_i == twi_n ? TWI_DONE : TWI_ERROR);
+        break;
+    default:  /* address or data not acknowledged, arbitration lost, bus error */
+        twi_finish(TWI_ERROR);
+        break;
     }
 }
 
-/* START + address + register; returns 1 when the slave acknowledged both. */
-static uint8_t twi_begin(uint8_t reg)
+/* One transaction, bounded: 1 when it completed. */
+static uint8_t twi_run(uint8_t reg, uint8_t *buf, uint8_t n, uint8_t value)
 {
-    uint8_t st = twi_do(_BV(TWINT) | _BV(TWSTA) | _BV(TWEN));
-    if (st != TW_START && st != TW_REP_START)
-        return 0;
-    TWDR = (uint8_t)(CCTF_MPU_ADDR << 1) | TW_WRITE;
-    if (twi_do(_BV(TWINT) | _BV(TWEN)) != TW_MT_SLA_ACK)
-        return 0;
-    TWDR = reg;
-    return twi_do(_BV(TWINT) | _BV(TWEN)) == TW_MT_DATA_ACK;
+    uint32_t t0;
+    twi_reg = reg;
+    twi_buf = buf;
+    twi_n = n;
+    twi_i = 0;
+    twi_value = value;
+    twi_result = TWI_BUSY;
+    TWCR = TWCR_GO | _BV(TWSTA);
+    t0 = micros();
+    while (twi_result == TWI_BUSY)
+        if ((uint32_t)(micros() - t0) > HEAD_TWI_TIMEOUT_US) {
+            TWCR = 0;  /* reset the unit: a stuck transaction ends here */
+            TWCR = _BV(TWEN);
+            return 0;
+        }
+    t0 = micros();
+    while ((TWCR & _BV(TWSTO)) && (uint32_t)(micros() - t0) < 100u)
+        ;  /* the STOP goes out in a few us */
+    return twi_result == TWI_DONE;
 }
 
 static uint8_t mpu_write(uint8_t reg, uint8_t value)
 {
-    uint8_t ok = twi_begin(reg);
-    if (ok) {
-        TWDR = value;
-        ok = twi_do(_BV(TWINT) | _BV(TWEN)) == TW_MT_DATA_ACK;
-    }
-    twi_stop();
-    return ok;
-}
-
-static uint8_t mpu_read(uint8_t reg, uint8_t *dst, uint8_t n)
-{
-    uint8_t ok = twi_begin(reg), i;
-    if (ok) {
-        ok = twi_do(_BV(TWINT) | _BV(TWSTA) | _BV(TWEN)) == TW_REP_START;
-        if (ok) {
-            TWDR = (uint8_t)(CCTF_MPU_ADDR << 1) | TW_READ;
-            ok = twi_do(_BV(TWINT) | _BV(TWEN)) == TW_MR_SLA_ACK;
-        }
-        for (i = 0; ok && i < n; i++) {
-            uint8_t last = i + 1u == n;
-            ok = twi_do(_BV(TWINT) | _BV(TWEN) | (last ? 0 : _BV(TWEA))) ==
-                 (last ? TW_MR_DATA_NACK : TW_MR_DATA_ACK);
-            dst[i] = TWDR;
-        }
-    }
-    twi_stop();
-    return ok;
+    return twi_run(reg, 0, 0, value);
 }
 
 static uint8_t mpu_config(void)
@@ -92,10 +120,12 @@ uint8_t head_mpu_begin(void)
 {
     uint8_t who = 0;
     /* No internal pull-ups: the GY-521's own (to its 3.3 V) pull the lines up. */
+    TWAR = 0;  /* master only (simavr 1.6 takes a non-zero TWAR for slave mode) */
     TWSR = 0;  /* prescaler 1 */
     TWBR = (uint8_t)TWI_400KHZ_TWBR;
     TWCR = _BV(TWEN);
-    if (mpu_read(CCTF_MPU_REG_WHO_AM_I, &who, 1) && who == CCTF_MPU_WHO_AM_I && mpu_config()) {
+    if (twi_run(CCTF_MPU_REG_WHO_AM_I, &who, 1, 0) && who == CCTF_MPU_WHO_AM_I &&
+        mpu_config()) {
         need_config = 0;
         return 1;
     }
@@ -110,8 +140,8 @@ void head_mpu_read(cctf_accel_t *a)
     if (need_config && !mpu_config())
         return;
     need_config = 0;
-    if (!mpu_read(CCTF_MPU_REG_ACCEL_XOUT_H, b, 6)) {
-        need_config = 1;
+    if (!twi_run(CCTF_MPU_REG_ACCEL_XOUT_H, b, 6, 0)) {
+        need_config = 1;  /* it may have been power-cycled: it wakes up asleep */
         return;
     }
     a->x = (int16_t)((uint16_t)b[0] << 8 | b[1]);
