@@ -22,7 +22,7 @@
  * HX710B: the converter paces the samples; loop() reads a result as soon as DOUT says so.
  * Head sensor: right after the pressure reading loop() reads the MPU-6050's accelerometer
  * (6 bytes at 400 kHz, ~0.25 ms; at most ~2 ms when it stops answering) and the HEAD frame
- * follows the SAMPLE (PROTOCOL.md section 14).
+ * follows the SAMPLE (PROTOCOL.md section 15).
  */
 #include "board.h"
 #include "calibration.h"

@@ -87,7 +87,7 @@ void cctf_device_rx(cctf_device_t *dev, uint8_t byte);
  * the reading also counts toward its zero (after its SAMPLE: the ACK follows that SAMPLE). */
 void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
                          uint32_t missed);
-/* The same with the head sensor's reading of the same instant (PROTOCOL.md section 14): when
+/* The same with the head sensor's reading of the same instant (PROTOCOL.md section 15): when
  * info.peripherals has CCTF_PERIPHERAL_HEAD_SENSOR and accel is not NULL, the reading goes
  * through the head filter and, while streaming, a HEAD frame with the SAMPLE's seq follows the
  * SAMPLE (skipped, like the SAMPLE, when the transmit buffer has no room for it). */

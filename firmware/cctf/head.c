@@ -84,7 +84,7 @@ void cctf_head_filter_update(cctf_head_filter_t *f, int16_t ax, int16_t ay, int1
     if (!ok) {
         out->pitch_centi = 0;
         out->roll_centi = 0;
-        out->flags = CCTF_HEAD_FAULT | CCTF_HEAD_SETTLING;
+        out->flags = CCTF_HEADFLAG_FAULT | CCTF_HEADFLAG_SETTLING;
         f->seeded = 0;                 /* the next good reading seeds it afresh ... */
         f->settle_left = f->settle_n;  /* ... and settles again */
         return;
@@ -98,7 +98,7 @@ void cctf_head_filter_update(cctf_head_filter_t *f, int16_t ax, int16_t ay, int1
     f->seeded = 1;
     if (f->settle_left) {
         f->settle_left--;
-        out->flags |= CCTF_HEAD_SETTLING;
+        out->flags |= CCTF_HEADFLAG_SETTLING;
     }
     cctf_head_angles(f->f[0], f->f[1], f->f[2], &out->pitch_centi, &out->roll_centi);
 }

@@ -1,11 +1,7 @@
 /*
  * The optional head-motion sensor (issue 17): the HEAD frame and the HELLO `peripherals` byte of
- * the compatible version-1 extension (PROTOCOL.md section 14), and the head-angle arithmetic of
+ * the compatible version-1 extension (PROTOCOL.md section 15), and the head-angle arithmetic of
  * the MPU-6050 readings. Plain C99, no hardware: the host tests run it.
- *
- * The constants live here rather than in protocol.h because tests/test_firmware.py pins every
- * protocol.h #define to a cctf.acquisition.protocol name; vectors.txt (kinds head, hello_p)
- * pins these.
  */
 #ifndef CCTF_HEAD_H
 #define CCTF_HEAD_H
@@ -13,31 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* --- protocol (PROTOCOL.md section 14) ---------------------------------------------------- */
-
-#define CCTF_TYPE_HEAD 0x04
-#define CCTF_HEAD_BODY_BYTES 9                                   /* seq, pitch, roll, flags */
-#define CCTF_HEAD_PACKET_BYTES (1 + CCTF_HEAD_BODY_BYTES + 2)    /* 12 */
-#define CCTF_HEAD_WIRE_BYTES 14   /* COBS(12-byte packet) + delimiter; 15 with the leading 00 */
-#define CCTF_HELLO_P_BODY_BYTES 26                               /* HELLO + peripherals */
-#define CCTF_HELLO_P_PACKET_BYTES (1 + CCTF_HELLO_P_BODY_BYTES + 2)  /* 29 */
-
-/* HELLO peripherals bits */
-#define CCTF_PERIPHERAL_HEAD_SENSOR 0x01
-
-/* HEAD flags */
-#define CCTF_HEAD_FAULT 0x01      /* the sensor did not answer this read: angles meaningless */
-#define CCTF_HEAD_SETTLING 0x02   /* the filter has not converged since boot/START (0.5 s) */
+/* The HEAD frame's constants (CCTF_TYPE_HEAD, CCTF_HEAD_*_BYTES, CCTF_HEADFLAG_*,
+ * CCTF_PERIPHERAL_*) are in protocol.h with the rest of the wire format. */
 
 typedef struct {
     uint32_t seq;          /* the seq of the SAMPLE of the same instant */
     int16_t pitch_centi;   /* 0.01 degree, + = chin towards chest */
     int16_t roll_centi;    /* 0.01 degree, + = right ear towards the right shoulder */
-    uint8_t flags;         /* CCTF_HEAD_* */
+    uint8_t flags;         /* CCTF_HEADFLAG_* */
 } cctf_head_t;
 
 size_t cctf_build_head(uint8_t *pkt, const cctf_head_t *h);            /* 12 bytes */
@@ -65,7 +50,7 @@ int cctf_parse_head(const uint8_t *pkt, size_t n, cctf_head_t *h);
  *                                         ear down = +
  * Supine with the forehead level (face to the ceiling) both are 0. Roll about a vertical axis is
  * invisible to an accelerometer: supine, this "roll" is the head turning (axial rotation);
- * sitting upright it is lateral flexion (PROTOCOL.md section 14.4).
+ * sitting upright it is lateral flexion (PROTOCOL.md section 15.4).
  *
  * The filter: a first-order low-pass on each axis, y += (x - y) / 2^shift per sample, shift
  * chosen by rate so the lag stays near 10 ms: 2 at >= 200 Hz (lag 3 samples = 12 ms at 250 Hz),

@@ -1,6 +1,5 @@
 /* cctf wire protocol, version 1 (see protocol.h and firmware/PROTOCOL.md). Plain C99. */
 #include "protocol.h"
-#include "head.h"
 
 #include <string.h>
 

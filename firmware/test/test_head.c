@@ -93,8 +93,8 @@ static void filter_lag_and_settling(void)
         cctf_head_filter_update(&f, x, y, z, 1, &out);
         CHECK(abs(out.pitch_centi - 1200) <= 1);
         CHECK(abs(out.roll_centi + 300) <= 1);
-        CHECK_INT(out.flags & CCTF_HEAD_FAULT, 0);
-        CHECK_INT(!!(out.flags & CCTF_HEAD_SETTLING), n < 125);
+        CHECK_INT(out.flags & CCTF_HEADFLAG_FAULT, 0);
+        CHECK_INT(!!(out.flags & CCTF_HEADFLAG_SETTLING), n < 125);
     }
     case_end();
 
@@ -120,15 +120,15 @@ static void filter_lag_and_settling(void)
         cctf_head_filter_update(&f, x, y, z, 1, &out);
     CHECK_INT(out.flags, 0);
     cctf_head_filter_update(&f, 1, 2, 3, 0, &out);
-    CHECK_INT(out.flags, CCTF_HEAD_FAULT | CCTF_HEAD_SETTLING);
+    CHECK_INT(out.flags, CCTF_HEADFLAG_FAULT | CCTF_HEADFLAG_SETTLING);
     CHECK_INT(out.pitch_centi, 0);
     up_vector(-7, 2, &x, &y, &z);
     cctf_head_filter_update(&f, x, y, z, 1, &out);
     CHECK(abs(out.pitch_centi + 700) <= 1);  /* no trace of the 5 deg before the fault */
-    CHECK_INT(out.flags, CCTF_HEAD_SETTLING);
+    CHECK_INT(out.flags, CCTF_HEADFLAG_SETTLING);
     for (n = 1; n < 25; n++)
         cctf_head_filter_update(&f, x, y, z, 1, &out);
-    CHECK_INT(out.flags, CCTF_HEAD_SETTLING);  /* the 25th (0.5 s at 50 Hz) still settles */
+    CHECK_INT(out.flags, CCTF_HEADFLAG_SETTLING);  /* the 25th (0.5 s at 50 Hz) still settles */
     cctf_head_filter_update(&f, x, y, z, 1, &out);
     CHECK_INT(out.flags, 0);
     case_end();
@@ -207,7 +207,7 @@ static void device_with_sensor(void)
         CHECK_INT(s.seq, (uint32_t)(i < 100 ? i : i + 2));  /* missed ticks use up seqs */
         CHECK(abs(hd.pitch_centi - 1000) <= 1);
         CHECK(abs(hd.roll_centi - 100) <= 1);
-        CHECK_INT(hd.flags, i < 125 ? CCTF_HEAD_SETTLING : 0);
+        CHECK_INT(hd.flags, i < 125 ? CCTF_HEADFLAG_SETTLING : 0);
         /* the wire: 23 + 15 bytes per sampling instant (PROTOCOL.md section 15 bandwidth) */
         CHECK_INT(b.out_n, 23 + 15);
         fake_clear(&b);
@@ -222,7 +222,7 @@ static void device_with_sensor(void)
     CHECK_INT(cctf_parse_sample(frames[0].pkt, frames[0].n, &s), 0);
     CHECK_INT(s.flags & CCTF_FLAG_SENSOR_FAULT, 0);
     CHECK_INT(cctf_parse_head(frames[1].pkt, frames[1].n, &hd), 0);
-    CHECK_INT(hd.flags, CCTF_HEAD_FAULT | CCTF_HEAD_SETTLING);
+    CHECK_INT(hd.flags, CCTF_HEADFLAG_FAULT | CCTF_HEADFLAG_SETTLING);
     fake_clear(&b);
     case_end();
 
@@ -248,7 +248,7 @@ static void device_with_sensor(void)
     n = fake_frames(&b, frames, 64);
     CHECK_INT(n, 2);
     CHECK_INT(cctf_parse_head(frames[1].pkt, frames[1].n, &hd), 0);
-    CHECK_INT(hd.flags, CCTF_HEAD_SETTLING);
+    CHECK_INT(hd.flags, CCTF_HEADFLAG_SETTLING);
     fake_clear(&b);
     cctf_device_reading(&b.dev, 3000, 4587, 0, 0);
     n = fake_frames(&b, frames, 64);
