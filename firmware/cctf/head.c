@@ -75,6 +75,11 @@ void cctf_head_filter_start(cctf_head_filter_t *f, uint16_t rate_hz)
     f->seeded = 0;
 }
 
+static int32_t step(int32_t d, uint8_t shift)
+{
+    return d >= 0 ? (int32_t)((uint32_t)d >> shift) : -(int32_t)((uint32_t)-d >> shift);
+}
+
 void cctf_head_filter_update(cctf_head_filter_t *f, int16_t ax, int16_t ay, int16_t az, int ok,
                              cctf_head_t *out)
 {
@@ -92,8 +97,8 @@ void cctf_head_filter_update(cctf_head_filter_t *f, int16_t ax, int16_t ay, int1
     for (i = 0; i < 3; i++) {
         if (!f->seeded)
             f->f[i] = x[i];
-        else  /* C99 division truncates towards zero: the same on the host and the AVR */
-            f->f[i] += (x[i] - f->f[i]) / (int32_t)(1L << f->shift);
+        else  /* d / 2^shift, truncated towards zero, without a 32-bit division */
+            f->f[i] += step(x[i] - f->f[i], f->shift);
     }
     f->seeded = 1;
     if (f->settle_left) {
