@@ -520,7 +520,7 @@ def test_session_example_in_the_spec():
     from_device = StreamDecoder().feed(device)
     boot, ack_identify, hello_again, ack_start, s0, s1 = from_device
     assert boot == Hello(1, (1, 0, 0), SensorModel.MPX5010DP, 50, 3, b"CCTF0001", 0,
-                         ResetCause.EXTERNAL, False)
+                         ResetCause.EXTERNAL, False, peripherals=0)  # the 26-byte HELLO (§15)
     assert ack_identify == Ack(FrameType.IDENTIFY, 1, AckStatus.OK)
     assert hello_again.reset_cause == ResetCause.REQUEST
     assert ack_start == Ack(FrameType.START, 2, AckStatus.OK)
