@@ -10,12 +10,14 @@
 #include <avr/io.h>
 #include <util/twi.h>
 
+#include "config.h"
 #include "head.h"
 #include "head_mpu.h"
 
-/* A 6-byte read is ~90 bit times = 225 us at 400 kHz; 1 ms means the bus is dead. */
-#define HEAD_TWI_TIMEOUT_US 1000u
-#define TWI_400KHZ_TWBR ((F_CPU / 400000UL - 16UL) / 2UL)  /* 12 at 16 MHz, prescaler 1 */
+/* A 6-byte read is ~90 bit times (225 us at 400 kHz); 400 bit times (1 ms at 400 kHz) means
+ * the bus is dead. */
+#define HEAD_TWI_TIMEOUT_US ((uint32_t)(400000000UL / CCTF_HEAD_I2C_HZ))
+#define HEAD_TWBR ((F_CPU / CCTF_HEAD_I2C_HZ - 16UL) / 2UL)  /* 12 at 400 kHz, prescaler 1 */
 #define TWCR_GO (_BV(TWINT) | _BV(TWEN) | _BV(TWIE))
 
 enum { TWI_BUSY, TWI_DONE, TWI_ERROR };
@@ -122,7 +124,7 @@ uint8_t head_mpu_begin(void)
     /* No internal pull-ups: the GY-521's own (to its 3.3 V) pull the lines up. */
     TWAR = 0;  /* master only (simavr 1.6 takes a non-zero TWAR for slave mode) */
     TWSR = 0;  /* prescaler 1 */
-    TWBR = (uint8_t)TWI_400KHZ_TWBR;
+    TWBR = (uint8_t)HEAD_TWBR;
     TWCR = _BV(TWEN);
     if (twi_run(CCTF_MPU_REG_WHO_AM_I, &who, 1, 0) && who == CCTF_MPU_WHO_AM_I &&
         mpu_config()) {
