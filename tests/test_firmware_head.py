@@ -23,7 +23,8 @@ import pytest
 
 from cctf.acquisition.cobs import cobs_decode, cobs_encode
 from cctf.acquisition.protocol import crc16
-from cctf.sim.avr import FirmwareSim, build_runner, missing_simavr
+from cctf.errors import ConfigError, DeviceError
+from cctf.sim.avr import FirmwareSim, build_runner, missing_simavr, write_head_trace
 
 pytestmark = [pytest.mark.firmware, pytest.mark.slow]
 
@@ -231,3 +232,27 @@ def test_a_sensor_that_stops_answering_sets_head_fault_and_never_stalls_sampling
     assert np.all(heads[settled, 1] == 700) and np.all(heads[settled, 2] == -150)
     good_before = (t_s < 1.2) & (heads[:, 3] == 0)
     assert np.all(heads[good_before, 1] == 700)
+
+
+def test_head_traces_are_checked_before_the_runner_starts(firmware_elf, tmp_path):
+    bad = tmp_path / "head.txt"
+    bad.write_text("# t_s pitch_deg roll_deg\n0 3 0\n0.5 4\n0.5 5 1\n")
+    with pytest.raises(DeviceError, match=r"head\.txt, line 4: times must increase"):
+        FirmwareSim(firmware_elf, head_trace=bad).start()
+    words = tmp_path / "words.txt"
+    words.write_text("0 level\n")
+    with pytest.raises(DeviceError, match=r"expected \"t_s pitch_deg \[roll_deg\]\""):
+        FirmwareSim(firmware_elf, head_trace=words).start()
+    with pytest.raises(ConfigError, match="increase strictly"):
+        write_head_trace(tmp_path / "x.bin", np.array([0.0, 0.0]), np.zeros(2))
+    with pytest.raises(ConfigError, match="equal length"):
+        write_head_trace(tmp_path / "x.bin", np.array([0.0, 1.0]), np.zeros(3))
+    # a binary trace round-trips: the runner reads back what was written
+    path = write_head_trace(tmp_path / "ok.f64", np.array([0.0, 1.0]), np.array([2.0, 3.0]),
+                            np.array([0.5, -0.5]))
+    assert np.fromfile(path, "<f8").tolist() == [0.0, 2.0, 0.5, 1.0, 3.0, -0.5]
+    with FirmwareSim(firmware_elf, head_trace=path, fast=True, duration_s=0.1) as sim:
+        assert sim.wait(60.0) == 0
+        ready = sim.wait_for("ready", 5.0)
+        assert ready is not None and ready.fields["head"] == "mpu6050"
+        assert ready.fields["head_points"] == "2"
