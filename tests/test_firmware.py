@@ -114,6 +114,8 @@ ENUMS: dict[str, type[IntEnum] | type[IntFlag]] = {
     "CCTF_SENSOR_MODEL_": P.SensorModel,
     "CCTF_RESET_": P.ResetCause,
     "CCTF_CALFLAG_": P.CalFlags,
+    "CCTF_HEADFLAG_": P.HeadFlags,
+    "CCTF_PERIPHERAL_": P.Peripherals,
 }
 SCALARS = {
     "CCTF_PROTOCOL_VERSION": P.PROTOCOL_VERSION,
@@ -127,6 +129,9 @@ SCALARS = {
     "CCTF_HELLO_BODY_BYTES": P.HELLO_BODY_BYTES,
     "CCTF_CAL_BYTES": P.CAL_BYTES,
     "CCTF_SAMPLE_WIRE_BYTES": P.SAMPLE_WIRE_BYTES,
+    "CCTF_HEAD_BODY_BYTES": P.HEAD_BODY_BYTES,
+    "CCTF_HELLO_P_BODY_BYTES": P.HELLO_P_BODY_BYTES,
+    "CCTF_ANGLE_SCALE": P.ANGLE_SCALE,
 }
 # Sizes only the C side needs, derived from the Python values.
 C_ONLY = {
@@ -134,6 +139,9 @@ C_ONLY = {
     "CCTF_HELLO_PACKET_BYTES": 1 + P.HELLO_BODY_BYTES + 2,
     "CCTF_ACK_MAX_PACKET_BYTES": 1 + 3 + P.CAL_BYTES + 2,
     "CCTF_SERIAL_BYTES": 8,
+    "CCTF_HEAD_PACKET_BYTES": 1 + P.HEAD_BODY_BYTES + 2,
+    "CCTF_HEAD_WIRE_BYTES": 1 + P.HEAD_BODY_BYTES + 2 + 2,  # COBS adds one byte, + delimiter
+    "CCTF_HELLO_P_PACKET_BYTES": 1 + P.HELLO_P_BODY_BYTES + 2,
 }
 
 

@@ -11,6 +11,7 @@ examples of the literature) or worked out by hand in PROTOCOL.md.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ from cctf.acquisition.protocol import (
     Calibration,
     Command,
     FrameType,
+    Head,
+    HeadFlags,
     Hello,
     ResetCause,
     Sample,
@@ -47,11 +50,19 @@ KEYS = {
             "serial", "next_seq", "reset_cause", "streaming",
         ]
     ],
+    "hello_p": [
+        [
+            "version", "fw_major", "fw_minor", "fw_patch", "sensor", "rate_hz", "cal_id",
+            "serial", "next_seq", "reset_cause", "streaming", "peripherals",
+        ]
+    ],
+    "head": [["seq", "pitch_centi", "roll_centi", "flags"]],
 }
 CAL_KEYS = ["cal_id", "raw_a", "mmhg_a_milli", "raw_b", "mmhg_b_milli", "zero_raw", "cal_flags"]
 POINT_KEYS = ["raw_a", "mmhg_a_milli", "raw_b", "mmhg_b_milli"]
 CAL_COMMANDS = {FrameType.TARE, FrameType.GET_CAL, FrameType.SET_CAL, FrameType.RESET_CAL}
-HEX_KEYS = {("crc", "hex"), ("cobs", "raw"), ("hello", "serial"), ("accept", "serial")}
+HEX_KEYS = {("crc", "hex"), ("cobs", "raw"), ("hello", "serial"), ("accept", "serial"),
+            ("hello_p", "serial")}
 REJECT_REASONS = {"crc", "cobs", "short", "long", "length", "unknown"}
 
 
@@ -165,11 +176,16 @@ def ref_packet(v: Vector) -> bytes:
         return b"\x01" + u(f["seq"], 4) + u(f["t_us"], 4) + s(f["raw"], 4) + s(
             f["p_milli"], 4
         ) + u(f["flags"], 1)
-    if v.kind == "hello":
+    if v.kind in {"hello", "hello_p"}:
         return (
             b"\x02" + u(f["version"], 1) + u(f["fw_major"], 1) + u(f["fw_minor"], 1)
             + u(f["fw_patch"], 1) + u(f["sensor"], 1) + u(f["rate_hz"], 2) + u(f["cal_id"], 4)
             + f["serial"] + u(f["next_seq"], 4) + u(f["reset_cause"], 1) + u(f["streaming"], 1)
+            + (u(f["peripherals"], 1) if v.kind == "hello_p" else b"")
+        )
+    if v.kind == "head":
+        return b"\x04" + u(f["seq"], 4) + s(f["pitch_centi"], 2) + s(f["roll_centi"], 2) + u(
+            f["flags"], 1
         )
     if v.kind == "ack":
         data = b""
@@ -196,12 +212,15 @@ def expected_frame(v: Vector) -> P.Frame:
     kind = f.get("kind", v.kind) if v.kind == "accept" else v.kind
     if kind == "sample":
         return Sample(f["seq"], f["t_us"], f["raw"], f["p_milli"] / 1000, SampleFlags(f["flags"]))
-    if kind == "hello":
+    if kind in {"hello", "hello_p"}:
         return Hello(
             f["version"], (f["fw_major"], f["fw_minor"], f["fw_patch"]), f["sensor"],
             f["rate_hz"], f["cal_id"], f["serial"], f["next_seq"], f["reset_cause"],
-            bool(f["streaming"]),
+            bool(f["streaming"]), f.get("peripherals"),
         )
+    if kind == "head":
+        return Head(f["seq"], f["pitch_centi"] / 100, f["roll_centi"] / 100,
+                    HeadFlags(f["flags"]))
     if kind == "ack":
         data = b""
         if "rate_hz" in f:
@@ -224,7 +243,7 @@ def expected_frame(v: Vector) -> P.Frame:
     raise AssertionError(kind)
 
 
-FRAMES = of("sample") + of("hello") + of("ack") + of("command")
+FRAMES = of("sample") + of("hello") + of("ack") + of("command") + of("head") + of("hello_p")
 
 
 # --- the file itself ----------------------------------------------------------------------------
@@ -234,17 +253,18 @@ def test_file_format_is_what_the_header_promises():
     text = VECTORS.read_text(encoding="ascii")
     assert text.endswith("\n") and "\r" not in text
     kinds = {"crc", "cobs", "sample", "hello", "ack", "command", "reject", "accept", "foreign",
-             "convert", "setcal", "tare"}
+             "convert", "setcal", "tare", "head", "hello_p"}
     for lineno, line in enumerate(text.split("\n"), 1):
         assert len(line) <= 1400, f"line {lineno} is {len(line)} characters"
         if not line or line.startswith("#"):
             continue
-        assert re.fullmatch(r"[a-z]+( [a-z_]+=[^ =:]+)* : (-|([0-9a-f]{2})+)", line), lineno
+        assert re.fullmatch(r"[a-z][a-z_]*( [a-z_]+=[^ =:]+)* : (-|([0-9a-f]{2})+)", line), lineno
     assert {v.kind for v in ALL} == kinds
     for v in ALL:
         if v.kind in KEYS:
             assert v.keys in KEYS[v.kind], v
-        if v.kind in {"sample", "hello", "ack", "command", "reject", "accept", "cobs", "foreign"}:
+        if v.kind in {"sample", "hello", "ack", "command", "reject", "accept", "cobs", "foreign",
+                      "head", "hello_p"}:
             assert v.data.endswith(b"\x00") and b"\x00" not in v.data[:-1], v
 
 
@@ -378,7 +398,7 @@ def test_whole_file_as_one_stream():
     stream = b"\x00" + b"".join(v.data for v in FRAMES)
     dec = StreamDecoder()
     out = [f for i in range(len(stream)) for f in dec.feed(stream[i : i + 1])]
-    frames = [f for f in out if isinstance(f, Ack | Hello | Command)]
+    frames = [f for f in out if isinstance(f, Ack | Hello | Command | Head)]
     assert frames == [expected_frame(v) for v in FRAMES if v.kind != "sample"]
     assert dec.stats.corrupt == 0 and dec.stats.unknown == 0
 
@@ -428,7 +448,8 @@ def test_accept_vector(v: Vector):
     assert len(raw) <= 64
     frame = P.decode_frame(v.data[:-1])
     if v.f["kind"] == "hello":
-        assert frame == expected_frame(v)
+        # the first byte beyond the 25 of the old HELLO is the peripherals byte (HEAD-PROTOCOL)
+        assert frame == replace(expected_frame(v), peripherals=raw[1 + P.HELLO_BODY_BYTES])
         assert len(raw) - 3 == P.HELLO_BODY_BYTES + v.f["extra_len"]
     else:
         assert isinstance(frame, Ack)
@@ -499,7 +520,7 @@ def test_session_example_in_the_spec():
     from_device = StreamDecoder().feed(device)
     boot, ack_identify, hello_again, ack_start, s0, s1 = from_device
     assert boot == Hello(1, (1, 0, 0), SensorModel.MPX5010DP, 50, 3, b"CCTF0001", 0,
-                         ResetCause.EXTERNAL, False)
+                         ResetCause.EXTERNAL, False, peripherals=0)  # the 26-byte HELLO (§15)
     assert ack_identify == Ack(FrameType.IDENTIFY, 1, AckStatus.OK)
     assert hello_again.reset_cause == ResetCause.REQUEST
     assert ack_start == Ack(FrameType.START, 2, AckStatus.OK)
@@ -653,3 +674,37 @@ def test_foreign_vector(v: Vector):
     assert isinstance(frame, P.ForeignHello)
     assert frame.protocol_version == v.f["version"] != P.PROTOCOL_VERSION
     assert dec.stats.corrupt == 0
+
+
+# --- head-motion extension (issue 17, HEAD-PROTOCOL.md) --------------------------------------
+
+
+def test_head_vectors_cover_the_contract():
+    heads = [v.f for v in of("head")]
+    assert {f["flags"] & 3 for f in heads} == {0, 1, 2, 3}
+    assert any(f["pitch_centi"] == 32767 for f in heads)
+    assert any(f["pitch_centi"] == -32768 for f in heads)
+    assert any(f["seq"] == 2**32 - 1 for f in heads)
+    assert {v.f["peripherals"] & 1 for v in of("hello_p")} == {0, 1}
+    lengths = set()
+    for v in of("reject"):
+        raw = _ref_cobs_decode(v.data[:-1])
+        if raw and raw[0] == 0x04:
+            lengths.add(len(raw) - 3)
+    assert lengths >= {8, 10}
+
+
+def test_head_frame_sizes_and_meaning():
+    assert P.HEAD_BODY_BYTES == 9 and P.HELLO_P_BODY_BYTES == 26
+    for v in of("head"):
+        assert len(v.data) - 2 <= 14  # COBS adds at most one byte here, plus the delimiter
+        head = P.decode_frame(v.data[:-1])
+        assert head.measured == (v.f["flags"] & 3 == 0)
+    for v in of("hello_p"):
+        hello = P.decode_frame(v.data[:-1])
+        assert hello.head_sensor == bool(v.f["peripherals"] & 1)
+    # an old 25-byte HELLO: no peripherals reported, read as no sensor, re-encoded unchanged
+    for v in of("hello"):
+        hello = P.decode_frame(v.data[:-1])
+        assert hello.peripherals is None and not hello.head_sensor
+        assert P.encode(hello) == v.data

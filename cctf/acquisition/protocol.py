@@ -25,6 +25,8 @@ MAX_PACKET_BYTES = 64
 MAX_ENCODED_BYTES = MAX_PACKET_BYTES + 2
 PRESSURE_SCALE = 1000
 """Pressures travel as signed integers in units of 0.001 mmHg."""
+ANGLE_SCALE = 100
+"""Head angles travel as signed 16-bit integers in units of 0.01 degree."""
 MIN_RATE_HZ = 1
 MAX_RATE_HZ = 250
 
@@ -35,6 +37,7 @@ class FrameType(IntEnum):
     SAMPLE = 0x01
     HELLO = 0x02
     ACK = 0x03
+    HEAD = 0x04
     START = 0x20
     STOP = 0x21
     SET_RATE = 0x22
@@ -55,6 +58,21 @@ class SampleFlags(IntFlag):
     OVER_RANGE = 0x01
     SENSOR_FAULT = 0x02
     NOT_CALIBRATED = 0x04
+
+
+class Peripherals(IntFlag):
+    """HELLO's ``peripherals`` byte (body offset 25); an old 25-byte HELLO means none."""
+
+    NONE = 0
+    HEAD_SENSOR = 0x01
+
+
+class HeadFlags(IntFlag):
+    """Status bits of a HEAD frame: either bit set means the angles are not a measurement."""
+
+    NONE = 0
+    FAULT = 0x01
+    SETTLING = 0x02
 
 
 class AckStatus(IntEnum):
@@ -91,6 +109,7 @@ class CalFlags(IntFlag):
 
 _SAMPLE = struct.Struct("<IIiiB")
 _HELLO = struct.Struct("<BBBBBHI8sIBB")
+_HEAD = struct.Struct("<IhhB")
 _ACK_HEAD = struct.Struct("<BBB")
 _CAL = struct.Struct("<IiiiiiB")
 _CAL_POINTS = struct.Struct("<iiii")
@@ -138,6 +157,14 @@ class Hello:
     next_seq: int
     reset_cause: ResetCause | int
     streaming: bool
+    peripherals: int | None = None
+    """The 26th body byte (``Peripherals``); None for a 25-byte HELLO (older firmware), which
+    a host reads as no peripherals. Kept apart from 0 so the frame re-encodes byte for byte."""
+
+    @property
+    def head_sensor(self) -> bool:
+        """Whether a head-motion sensor answered at boot (HELLO_P bit 0)."""
+        return bool((self.peripherals or 0) & Peripherals.HEAD_SENSOR)
 
     @property
     def serial_text(self) -> str:
@@ -169,7 +196,7 @@ class Hello:
             self.next_seq & 0xFFFFFFFF,
             int(self.reset_cause),
             1 if self.streaming else 0,
-        )
+        ) + (b"" if self.peripherals is None else bytes([self.peripherals & 0xFF]))
 
     def as_metadata(self) -> dict[str, str]:
         """Key/value pairs for a session file's ``# key: value`` header."""
@@ -180,7 +207,32 @@ class Hello:
             "sensor_model": self.sensor_text,
             "sample_rate_hz": str(self.sample_rate_hz),
             "calibration_id": str(self.calibration_id),
+            **({"head_sensor": "fitted"} if self.head_sensor else {}),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """Head orientation at the instant of the SAMPLE with the same ``seq`` (device-absolute,
+    not zeroed): pitch + = chin towards chest, roll + = right ear towards right shoulder."""
+
+    seq: int
+    pitch_deg: float
+    roll_deg: float
+    flags: HeadFlags | int = HeadFlags.NONE
+
+    @property
+    def measured(self) -> bool:
+        """False when the sensor did not answer or its filter has not settled: not a reading."""
+        return not int(self.flags) & (HeadFlags.FAULT | HeadFlags.SETTLING)
+
+    def body(self) -> bytes:
+        return _HEAD.pack(
+            self.seq & 0xFFFFFFFF,
+            round(self.pitch_deg * ANGLE_SCALE),
+            round(self.roll_deg * ANGLE_SCALE),
+            int(self.flags),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +329,10 @@ class ForeignHello:
     body: bytes
 
 
-Frame = Sample | Hello | Ack | Command
+Frame = Sample | Hello | Ack | Command | Head
 
-_TYPE_OF = {Sample: FrameType.SAMPLE, Hello: FrameType.HELLO, Ack: FrameType.ACK}
+_TYPE_OF = {Sample: FrameType.SAMPLE, Hello: FrameType.HELLO, Ack: FrameType.ACK,
+            Head: FrameType.HEAD}
 
 
 def frame_type(frame: Frame) -> int:
@@ -356,7 +409,13 @@ def parse_body(ftype: int, body: bytes) -> Frame | ForeignHello:
             next_seq,
             _enum_or_int(ResetCause, cause),
             bool(streaming & 1),
+            body[_HELLO.size] if len(body) > _HELLO.size else None,
         )
+    if ftype == FrameType.HEAD:
+        if len(body) != _HEAD.size:
+            raise ParseError(f"head body is {len(body)} bytes, expected {_HEAD.size}")
+        seq, pitch, roll, flags = _HEAD.unpack(body)
+        return Head(seq, pitch / ANGLE_SCALE, roll / ANGLE_SCALE, HeadFlags(flags))
     if ftype == FrameType.ACK:
         if len(body) < _ACK_HEAD.size:
             raise ParseError(f"ack body is {len(body)} bytes, expected at least {_ACK_HEAD.size}")
@@ -467,6 +526,8 @@ def parse_set_cal_args(args: bytes) -> tuple[int, float, int, float]:
 
 SAMPLE_BODY_BYTES = _SAMPLE.size
 HELLO_BODY_BYTES = _HELLO.size
+HELLO_P_BODY_BYTES = _HELLO.size + 1
+HEAD_BODY_BYTES = _HEAD.size
 CAL_BYTES = _CAL.size
 SAMPLE_WIRE_BYTES = len(encode(Sample(1, 1, 1, 1.0, SampleFlags.NONE)))
 """Bytes one sample occupies on the wire (COBS overhead and delimiter included)."""

@@ -10,25 +10,33 @@
  *   calibration.c  the calibration record, conversion to 0.001 mmHg, tare, EEPROM image
  *   sampling.c     oversampling, limit flags, the drift-free sample schedule, tare window length
  *   device.c       boot HELLO, commands and ACKs (TARE after its window), SAMPLE frames
- * and the hardware in board.cpp (watchdog, LED, Timer1), eeprom_storage.cpp and the sensor
- * driver chosen in config.h (sensor_mpx5010.cpp or sensor_hx710b.cpp).
+ *   head.c         the optional head sensor's HEAD frame, tilt angles and filter (issue 17)
+ * and the hardware in board.cpp (watchdog, LED, Timer1), eeprom_storage.cpp, head_mpu.cpp (the
+ * MPU-6050 on I2C, if fitted) and the sensor driver chosen in config.h (sensor_mpx5010.cpp or
+ * sensor_hx710b.cpp).
  *
  * Timing (MPX5010DP): Timer1 interrupts once per sample at the configured rate; the ISR only
  * advances the schedule (tick count + the tick's exact time). loop() sees the new tick, takes the
  * 16 ADC reads (~1.8 ms) and sends the SAMPLE stamped with the tick's time. If loop() ever falls
  * more than a tick behind, the ticks it missed use up sequence numbers while streaming.
  * HX710B: the converter paces the samples; loop() reads a result as soon as DOUT says so.
+ * Head sensor: right after the pressure reading loop() reads the MPU-6050's accelerometer
+ * (6 bytes at 400 kHz, ~0.25 ms; at most ~2 ms when it stops answering) and the HEAD frame
+ * follows the SAMPLE (PROTOCOL.md section 15).
  */
 #include "board.h"
 #include "calibration.h"
 #include "config.h"
 #include "device.h"
 #include "eeprom_storage.h"
+#include "head.h"
+#include "head_mpu.h"
 #include "protocol.h"
 #include "sampling.h"
 #include "sensor.h"
 
 static cctf_device_t device;
+static uint8_t head_fitted;  /* an MPU-6050 answered at boot */
 #if SENSOR_PACED
 static cctf_paced_t paced;
 #endif
@@ -96,6 +104,8 @@ void setup()
     info.fw_patch = CCTF_FW_PATCH;
     info.default_rate_hz = SENSOR_DEFAULT_RATE_HZ;
     eeprom_storage_serial(info.serial);
+    head_fitted = head_mpu_begin();
+    info.peripherals = head_fitted ? CCTF_PERIPHERAL_HEAD_SENSOR : 0;
     cctf_cal_init(&cal, &datasheet, &eeprom_storage, CCTF_EEPROM_CAL_ADDR);
     cctf_cal_load(&cal);  /* blank or corrupt: datasheet record, id 0 */
 
@@ -111,6 +121,7 @@ void loop()
     int32_t raw;
     uint8_t flags = 0;
     uint32_t t_us, missed;
+    cctf_accel_t accel;
 
     board_watchdog_kick();
 
@@ -122,10 +133,15 @@ void loop()
     switch (cctf_paced_poll(&paced, t_us, sensor_ready())) {
     case CCTF_PACED_READ:
         sensor_read_raw(&raw, &flags);
-        cctf_device_reading(&device, t_us, raw, flags, 0);
+        if (head_fitted)
+            head_mpu_read(&accel);
+        cctf_device_reading_head(&device, t_us, raw, flags, 0, head_fitted ? &accel : 0);
         break;
     case CCTF_PACED_FAULT:  /* no result for too long: unplugged or dead */
-        cctf_device_reading(&device, t_us, 0, CCTF_FLAG_SENSOR_FAULT, 0);
+        if (head_fitted)
+            head_mpu_read(&accel);
+        cctf_device_reading_head(&device, t_us, 0, CCTF_FLAG_SENSOR_FAULT, 0,
+                                 head_fitted ? &accel : 0);
         break;
     default:
         break;
@@ -134,7 +150,9 @@ void loop()
 #else
     if (board_timer_take(&t_us, &missed)) {
         sensor_read_raw(&raw, &flags);
-        cctf_device_reading(&device, t_us, raw, flags, missed);
+        if (head_fitted)
+            head_mpu_read(&accel);
+        cctf_device_reading_head(&device, t_us, raw, flags, missed, head_fitted ? &accel : 0);
     }
 #endif
 

@@ -17,6 +17,14 @@
 #define CCTF_HX710B_SCK_PIN 3        /* HX710B SCK (clock) -> D3 */
 #define CCTF_LED_PIN LED_BUILTIN     /* D13 on the Uno and the Nano */
 
+/* --- optional head sensor (MPU-6050 / GY-521 on A4 = SDA, A5 = SCL) ------------------------ */
+/* Detected at boot; nothing to configure. The I2C clock: 400 kHz (fast mode) needs a short
+ * cable (hardware/head-sensor.md); 100000UL tolerates ~4x the bus capacitance, but a read then
+ * takes ~0.9 ms and a 250-Hz tick (4 ms) has no margin left: use 200 Hz or less with it. */
+#ifndef CCTF_HEAD_I2C_HZ
+#define CCTF_HEAD_I2C_HZ 400000UL
+#endif
+
 /* --- firmware ----------------------------------------------------------------------------- */
 #define CCTF_FW_MAJOR 1
 #define CCTF_FW_MINOR 0

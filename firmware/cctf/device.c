@@ -16,7 +16,7 @@ static void send_packet(cctf_device_t *dev, const uint8_t *pkt, size_t n)
 
 static void send_hello(cctf_device_t *dev, uint8_t reset_cause)
 {
-    uint8_t pkt[CCTF_HELLO_PACKET_BYTES];
+    uint8_t pkt[CCTF_HELLO_P_PACKET_BYTES];
     cctf_hello_t h;
     h.protocol_version = CCTF_PROTOCOL_VERSION;
     h.fw_major = dev->info.fw_major;
@@ -29,7 +29,8 @@ static void send_hello(cctf_device_t *dev, uint8_t reset_cause)
     h.next_seq = dev->seq;
     h.reset_cause = reset_cause;
     h.streaming = dev->streaming ? 1 : 0;
-    send_packet(dev, pkt, cctf_build_hello(pkt, &h));
+    h.peripherals = dev->info.peripherals;
+    send_packet(dev, pkt, cctf_build_hello_p(pkt, &h));  /* always the 26-byte body */
 }
 
 void cctf_device_init(cctf_device_t *dev, const cctf_device_io_t *io,
@@ -49,6 +50,7 @@ void cctf_device_boot(cctf_device_t *dev, uint8_t reset_cause)
     dev->streaming = 0;
     dev->seq = 0;
     dev->tare.pending = 0;
+    cctf_head_filter_start(&dev->head, dev->rate_hz);
     cctf_rx_reset(&dev->rx);
     send_hello(dev, reset_cause);
 }
@@ -106,6 +108,7 @@ static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
         switch (cmd->type) {
         case CCTF_TYPE_START:
             dev->streaming = 1;
+            cctf_head_filter_start(&dev->head, dev->rate_hz);
             break;
         case CCTF_TYPE_STOP:
             dev->streaming = 0;
@@ -114,6 +117,7 @@ static void execute(cctf_device_t *dev, const cctf_command_t *cmd)
             status = dev->io->set_rate(dev->io->ctx, cmd->rate_hz);
             if (status == CCTF_STATUS_OK) {
                 dev->rate_hz = cmd->rate_hz;
+                cctf_head_filter_start(&dev->head, dev->rate_hz);
                 cctf_put_u16(data, cmd->rate_hz);
                 d = 2;
             }
@@ -169,12 +173,37 @@ void cctf_device_rx(cctf_device_t *dev, uint8_t byte)
 void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
                          uint32_t missed)
 {
+    cctf_device_reading_head(dev, t_us, raw, flags, missed, NULL);
+}
+
+/* The HEAD of the SAMPLE just sent (seq): 0x00, then a 12-byte packet, at most 14 on the wire. */
+static void send_head(cctf_device_t *dev, cctf_head_t *h, uint32_t seq)
+{
+    uint8_t pkt[CCTF_HEAD_PACKET_BYTES];
+    uint8_t wire[1 + CCTF_HEAD_WIRE_BYTES];
+    size_t len;
+    h->seq = seq;
+    wire[0] = 0x00;
+    len = 1 + cctf_frame_encode(pkt, cctf_build_head(pkt, h), wire + 1);
+    if (dev->io->tx_room && dev->io->tx_room(dev->io->ctx) < len)
+        dev->skipped++;  /* a lost HEAD is "not measured" for that sample, never a stall */
+    else
+        dev->io->write(dev->io->ctx, wire, len);
+}
+
+void cctf_device_reading_head(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
+                              uint32_t missed, const cctf_accel_t *accel)
+{
+    cctf_head_t head;
+    int with_head = accel && (dev->info.peripherals & CCTF_PERIPHERAL_HEAD_SENSOR);
     uint8_t pkt[1 + CCTF_SAMPLE_BODY_BYTES + 2];
     uint8_t wire[1 + CCTF_SAMPLE_WIRE_BYTES];  /* 0x00 in front */
     cctf_sample_t s;
     size_t len;
     uint8_t sensor_flags;
 
+    if (with_head)
+        cctf_head_filter_update(&dev->head, accel->x, accel->y, accel->z, accel->ok, &head);
     flags &= (uint8_t)(CCTF_FLAG_OVER_RANGE | CCTF_FLAG_SENSOR_FAULT);
     sensor_flags = flags;
     if (!dev->streaming)
@@ -190,10 +219,13 @@ void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t
     /* 0x00, then a 20-byte packet, which always encodes to 21 bytes + delimiter */
     wire[0] = 0x00;
     len = 1 + cctf_frame_encode(pkt, cctf_build_sample(pkt, &s), wire + 1);
-    if (dev->io->tx_room && dev->io->tx_room(dev->io->ctx) < len)
+    if (dev->io->tx_room && dev->io->tx_room(dev->io->ctx) < len) {
         dev->skipped++;  /* never block the sampling loop on a full line */
-    else
+    } else {
         dev->io->write(dev->io->ctx, wire, len);
+        if (with_head)
+            send_head(dev, &head, s.seq);
+    }
 tare:
     if (dev->tare.pending)
         tare_reading(dev, raw, sensor_flags);

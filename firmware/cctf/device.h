@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "calibration.h"
+#include "head.h"
 #include "protocol.h"
 #include "sampling.h"
 
@@ -37,7 +38,14 @@ typedef struct {
     uint8_t fw_major, fw_minor, fw_patch;
     uint16_t default_rate_hz;
     uint8_t serial[CCTF_SERIAL_BYTES];
+    uint8_t peripherals;                   /* CCTF_PERIPHERAL_*: found at boot, told in HELLO */
 } cctf_device_info_t;
+
+/* One MPU-6050 accelerometer reading (raw LSB, sensor axes of head.h); ok = 0: no answer. */
+typedef struct {
+    int16_t x, y, z;
+    uint8_t ok;
+} cctf_accel_t;
 
 /* TAREs waiting for their window (PROTOCOL.md section 6): the zero is the mean of the first
  * cctf_window_len(rate) valid readings taken after the command; one more TARE arriving meanwhile
@@ -62,6 +70,7 @@ typedef struct {
     uint32_t skipped;      /* samples skipped because the transmit buffer was full (wraps) */
     uint16_t rate_hz;
     uint8_t streaming;
+    cctf_head_filter_t head;   /* restarted at boot, START and SET_RATE */
 } cctf_device_t;
 
 /* Set up; the calibration in cal (already loaded by the caller) is copied. */
@@ -78,6 +87,12 @@ void cctf_device_rx(cctf_device_t *dev, uint8_t byte);
  * the reading also counts toward its zero (after its SAMPLE: the ACK follows that SAMPLE). */
 void cctf_device_reading(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
                          uint32_t missed);
+/* The same with the head sensor's reading of the same instant (PROTOCOL.md section 15): when
+ * info.peripherals has CCTF_PERIPHERAL_HEAD_SENSOR and accel is not NULL, the reading goes
+ * through the head filter and, while streaming, a HEAD frame with the SAMPLE's seq follows the
+ * SAMPLE (skipped, like the SAMPLE, when the transmit buffer has no room for it). */
+void cctf_device_reading_head(cctf_device_t *dev, uint32_t t_us, int32_t raw, uint8_t flags,
+                              uint32_t missed, const cctf_accel_t *accel);
 
 /* MCUSR bits -> reset cause: the first of POWER_ON, WATCHDOG, BROWN_OUT, EXTERNAL that is set.
  * 0 (a bootloader cleared the register, e.g. the Uno's optiboot) counts as EXTERNAL: the

@@ -165,6 +165,13 @@ size_t cctf_build_hello(uint8_t *pkt, const cctf_hello_t *h)
     return cctf_packet_finish(pkt, 1 + CCTF_HELLO_BODY_BYTES);
 }
 
+size_t cctf_build_hello_p(uint8_t *pkt, const cctf_hello_t *h)
+{
+    cctf_build_hello(pkt, h);
+    pkt[1 + CCTF_HELLO_BODY_BYTES] = h->peripherals;
+    return cctf_packet_finish(pkt, 1 + CCTF_HELLO_P_BODY_BYTES);
+}
+
 size_t cctf_build_ack(uint8_t *pkt, uint8_t command, uint8_t token, uint8_t status,
                       const uint8_t *data, size_t d)
 {
@@ -263,6 +270,8 @@ int cctf_packet_check(const uint8_t *pkt, size_t n)
         return body >= CCTF_HELLO_BODY_BYTES ? CCTF_PKT_VALID : CCTF_PKT_LENGTH;
     case CCTF_TYPE_ACK:
         return body >= 3 ? CCTF_PKT_VALID : CCTF_PKT_LENGTH;
+    case CCTF_TYPE_HEAD:  /* section 14: exactly 9 */
+        return body == CCTF_HEAD_BODY_BYTES ? CCTF_PKT_VALID : CCTF_PKT_LENGTH;
     default:
         if (type >= CCTF_TYPE_START && type <= CCTF_TYPE_RESET_CAL)
             return body >= 1 ? CCTF_PKT_VALID : CCTF_PKT_LENGTH;
@@ -297,6 +306,7 @@ int cctf_parse_hello(const uint8_t *pkt, size_t n, cctf_hello_t *h)
     h->next_seq = cctf_get_u32(pkt + 20);
     h->reset_cause = pkt[24];
     h->streaming = pkt[25];
+    h->peripherals = n >= CCTF_HELLO_P_PACKET_BYTES ? pkt[26] : 0;  /* section 14 */
     return 0;
 }
 

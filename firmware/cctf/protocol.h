@@ -29,11 +29,16 @@ extern "C" {
 #define CCTF_HELLO_BODY_BYTES 25
 #define CCTF_CAL_BYTES 25          /* calibration record (ACK data) */
 #define CCTF_SAMPLE_WIRE_BYTES 22  /* one SAMPLE on the wire, delimiter included */
+/* the head-motion extension (section 15): HEAD frames, the HELLO's peripherals byte */
+#define CCTF_HEAD_BODY_BYTES 9     /* seq, pitch, roll, flags */
+#define CCTF_HELLO_P_BODY_BYTES 26 /* HELLO + peripherals */
+#define CCTF_ANGLE_SCALE 100       /* angles travel in 0.01 degree */
 
 /* Frame types (PROTOCOL.md section 4). Below 0x20: device to host; from 0x20: commands. */
 #define CCTF_TYPE_SAMPLE 0x01
 #define CCTF_TYPE_HELLO 0x02
 #define CCTF_TYPE_ACK 0x03
+#define CCTF_TYPE_HEAD 0x04
 #define CCTF_TYPE_START 0x20
 #define CCTF_TYPE_STOP 0x21
 #define CCTF_TYPE_SET_RATE 0x22
@@ -48,6 +53,13 @@ extern "C" {
 #define CCTF_FLAG_OVER_RANGE 0x01
 #define CCTF_FLAG_SENSOR_FAULT 0x02
 #define CCTF_FLAG_NOT_CALIBRATED 0x04
+
+/* HEAD flags and HELLO peripherals bits (section 15). */
+#define CCTF_HEADFLAG_NONE 0x00
+#define CCTF_HEADFLAG_FAULT 0x01     /* the sensor did not answer this read: angles meaningless */
+#define CCTF_HEADFLAG_SETTLING 0x02  /* the filter has not converged since boot/START (0.5 s) */
+#define CCTF_PERIPHERAL_NONE 0x00
+#define CCTF_PERIPHERAL_HEAD_SENSOR 0x01
 
 /* ACK status (section 7.2). */
 #define CCTF_STATUS_OK 0
@@ -81,6 +93,9 @@ extern "C" {
 #define CCTF_HELLO_PACKET_BYTES (1 + CCTF_HELLO_BODY_BYTES + 2)     /* 28 */
 #define CCTF_ACK_MAX_PACKET_BYTES (1 + 3 + CCTF_CAL_BYTES + 2)      /* 31: ACK with a record */
 #define CCTF_SERIAL_BYTES 8
+#define CCTF_HEAD_PACKET_BYTES (1 + CCTF_HEAD_BODY_BYTES + 2)        /* 12 */
+#define CCTF_HEAD_WIRE_BYTES 14   /* COBS(12-byte packet) + delimiter; 15 with the leading 00 */
+#define CCTF_HELLO_P_PACKET_BYTES (1 + CCTF_HELLO_P_BODY_BYTES + 2)  /* 29 */
 
 /* --- CRC-16/CCITT-FALSE and COBS ---------------------------------------------------------- */
 
@@ -135,6 +150,7 @@ typedef struct {
     uint32_t next_seq;
     uint8_t reset_cause;
     uint8_t streaming;
+    uint8_t peripherals;  /* head.h: CCTF_PERIPHERAL_*; 0 when parsed from a 25-byte body */
 } cctf_hello_t;
 
 typedef struct {
@@ -151,6 +167,8 @@ void cctf_get_cal_record(const uint8_t *in, cctf_cal_record_t *rec);
 /* Packet builders: write type | body | CRC into pkt and return the packet length. */
 size_t cctf_build_sample(uint8_t *pkt, const cctf_sample_t *s);             /* 20 bytes */
 size_t cctf_build_hello(uint8_t *pkt, const cctf_hello_t *h);               /* 28 bytes */
+/* The HELLO with the peripherals byte appended (section 14; what the device sends). */
+size_t cctf_build_hello_p(uint8_t *pkt, const cctf_hello_t *h);             /* 29 bytes */
 /* ACK with d bytes of data (d <= 58; data may be NULL when d == 0). */
 size_t cctf_build_ack(uint8_t *pkt, uint8_t command, uint8_t token, uint8_t status,
                       const uint8_t *data, size_t d);

@@ -25,6 +25,7 @@ typedef struct {
     int set_rate_calls;
     uint16_t last_rate;
     int identify_calls;
+    uint8_t peripherals;        /* what "boot" found (head.h CCTF_PERIPHERAL_*); 0: none */
     cctf_device_io_t io;
 
     cctf_device_t dev;

@@ -74,6 +74,7 @@ int main(int argc, char **argv)
     test_sampling();
     test_device();
     test_fuzz();
+    test_head();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -22,11 +22,11 @@ fi
 
 # The firmware modules under test are held to the strict warnings; the tests to the usual ones.
 objs=()
-for f in protocol calibration sampling device; do
+for f in protocol calibration sampling device head; do
   "$cc" "${warn[@]}" "${flags[@]}" ${CFLAGS:-} -c "$src/$f.c" -o "$out/$f.o"
   objs+=("$out/$f.o")
 done
 "$cc" -std=gnu11 -Wall -Wextra -Werror -Wno-overlength-strings "${flags[@]}" ${CFLAGS:-} \
-  -o "$out/cctf_tests" "$here"/*.c "${objs[@]}"
+  -o "$out/cctf_tests" "$here"/*.c "${objs[@]}" -lm
 
 "$out/cctf_tests" "$here/../protocol/vectors.txt"

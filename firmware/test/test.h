@@ -44,5 +44,6 @@ void test_calibration(void);
 void test_sampling(void);
 void test_device(void);
 void test_fuzz(void);
+void test_head(void);
 
 #endif

@@ -72,12 +72,12 @@ static void session(void)
     fake_store_cal(&b, &rec);
     fake_boot(&b, CCTF_SENSOR_MODEL_MPX5010DP, 50, "CCTF0001", CCTF_RESET_EXTERNAL);
     /* 1, 2: boot */
-    expect_hex("00" "0402010101030132020301010943435446303030310101010202034af000");
+    expect_hex("00" "040201010103013202030101094343544630303031010101020201031fa500");
     /* 3 -> 4, 5 */
     fake_clear(&b);
     fake_feed_hex(&b, "000526016ea100");
     expect_hex("04032601034b1800"
-               "040201010103013202030101094343544630303031010101010103289600");
+               "040201010103013202030101094343544630303031010101010101037fcb00");
     CHECK_INT(b.identify_calls, 1);
     /* 6 -> 7 (the model sends a 0x00 before the stream starts) */
     fake_clear(&b);

@@ -209,6 +209,47 @@ static void do_hello(const vector_t *v)
     check_hello_equal(&p, &h);
 }
 
+/* hello_p: the 26-byte HELLO the firmware sends (PROTOCOL.md section 15). */
+static void do_hello_p(const vector_t *v)
+{
+    uint8_t pkt[CCTF_MAX_PACKET_BYTES], got[CCTF_MAX_PACKET_BYTES];
+    size_t n = 0;
+    cctf_hello_t h, p;
+    cctf_rx_t rx;
+    hello_fields(v, &h);
+    h.peripherals = (uint8_t)num(v, "peripherals");
+    CHECK_INT(cctf_build_hello_p(pkt, &h), CCTF_HELLO_P_PACKET_BYTES);
+    check_encoding(v, pkt, CCTF_HELLO_P_PACKET_BYTES);
+    CHECK_INT(receive(v, &rx, got, &n), 1);
+    CHECK_INT(n, CCTF_HELLO_P_PACKET_BYTES);
+    CHECK_INT(cctf_packet_check(got, n), CCTF_PKT_VALID);
+    CHECK_INT(cctf_parse_hello(got, n, &p), 0);
+    check_hello_equal(&p, &h);
+    CHECK_INT(p.peripherals, h.peripherals);
+}
+
+static void do_head(const vector_t *v)
+{
+    uint8_t pkt[CCTF_MAX_PACKET_BYTES], got[CCTF_MAX_PACKET_BYTES];
+    size_t n = 0;
+    cctf_head_t h, p;
+    cctf_rx_t rx;
+    h.seq = (uint32_t)num(v, "seq");
+    h.pitch_centi = (int16_t)num(v, "pitch_centi");
+    h.roll_centi = (int16_t)num(v, "roll_centi");
+    h.flags = (uint8_t)num(v, "flags");
+    CHECK_INT(cctf_build_head(pkt, &h), CCTF_HEAD_PACKET_BYTES);
+    check_encoding(v, pkt, CCTF_HEAD_PACKET_BYTES);
+    CHECK(v->wire_n <= CCTF_HEAD_WIRE_BYTES);
+    CHECK_INT(receive(v, &rx, got, &n), 1);
+    CHECK_INT(cctf_packet_check(got, n), CCTF_PKT_VALID);
+    CHECK_INT(cctf_parse_head(got, n, &p), 0);
+    CHECK_INT(p.seq, h.seq);
+    CHECK_INT(p.pitch_centi, h.pitch_centi);
+    CHECK_INT(p.roll_centi, h.roll_centi);
+    CHECK_INT(p.flags, h.flags);
+}
+
 /* The ACK data a vector describes: rate_hz, a calibration record, or nothing. */
 static size_t ack_data(const vector_t *v, uint8_t *data)
 {
@@ -520,7 +561,8 @@ void test_vectors(const char *path)
     static char line[4096];
     static vector_t v;
     static const char *kinds[] = {"crc", "cobs", "sample", "hello", "ack", "command",
-                                  "reject", "accept", "convert", "setcal", "tare"};
+                                  "reject", "accept", "convert", "setcal", "tare",
+                                  "head", "hello_p"};
     enum { NKINDS = sizeof kinds / sizeof kinds[0] };
     int per_kind[NKINDS] = {0};
     int lineno = 0;
@@ -561,6 +603,8 @@ void test_vectors(const char *path)
             case 8: do_convert(&v); break;
             case 9: do_setcal(&v); break;
             case 10: do_tare(&v); break;
+            case 11: do_head(&v); break;
+            case 12: do_hello_p(&v); break;
             default: /* the file's rule: skip kinds this reader does not handle (foreign:
                         a device never receives a HELLO) */
                 printf("note: vectors.txt:%d: kind %s skipped\n", lineno, v.kind);

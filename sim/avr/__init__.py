@@ -147,6 +147,32 @@ def write_trace(path: str | os.PathLike[str], t_s: np.ndarray, pressure_mmhg: np
     return path
 
 
+def write_head_trace(
+    path: str | os.PathLike[str], t_s: np.ndarray, pitch_deg: np.ndarray,
+    roll_deg: np.ndarray | None = None,
+) -> Path:
+    """Write a head-angle trace for the runner's MPU-6050 (``--head-trace``): float64 triples
+    (t_s, pitch_deg, roll_deg) if the name ends in .bin or .f64, else text lines. Pitch is about
+    the ear-to-ear axis (+ = flexion), roll + = right ear down (firmware/cctf/head.h)."""
+    path = Path(path)
+    t = np.asarray(t_s, dtype=float)
+    p = np.asarray(pitch_deg, dtype=float)
+    r = np.zeros_like(t) if roll_deg is None else np.asarray(roll_deg, dtype=float)
+    if t.ndim != 1 or t.shape != p.shape or t.shape != r.shape or len(t) == 0:
+        raise ConfigError(f"a head trace needs 1-D arrays of equal length, got {t.shape} "
+                          f"{p.shape} {r.shape}")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(p)) and np.all(np.isfinite(r))):
+        raise ConfigError("a head trace must hold finite numbers only")
+    if np.any(np.diff(t) <= 0):
+        raise ConfigError("head trace times must increase strictly")
+    if path.suffix in (".bin", ".f64"):
+        np.column_stack((t, p, r)).astype("<f8").tofile(path)
+    else:
+        np.savetxt(path, np.column_stack((t, p, r)), fmt="%.6f",
+                   header="t_s pitch_deg roll_deg")
+    return path
+
+
 def scenario_trace(
     scenario: str, *, seed: int | None = None, rate_hz: float = 1000.0, margin_s: float = 30.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -217,6 +243,11 @@ class FirmwareSim:
     ``LinkFaults``) are injected by the runner between the MCU's UART and the pty: garbage, bit
     flips, lost SAMPLEs, lost boot HELLOs, a pulled cable, watchdog resets. The runner's event
     lines are kept in ``events()``; ``wait_for`` blocks on them (no polling).
+
+    ``head_trace`` (a file, see ``write_head_trace``, or a ``(t_s, pitch_deg, roll_deg)`` tuple)
+    fits an MPU-6050 head sensor on the I2C bus; without it there is none and the firmware's
+    HELLO says so (peripherals 0). ``head_noise_mg`` adds accelerometer noise; ``head_fail_s``
+    lists ``(start_s, duration_s)`` windows in which the sensor stops answering.
     """
 
     def __init__(
@@ -237,6 +268,9 @@ class FirmwareSim:
         on_line: Callable[[str], None] | None = None,
         start_timeout_s: float = 10.0,
         faults: LinkFaults | None = None,
+        head_trace: str | os.PathLike[str] | tuple[np.ndarray, ...] | None = None,
+        head_noise_mg: float = 0.0,
+        head_fail_s: Sequence[tuple[float, float]] = (),
     ) -> None:
         self.firmware = Path(firmware)
         self.faults = faults or LinkFaults()
@@ -252,6 +286,9 @@ class FirmwareSim:
         self.verbose = verbose
         self.on_line = on_line
         self.start_timeout_s = start_timeout_s
+        self.head_trace = head_trace
+        self.head_noise_mg = head_noise_mg
+        self.head_fail_s = tuple(head_fail_s)
         self._own_dir: str | None = None
         self._link_path = Path(link_path) if link_path is not None else None
         self.port = ""
@@ -288,7 +325,20 @@ class FirmwareSim:
             cmd += ["--eeprom", os.fspath(self.eeprom)]
         if self.verbose:
             cmd.append("-v")
-        return [*cmd, *fault_args(self.faults), str(self.firmware)]
+        return [*cmd, *fault_args(self.faults), *self._head_args(), str(self.firmware)]
+
+    def _head_args(self) -> list[str]:
+        head = self.head_trace
+        if head is None:
+            return []
+        if isinstance(head, tuple):
+            head = write_head_trace(Path(self._workdir()) / "head.bin", *head)
+        out = ["--head-trace", os.fspath(head)]
+        if self.head_noise_mg:
+            out += ["--head-noise-mg", repr(float(self.head_noise_mg))]
+        for start, duration in self.head_fail_s:
+            out += ["--head-fail", f"{float(start)!r}:{float(duration)!r}"]
+        return out
 
     def start(self) -> str:
         """Start the runner; returns the port once the pty exists and the MCU is running."""
@@ -495,5 +545,6 @@ __all__: Sequence[str] = (
     "noise_mv_for",
     "scenario_trace",
     "serve_firmware",
+    "write_head_trace",
     "write_trace",
 )

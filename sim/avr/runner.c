@@ -49,6 +49,7 @@
 
 #include <simavr/avr_adc.h>
 #include <simavr/avr_eeprom.h>
+#include <simavr/avr_twi.h>
 #include <simavr/avr_uart.h>
 #include <simavr/sim_avr.h>
 #include <simavr/sim_elf.h>
@@ -80,7 +81,7 @@ static volatile sig_atomic_t stop_signal;
 
 static struct {
 	/* options */
-	const char *elf_path, *trace_path, *link_path, *eeprom_path, *mcu;
+	const char *elf_path, *trace_path, *link_path, *eeprom_path, *mcu, *head_path;
 	uint32_t freq_hz;
 	double const_mmhg, vcc_mv, noise_mv, offset_mv, duration_s;
 	uint64_t seed;
@@ -310,6 +311,297 @@ static double gaussian(void)
 	R.spare = r * sin(2 * M_PI * v);
 	R.have_spare = 1;
 	return r * cos(2 * M_PI * v);
+}
+
+/* --- the head sensor: an MPU-6050 on the TWI bus ------------------------------------------- */
+
+/*
+ * An InvenSense MPU-6050 at I2C address 0x68 (what a GY-521 on A4/A5 looks like to the
+ * firmware), attached only when a head trace (--head-trace) or a constant head angle
+ * (--head-pitch-deg / --head-roll-deg) is given: without them the bus is empty and WHO_AM_I goes
+ * unanswered, as with no sensor fitted.
+ *
+ * The head angles (pitch about the ear-to-ear axis, + = flexion; roll, + = right ear down; see
+ * firmware/cctf/head.h for the axes) become the accelerometer's reading of "up":
+ *   (x, y, z) = (sin roll, cos roll sin pitch, cos roll cos pitch) x 16384 >> AFS_SEL
+ * sampled the way the chip does: a new reading every 1 ms (SMPLRT_DIV 0 with the low-pass on),
+ * delayed by the group delay of the low-pass chosen in CONFIG (4.9 ms for DLPF_CFG 3), plus
+ * optional Gaussian noise (--head-noise-mg) from its own random stream. The gyro registers carry
+ * the pitch rate on X and the roll rate on Z (131 LSB per deg/s; the firmware does not use
+ * them); the temperature reads 25 C. Registers auto-increment; a burst read returns one
+ * consistent snapshot, latched when the read starts. The chip wakes up asleep (PWR_MGMT_1 =
+ * 0x40; its data registers read 0 until the firmware wakes it). --head-fail S:D makes it stop
+ * answering (its address is not acknowledged) from S for D seconds, to exercise HEAD_FAULT.
+ */
+
+#define MPU_ADDR8 (0x68 << 1)
+#define MPU_LSB_PER_G 16384.0
+#define MPU_GYRO_LSB_PER_DPS 131.0
+
+static struct {
+	int fitted;
+	double *t_s, *pitch_deg, *roll_deg; /* the trace, or one point (constant angles) */
+	size_t n, cursor;
+	double const_pitch, const_roll, noise_mg;
+	double fail_s[MAX_EVENTS], fail_len_s[MAX_EVENTS];
+	int n_fail, have_const;
+	uint64_t rng;
+	int have_spare;
+	double spare;
+	avr_irq_t *irq;
+	uint8_t reg[128];
+	uint8_t selected, ptr, index;
+	unsigned long long reads, naks;
+} H;
+
+static void head_push(size_t *cap, double t, double p, double r, const char *where)
+{
+	if (!isfinite(t) || !isfinite(p) || !isfinite(r))
+		die(2, "%s: time and angles must be finite numbers", where);
+	if (H.n && t <= H.t_s[H.n - 1])
+		die(2, "%s: times must increase (%.9g after %.9g)", where, t, H.t_s[H.n - 1]);
+	if (H.n == *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		H.t_s = realloc(H.t_s, *cap * sizeof(double));
+		H.pitch_deg = realloc(H.pitch_deg, *cap * sizeof(double));
+		H.roll_deg = realloc(H.roll_deg, *cap * sizeof(double));
+		if (!H.t_s || !H.pitch_deg || !H.roll_deg)
+			die(2, "out of memory reading the head trace");
+	}
+	H.t_s[H.n] = t;
+	H.pitch_deg[H.n] = p;
+	H.roll_deg[H.n] = r;
+	H.n++;
+}
+
+/* "t_s pitch_deg [roll_deg]" lines (# comments; roll 0 if absent), or float64 triples in a .bin
+ * or .f64 file. */
+static void head_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 0;
+	char where[PATH_MAX + 32];
+	if (!f)
+		die(2, "cannot open head trace %s: %s", path, strerror(errno));
+	if (has_suffix(path, ".bin") || has_suffix(path, ".f64")) {
+		double v[3];
+		size_t k = 0;
+		while (fread(v, sizeof(double), 3, f) == 3) {
+			snprintf(where, sizeof where, "%s, triple %zu", path, k++);
+			head_push(&cap, v[0], v[1], v[2], where);
+		}
+		if (!feof(f) || ftell(f) % (long)(3 * sizeof(double)))
+			die(2, "%s: not a whole number of float64 (t_s, pitch_deg, roll_deg) triples",
+			    path);
+	} else {
+		char line[512];
+		unsigned long lineno = 0;
+		while (fgets(line, sizeof line, f)) {
+			char *s = line, *end;
+			double v[3] = {0, 0, 0};
+			int k;
+			lineno++;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (*s == '#' || *s == '\n' || *s == '\r' || *s == 0)
+				continue;
+			snprintf(where, sizeof where, "%s, line %lu", path, lineno);
+			for (k = 0; k < 3; k++) {
+				while (*s == ' ' || *s == '\t' || *s == ',')
+					s++;
+				v[k] = strtod(s, &end);
+				if (end == s)
+					break;
+				s = end;
+			}
+			if (k < 2)
+				die(2, "%s: expected \"t_s pitch_deg [roll_deg]\"", where);
+			head_push(&cap, v[0], v[1], v[2], where);
+		}
+	}
+	fclose(f);
+	if (!H.n)
+		die(2, "%s: the head trace is empty", path);
+}
+
+static double head_interp(const double *y, double t)
+{
+	if (H.n == 1 || t <= H.t_s[0])
+		return y[0];
+	if (t >= H.t_s[H.n - 1])
+		return y[H.n - 1];
+	if (t < H.t_s[H.cursor]) { /* the low-pass delay can step back by a few ms */
+		size_t lo = 0, hi = H.n - 1;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (H.t_s[mid] <= t)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		H.cursor = lo;
+	}
+	while (H.t_s[H.cursor + 1] <= t)
+		H.cursor++;
+	size_t k = H.cursor;
+	double w = (t - H.t_s[k]) / (H.t_s[k + 1] - H.t_s[k]);
+	return y[k] + w * (y[k + 1] - y[k]);
+}
+
+static double head_gaussian(void)
+{
+	if (H.have_spare) {
+		H.have_spare = 0;
+		return H.spare;
+	}
+	double u, v;
+	H.rng ^= H.rng >> 12;
+	H.rng ^= H.rng << 25;
+	H.rng ^= H.rng >> 27;
+	u = (((H.rng * 2685821657736338717ULL) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+	H.rng ^= H.rng >> 12;
+	H.rng ^= H.rng << 25;
+	H.rng ^= H.rng >> 27;
+	v = (((H.rng * 2685821657736338717ULL) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+	double r = sqrt(-2.0 * log(u));
+	H.spare = r * sin(2 * M_PI * v);
+	H.have_spare = 1;
+	return r * cos(2 * M_PI * v);
+}
+
+static void put_i16(uint8_t *p, double v)
+{
+	long x = lround(v);
+	if (x > 32767)
+		x = 32767;
+	if (x < -32768)
+		x = -32768;
+	p[0] = (uint8_t)((uint16_t)x >> 8);
+	p[1] = (uint8_t)((uint16_t)x & 0xFF);
+}
+
+/* The data registers 0x3B..0x48 as the chip would show them now. */
+static void head_latch(void)
+{
+	static const double delay_ms[8] = {0.0, 2.0, 3.0, 4.9, 8.5, 13.8, 19.0, 0.0};
+	uint8_t *r = H.reg;
+	if (r[0x6B] & 0x40) /* asleep */
+		return;
+	double t = floor(sim_s() * 1000.0) / 1000.0 - delay_ms[r[0x1A] & 7] * 1e-3;
+	double p = head_interp(H.pitch_deg, t) * M_PI / 180.0;
+	double q = head_interp(H.roll_deg, t) * M_PI / 180.0;
+	double lsb = MPU_LSB_PER_G / (double)(1 << ((r[0x1C] >> 3) & 3));
+	double up[3] = {sin(q), cos(q) * sin(p), cos(q) * cos(p)};
+	for (int k = 0; k < 3; k++)
+		put_i16(r + 0x3B + 2 * k,
+			(up[k] + (H.noise_mg > 0 ? H.noise_mg * 1e-3 * head_gaussian() : 0.0)) * lsb);
+	put_i16(r + 0x41, (25.0 - 36.53) * 340.0);
+	double dt = 1e-3, dps = MPU_GYRO_LSB_PER_DPS / (double)(1 << ((r[0x1B] >> 3) & 3));
+	put_i16(r + 0x43, (head_interp(H.pitch_deg, t) - head_interp(H.pitch_deg, t - dt)) / dt * dps);
+	put_i16(r + 0x45, 0.0);
+	put_i16(r + 0x47, (head_interp(H.roll_deg, t) - head_interp(H.roll_deg, t - dt)) / dt * dps);
+}
+
+static int head_failing(void)
+{
+	double now = sim_s();
+	for (int i = 0; i < H.n_fail; i++)
+		if (now >= H.fail_s[i] && now < H.fail_s[i] + H.fail_len_s[i])
+			return 1;
+	return 0;
+}
+
+static void head_answer(uint8_t msg, uint8_t data)
+{
+	avr_raise_irq(H.irq + TWI_IRQ_INPUT, avr_twi_irq_msg(msg, H.selected, data));
+}
+
+/* What the TWI master puts on the bus (the scheme of simavr's examples/parts/i2c_eeprom.c). */
+static void head_bus(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+	avr_twi_msg_irq_t v;
+	(void)irq;
+	(void)param;
+	v.u.v = value;
+	if (v.u.twi.msg & TWI_COND_STOP) {
+		H.selected = 0;
+		H.index = 0;
+	}
+	if (v.u.twi.msg & TWI_COND_START) {
+		H.selected = 0;
+		H.index = 0;
+		if ((v.u.twi.addr & 0xFE) == MPU_ADDR8) {
+			if (head_failing()) {
+				H.naks++;
+				return;
+			}
+			H.selected = v.u.twi.addr;
+			if (H.selected & 1) { /* a read: latch the data registers for the burst */
+				head_latch();
+				if (H.ptr == 0x3B)
+					H.reads++;
+			}
+			head_answer(TWI_COND_ACK, 1);
+		}
+	}
+	if (!H.selected)
+		return;
+	if (v.u.twi.msg & TWI_COND_WRITE) {
+		head_answer(TWI_COND_ACK, 1);
+		if (H.index++ == 0) {
+			H.ptr = v.u.twi.data & 0x7F;
+		} else {
+			if (H.ptr != 0x75 && !(H.ptr >= 0x3B && H.ptr <= 0x48)) /* read-only */
+				H.reg[H.ptr] = v.u.twi.data;
+			if (H.ptr == 0x6B && (v.u.twi.data & 0x80)) { /* DEVICE_RESET */
+				memset(H.reg, 0, sizeof H.reg);
+				H.reg[0x6B] = 0x40;
+				H.reg[0x75] = 0x68;
+			}
+			H.ptr = (H.ptr + 1) & 0x7F;
+		}
+	}
+	if (v.u.twi.msg & TWI_COND_READ) {
+		head_answer(TWI_COND_READ, H.reg[H.ptr]);
+		H.ptr = (H.ptr + 1) & 0x7F;
+	}
+}
+
+static const char *head_irq_names[2] = {
+	[TWI_IRQ_INPUT] = "8>mpu6050.out",
+	[TWI_IRQ_OUTPUT] = "32<mpu6050.in",
+};
+
+static void head_attach(void)
+{
+	if (!H.fitted)
+		return;
+	if (!H.n) {
+		size_t cap = 0;
+		head_push(&cap, 0.0, H.const_pitch, H.const_roll, "--head-pitch-deg");
+	}
+	H.reg[0x6B] = 0x40; /* power-on: asleep */
+	H.reg[0x75] = 0x68; /* WHO_AM_I */
+	H.rng = (R.rng * 0xD1B54A32D192ED03ULL) | 1;
+	H.irq = avr_alloc_irq(&R.avr->irq_pool, 0, 2, head_irq_names);
+	avr_irq_register_notify(H.irq + TWI_IRQ_OUTPUT, head_bus, NULL);
+	avr_irq_t *in = avr_io_getirq(R.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
+	avr_irq_t *out = avr_io_getirq(R.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_OUTPUT);
+	if (!in || !out)
+		die(2, "this MCU has no TWI for the head sensor");
+	avr_connect_irq(H.irq + TWI_IRQ_INPUT, in);
+	avr_connect_irq(out, H.irq + TWI_IRQ_OUTPUT);
+}
+
+/* A power-on reset (the cable pulled and plugged back) powers the sensor off too. */
+static void head_power_on(void)
+{
+	if (!H.fitted)
+		return;
+	memset(H.reg, 0, sizeof H.reg);
+	H.reg[0x6B] = 0x40;
+	H.reg[0x75] = 0x68;
+	H.selected = H.index = H.ptr = 0;
 }
 
 /* The reference simavr uses for this conversion, in mV (ATmega328P REFS1:0 in ADMUX). */
@@ -660,6 +952,7 @@ static void scheduled_faults(void)
 		R.plug_back_s = 0;
 		pty_open(); /* a new pty behind the same --link path, as udev would name it */
 		event("replug", "pty=%s", R.pty_name);
+		head_power_on();
 		mcu_reset("power_on", MCUSR_PORF);
 		R.first_frame_after_boot = 1;
 	}
@@ -756,6 +1049,13 @@ static void usage(FILE *to)
 		"  --lose-boot-hello P probability the HELLO after a reset is lost\n"
 		"  --unplug S:D        pull the cable at S s for D s (repeatable); power-on reset after\n"
 		"  --reset-at S        a watchdog reset at S s (repeatable)\n"
+		"  --head-trace FILE   fit an MPU-6050 head sensor on the TWI bus, its angles from\n"
+		"                      \"t_s pitch_deg [roll_deg]\" lines, or float64 triples if FILE\n"
+		"                      ends in .bin or .f64; without this or --head-pitch-deg no\n"
+		"                      sensor is fitted\n"
+		"  --head-pitch-deg P  fit the head sensor at a constant pitch (and --head-roll-deg R)\n"
+		"  --head-noise-mg SD  Gaussian noise on each accelerometer axis, per reading\n"
+		"  --head-fail S:D     the head sensor stops answering at S s for D s (repeatable)\n"
 		"  -v                  log host writes (rx events) and simavr warnings; -vv traces\n"
 		"  -h, --help          this help\n");
 }
@@ -775,7 +1075,8 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_TRACE = 256, O_P, O_NOISE, O_OFFSET, O_VCC, O_SIMAVR_ADC, O_SEED, O_MCU, O_FREQ,
 	       O_LINK, O_RESET, O_FAST, O_DURATION, O_EEPROM, O_GARBAGE, O_CORRUPT, O_DROP,
-	       O_LOSE_HELLO, O_UNPLUG, O_RESET_AT };
+	       O_LOSE_HELLO, O_UNPLUG, O_RESET_AT, O_HEAD_TRACE, O_HEAD_PITCH, O_HEAD_ROLL,
+	       O_HEAD_NOISE, O_HEAD_FAIL };
 	static const struct option opts[] = {
 		{"trace", required_argument, 0, O_TRACE},
 		{"pressure-mmhg", required_argument, 0, O_P},
@@ -797,6 +1098,11 @@ static void parse_args(int argc, char **argv)
 		{"lose-boot-hello", required_argument, 0, O_LOSE_HELLO},
 		{"unplug", required_argument, 0, O_UNPLUG},
 		{"reset-at", required_argument, 0, O_RESET_AT},
+		{"head-trace", required_argument, 0, O_HEAD_TRACE},
+		{"head-pitch-deg", required_argument, 0, O_HEAD_PITCH},
+		{"head-roll-deg", required_argument, 0, O_HEAD_ROLL},
+		{"head-noise-mg", required_argument, 0, O_HEAD_NOISE},
+		{"head-fail", required_argument, 0, O_HEAD_FAIL},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -843,6 +1149,29 @@ static void parse_args(int argc, char **argv)
 			}
 			R.reset_s[R.n_reset++] = parse_double("--reset-at", optarg, 0, 1e7);
 			break;
+		case O_HEAD_TRACE: R.head_path = optarg; H.fitted = 1; break;
+		case O_HEAD_PITCH:
+			H.const_pitch = parse_double("--head-pitch-deg", optarg, -180, 180);
+			H.fitted = H.have_const = 1;
+			break;
+		case O_HEAD_ROLL:
+			H.const_roll = parse_double("--head-roll-deg", optarg, -90, 90);
+			H.fitted = H.have_const = 1;
+			break;
+		case O_HEAD_NOISE: H.noise_mg = parse_double("--head-noise-mg", optarg, 0, 1000); break;
+		case O_HEAD_FAIL: {
+			char *colon = strchr(optarg, ':');
+			if (!colon || H.n_fail >= MAX_EVENTS) {
+				fprintf(stderr, PROG ": --head-fail takes START:DURATION (seconds), at most "
+					"%d\n", MAX_EVENTS);
+				exit(1);
+			}
+			*colon = '\0';
+			H.fail_s[H.n_fail] = parse_double("--head-fail start", optarg, 0, 1e7);
+			H.fail_len_s[H.n_fail++] = parse_double("--head-fail duration", colon + 1, 1e-6,
+								  1e7);
+			break;
+		}
 		case 'v': R.verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
@@ -853,6 +1182,11 @@ static void parse_args(int argc, char **argv)
 		exit(1);
 	}
 	R.elf_path = argv[optind];
+	if (R.head_path && H.have_const) {
+		fprintf(stderr, PROG ": --head-trace and --head-pitch-deg/--head-roll-deg exclude each "
+			"other\n");
+		exit(1);
+	}
 	/* SplitMix64 of the seed, so that small seeds give unrelated, non-zero states */
 	uint64_t z = R.seed + 0x9E3779B97F4A7C15ULL;
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -933,6 +1267,7 @@ static void setup_mcu(void)
 	if (!R.adc_in || !trig)
 		die(2, "%s has no ADC", fw.mmcu);
 	avr_irq_register_notify(trig, adc_trigger, NULL);
+	head_attach();
 
 	if (R.eeprom_path)
 		eeprom_io(0);
@@ -952,6 +1287,8 @@ int main(int argc, char **argv)
 	avr_global_logger_set(logger);
 	if (R.trace_path)
 		trace_load(R.trace_path);
+	if (R.head_path)
+		head_load(R.head_path);
 	R.out = malloc(OUT_CAP);
 	if (!R.out)
 		die(2, "out of memory");
@@ -972,10 +1309,10 @@ int main(int argc, char **argv)
 	dup2(STDERR_FILENO, STDOUT_FILENO); /* the port path stays the only line on stdout */
 
 	event("ready", "mcu=%s freq_hz=%u pty=%s link=%s mode=%s reset_on_open=%d trace_points=%zu "
-	      "noise_mv=%g offset_mv=%g vcc_mv=%g adc=%s",
+	      "noise_mv=%g offset_mv=%g vcc_mv=%g adc=%s head=%s head_points=%zu",
 	      R.avr->mmcu, R.avr->frequency, R.pty_name, R.link_path ? R.link_path : "-",
 	      R.fast ? "fast" : "paced", R.reset_on_open, R.n, R.noise_mv, R.offset_mv, R.vcc_mv,
-	      R.adc_exact ? "ideal" : "simavr");
+	      R.adc_exact ? "ideal" : "simavr", H.fitted ? "mpu6050" : "none", H.n);
 
 	const avr_cycle_count_t end_cycle =
 		R.duration_s > 0 ? (avr_cycle_count_t)llround(R.duration_s * R.avr->frequency) : 0;
@@ -1056,11 +1393,12 @@ int main(int argc, char **argv)
 		eeprom_io(1);
 	event("stop", "reason=%s wall_s=%.3f speed=%.2f cycles=%llu adc_reads=%llu bytes_out=%llu "
 	      "bytes_in=%llu dropped=%llu resets=%llu max_lag_ms=%.1f garbage_bursts=%llu "
-	      "corrupted=%llu frames_lost=%llu boot_hellos_lost=%llu unplugs=%llu stack_peak=%u",
+	      "corrupted=%llu frames_lost=%llu boot_hellos_lost=%llu unplugs=%llu stack_peak=%u "
+	      "head_reads=%llu head_naks=%llu",
 	      reason, wall, wall > 0 ? sim_s() / wall : 0.0, (unsigned long long)R.avr->cycle,
 	      R.adc_reads, R.bytes_out, R.bytes_in, R.dropped, R.resets, R.max_lag_s * 1e3,
 	      R.f_garbage, R.f_corrupt, R.f_drop, R.f_hello_lost, R.f_unplug,
-	      (unsigned)(R.avr->ramend - R.min_sp));
+	      (unsigned)(R.avr->ramend - R.min_sp), H.reads, H.naks);
 	pty_close();
 	return status;
 }
