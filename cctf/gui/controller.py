@@ -542,6 +542,9 @@ class AppController(QObject):
             elif e.kind == "fault":
                 self.markers.append(Marker(t, "fault", texts.FAULT_SHORT.get(e.type, e.type),
                                            self.history.value_at(t)))
+            elif e.kind == "flag":  # a hypothesis (possible breath holding): to review
+                self.markers.append(Marker(t, "fault", texts.FLAG_SHORT.get(e.type, e.type),
+                                           self.history.value_at(t)))
             elif e.kind == "session" and session is not None:
                 message = texts.describe_fault(e.type, e.value)
                 session.alerts.append(message)
@@ -715,6 +718,13 @@ class AppController(QObject):
         self.markers.append(Marker(self.history.latest_t_s, "manual", label,
                                    self.history.latest_mmhg))
         return True
+
+    def review_flag(self, confirmed: bool | None, flag_type: str = "breath_hold") -> bool:
+        """B / Shift+B: confirm or dismiss "possible breath holding" (the selected trial, else
+        the latest with the flag); the rules live in ``Corrections.review``."""
+        s = self.session
+        change = s.corrections.review(flag_type, confirmed) if s and s.corrections else None
+        return self._corrected(change, texts.NOTHING_TO_REVIEW)
 
     def undo_correction(self) -> bool:
         """Ctrl+Z: take back the last override or mark (in the runner and the records)."""
