@@ -285,11 +285,12 @@ class ResultsScreen(QWidget):
     def _flag_changed(self, text: str) -> None:
         """Show the changed verdicts and scores, keeping the notes and the reviews."""
         assert self.report is not None
-        notes, reviews, selected = (self.notes_box.toPlainText(), self.flag_reviews,
-                                    self.table.selected_trial())
+        notes, reviews, selected, written = (self.notes_box.toPlainText(), self.flag_reviews,
+                                             self.table.selected_trial(), self.report_path)
         self.show_report(self.report)
-        self.flag_reviews = reviews
+        self.flag_reviews, self.report_path = reviews, written
         self.notes_box.setPlainText(notes)
+        self._enable_record()
         rows = [t.index for t in self.report.result.trials] if self.report.result else []
         if selected in rows:
             self.table.selectRow(rows.index(selected))
