@@ -854,6 +854,7 @@ CORRECTION_REVIEW = {
     None: "Trial {trial}: {before} → {after} ({flag} back to not reviewed)",
 }
 NOTHING_TO_REVIEW = "No trial with possible breath holding to review."
+FLAG_REVIEWS_PREFIX = "Reviewed after the test: "
 FLAG_CONFIRM = "Confirm breath holding"
 FLAG_DISMISS = "Dismiss breath holding"
 FLAG_UNREVIEW = "Breath flag: not reviewed"

@@ -64,6 +64,8 @@ def test_flag_live_then_confirmed_by_key_undone_and_reviewed_on_the_results(qtbo
     assert table.item(index, 3).text() == "✗ failed"
     assert "confirmed by the therapist" in table.item(index, 4).text()
     assert "possible breath holding confirmed" in results.flag_status.text()
+    assert ("Reviewed after the test: Trial " in results.notes.text()
+            and "possible breath holding confirmed" in results.notes.text())
     sid = results.session_id
     qtbot.waitUntil(lambda: controller.records.load_result(sid) is not None, timeout=10000)
     stored = controller.records.load_result(sid).trials[index]

@@ -291,6 +291,9 @@ class ResultsScreen(QWidget):
         self.flag_reviews, self.report_path = reviews, written
         self.notes_box.setPlainText(notes)
         self._enable_record()
+        if reviews is not None and reviews.done:  # listed with the test's corrections
+            self.notes.setText(self.notes.text() + "\n" + texts.FLAG_REVIEWS_PREFIX
+                               + "; ".join(c.text for c in reviews.done))
         rows = [t.index for t in self.report.result.trials] if self.report.result else []
         if selected in rows:
             self.table.selectRow(rows.index(selected))
