@@ -1,6 +1,7 @@
 """Possible breath holding: how often held breaths are found and clean holds flagged.
 
     python benchmarks/bench_breath_hold.py [--people 60] [--rates 10,25,50,100,200]
+        [--seed 1000] [--set breath_subband_ratio=1.3 --set breath_subbands=11] [--no-cost]
 
 Simulates a population (``cctf.sim.population``: breathing 10–25 /min with its own depth,
 breath-to-breath irregularity and slow wander, pulse, hold wander, sensor noise and quantum),
@@ -17,11 +18,12 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 import cctf.analysis.engine as engine_module
+from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
 from cctf.sim.population import Person, make_person, sample_session
 
@@ -52,11 +54,12 @@ class Tally:
                 f"| {self.not_measured} |")
 
 
-def analyse(person: Person, rate_hz: float) -> tuple[list[bool], list[bool]]:
+def analyse(person: Person, rate_hz: float, config: AnalysisConfig | None = None
+            ) -> tuple[list[bool], list[bool]]:
     """(flagged, measured) per trial, through the real-time engine fed in 5-s chunks (any
     chunking gives the same result: tests/test_breath_hold.py)."""
     t, p, target, phase = sample_session(person, rate_hz)
-    engine = CcftAnalyzer(rate_hz)
+    engine = CcftAnalyzer(rate_hz, config)
     step = max(1, round(5.0 * rate_hz))
     for a in range(0, len(t), step):
         engine.update(t[a:a + step], p[a:a + step], target[a:a + step], phase[a:a + step])
@@ -108,7 +111,16 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--rates", default="10,25,50,100,200")
     parser.add_argument("--seed", type=int, default=1000, help="first person's seed")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="an AnalysisConfig breath_* field to try instead of its default")
+    parser.add_argument("--no-cost", action="store_true", help="skip the engine cost line")
     args = parser.parse_args()
+    changes = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        kind = type(getattr(AnalysisConfig(), name))
+        changes[name] = kind(float(value)) if kind is int else kind(value)
+    config = replace(AnalysisConfig(), **changes)
     logging.disable(logging.WARNING)
     rates = [float(r) for r in args.rates.split(",")]
     people = [make_person(args.seed + k) for k in range(args.people)]
@@ -120,13 +132,17 @@ def main() -> None:
     for rate in rates:
         everyone, clear = Tally(), Tally()
         for person in people:
-            flagged, measured = analyse(person, rate)
+            flagged, measured = analyse(person, rate, config)
             for truth, flag, ok in zip(person.breath_held(), flagged, measured, strict=True):
                 everyone.add(truth, flag, ok)
                 if steady(person):
                     clear.add(truth, flag, ok)
         print(everyone.row(f"{rate:g} Hz, everyone"))
         print(clear.row(f"{rate:g} Hz, ripple ≥ 3 × wander"))
+    if changes:
+        print("\nSettings: " + ", ".join(f"{k} = {v}" for k, v in changes.items()))
+    if args.no_cost:
+        return
     with_s, plain_s = plain_cost_s(people[:10], 200.0)
     print(f"\nEngine cost, 10 sessions at 200 Hz fed at once: {with_s:.2f} s with the detector, "
           f"{plain_s:.2f} s without (+{100 * (with_s / plain_s - 1):.0f} %).")

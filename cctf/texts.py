@@ -71,8 +71,11 @@ ABOUT_HTML = (
     "<p>Patient records and sessions are kept in<br><span style='white-space: nowrap; "
     "font-family: monospace'>{folder}</span></p>"
     "<p>Head lift and retraction are detected from pressure signatures that are hypotheses, "
-    "not validated facts. Superficial muscle activity and breath holding cannot be seen in "
-    "the pressure: mark them by hand (keys 1–4).</p>"
+    "not validated facts. Superficial muscle activity cannot be seen in the pressure: mark it "
+    "by hand (keys 1–4). Breath holding may show as the breathing ripple going quiet during a "
+    "hold: cctf then says “possible breath holding” (a hypothesis, not validated) "
+    "for you to confirm (B) or dismiss (Shift+B); only a confirmed one fails the trial. Mark "
+    "breath holding you see yourself with key 2.</p>"
 )
 KEYS_TITLE = "Keys"
 KEYS_HTML = (
@@ -84,8 +87,10 @@ KEYS_HTML = (
     "started); again: back to the measured verdict</td></tr>"
     "<tr><td>1 – 4</td><td>mark compensation seen by hand: 1 SCM or scalene activity, "
     "2 breath holding, 3 jaw or hyoid, 4 other (fails the trial)</td></tr>"
+    "<tr><td>B / Shift+B</td><td>confirm / dismiss “possible breath holding” on the "
+    "last trial that has it (or the row selected)</td></tr>"
     "<tr><td>T</td><td>tare (cuff open to air)</td></tr>"
-    "<tr><td>Ctrl+Z</td><td>undo the last correction (O or 1 – 4)</td></tr>"
+    "<tr><td>Ctrl+Z</td><td>undo the last correction (O, 1 – 4, B)</td></tr>"
     "<tr><td>Ctrl+E</td><td>end the test now (asks first)</td></tr>"
     "<tr><td colspan='2'><b>Home training</b></td></tr>"
     "<tr><td>Space</td><td>start / pause / resume</td></tr>"
@@ -858,3 +863,27 @@ RESULTS_ATTACH_NO_PATIENTS = "There are no patients yet: add one with New patien
 RESULTS_ATTACHED = "Attached to {code} (session {id})."
 SCENARIO_ITEM_TIP = "{name}: {description}"
 SCENARIO_ITEM = "{name} — {description}"
+# --- possible breath holding in the app: live, results, review (issue 17, breath half) -------
+# The flag is a hypothesis from the pressure ripple; the therapist confirms or dismisses it.
+
+FLAG_NAME = {"breath_hold": "possible breath holding"}
+FLAG_SHORT = {"breath_hold": "breath?"}  # the trace's marker
+FLAG_LIVE = "possible breath holding: ripple quiet {value:.0f} s (B confirm, Shift+B dismiss)"
+CORRECTION_REVIEW = {
+    True: "Trial {trial}: {before} → {after} ({flag} confirmed)",
+    False: "Trial {trial}: {before} → {after} ({flag} dismissed)",
+    None: "Trial {trial}: {before} → {after} ({flag} back to not reviewed)",
+}
+NOTHING_TO_REVIEW = "No trial with possible breath holding to review."
+FLAG_REVIEWS_PREFIX = "Reviewed after the test: "
+FLAG_CONFIRM = "Confirm breath holding"
+FLAG_DISMISS = "Dismiss breath holding"
+FLAG_UNREVIEW = "Breath flag: not reviewed"
+FLAG_CONFIRM_KEY = "&B Confirm possible breath holding"
+FLAG_DISMISS_KEY = "Dismiss possible breath holding"
+FLAG_NO_FLAG = "Trial {trial} has no possible breath holding to review."
+REPORT_EDIT_FLAG = {
+    "confirmed": "trial {trial}: {flag} confirmed",
+    "dismissed": "trial {trial}: {flag} dismissed",
+    "unreviewed": "trial {trial}: {flag} back to not reviewed",
+}

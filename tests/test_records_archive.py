@@ -11,6 +11,7 @@ import pytest
 
 from cctf.cli import main
 from cctf.errors import FileFormatError, RecordsError
+from cctf.records import audit
 from cctf.records.archive import export_patient, import_patient_archive
 from cctf.records.db import daily_backup
 from cctf.records.erase import delete_patient
@@ -19,6 +20,7 @@ from cctf.records.recovery import begin_session, complete_session
 from cctf.records.startup import open_records
 
 from .records_helpers import clinic_csv, snapshot, training_csv
+from .test_breath_hold import _write_csv, breath_holder
 
 
 @pytest.fixture
@@ -265,3 +267,38 @@ def test_delete_removes_the_patient_everywhere(records, tmp_path, capsys):
     assert "--yes" in capsys.readouterr().err
     assert main(["patients", "--data-dir", str(root), "delete", "P-2", "--yes"]) == 0
     assert not any((root / "sessions").iterdir())
+
+
+def test_an_archive_carries_flag_reviews_to_another_computer(tmp_path):
+    """Flag reviews are compensation annotations: exported, and on import re-applied to the
+    flags the analysis finds again (with the audit trail)."""
+    columns = breath_holder(50)[1]
+    records = open_records(tmp_path / "data")
+    records.add_patient("P-1")
+    active = begin_session(records, "P-1", "clinic")
+    _write_csv(active.csv_path, columns, 50)
+    session = complete_session(records, active)
+    records.review_flag(session.id, 2, "breath_hold", True)
+    records.review_flag(session.id, 1, "breath_hold", False)
+    audit.edit_flag_review(records, session.id, 3, "breath_hold", True, reason="video")
+    archive = tmp_path / "p1.zip"
+    export_patient(records, "P-1", archive, exported_at="2025-04-01T12:00:00")
+    with zipfile.ZipFile(archive) as z:
+        text = json.dumps(json.loads(z.read(next(n for n in z.namelist()
+                                                 if n.endswith(".json")))))
+    assert "confirmed:breath_hold" in text and "dismissed:breath_hold" in text
+    other = open_records(tmp_path / "other")
+    try:
+        import_patient_archive(other, archive)
+        new = other.sessions("P-1")[0]
+        back = other.load_result(new.id)
+        assert back.trials[2].flag_review == {"breath_hold": True} and not back.trials[2].passed
+        assert back.trials[1].flag_review == {"breath_hold": False} and back.trials[1].passed
+        assert back.trials[3].flag_review == {"breath_hold": True}
+        assert back.trials[1].manual_faults == [] and back.trials[2].manual_faults == []
+        assert other.session(new.id).activation_score_mmhg == 4 == records.session(
+            session.id).activation_score_mmhg  # 26 mmHg failed by the confirmed flag
+        assert [e.value for e in audit.edits(other, new.id)] == ["confirmed:breath_hold"]
+    finally:
+        other.close()
+        records.close()

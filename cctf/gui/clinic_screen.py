@@ -248,6 +248,8 @@ class LiveTrialPanel(QFrame):
                 if open_trial is not None:
                     lines += [texts.MANUAL_FAULT_TEXT[k] + texts.MARKED_BY_HAND
                               for k in open_trial.manual_faults]
+                    lines += [texts.describe_flag(f.type, f.value, open_trial.flag_review.get(
+                        f.type)) for f in open_trial.flags]  # possible breath holding
                 faults = "\n".join(texts.FAULT_SYMBOL + line for line in lines)
             elif runner.trials:
                 last = runner.trials[-1]
@@ -362,6 +364,10 @@ class ClinicScreen(QWidget):
                          lambda _=False, kind=kind: controller.mark_compensation(kind))
             for k, kind in enumerate(COMPENSATION_KINDS)
         ]
+        self.confirm_flag_action = self._action(texts.FLAG_CONFIRM_KEY, "B",
+                                                lambda: controller.review_flag(True))
+        self.dismiss_flag_action = self._action(texts.FLAG_DISMISS_KEY, "Shift+B",
+                                                lambda: controller.review_flag(False))
         self.undo_action = self._action(texts.UNDO, "Ctrl+Z", controller.undo_correction)
         self.tare_action = self._action(texts.TARE_BUTTON, "T", controller.tare)
         self.end_action = self._action(texts.END_TEST, "Ctrl+E",
@@ -397,7 +403,8 @@ class ClinicScreen(QWidget):
     @property
     def actions_for_menu(self) -> list[QAction]:
         return [self.start_action, self.repeat_action, self.override_action,
-                *self.mark_actions, self.undo_action, self.tare_action, self.end_action]
+                *self.mark_actions, self.confirm_flag_action, self.dismiss_flag_action,
+                self.undo_action, self.tare_action, self.end_action]
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -491,5 +498,9 @@ class ClinicScreen(QWidget):
         for action in self.mark_actions:
             action.setEnabled(running and s is not None and s.runner is not None
                               and (s.runner.analyzer.open_trial is not None or has_trials))
+        flagged = (running and s is not None and s.corrections is not None
+                   and s.corrections.review_target("breath_hold") is not None)
+        self.confirm_flag_action.setEnabled(flagged)
+        self.dismiss_flag_action.setEnabled(flagged)
         self.end_action.setEnabled(running)
         self.tare_action.setEnabled(on_setup and self.setup_page.tare_button.isEnabled())

@@ -36,7 +36,7 @@ from cctf.acquisition.walltime import ClockPairs, following
 from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
-from cctf.gui.history import Marker, TraceStore
+from cctf.gui.history import Marker, TraceStore, event_marker
 from cctf.gui.recording import BackgroundRecorder, ended_metadata
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
@@ -539,12 +539,10 @@ class AppController(QObject):
         offset = (session.t0_host_s - self.origin_s) if session is not None else 0.0
         for e in events:
             t = e.t_s + offset
-            if e.kind == "trial_start":
-                self.markers.append(Marker(t, "cue", f"{e.value:g}"))
-            elif e.kind == "fault":
-                self.markers.append(Marker(t, "fault", texts.FAULT_SHORT.get(e.type, e.type),
-                                           self.history.value_at(t)))
-            elif e.kind == "session" and session is not None:
+            marker = event_marker(e, t, self.history.value_at)
+            if marker is not None:
+                self.markers.append(marker)
+            if e.kind == "session" and session is not None:
                 message = texts.describe_fault(e.type, e.value)
                 session.alerts.add(message, e.t_s, e.type, e.value)
                 self.notice.emit(message)
@@ -710,6 +708,13 @@ class AppController(QObject):
         self.markers.append(Marker(self.history.latest_t_s, "manual", label,
                                    self.history.latest_mmhg))
         return True
+
+    def review_flag(self, confirmed: bool | None, flag_type: str = "breath_hold") -> bool:
+        """B / Shift+B: confirm or dismiss "possible breath holding" (the selected trial, else
+        the latest with the flag); the rules live in ``Corrections.review``."""
+        s = self.session
+        change = s.corrections.review(flag_type, confirmed) if s and s.corrections else None
+        return self._corrected(change, texts.NOTHING_TO_REVIEW)
 
     def undo_correction(self) -> bool:
         """Ctrl+Z: take back the last override or mark (in the runner and the records)."""

@@ -8,9 +8,13 @@ Display time is seconds since the device was attached.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from cctf import texts
+from cctf.analysis.results import Event
 
 
 class TraceStore:
@@ -103,6 +107,17 @@ class Marker:
     kind: str
     text: str
     y_mmhg: float = math.nan
+
+
+def event_marker(e: Event, t_s: float, y_at: Callable[[float], float]) -> Marker | None:
+    """The trace's marker for an analysis event at display time ``t_s``: a trial's start, a
+    fault, or a hypothesis flag ("breath?", to review); None for the others."""
+    if e.kind == "trial_start":
+        return Marker(t_s, "cue", f"{e.value:g}")
+    if e.kind in ("fault", "flag"):
+        words = texts.FAULT_SHORT if e.kind == "fault" else texts.FLAG_SHORT
+        return Marker(t_s, "fault", words.get(e.type, e.type), y_at(t_s))
+    return None
 
 
 def peak_decimate(t: np.ndarray, p: np.ndarray, max_points: int

@@ -30,6 +30,7 @@ from cctf.analysis.results import TrialResult
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
 from cctf.gui.live_view import LiveView
+from cctf.session.flag_review import FlagReviews
 
 
 class TrialTable(QTableWidget):
@@ -102,6 +103,7 @@ def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, 
         colour = theme.BLUISH_GREEN if t.passed else theme.VERMILLION
     seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(k, k) + texts.MARKED_BY_HAND for k in t.manual_faults]
+    seen += [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
     if not seen and t.held:
         seen = [texts.HELD_STEADY.format(seconds=t.longest_hold_s)]
     return ((str(t.index + 1), texts.PHASE_SHORT.get(t.phase, t.phase),
@@ -185,6 +187,19 @@ class ResultsScreen(QWidget):
         self.attach_button = QPushButton(texts.RESULTS_ATTACH)
         self.attach_button.clicked.connect(self.attach_to_patient)
         controller.record_completed.connect(self._record_completed)
+        # Possible breath holding: confirm, dismiss or take back on the selected row; undo.
+        self.flag_reviews: FlagReviews | None = None
+        self.flag_buttons = {
+            confirmed: QPushButton(label) for confirmed, label in (
+                (True, texts.FLAG_CONFIRM), (False, texts.FLAG_DISMISS),
+                (None, texts.FLAG_UNREVIEW))}
+        for confirmed, button in self.flag_buttons.items():
+            button.clicked.connect(lambda _=False, c=confirmed: self.review_flag(c))
+        self.flag_undo_button = QPushButton(texts.UNDO)
+        self.flag_undo_button.clicked.connect(self.undo_flag_review)
+        self.flag_status = QLabel("")
+        self.flag_status.setWordWrap(True)
+        self.table.itemSelectionChanged.connect(self._enable_flags)
 
         cards = QHBoxLayout()
         cards.addWidget(self.activation, 1)
@@ -215,9 +230,87 @@ class ResultsScreen(QWidget):
         layout.addWidget(self.ended)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
+        flags = QHBoxLayout()
+        flags.addWidget(self.flag_status, 1)
+        for button in (*self.flag_buttons.values(), self.flag_undo_button):
+            flags.addWidget(button)
+        layout.addLayout(flags)
         layout.addLayout(record)
         layout.addLayout(buttons)
         self._enable_record()
+        self._enable_flags()
+
+    # --- possible breath holding: the therapist's review ------------------------------------
+
+    def _start_flag_reviews(self, report: SessionReport) -> None:
+        from cctf.session.clinic import scoring_plan
+
+        settings = report.settings
+        self.flag_reviews = None if report.result is None else FlagReviews(
+            report.result, scoring_plan(settings) if settings is not None else None,
+            settings.baseline_mmhg if settings is not None else 20.0, self._store_review)
+        self.flag_status.setText("")
+
+    def _store_review(self, method: str, trial_index: int, *args: object) -> None:
+        c = self.controller
+        if self.session_id is None or c.records is None:
+            return
+        try:
+            getattr(c.records, method)(self.session_id, trial_index, *args)
+        except RECORDS_ERRORS as exc:
+            c.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
+
+    def _enable_flags(self) -> None:
+        reviews = self.flag_reviews
+        index = self.table.selected_trial()
+        flagged = (reviews is not None and index is not None
+                   and reviews.has_flag(index, "breath_hold"))
+        for button in self.flag_buttons.values():
+            button.setEnabled(flagged)
+        self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
+        any_flag = reviews is not None and any(t.flags for t in reviews.result.trials)
+        for button in (*self.flag_buttons.values(), self.flag_undo_button):
+            button.setVisible(any_flag)
+
+    def review_flag(self, confirmed: bool | None) -> bool:
+        """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
+        index = self.table.selected_trial()
+        if self.flag_reviews is None or index is None:
+            self.flag_status.setText(texts.REVIEW_CHOOSE_TRIAL)
+            return False
+        change = self.flag_reviews.review(index, "breath_hold", confirmed)
+        if change is None:
+            self.flag_status.setText(texts.FLAG_NO_FLAG.format(trial=index + 1))
+            return False
+        self._flag_changed(change.text)
+        return True
+
+    def undo_flag_review(self) -> bool:
+        change = self.flag_reviews.undo() if self.flag_reviews is not None else None
+        if change is None:
+            self.flag_status.setText(texts.NOTHING_TO_UNDO)
+            return False
+        self._flag_changed(texts.CORRECTION_UNDONE.format(text=change.text))
+        return True
+
+    def _flag_changed(self, text: str) -> None:
+        """Show the changed verdicts and scores, keeping the notes and the reviews."""
+        assert self.report is not None
+        notes, reviews, selected, written = (self.notes_box.toPlainText(), self.flag_reviews,
+                                             self.table.selected_trial(), self.report_path)
+        self.show_report(self.report)
+        self.flag_reviews, self.report_path = reviews, written
+        self.notes_box.setPlainText(notes)
+        self._enable_record()
+        if reviews is not None and reviews.done:  # listed with the test's corrections
+            self.notes.setText(self.notes.text() + "\n" + texts.FLAG_REVIEWS_PREFIX
+                               + "; ".join(c.text for c in reviews.done))
+        rows = [t.index for t in self.report.result.trials] if self.report.result else []
+        if selected in rows:
+            self.table.selectRow(rows.index(selected))
+        self.flag_status.setText(text)
+        self.controller.notice.emit(text)
+        self._enable_flags()
 
     # --- the records ---------------------------------------------------------------------------
 
@@ -375,6 +468,7 @@ class ResultsScreen(QWidget):
         self.report_path = None
         self.written_report = None
         self.notes_box.setPlainText("")
+        self._start_flag_reviews(report)
         self._enable_record()
         result = report.result
         settings = report.settings
@@ -427,6 +521,7 @@ class ResultsScreen(QWidget):
         if report.actions:
             notes.append(texts.ACTIONS_PREFIX + "; ".join(report.actions))
         self.notes.setText("\n".join(notes))
+        self._enable_flags()
 
     def _open_folder(self) -> str | None:
         """Open the session's folder; when nothing can, say why (issue 13)."""

@@ -1,7 +1,7 @@
 """A past session reopened from the patient's history: its results read-only with its trace,
 and what the therapist may still do — add notes, override a verdict, mark compensation seen
-afterwards (each kept with the time and a reason: ``cctf.records.audit``), and write or open
-its PDF report."""
+afterwards, confirm or dismiss "possible breath holding" (each kept with the time and a
+reason: ``cctf.records.audit``), and write or open its PDF report."""
 
 from __future__ import annotations
 
@@ -82,6 +82,12 @@ class SessionReviewDialog(QDialog):
         self.pass_button.clicked.connect(lambda: self.override(True))
         self.fail_button.clicked.connect(lambda: self.override(False))
         self.measured_button.clicked.connect(lambda: self.override(None))
+        # possible breath holding (a hypothesis flag): confirm, dismiss, back to not reviewed
+        self.flag_buttons = {c: QPushButton(label) for c, label in (
+            (True, texts.FLAG_CONFIRM), (False, texts.FLAG_DISMISS),
+            (None, texts.FLAG_UNREVIEW))}
+        for confirmed, button in self.flag_buttons.items():
+            button.clicked.connect(lambda _=False, c=confirmed: self.review_flag(c))
         self.mark_button.clicked.connect(lambda: self.mark(self.kind.currentData()))
         self.clear_button.clicked.connect(lambda: self.mark(None))
         self.notes_box = QPlainTextEdit()
@@ -116,6 +122,8 @@ class SessionReviewDialog(QDialog):
         edits.addWidget(self.kind, 2, 0)
         edits.addWidget(self.mark_button, 2, 1)
         edits.addWidget(self.clear_button, 2, 2)
+        for col, button in enumerate(self.flag_buttons.values()):
+            edits.addWidget(button, 3, col)
         side = QVBoxLayout()
         side.addLayout(edits)
         side.addWidget(self.notes_box, 1)
@@ -124,7 +132,7 @@ class SessionReviewDialog(QDialog):
         lower.addWidget(self.table, 3)
         lower.addLayout(side, 2)
         for button in (self.pass_button, self.fail_button, self.measured_button,
-                       self.mark_button, self.clear_button):
+                       self.mark_button, self.clear_button, *self.flag_buttons.values()):
             button.setMaximumWidth(220)
         self.table.setMinimumHeight(140)
         self.plot.setMinimumHeight(160)
@@ -179,6 +187,10 @@ class SessionReviewDialog(QDialog):
         for button in (self.pass_button, self.fail_button, self.measured_button,
                        self.mark_button, self.clear_button):
             button.setEnabled(editable)
+        flagged = result is not None and any(t.flags for t in result.trials)
+        for button in self.flag_buttons.values():
+            button.setEnabled(editable and flagged)
+            button.setVisible(flagged)
         if not self.notes_box.document().isModified():
             self.notes_box.setPlainText(s.therapist_notes)
         self.csv_path = records.csv_path(s)
@@ -242,6 +254,18 @@ class SessionReviewDialog(QDialog):
                 if kind else texts.REPORT_EDIT["clear_compensation"].format(trial=index + 1))
         return self._apply(lambda r: audit.edit_compensation(
             r, self.session_id, index, kind, reason=self.reason.text()), what)
+
+    def review_flag(self, confirmed: bool | None) -> bool:
+        """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
+        index = self._trial()
+        if index is None:
+            return False
+        what = texts.REPORT_EDIT_FLAG[{True: "confirmed", False: "dismissed",
+                                       None: "unreviewed"}[confirmed]].format(
+            trial=index + 1, flag=texts.FLAG_NAME["breath_hold"])
+        return self._apply(lambda r: audit.edit_flag_review(
+            r, self.session_id, index, "breath_hold", confirmed, reason=self.reason.text()),
+            what)
 
     def save_notes(self) -> bool:
         text = self.notes_box.toPlainText()

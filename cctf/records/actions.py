@@ -93,6 +93,9 @@ def session_actions(recording: SessionRecording | None) -> list[ActionLine]:
 
 def edit_words(edit: SessionEdit) -> str:
     template = texts.REPORT_EDIT.get(edit.action, edit.action)
+    word, _, flag = edit.value.partition(":")
+    if edit.action == "compensation" and word in texts.REPORT_EDIT_FLAG:  # a flag's review
+        template = texts.REPORT_EDIT_FLAG[word].replace("{flag}", texts.FLAG_NAME.get(flag, flag))
     value = texts.MANUAL_FAULT_TEXT.get(edit.value, edit.value)
     text = template.format(trial=(edit.trial_index or 0) + 1, value=value)
     return texts.REPORT_EDIT_REASON.format(text=text, reason=edit.reason) if edit.reason \

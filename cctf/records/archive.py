@@ -44,7 +44,7 @@ from cctf.records.meta import session_info
 from cctf.records.models import SESSION_KINDS, validate_code
 from cctf.records.paths import make_private_dir
 from cctf.records.recovery import analyse_session, store_file_facts
-from cctf.records.results import stored_annotations
+from cctf.records.results import review_of, stored_annotations
 from cctf.records.store import Records
 
 log = logging.getLogger(__name__)
@@ -364,15 +364,22 @@ def _time(value: object, fallback: str) -> str:
 
 def _annotate(records: Records, session_id: int, annotations: dict[str, Any]) -> None:
     """The therapist's marks, on the trials the analysis finds again (others are logged)."""
-    trials = {t.index for t in (records.load_result(session_id) or _EMPTY).trials}
+    found = {t.index: t for t in (records.load_result(session_id) or _EMPTY).trials}
     for idx_text, marks in annotations.items():
         idx = int(idx_text)
-        if idx not in trials:
+        if idx not in found:
             log.warning("session %d: no trial %d for the archive's annotations %s",
                         session_id, idx, marks)
             continue
         for kind in marks.get("compensation", []):
-            records.mark_compensation(session_id, idx, kind)
+            review = review_of(kind)  # a flag's review, on the flag the analysis finds again
+            if review is None:
+                records.mark_compensation(session_id, idx, kind)
+            elif any(f.type == review[0] for f in found[idx].flags):
+                records.review_flag(session_id, idx, review[0], review[1])
+            else:
+                log.warning("session %d: trial %d has no %s flag for the archive's review",
+                            session_id, idx, review[0])
         if marks.get("override"):
             records.override_verdict(session_id, idx, marks["override"][-1] == "pass")
         if marks.get("superseded"):

@@ -108,6 +108,21 @@ def edit_compensation(records: Records, session_id: int, trial_index: int, kind:
             _log(records, session_id, "compensation", trial_index, kind, why, now)
 
 
+def edit_flag_review(records: Records, session_id: int, trial_index: int, flag_type: str,
+                     confirmed: bool | None, *, reason: str,
+                     now: datetime | None = None) -> None:
+    """Confirm (True: fails the trial) or dismiss (False) a hypothesis flag such as
+    ``breath_hold`` afterwards, or take the review back (None). Logged as a ``compensation``
+    edit whose value is ``confirmed:``, ``dismissed:`` or ``unreviewed:`` and the flag (the
+    session_edits CHECK predates flags; no schema change)."""
+    _finished(records, session_id, trial_index)
+    why = _reason(reason, True)
+    word = {True: "confirmed", False: "dismissed", None: "unreviewed"}[confirmed]
+    with transaction(records.conn):
+        records.review_flag(session_id, trial_index, flag_type, confirmed)
+        _log(records, session_id, "compensation", trial_index, f"{word}:{flag_type}", why, now)
+
+
 def edits(records: Records, session_id: int) -> list[SessionEdit]:
     rows = records.conn.execute(
         "SELECT * FROM session_edits WHERE session_id = ? ORDER BY id", (session_id,))

@@ -46,6 +46,7 @@ TRIAL_BOUNDS: dict[str, tuple[float, float]] = {
     "shortfall_mmhg": (-450.0, 450.0),
     "time_in_band_s": (0.0, WEEK_S),
     "peak_mmhg": PRESSURE_MMHG,
+    "breath_ripple_ratio": (0.0, 1e6),  # a ratio of ripple powers (v6)
 }
 SESSION_TEXT = {"kind": ("clinic", "training", "monitor")}
 # Derived from the CSV: cleared and computed again by ``repair_damaged``.

@@ -191,6 +191,10 @@ def session_annotations(result: SessionResult, t0_s: float, t_s: np.ndarray) -> 
         for m in t.manual_faults:
             out.append(Annotation(t.cue_end_s - t0_s, None, f"trial {t.index + 1} marked by "
                                   f"hand: {texts.MANUAL_FAULT_TEXT.get(m, m)}"))
+        for f in t.flags:  # hypothesis flags: the quiet stretch, with the therapist's review
+            out.append(Annotation(f.t_s - t0_s, f.value if math.isfinite(f.value) else None,
+                                  f"trial {t.index + 1} flag {f.type}: " + texts.describe_flag(
+                                      f.type, f.value, t.flag_review.get(f.type))))
     for e in result.session_events:
         out.append(Annotation(e.t_s - t0_s, None, f"session {e.type}: "
                               + texts.describe_fault(e.type, e.value)))

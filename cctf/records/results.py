@@ -21,7 +21,7 @@ from cctf.records.models import SessionRecord, nan_if_none
 
 _TRIAL_FIGURES = ("cue_start_s", "cue_end_s", "rest_mmhg", "time_to_reach_s", "rise_time_s",
                   "hold_mean_mmhg", "hold_sd_mmhg", "longest_hold_s", "shortfall_mmhg",
-                  "time_in_band_s", "peak_mmhg")
+                  "time_in_band_s", "peak_mmhg", "breath_ripple_ratio")
 
 Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
 
@@ -30,7 +30,7 @@ Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
 REVIEW_PREFIXES = {"confirmed:": True, "dismissed:": False}
 
 
-def _review_of(value: str) -> tuple[str, bool] | None:
+def review_of(value: str) -> tuple[str, bool] | None:
     for prefix, confirmed in REVIEW_PREFIXES.items():
         if value.startswith(prefix):
             return value[len(prefix):], confirmed
@@ -83,8 +83,8 @@ def apply_annotations(result: SessionResult, annotations: Annotations,
     for trial in out.trials:
         marks = annotations.get(trial.index, {})
         compensation = marks.get("compensation", [])
-        trial.manual_faults = [m for m in compensation if _review_of(m) is None]
-        trial.flag_review = dict(r for r in map(_review_of, compensation) if r is not None)
+        trial.manual_faults = [m for m in compensation if review_of(m) is None]
+        trial.flag_review = dict(r for r in map(review_of, compensation) if r is not None)
         override = marks.get("override")
         trial.verdict_override = None if not override else override[-1] == "pass"
         trial.superseded = bool(marks.get("superseded"))
@@ -182,9 +182,10 @@ def load(conn: sqlite3.Connection, session: SessionRecord) -> SessionResult:
 def keep_annotation(conn: sqlite3.Connection, session_id: int, trial_index: int, kind: str,
                     value: str | None) -> None:
     """Add (or with ``value`` None, remove) an annotation row, nothing else."""
-    if kind != "compensation" or value is None:
+    if kind != "compensation" or value is None:  # a flag's review is not a hand mark: kept
         conn.execute("DELETE FROM annotations WHERE session_id = ? AND trial_idx = ? AND "
-                     "kind = ?", (session_id, trial_index, kind))
+                     "kind = ? AND NOT (kind = 'compensation' AND (value LIKE 'confirmed:%' "
+                     "OR value LIKE 'dismissed:%'))", (session_id, trial_index, kind))
     if value is not None:
         conn.execute("INSERT INTO annotations (session_id, trial_idx, kind, value) "
                      "VALUES (?, ?, ?, ?)", (session_id, trial_index, kind, value))

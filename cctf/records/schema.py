@@ -19,6 +19,8 @@ ended early; the therapist's exclusion from progress (reason, when); per trial `
 Version 5: ``session_edits``, the therapist's changes to a session after it ended (notes,
 verdict overrides, compensation marked or cleared), each with its time and reason: the audit
 trail shown in the report.
+Version 6: per trial ``breath_ripple_ratio`` (possible breath holding, a hypothesis: the lowest
+ripple power of the hold over the rest ripple; NULL when not measured, and for older rows).
 """
 
 from __future__ import annotations
@@ -158,6 +160,10 @@ def utc_parts(started_at: str) -> tuple[str | None, int | None]:
     utc = when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
     return utc, int(offset.total_seconds() // 60)
 
+V6 = """
+ALTER TABLE trials ADD COLUMN breath_ripple_ratio REAL;
+"""
+
 
 def _v3(conn: sqlite3.Connection) -> None:
     _sql(V3)(conn)
@@ -235,5 +241,6 @@ MIGRATIONS: tuple[Migration, ...] = (
               "session; interrupted per trial", _v4),
     Migration(5, "session_edits: the therapist's changes after a session, with reasons",
               _sql(V5)),
+    Migration(6, "breath_ripple_ratio per trial (possible breath holding)", _sql(V6)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,5 +1,6 @@
 """The therapist's corrections during a clinic test: override (O), compensation seen by hand
-(1–4) and undo (Ctrl+Z), headless so that the rules are tested without a window.
+(1–4), confirming or dismissing a hypothesis flag ("possible breath holding") and undo
+(Ctrl+Z), headless so that the rules are tested without a window.
 
 Which trial a key acts on: the last trial (for a mark: the one under way, else the last
 finished), unless the therapist selected a row in the trial table *since the last trial
@@ -29,18 +30,24 @@ Store = Callable[..., None]  # store(method, trial_index, *args): Records' annot
 class Correction:
     """One change by the therapist: what it did and what it changed."""
 
-    kind: str  # "override" or "mark"
+    kind: str  # "override", "mark" or "review" (a hypothesis flag confirmed or dismissed)
     trial_index: int  # 0-based, as the analysis counts
     before: str  # verdict word before: "passed", "failed" or "in progress"
     after: str
     previous_override: bool | None = None  # for "override": the override it replaced
     override: bool | None = None  # for "override": the new one (None: back to measured)
-    mark: str = ""  # for "mark": the compensation kind
+    mark: str = ""  # for "mark": the compensation kind; for "review": the flag type
+    previous_review: bool | None = None  # for "review": the review it replaced
+    review: bool | None = None  # for "review": True confirmed, False dismissed, None neither
 
     @property
     def text(self) -> str:
         """"Trial 7: failed → passed (therapist)" — trial numbers counted from 1."""
         trial = self.trial_index + 1
+        if self.kind == "review":
+            return texts.CORRECTION_REVIEW[self.review].format(
+                trial=trial, before=self.before, after=self.after,
+                flag=texts.FLAG_NAME.get(self.mark, self.mark))
         if self.kind == "mark":
             return texts.CORRECTION_MARK.format(trial=trial, before=self.before,
                                                 after=self.after,
@@ -51,7 +58,8 @@ class Correction:
 
 
 def verdict_of(trial: TrialResult, is_open: bool) -> str:
-    if is_open and trial.verdict_override is None and not trial.manual_faults:
+    confirmed = any(trial.flag_review.get(f.type) for f in trial.flags)
+    if is_open and trial.verdict_override is None and not trial.manual_faults and not confirmed:
         return texts.VERDICT_OPEN
     trial.settle()
     return texts.verdict_word(trial.passed)
@@ -117,9 +125,8 @@ class Corrections:
             return None
         before = verdict_of(trial, False)
         previous = trial.verdict_override
-        if previous is None:
-            measured = trial.held and not trial.faults and not trial.manual_faults
-            new: bool | None = not measured
+        if previous is None:  # the measured verdict, with hand marks and confirmed flags
+            new: bool | None = not trial.measured_passed
         else:
             new = None
         self.runner.override_verdict(trial.index, new)
@@ -142,6 +149,35 @@ class Corrections:
         self.done.append(change)
         return change
 
+    def review_target(self, flag_type: str) -> tuple[TrialResult, bool] | None:
+        """The trial a flag review acts on, and whether it is under way: the selected one,
+        else the latest (under way or finished) that has the flag."""
+        chosen = self.selected
+        open_trial = self.runner.analyzer.open_trial
+        candidates = [t for t in (open_trial, *reversed(self.runner.trials)) if t is not None]
+        if chosen is not None:
+            candidates = [t for t in candidates if t.index == chosen]
+        for trial in candidates:
+            if any(f.type == flag_type for f in trial.flags):
+                return trial, trial is open_trial
+        return None
+
+    def review(self, flag_type: str, confirmed: bool | None) -> Correction | None:
+        """Confirm (True) or dismiss (False) a hypothesis flag such as ``breath_hold``, or take
+        the review back (None); None when no trial has that flag."""
+        found = self.review_target(flag_type)
+        if found is None:
+            return None
+        trial, is_open = found
+        before = verdict_of(trial, is_open)
+        previous = trial.flag_review.get(flag_type)
+        self.runner.review_flag(trial.index, flag_type, confirmed)
+        change = Correction("review", trial.index, before, verdict_of(trial, is_open),
+                            mark=flag_type, previous_review=previous, review=confirmed)
+        self._store("review_flag", trial.index, flag_type, confirmed)
+        self.done.append(change)
+        return change
+
     def undo(self) -> Correction | None:
         """Take back the last change (in the runner and the records); None if none is left."""
         if not self.done:
@@ -151,6 +187,9 @@ class Corrections:
         if change.kind == "override":
             self.runner.override_verdict(change.trial_index, change.previous_override)
             self._store("override_verdict", change.trial_index, change.previous_override)
+        elif change.kind == "review":
+            self.runner.review_flag(change.trial_index, change.mark, change.previous_review)
+            self._store("review_flag", change.trial_index, change.mark, change.previous_review)
         else:
             trial = next(t for t in (a.open_trial, *a.trials)
                          if t is not None and t.index == change.trial_index)

@@ -108,6 +108,9 @@ def failure_reason(trial: TrialResult) -> str | None:
     if trial.manual_faults:
         kind = trial.manual_faults[0]
         return texts.MARK_WHY.get(kind, kind)
+    confirmed = [f.type for f in trial.flags if trial.flag_review.get(f.type)]
+    if confirmed:  # a hypothesis flag the therapist confirmed fails it like a mark
+        return texts.FLAG_NAME.get(confirmed[0], confirmed[0])
     return None
 
 

@@ -128,6 +128,10 @@ class CuedRunner:
     def override_verdict(self, trial_index: int, passed: bool | None) -> None:
         self.analyzer.override_verdict(trial_index, passed)
 
+    def review_flag(self, trial_index: int, flag_type: str, confirmed: bool | None) -> None:
+        """The therapist confirms or dismisses a hypothesis flag (None: takes it back)."""
+        self.analyzer.review_flag(trial_index, flag_type, confirmed)
+
     def mark_compensation(self, kind: str) -> int:
         """Mark compensation seen by hand on the cued trial (or the last one during rest)."""
         trial = self.analyzer.open_trial or self._last_finished()

@@ -1,0 +1,82 @@
+"""Confirming or dismissing "possible breath holding" on the results of a session just ended,
+headless so that the rules are tested without a window.
+
+During the test the therapist reviews a flag with B / Shift+B (``Corrections.review``). On
+the results screen the runner is gone: ``FlagReviews`` changes the finished result itself,
+settles the trial's verdict, recomputes the scores (a confirmed flag fails the trial like a
+hand mark, so the activation score or performance index may fall) and passes each change to
+the records (``store("review_flag", trial, flag, confirmed)``). Every change is undoable,
+newest first, like the test's corrections.
+
+    reviews = FlagReviews(result, plan, nominal_baseline_mmhg=20.0, store=records_annotate)
+    reviews.review(3, "breath_hold", True)   # Trial 4: passed → failed (… confirmed)
+    reviews.undo()
+"""
+
+from __future__ import annotations
+
+from cctf.analysis.breath import review_flag
+from cctf.analysis.results import SessionResult, TrialResult
+from cctf.analysis.scoring import Scores, ScoringPlan, session_scores
+from cctf.session.corrections import Correction, Store, verdict_of
+
+
+class FlagReviews:
+    def __init__(self, result: SessionResult, plan: ScoringPlan | None,
+                 nominal_baseline_mmhg: float, store: Store | None = None) -> None:
+        self.result = result
+        self.plan = plan
+        self.nominal_baseline_mmhg = nominal_baseline_mmhg
+        self.store = store
+        self.done: list[Correction] = []
+        # Whether the session ran to its end (complete = that and the scores measured).
+        self._ran_out = result.complete or not self._scores().complete
+
+    def trial(self, trial_index: int) -> TrialResult | None:
+        return next((t for t in self.result.trials if t.index == trial_index), None)
+
+    def has_flag(self, trial_index: int, flag_type: str) -> bool:
+        trial = self.trial(trial_index)
+        return trial is not None and any(f.type == flag_type for f in trial.flags)
+
+    def review(self, trial_index: int, flag_type: str, confirmed: bool | None
+               ) -> Correction | None:
+        """Confirm (True), dismiss (False) or take back (None) the review of ``flag_type`` on
+        the trial; None (nothing changed) when the trial has no such flag."""
+        trial = self.trial(trial_index)
+        if trial is None or not self.has_flag(trial_index, flag_type):
+            return None
+        change = self._apply(trial, flag_type, confirmed)
+        self.done.append(change)
+        return change
+
+    def undo(self) -> Correction | None:
+        """Take back the last review (in the result and the records); None if none is left."""
+        if not self.done:
+            return None
+        change = self.done.pop()
+        trial = self.trial(change.trial_index)
+        assert trial is not None
+        self._apply(trial, change.mark, change.previous_review)
+        return change
+
+    def _apply(self, trial: TrialResult, flag_type: str, confirmed: bool | None) -> Correction:
+        before = verdict_of(trial, False)
+        previous = trial.flag_review.get(flag_type)
+        review_flag(trial, flag_type, confirmed)
+        if self.store is not None:
+            self.store("review_flag", trial.index, flag_type, confirmed)
+        self._rescore()
+        return Correction("review", trial.index, before, verdict_of(trial, False),
+                          mark=flag_type, previous_review=previous, review=confirmed)
+
+    def _scores(self) -> Scores:
+        r = self.result
+        return session_scores(r.trials, self.nominal_baseline_mmhg, self.plan,
+                              ended_early=r.ended_early_s is not None)
+
+    def _rescore(self) -> None:
+        scores = self._scores()
+        self.result.activation_score_mmhg = scores.activation_score_mmhg
+        self.result.performance_index = scores.performance_index
+        self.result.complete = scores.complete and self._ran_out

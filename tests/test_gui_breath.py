@@ -1,0 +1,109 @@
+"""Possible breath holding in the app, against the simulator's breath-holder on a virtual
+clock: shown live as the analysis decides it, confirmed with B (undone with Ctrl+Z) during the
+test, on the results screen per trial with confirm / dismiss / undo buttons that change the
+verdict, the scores and the records, and in a past session's review window with a reason."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cctf.gui.session_review import SessionReviewDialog
+from cctf.gui.simlink import attach_virtual_sim
+from cctf.records import audit
+from cctf.records.recovery import begin_session, complete_session
+
+from .gui_helpers import make_app, run_until
+from .test_breath_hold import _write_csv, breath_holder
+
+
+@pytest.fixture
+def app(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CCTF_CONFIG_DIR", str(tmp_path / "config"))
+    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
+    yield controller, window
+    controller.shutdown()
+
+
+def test_flag_live_then_confirmed_by_key_undone_and_reviewed_on_the_results(qtbot, app):
+    controller, window = app
+    controller.records.add_patient("P-1")
+    controller.records_changed.emit()
+    controller.select_patient("P-1")
+    attach_virtual_sim(controller, "breath-holder")
+    run_until(controller, lambda: controller.setup.ready)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    runner = controller.session.runner
+    panel = window.clinic.run_page.trial  # the cued trial's live panel
+    run_until(controller, lambda: runner.analyzer.open_trial is not None
+              and bool(runner.analyzer.open_trial.flags), limit_s=400)
+    panel.refresh()
+    assert "possible breath holding" in panel.faults.text()
+    assert "to confirm or dismiss" in panel.faults.text()
+    assert any(m.kind == "fault" and m.text == "breath?" for m in controller.markers)
+    index = runner.analyzer.open_trial.index
+    qtbot.keyClick(window, Qt.Key.Key_B)  # confirmed: the trial under way fails
+    trial = runner.analyzer.open_trial
+    assert trial.flag_review == {"breath_hold": True}
+    panel.refresh()
+    assert "confirmed by the therapist" in panel.faults.text()
+    assert "failed" in panel.held.text().lower()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert trial.flag_review == {}
+    run_until(controller, lambda: len(runner.trials) >= index + 2, limit_s=400)
+    controller.end_session()
+
+    results = window.clinic.results
+    table = results.table
+    cells = [table.item(index, c).text() for c in range(5)]
+    assert "possible breath holding" in cells[4] and "to confirm or dismiss" in cells[4]
+    assert cells[3] == "✓ passed"
+    table.selectRow(index)
+    assert results.flag_buttons[True].isEnabled()
+    results.flag_buttons[True].click()
+    assert table.item(index, 3).text() == "✗ failed"
+    assert "confirmed by the therapist" in table.item(index, 4).text()
+    assert "possible breath holding confirmed" in results.flag_status.text()
+    assert ("Reviewed after the test: Trial " in results.notes.text()
+            and "possible breath holding confirmed" in results.notes.text())
+    sid = results.session_id
+    qtbot.waitUntil(lambda: controller.records.load_result(sid) is not None, timeout=10000)
+    stored = controller.records.load_result(sid).trials[index]
+    assert stored.flag_review == {"breath_hold": True} and not stored.passed
+    results.flag_undo_button.click()
+    assert table.item(index, 3).text() == "✓ passed"
+    assert controller.records.load_result(sid).trials[index].flag_review == {}
+    table.selectRow(0)  # 22 mmHg: no flag, nothing to review
+    assert not results.flag_buttons[True].isEnabled()
+
+
+def test_a_past_session_flag_is_confirmed_with_a_reason_in_the_review_window(qtbot, app):
+    controller, _ = app
+    records = controller.records
+    records.add_patient("P-1")
+    active = begin_session(records, "P-1", "clinic")
+    _write_csv(active.csv_path, breath_holder(50)[1], 50)
+    sid = complete_session(records, active).id
+    assert records.session(sid).activation_score_mmhg == 8
+    review = SessionReviewDialog(controller, sid)
+    qtbot.addWidget(review)
+    assert all(b.isVisible() or not review.isVisible() for b in review.flag_buttons.values())
+    assert "to confirm or dismiss" in review.table.item(2, 4).text()
+    review.table.selectRow(2)  # 26 mmHg, a held breath
+    assert not review.review_flag(True), "no reason: refused"
+    assert records.load_result(sid).trials[2].flag_review == {}
+    review.reason.setText("breath held, seen on the video")
+    assert review.review_flag(True)
+    assert records.session(sid).activation_score_mmhg == 4
+    assert "confirmed by the therapist" in review.table.item(2, 4).text()
+    assert ("trial 3: possible breath holding confirmed — reason: breath held, seen on the "
+            "video") in review.log.toPlainText()
+    review.reason.setText("not so sure")
+    review.table.selectRow(2)
+    assert review.review_flag(None)
+    assert records.session(sid).activation_score_mmhg == 8
+    review.table.selectRow(0)
+    review.reason.setText("x")
+    assert not review.review_flag(True) and "no breath_hold flag" in review.message.text()
+    assert [e.value for e in audit.edits(records, sid)] == [
+        "confirmed:breath_hold", "unreviewed:breath_hold"]
