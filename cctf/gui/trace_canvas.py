@@ -1,0 +1,412 @@
+"""A cheap scrolling plot: the live view's trace, painted by one widget with QPainter.
+
+Why not pyqtgraph here: under a real X server its scene replayed the axis labels and grid
+every frame and stroked the trace through a generic path (issue 14: 40 % + 16 % of the UI
+thread). This widget keeps everything that only changes with the size or the y range — the
+surface, the y grid, the y tick labels, the axis titles, the nominal baseline — in one
+background pixmap, redrawn only when one of those changes. Per frame it blits that pixmap
+and draws the few moving things: the vertical grid and time labels, the target bands, the
+cue lines, the baseline, the trace (already decimated to the pixel columns by the caller),
+marker symbols and labels.
+
+Labels never overprint: each is placed at its preferred spot, else stacked one line lower
+(cue and link labels) or higher (fault and marker labels), else left out, newest first.
+
+More series: :meth:`set_series` takes any number of named series, each on the left axis
+(pressure) or on its own right axis (for example the head angle, issue 17), which then gets
+its own tick labels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cctf.gui import theme
+
+_TIME_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0,
+                 1800.0, 3600.0)
+_LABEL_LEVELS = 3  # a label moves at most this many lines away from its spot, else it goes
+
+
+@dataclass
+class Series:
+    """One line: samples (display time, value), drawn on the left axis or its own right axis."""
+
+    t: np.ndarray
+    y: np.ndarray
+    colour: str
+    width: float = 2.5
+    axis: str = "left"  # "left" (pressure) or "right" (its own range, ticks on the right)
+    y_range: tuple[float, float] = (0.0, 1.0)  # for a right-axis series
+    title: str = ""  # the right axis' title
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph's name)
+        """What is drawn (the name pyqtgraph's items use, so callers need not care)."""
+        return self.t, self.y
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text on the plot: at the top of the plot (``top``) next to a cue line, or centred
+    above a point."""
+
+    t_s: float
+    y: float  # ignored for top labels
+    text: str
+    colour: str
+    top: bool
+    point_left: bool = False  # top labels: text left of the line (near the right edge)
+
+
+@dataclass
+class Scene:
+    """Everything one frame draws, in data coordinates."""
+
+    t0: float = 0.0
+    t1: float = 30.0
+    lo: float = 14.0
+    hi: float = 34.0
+    bands: list[tuple[float, float, float, float]] = field(default_factory=list)  # t0 t1 y0 y1
+    cue_t: list[float] = field(default_factory=list)
+    cue_colours: list[str] = field(default_factory=list)
+    baseline: float = math.nan
+    baseline_text: str = ""
+    symbols: list[tuple[float, float, str, str]] = field(default_factory=list)  # t y kind colour
+    labels: list[Label] = field(default_factory=list)
+    live: bool = True  # False: the data is not current — the trace is drawn grey
+
+
+def _nice_step(span: float, pixels: float, min_px: float, steps: tuple[float, ...] | None
+               ) -> float:
+    want = span * min_px / max(pixels, 1.0)
+    if steps is not None:
+        for s in steps:
+            if s >= want:
+                return s
+        return steps[-1]
+    mag = 10 ** math.floor(math.log10(max(want, 1e-9)))
+    for m in (1, 2, 5, 10):
+        if m * mag >= want:
+            return m * mag
+    return 10 * mag
+
+
+def _minor(step: float) -> float:
+    lead = step / 10 ** math.floor(math.log10(step))
+    return step / (4 if round(lead) == 2 or step in (15.0, 30.0, 120.0) else 5)
+
+
+def _ticks(a: float, b: float, step: float) -> np.ndarray:
+    return np.arange(math.ceil(a / step - 1e-9), math.floor(b / step + 1e-9) + 1) * step
+
+
+def _clock(v: float) -> str:
+    s = max(0, round(v))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def polygon(x: np.ndarray, y: np.ndarray) -> QPolygonF:
+    """A QPolygonF filled from two arrays without a Python object per point."""
+    poly = QPolygonF()
+    n = len(x)
+    poly.resize(n)
+    if n:
+        buf = shiboken6.VoidPtr(poly.data(), 16 * n, True)
+        mem = np.frombuffer(buf, np.float64).reshape(n, 2)
+        mem[:, 0] = x
+        mem[:, 1] = y
+    return poly
+
+
+class TraceCanvas(QWidget):
+    """Paints a :class:`Scene` and the named :class:`Series`; call :meth:`update` after
+    changing them (Qt then paints once, when the widget is shown)."""
+
+    def __init__(self, y_title: str, x_title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 120)
+        self.y_title = y_title
+        self.x_title = x_title
+        self.scene = Scene()
+        self.series: dict[str, Series] = {}
+        self.tick_font = QFont(theme.font(theme.SMALL_PT))
+        self.label_font = theme.font(theme.SMALL_PT, bold=True)
+        self._fm = QFontMetricsF(self.tick_font)
+        self._lfm = QFontMetricsF(self.label_font)
+        self._background: QPixmap | None = None
+        self._background_key: tuple = ()
+        self.backgrounds_drawn = 0  # how often the background was rendered (tests)
+        self.paints = 0
+        self.drawn_labels: list[tuple[str, QRectF]] = []  # last frame's labels (tests)
+
+    # --- model ---------------------------------------------------------------------------------
+
+    def set_series(self, name: str, series: Series | None) -> None:
+        if series is None:
+            self.series.pop(name, None)
+        else:
+            self.series[name] = series
+
+    # --- geometry ------------------------------------------------------------------------------
+
+    def plot_rect(self) -> QRectF:
+        """The data area inside the axes, in widget pixels."""
+        fm = self._fm
+        left = fm.horizontalAdvance("−00") + 14 + (fm.height() + 4 if self.y_title else 0)
+        right_axis = any(s.axis == "right" for s in self.series.values())
+        right = (fm.horizontalAdvance("−000") + 14 + fm.height() + 4) if right_axis else 8
+        bottom = fm.height() + 8 + (fm.height() + 2 if self.x_title else 0)
+        return QRectF(left, 6, max(10.0, self.width() - left - right),
+                      max(10.0, self.height() - 6 - bottom))
+
+    # --- painting ------------------------------------------------------------------------------
+
+    def _background_pixmap(self, r: QRectF) -> QPixmap:
+        s = self.scene
+        rights = tuple((k, v.y_range, v.title, v.colour) for k, v in self.series.items()
+                       if v.axis == "right")
+        key = (self.width(), self.height(), self.devicePixelRatioF(), s.lo, s.hi,
+               self.y_title, self.x_title, rights)
+        if self._background is not None and key == self._background_key:
+            return self._background
+        self._background_key = key
+        dpr = self.devicePixelRatioF()
+        pm = QPixmap(round(self.width() * dpr), round(self.height() * dpr))
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(QColor(theme.SURFACE))
+        p = QPainter(pm)
+        p.setFont(self.tick_font)
+        fm = self._fm
+        ys = lambda v: r.bottom() - (v - s.lo) / (s.hi - s.lo) * r.height()  # noqa: E731
+        major = _nice_step(s.hi - s.lo, r.height(), 90.0, None)
+        minor = _minor(major)
+        p.setPen(QPen(_grid(28), 1))
+        for v in _ticks(s.lo, s.hi, minor):
+            y = round(ys(v)) + 0.5
+            p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+        text = QColor(theme.TEXT)
+        for v in _ticks(s.lo, s.hi, major):
+            y = round(ys(v)) + 0.5
+            p.setPen(QPen(_grid(64), 1))
+            p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+            p.setPen(QPen(text, 1))
+            p.drawLine(QPointF(r.left() - 5, y), QPointF(r.left(), y))
+            if y - fm.height() / 2 < 0 or y > r.bottom() - fm.height() / 2:
+                continue  # a label cut by the edge or on the time labels: left out
+            label = f"{v:g}".replace("-", "−")
+            p.drawText(QRectF(0, y - fm.height() / 2, r.left() - 8, fm.height()),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+        for name, series in self.series.items():
+            if series.axis == "right":
+                self._right_axis(p, r, series)
+                break
+        p.setPen(QPen(text, 1))
+        p.drawLine(QPointF(r.left() + 0.5, r.top()), QPointF(r.left() + 0.5, r.bottom()))
+        p.drawLine(QPointF(r.left(), r.bottom() + 0.5), QPointF(r.right(), r.bottom() + 0.5))
+        p.setPen(QColor(theme.MUTED))
+        if self.y_title:
+            p.save()
+            p.translate(2, r.center().y())
+            p.rotate(-90)
+            p.drawText(QRectF(-r.height() / 2, 0, r.height(), fm.height()),
+                       Qt.AlignmentFlag.AlignCenter, self.y_title)
+            p.restore()
+        if self.x_title:
+            p.drawText(QRectF(r.left(), self.height() - fm.height() - 2, r.width(),
+                              fm.height()), Qt.AlignmentFlag.AlignCenter, self.x_title)
+        p.end()
+        self._background = pm
+        self.backgrounds_drawn += 1
+        return pm
+
+    def _right_axis(self, p: QPainter, r: QRectF, series: Series) -> None:
+        lo, hi = series.y_range
+        fm = self._fm
+        step = _nice_step(hi - lo, r.height(), 50.0, None)
+        p.setPen(QPen(QColor(series.colour), 1))
+        p.drawLine(QPointF(r.right() + 0.5, r.top()), QPointF(r.right() + 0.5, r.bottom()))
+        for v in _ticks(lo, hi, step):
+            y = round(r.bottom() - (v - lo) / (hi - lo) * r.height()) + 0.5
+            p.drawLine(QPointF(r.right(), y), QPointF(r.right() + 5, y))
+            p.drawText(QRectF(r.right() + 8, y - fm.height() / 2, 200, fm.height()),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{v:g}")
+        if series.title:
+            p.save()
+            p.translate(self.width() - 2, r.center().y())
+            p.rotate(90)
+            p.drawText(QRectF(-r.height() / 2, 0, r.height(), fm.height()),
+                       Qt.AlignmentFlag.AlignCenter, series.title)
+            p.restore()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        s = self.scene
+        r = self.plot_rect()
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._background_pixmap(r))
+        span = max(s.t1 - s.t0, 1e-9)
+        xscale = r.width() / span
+        yscale = r.height() / max(s.hi - s.lo, 1e-9)
+        xs = lambda t: r.left() + (t - s.t0) * xscale  # noqa: E731
+        ys = lambda v: r.bottom() - (v - s.lo) * yscale  # noqa: E731
+
+        # Time grid and labels (they scroll).
+        fm = self._fm
+        major = _nice_step(span, r.width(), 90.0, _TIME_STEPS_S)
+        minor = _minor(major)
+        p.setPen(QPen(_grid(28), 1))
+        for t in _ticks(s.t0, s.t1, minor):
+            x = round(xs(t)) + 0.5
+            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+        p.setFont(self.tick_font)
+        text = QColor(theme.TEXT)
+        for t in _ticks(s.t0, s.t1, major):
+            x = round(xs(t)) + 0.5
+            p.setPen(QPen(_grid(64), 1))
+            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+            p.setPen(QPen(text, 1))
+            p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
+            half = fm.horizontalAdvance(_clock(t)) / 2
+            if x - half < r.left() - 4 or x + half > self.width():
+                continue  # cut by the edge: left out, as pyqtgraph did
+            p.drawText(QRectF(x - 40, r.bottom() + 6, 80, fm.height()),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, _clock(t))
+
+        p.setClipRect(r)
+        band_colour = QColor(theme.TARGET_BAND[:7])
+        band_colour.setAlpha(int(theme.TARGET_BAND[7:9], 16) if len(theme.TARGET_BAND) > 7
+                             else 64)
+        for a, b, y0, y1 in s.bands:
+            p.fillRect(QRectF(QPointF(xs(a), ys(y1)), QPointF(xs(b), ys(y0))), band_colour)
+        nominal = 20.0
+        if s.lo <= nominal <= s.hi:
+            p.setPen(QPen(QColor(theme.GRID), 2, Qt.PenStyle.DotLine))
+            y = ys(nominal)
+            p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+        for t, colour in zip(s.cue_t, s.cue_colours, strict=False):
+            p.setPen(QPen(QColor(colour), 1, Qt.PenStyle.DashLine))
+            x = round(xs(t)) + 0.5
+            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+        if not math.isnan(s.baseline):
+            p.setPen(QPen(QColor(theme.BASELINE), 1.5, Qt.PenStyle.DashLine))
+            y = ys(s.baseline)
+            p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for series in self.series.values():
+            if len(series.t) < 1:
+                continue
+            if series.axis == "right":
+                lo, hi = series.y_range
+                sy = r.height() / max(hi - lo, 1e-9)
+                py = r.bottom() - (series.y - lo) * sy
+            else:
+                py = r.bottom() - (series.y - s.lo) * yscale
+            px = r.left() + (series.t - s.t0) * xscale
+            colour = QColor(series.colour if s.live else theme.NO_SIGNAL)
+            pen = QPen(colour, series.width)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
+            if len(px) == 1:
+                p.drawPoint(QPointF(float(px[0]), float(py[0])))
+            else:
+                p.drawPolyline(polygon(px, py))
+        for t, y, kind, colour in s.symbols:
+            _symbol(p, QPointF(xs(t), ys(y)), kind, QColor(colour))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+        placed: list[QRectF] = []
+        if not math.isnan(s.baseline) and s.baseline_text:
+            w = self._fm.horizontalAdvance(s.baseline_text) + 6
+            box = QRectF(r.left() + 0.02 * r.width(), ys(s.baseline) - fm.height() - 2, w,
+                         fm.height() + 2)
+            p.fillRect(box, QColor(255, 255, 255, 210))
+            p.setPen(QColor(theme.MUTED))
+            p.setFont(self.tick_font)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, s.baseline_text)
+            placed.append(box)
+        self._draw_labels(p, r, xs, ys, placed)
+        p.end()
+        self.paints += 1
+
+    def _draw_labels(self, p: QPainter, r: QRectF, xs, ys, placed: list[QRectF]) -> None:
+        """Newest first, each at its spot or stacked away from it; one that cannot be placed
+        without overprinting another is left out."""
+        lfm = self._lfm
+        h = lfm.height()
+        p.setFont(self.label_font)
+        drawn: list[tuple[str, QRectF]] = []
+        for lab in reversed(self.scene.labels):
+            w = lfm.horizontalAdvance(lab.text) + 4
+            x = xs(lab.t_s)
+            if lab.top:
+                left = x - w - 2 if lab.point_left else x + 2
+                candidates = [QRectF(left, r.top() + 2 + k * h, w, h)
+                              for k in range(_LABEL_LEVELS)]
+            else:
+                base = ys(lab.y) - 10 - h
+                candidates = [QRectF(x - w / 2, base - k * h, w, h)
+                              for k in range(_LABEL_LEVELS)]
+                candidates = [c for c in candidates if c.top() >= r.top()] or [
+                    QRectF(x - w / 2, r.top() + 2 + k * h, w, h) for k in range(_LABEL_LEVELS)]
+            for box in candidates:
+                if box.right() < r.left() or box.left() > r.right():
+                    break
+                if not any(box.intersects(o) for o in placed):
+                    placed.append(box)
+                    drawn.append((lab.text, box))
+                    p.setPen(QColor(lab.colour))
+                    p.drawText(box, Qt.AlignmentFlag.AlignCenter, lab.text)
+                    break
+        self.drawn_labels = drawn
+
+
+def _grid(alpha: int) -> QColor:
+    c = QColor(theme.TEXT)
+    c.setAlpha(alpha)
+    return c
+
+
+def _symbol(p: QPainter, at: QPointF, kind: str, colour: QColor) -> None:
+    """The marker symbols pyqtgraph drew before: x (fault), star (manual), triangle (user),
+    square (link)."""
+    p.setPen(QPen(colour, 2))
+    p.setBrush(colour)
+    d = 6.0
+    if kind == "fault":
+        pen = QPen(colour, 4)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        p.setPen(pen)
+        p.drawLine(at + QPointF(-d, -d), at + QPointF(d, d))
+        p.drawLine(at + QPointF(-d, d), at + QPointF(d, -d))
+    elif kind == "manual":
+        path = QPainterPath()
+        for i in range(10):
+            a = -math.pi / 2 + i * math.pi / 5
+            rad = d * 1.3 if i % 2 == 0 else d * 0.55
+            pt = at + QPointF(rad * math.cos(a), rad * math.sin(a))
+            path.moveTo(pt) if i == 0 else path.lineTo(pt)
+        path.closeSubpath()
+        p.drawPath(path)
+    elif kind == "user":
+        p.drawPolygon(QPolygonF([at + QPointF(-d, -d), at + QPointF(d, -d), at + QPointF(0, d)]))
+    else:
+        p.drawRect(QRectF(at.x() - d * 0.8, at.y() - d * 0.8, d * 1.6, d * 1.6))
+    p.setBrush(Qt.BrushStyle.NoBrush)
