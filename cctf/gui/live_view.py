@@ -85,7 +85,7 @@ class LiveView(QWidget):
             self._key = key
             self.redraw()
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._key = ()
         self.redraw()

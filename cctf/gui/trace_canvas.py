@@ -56,7 +56,7 @@ class Series:
     y_range: tuple[float, float] = (0.0, 1.0)  # for a right-axis series
     title: str = ""  # the right axis' title
 
-    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph's name)
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
         """What is drawn (the name pyqtgraph's items use, so callers need not care)."""
         return self.t, self.y
 
@@ -214,7 +214,7 @@ class TraceCanvas(QWidget):
             label = f"{v:g}".replace("-", "−")
             p.drawText(QRectF(0, y - fm.height() / 2, r.left() - 8, fm.height()),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
-        for name, series in self.series.items():
+        for _name, series in self.series.items():
             if series.axis == "right":
                 self._right_axis(p, r, series)
                 break
@@ -256,7 +256,7 @@ class TraceCanvas(QWidget):
                        Qt.AlignmentFlag.AlignCenter, series.title)
             p.restore()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event) -> None:
         s = self.scene
         r = self.plot_rect()
         p = QPainter(self)
