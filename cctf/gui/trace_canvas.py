@@ -41,6 +41,7 @@ from cctf.gui import theme
 
 _TIME_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0,
                  1800.0, 3600.0)
+_PIECE = 100  # points per stroked piece of the trace (see paintEvent)
 _LABEL_LEVELS = 3  # a label moves at most this many lines away from its spot, else it goes
 
 
@@ -271,16 +272,17 @@ class TraceCanvas(QWidget):
         fm = self._fm
         major = _nice_step(span, r.width(), 90.0, _TIME_STEPS_S)
         minor = _minor(major)
-        p.setPen(QPen(_grid(28), 1))
+        # Opaque one-pixel fills (the grid's colour over the surface): a translucent line
+        # over the plot's height costs twenty times as much.
+        top, height = round(r.top()), round(r.height())
+        minor_colour, major_colour = _opaque_grid(28), _opaque_grid(64)
         for t in _ticks(s.t0, s.t1, minor):
-            x = round(xs(t)) + 0.5
-            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+            p.fillRect(round(xs(t)), top, 1, height, minor_colour)
         p.setFont(self.tick_font)
         text = QColor(theme.TEXT)
         for t in _ticks(s.t0, s.t1, major):
             x = round(xs(t)) + 0.5
-            p.setPen(QPen(_grid(64), 1))
-            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+            p.fillRect(round(xs(t)), top, 1, height, major_colour)
             p.setPen(QPen(text, 1))
             p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
             half = fm.horizontalAdvance(_clock(t)) / 2
@@ -322,12 +324,14 @@ class TraceCanvas(QWidget):
             px = r.left() + (series.t - s.t0) * xscale
             colour = QColor(series.colour if s.live else theme.NO_SIGNAL)
             pen = QPen(colour, series.width)
-            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
             if len(px) == 1:
                 p.drawPoint(QPointF(float(px[0]), float(py[0])))
-            else:
-                p.drawPolyline(polygon(px, py))
+            # Qt strokes a wide antialiased polyline in time that grows faster than its
+            # length: pieces of ~100 points (sharing their ends) cost a third of one piece.
+            for a in range(0, max(1, len(px) - 1), _PIECE):
+                p.drawPolyline(polygon(px[a:a + _PIECE + 1], py[a:a + _PIECE + 1]))
         for t, y, kind, colour in s.symbols:
             _symbol(p, QPointF(xs(t), ys(y)), kind, QColor(colour))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -382,6 +386,14 @@ def _grid(alpha: int) -> QColor:
     c = QColor(theme.TEXT)
     c.setAlpha(alpha)
     return c
+
+
+def _opaque_grid(alpha: int) -> QColor:
+    """The grid colour blended over the surface."""
+    fg, bg = QColor(theme.TEXT), QColor(theme.SURFACE)
+    mix = lambda f, b: round((f * alpha + b * (255 - alpha)) / 255)  # noqa: E731
+    return QColor(mix(fg.red(), bg.red()), mix(fg.green(), bg.green()),
+                  mix(fg.blue(), bg.blue()))
 
 
 def _symbol(p: QPainter, at: QPointF, kind: str, colour: QColor) -> None:
