@@ -87,5 +87,7 @@ def test_minimised_window_slows_the_timer_and_restores_it(app):
     assert normal < MINIMISED_TICK_MS
     window.showMinimized()
     assert controller.timer.interval() == MINIMISED_TICK_MS
+    assert not window.updatesEnabled()  # no widget paints while nobody can see it
     window.showNormal()
     assert controller.timer.interval() == normal
+    assert window.updatesEnabled()
