@@ -267,9 +267,11 @@ def main() -> None:
         x, o = r["xvfb"], r["offscreen"]
         ratio = ("" if r["case"] == "naive monitor" or r["rate_hz"] not in naive else
                  f" ({x['cpu_pct'] / naive[r['rate_hz']]:.2f}× naive)")
+        latency = ("—" if r["state"] == "minimised" or r["case"] == "naive monitor" else
+                   f"{x['latency_p50_ms']:.0f} / {x['latency_p95_ms']:.0f} ms")
         print(f"| {r['case']} | {r['rate_hz']} Hz | {x['cpu_pct']:.1f} %{ratio} | "
               f"{o['cpu_pct']:.1f} % | {x['rss_mb']:.0f} MB | {x['first_data_s']:.2f} s | "
-              f"{x['latency_p50_ms']:.0f} / {x['latency_p95_ms']:.0f} ms |")
+              f"{latency} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n",
                         encoding="utf-8")

@@ -55,3 +55,27 @@ def test_a_crowd_of_labels_is_thinned_keeping_the_newest(app):
     texts = [text for text, _ in drawn]
     assert 1 <= len(texts) < len(markers)
     assert "fault 11" in texts
+
+
+def test_a_second_series_gets_its_own_right_axis(app):
+    """How issue 17 adds the head angle: a source returning a right-axis Series."""
+    from cctf.gui.trace_canvas import Series
+
+    controller, window = app
+    live = window.monitor.live
+    t = np.arange(0.0, 30.0, 1 / 50)
+    controller.history.extend(t, 22.0 + np.sin(t))
+    before = live.canvas.plot_rect().width()
+    live.sources["angle"] = lambda t0, t1, col: Series(t, 5 + np.cos(t), "#E69F00", 1.5,
+                                                       axis="right", y_range=(0.0, 10.0),
+                                                       title="head angle (°)")
+    live.redraw()
+    image = live.canvas.grab().toImage()
+    assert live.canvas.series["angle"].getData()[0] is t
+    assert live.canvas.plot_rect().width() < before  # room for the right axis' labels
+    r = live.canvas.plot_rect()
+    # The angle's line (orange) is drawn: some pixel in the plot has its colour.
+    found = any(image.pixelColor(x, y).name() == "#e69f00"
+                for x in range(int(r.left()) + 5, int(r.right()) - 5, 7)
+                for y in range(int(r.top()), int(r.bottom())))
+    assert found

@@ -5,14 +5,17 @@ visible window, decimates it to the pixel columns (so 10 minutes at 200 Hz cost 
 10 seconds do) and has its :class:`~cctf.gui.trace_canvas.TraceCanvas` paint it — only when
 something moved by at least half a pixel or changed, and never while it is hidden or its
 window minimised. With ``show_range`` it draws a fixed stretch once instead (the results'
-overview). A second series (for example the head angle) goes on its own right axis with
-``canvas.set_series(name, Series(..., axis="right", y_range=...))`` before a redraw.
+overview). More series (for example the head angle, issue 17) go in ``sources``: each is
+called with the window (t0, t1, seconds per pixel column) on every redraw and returns a
+:class:`~cctf.gui.trace_canvas.Series` (its own right axis with ``axis="right"``,
+``y_range``, ``title``) or None.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Signal
@@ -47,6 +50,7 @@ class LiveView(QWidget):
         self.plot = self.canvas  # the widget that paints (its width is the plot's)
         self.curve = Series(np.empty(0), np.empty(0), theme.TRACE)
         self.canvas.set_series("pressure", self.curve)
+        self.sources: dict[str, Callable[[float, float, float], Series | None]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
@@ -107,6 +111,8 @@ class LiveView(QWidget):
         width_px = max(100.0, self.canvas.plot_rect().width())
         td, pd = column_decimate(t, p, (t1 - t0) / width_px)
         self.curve.t, self.curve.y = td, pd
+        for name, source in self.sources.items():
+            self.canvas.set_series(name, source(t0, t1, (t1 - t0) / width_px))
         scene = self.canvas.scene
         scene.t0, scene.t1 = t0, t1
         scene.bands = self._bands(t, target, c.band_mmhg)
