@@ -46,6 +46,7 @@ class LiveView(QWidget):
         self.last_draw_s = 0.0  # perf_counter time of the last redraw
         self.last_drawn_t_s = math.nan  # display time of the newest sample drawn
         self._key: tuple = ()
+        self._shown: tuple | None = None  # (t1, what else is drawn, newest sample drawn)
         self.canvas = TraceCanvas(texts.AXIS_PRESSURE, "" if compact else texts.AXIS_TIME)
         self.plot = self.canvas  # the widget that paints (its width is the plot's)
         self.curve = Series(np.empty(0), np.empty(0), theme.TRACE)
@@ -101,14 +102,16 @@ class LiveView(QWidget):
         store = c.history
         if self.fixed is not None:
             t0, t1 = self.fixed
-        else:
+        width_px = max(100.0, self.canvas.plot_rect().width())
+        if self.fixed is None:
             t1 = c.now_display_s
             if math.isnan(t1):
                 t1 = 0.0
+            px_s = self.span_s / width_px
+            t1 = math.ceil(t1 / px_s) * px_s  # whole pixels: frames can scroll (see below)
             t1 = max(t1, self.span_s)
             t0 = t1 - self.span_s
         t, p, target = store.window(t0, t1 + 1e-9)
-        width_px = max(100.0, self.canvas.plot_rect().width())
         td, pd = column_decimate(t, p, (t1 - t0) / width_px)
         self.curve.t, self.curve.y = td, pd
         for name, source in self.sources.items():
@@ -125,12 +128,34 @@ class LiveView(QWidget):
         scene.live = self.fixed is not None or c.device is None or c.signal_status.live
         self._markers([m for m in c.markers if t0 <= m.t_s <= t1], scene.lo, scene.hi,
                       t0 + 0.85 * (t1 - t0))
-        self.canvas.update()
-        self.draws += 1
-        self.last_draw_s = time.perf_counter()
         if len(t):
             self.last_drawn_t_s = float(t[-1])
+        self._present(t0, t1, width_px)
+        self.draws += 1
+        self.last_draw_s = time.perf_counter()
         self.drawn.emit()
+
+    def _present(self, t0: float, t1: float, width_px: float) -> None:
+        """Have the canvas show the scene: when only time moved on (the usual frame), scroll
+        the pixels already drawn and paint the new strip; else repaint it all."""
+        scene, canvas = self.canvas.scene, self.canvas
+        sig = (scene.lo, scene.hi, scene.baseline_text, scene.live,
+               tuple((a, y0, y1) for a, _, y0, y1 in scene.bands), tuple(scene.cue_t),
+               len(scene.symbols), tuple((lab.text, lab.t_s, lab.point_left)
+                                         for lab in scene.labels),
+               tuple(canvas.series), canvas.width(), canvas.height(), self.span_s)
+        newest = self.last_drawn_t_s
+        prev, self._shown = self._shown, (t1, sig, newest)
+        if self.fixed is None and prev is not None and prev[1] == sig:
+            px_s = (t1 - t0) / width_px
+            dx = round((t1 - prev[0]) / px_s)
+            if 0 <= dx < width_px / 2:
+                r = canvas.plot_rect()
+                new_from = (r.left() + (prev[2] - t0) / px_s if not math.isnan(prev[2])
+                            else r.left())
+                canvas.scroll_plot(dx, new_from)
+                return
+        canvas.update()
 
     @staticmethod
     def _bands(t: np.ndarray, target: np.ndarray, band: float

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -43,6 +43,7 @@ _TIME_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0
                  1800.0, 3600.0)
 _PIECE = 100  # points per stroked piece of the trace (see paintEvent)
 _LABEL_LEVELS = 3  # a label moves at most this many lines away from its spot, else it goes
+_FRESH_PX = 60  # scroll_plot repaints at least this strip at the right
 
 
 @dataclass
@@ -157,6 +158,7 @@ class TraceCanvas(QWidget):
         self.backgrounds_drawn = 0  # how often the background was rendered (tests)
         self.paints = 0
         self.drawn_labels: list[tuple[str, QRectF]] = []  # last frame's labels (tests)
+        self._baseline_box: QRectF | None = None
 
     # --- model ---------------------------------------------------------------------------------
 
@@ -175,8 +177,26 @@ class TraceCanvas(QWidget):
         right_axis = any(s.axis == "right" for s in self.series.values())
         right = (fm.horizontalAdvance("−000") + 14 + fm.height() + 4) if right_axis else 8
         bottom = fm.height() + 8 + (fm.height() + 2 if self.x_title else 0)
-        return QRectF(left, 6, max(10.0, self.width() - left - right),
-                      max(10.0, self.height() - 6 - bottom))
+        # Whole pixels: a view scrolled by whole pixels then lands on the same pixels.
+        return QRectF(round(left), 6, max(10, round(self.width() - left - right)),
+                      max(10, round(self.height() - 6 - bottom)))
+
+    def scroll_plot(self, dx: int, dirty_from_x: float) -> None:
+        """The data moved ``dx`` whole pixels left: move the pixels already drawn (the plot and
+        its time labels) and repaint only the strip that came in, from ``dirty_from_x`` (new
+        samples) or the last ``_FRESH_PX`` (time labels coming in whole), and the fixed
+        baseline label. The caller repaints everything instead when anything else changed."""
+        r = self.plot_rect()
+        area = QRect(int(r.left()) + 1, int(r.top()), int(r.width()) - 1, int(r.height()))
+        if dx > 0:
+            self.scroll(-dx, 0, area)
+        left = max(area.left(), int(min(dirty_from_x, r.right() - max(dx, _FRESH_PX))) - 4)
+        self.update(QRect(left, area.top(), area.right() - left + 1, area.height()))
+        # The time labels under the plot: a thin band, repainted whole (a label cut by an
+        # edge is left out, which moving pixels would not do).
+        self.update(QRect(0, int(r.bottom()) + 1, self.width(), int(self._fm.height()) + 8))
+        if self._baseline_box is not None:
+            self.update(self._baseline_box.toAlignedRect().adjusted(-dx - 2, -2, 2, 2))
 
     # --- painting ------------------------------------------------------------------------------
 
@@ -260,12 +280,18 @@ class TraceCanvas(QWidget):
     def paintEvent(self, event) -> None:
         s = self.scene
         r = self.plot_rect()
-        p = QPainter(self)
+        p = QPainter(self)  # clipped to the region being repainted (a strip when scrolling)
         p.drawPixmap(0, 0, self._background_pixmap(r))
         span = max(s.t1 - s.t0, 1e-9)
         xscale = r.width() / span
+        dirty = event.rect()
+        t_from = s.t0 + (dirty.left() - r.left() - 8) / xscale  # what the strip can show
+        t_to = s.t0 + (dirty.right() - r.left() + 8) / xscale
         yscale = r.height() / max(s.hi - s.lo, 1e-9)
-        xs = lambda t: r.left() + (t - s.t0) * xscale  # noqa: E731
+        # Whole pixels counted from time zero, so a thing keeps its pixel column while the
+        # view scrolls (a float position can round either way from one frame to the next).
+        k0 = round(s.t0 * xscale)
+        xs = lambda t: r.left() + round(t * xscale) - k0  # noqa: E731
         ys = lambda v: r.bottom() - (v - s.lo) * yscale  # noqa: E731
 
         # Time grid and labels (they scroll).
@@ -277,12 +303,12 @@ class TraceCanvas(QWidget):
         top, height = round(r.top()), round(r.height())
         minor_colour, major_colour = _opaque_grid(28), _opaque_grid(64)
         for t in _ticks(s.t0, s.t1, minor):
-            p.fillRect(round(xs(t)), top, 1, height, minor_colour)
+            p.fillRect(xs(t), top, 1, height, minor_colour)
         p.setFont(self.tick_font)
         text = QColor(theme.TEXT)
         for t in _ticks(s.t0, s.t1, major):
-            x = round(xs(t)) + 0.5
-            p.fillRect(round(xs(t)), top, 1, height, major_colour)
+            x = xs(t) + 0.5
+            p.fillRect(xs(t), top, 1, height, major_colour)
             p.setPen(QPen(text, 1))
             p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
             half = fm.horizontalAdvance(_clock(t)) / 2
@@ -291,7 +317,7 @@ class TraceCanvas(QWidget):
             p.drawText(QRectF(x - 40, r.bottom() + 6, 80, fm.height()),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, _clock(t))
 
-        p.setClipRect(r)
+        p.setClipRect(r.adjusted(1, 0, 0, 0))  # the left axis line stays as drawn
         band_colour = QColor(theme.TARGET_BAND[:7])
         band_colour.setAlpha(int(theme.TARGET_BAND[7:9], 16) if len(theme.TARGET_BAND) > 7
                              else 64)
@@ -299,15 +325,15 @@ class TraceCanvas(QWidget):
             p.fillRect(QRectF(QPointF(xs(a), ys(y1)), QPointF(xs(b), ys(y0))), band_colour)
         nominal = 20.0
         if s.lo <= nominal <= s.hi:
-            p.setPen(QPen(QColor(theme.GRID), 2, Qt.PenStyle.DotLine))
+            p.setPen(_anchored(QPen(QColor(theme.GRID), 2, Qt.PenStyle.DotLine), k0))
             y = ys(nominal)
             p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
         for t, colour in zip(s.cue_t, s.cue_colours, strict=False):
             p.setPen(QPen(QColor(colour), 1, Qt.PenStyle.DashLine))
-            x = round(xs(t)) + 0.5
+            x = xs(t) + 0.5
             p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
         if not math.isnan(s.baseline):
-            p.setPen(QPen(QColor(theme.BASELINE), 1.5, Qt.PenStyle.DashLine))
+            p.setPen(_anchored(QPen(QColor(theme.BASELINE), 1.5, Qt.PenStyle.DashLine), k0))
             y = ys(s.baseline)
             p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
 
@@ -321,7 +347,12 @@ class TraceCanvas(QWidget):
                 py = r.bottom() - (series.y - lo) * sy
             else:
                 py = r.bottom() - (series.y - s.lo) * yscale
-            px = r.left() + (series.t - s.t0) * xscale
+            a, b = np.searchsorted(series.t, (t_from, t_to))
+            a, b = max(0, int(a) - 1), min(len(series.t), int(b) + 1)
+            px = r.left() + (series.t[a:b] - s.t0) * xscale
+            py = py[a:b]
+            if len(px) == 0:
+                continue
             colour = QColor(series.colour if s.live else theme.NO_SIGNAL)
             pen = QPen(colour, series.width)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -337,6 +368,7 @@ class TraceCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
         placed: list[QRectF] = []
+        self._baseline_box = None
         if not math.isnan(s.baseline) and s.baseline_text:
             w = self._fm.horizontalAdvance(s.baseline_text) + 6
             box = QRectF(r.left() + 0.02 * r.width(), ys(s.baseline) - fm.height() - 2, w,
@@ -346,6 +378,7 @@ class TraceCanvas(QWidget):
             p.setFont(self.tick_font)
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, s.baseline_text)
             placed.append(box)
+            self._baseline_box = box
         self._draw_labels(p, r, xs, ys, placed)
         p.end()
         self.paints += 1
@@ -380,6 +413,13 @@ class TraceCanvas(QWidget):
                     p.drawText(box, Qt.AlignmentFlag.AlignCenter, lab.text)
                     break
         self.drawn_labels = drawn
+
+
+def _anchored(pen: QPen, k0: int) -> QPen:
+    """A horizontal dashed pen whose pattern starts at time zero, not at the plot's edge, so
+    the dashes scroll with the view."""
+    pen.setDashOffset(k0 / pen.widthF())
+    return pen
 
 
 def _grid(alpha: int) -> QColor:
