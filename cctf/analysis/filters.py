@@ -78,6 +78,14 @@ def _modal_sections(order: int, cutoff_hz: float, rate_hz: float) -> list[np.nda
 
 
 @functools.lru_cache(maxsize=32)
+def _roots(a1: float, a2: float) -> tuple[complex, complex]:
+    """The poles of 1 + a1·z⁻¹ + a2·z⁻², computed once per design (``np.roots`` solves an
+    eigenvalue problem: most of a section's set-up, and a section is built per segment)."""
+    p1, p2 = np.roots([1.0, a1, a2])
+    return p1, p2
+
+
+@functools.lru_cache(maxsize=32)
 def _powers(pole: complex, block: int) -> tuple[np.ndarray, np.ndarray]:
     """p**j and p**-j for j < block, read-only and shared: the breath detector builds a
     section per cued segment (over a thousand in an hour), and these powers were nine tenths
@@ -103,7 +111,7 @@ class _Section:
         a1, a2 = float(a[1]), float(a[2])
         self._fir: tuple[float, float] | None = None
         if a2 != 0.0:
-            p1, p2 = np.roots([1.0, a1, a2])
+            p1, p2 = _roots(a1, a2)
             if p1.imag == 0.0:
                 raise ValueError("only complex-conjugate pole pairs or first-order sections")
             self.pole = complex(p1)
