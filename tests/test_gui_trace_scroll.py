@@ -68,3 +68,25 @@ def _pixels(image: QImage) -> np.ndarray:
     w, h = image.width(), image.height()
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())
     return rows[:, : 4 * w].reshape(h, w, 4).astype(int)
+
+
+def test_a_target_band_running_off_the_left_edge_still_scrolls(app, monkeypatch):
+    """During a hold the band starts before the window: frames must still scroll, not
+    repaint everything (what made a test cost more than the set-up screen)."""
+    controller, window = app
+    live = window.monitor.live
+    canvas = live.canvas
+    t = np.arange(0.0, 60.0, 1 / 50)
+    target = np.full(len(t), 24.0)
+    controller.history.extend(t[:2000], 24 + 0.1 * np.sin(t[:2000]), target[:2000])
+    now = {"t": t[1999]}
+    monkeypatch.setattr(type(controller), "now_display_s", property(lambda self: now["t"]))
+    live.redraw()
+    canvas.repaint()
+    scrolls = []
+    monkeypatch.setattr(canvas, "scroll_plot", lambda dx, x: scrolls.append(dx))
+    for k in range(2000, 2300, 5):
+        controller.history.extend(t[k:k + 5], 24 + 0.1 * np.sin(t[k:k + 5]), target[k:k + 5])
+        now["t"] = t[k + 4]
+        live.redraw()
+    assert len(scrolls) >= 55  # 60 frames, all but the odd one scrolled
