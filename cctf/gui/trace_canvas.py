@@ -284,9 +284,17 @@ class TraceCanvas(QWidget):
         p.drawPixmap(0, 0, self._background_pixmap(r))
         span = max(s.t1 - s.t0, 1e-9)
         xscale = r.width() / span
-        dirty = event.rect()
-        t_from = s.t0 + (dirty.left() - r.left() - 8) / xscale  # what the strip can show
-        t_to = s.t0 + (dirty.right() - r.left() + 8) / xscale
+        # What the repainted part of the plot can show (the time-label band under the plot
+        # spans the whole width but holds no trace).
+        spans: list[list[float]] = []  # time intervals to stroke, merged
+        for q in sorted((q for q in event.region() if q.top() < r.bottom()),
+                        key=lambda q: q.left()):
+            a = s.t0 + (q.left() - r.left() - 8) / xscale
+            b = s.t0 + (q.right() - r.left() + 8) / xscale
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
+            else:
+                spans.append([a, b])
         yscale = r.height() / max(s.hi - s.lo, 1e-9)
         # Whole pixels counted from time zero, so a thing keeps its pixel column while the
         # view scrolls (a float position can round either way from one frame to the next).
@@ -347,22 +355,21 @@ class TraceCanvas(QWidget):
                 py = r.bottom() - (series.y - lo) * sy
             else:
                 py = r.bottom() - (series.y - s.lo) * yscale
-            a, b = np.searchsorted(series.t, (t_from, t_to))
-            a, b = max(0, int(a) - 1), min(len(series.t), int(b) + 1)
-            px = r.left() + (series.t[a:b] - s.t0) * xscale
-            py = py[a:b]
-            if len(px) == 0:
-                continue
             colour = QColor(series.colour if s.live else theme.NO_SIGNAL)
             pen = QPen(colour, series.width)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
-            if len(px) == 1:
-                p.drawPoint(QPointF(float(px[0]), float(py[0])))
-            # Qt strokes a wide antialiased polyline in time that grows faster than its
-            # length: pieces of ~100 points (sharing their ends) cost a third of one piece.
-            for a in range(0, max(1, len(px) - 1), _PIECE):
-                p.drawPolyline(polygon(px[a:a + _PIECE + 1], py[a:a + _PIECE + 1]))
+            for t_from, t_to in spans:
+                a, b = np.searchsorted(series.t, (t_from, t_to))
+                a, b = max(0, int(a) - 1), min(len(series.t), int(b) + 1)
+                px = r.left() + (series.t[a:b] - s.t0) * xscale
+                if len(px) == 1:
+                    p.drawPoint(QPointF(float(px[0]), float(py[a])))
+                # Qt strokes a wide antialiased polyline in time that grows faster than its
+                # length: pieces of ~100 points (sharing their ends) cost a third of one.
+                for k in range(0, len(px) - 1, _PIECE):
+                    p.drawPolyline(polygon(px[k:k + _PIECE + 1],
+                                           py[a + k:a + min(k + _PIECE + 1, len(px))]))
         for t, y, kind, colour in s.symbols:
             _symbol(p, QPointF(xs(t), ys(y)), kind, QColor(colour))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
