@@ -3,6 +3,7 @@ with a plainly written pyqtgraph monitor (benchmarks/naive_monitor.py), offscree
 column.
 
     python benchmarks/bench_gui_xvfb.py [--seconds 8] [--screenshots DIR]
+    python benchmarks/bench_gui_xvfb.py --quick      # 50 and 200 Hz, Xvfb only, about 1 min
 
 Needs Xvfb (Debian: xvfb xauth libxcb-cursor0 …, see benchmarks/README.md). For each case a
 simulator (``cctf sim --rate-hz R``, its own process) serves a pty, and one GUI process reads it:
@@ -10,7 +11,12 @@ either the app (its clinic set-up screen, or during a CCFT test, or minimised; w
 on a 1600×1000×24 Xvfb screen) or the naive monitor (10 minutes pre-filled, 30 fps). Each GUI
 process says when it first drew data; after a warm-up of 2 s, its CPU (user + system, all
 threads, from /proc/PID/stat) is read over a fixed window and given in % of one core; RSS
-(VmRSS) at the end. The same cases then run with QT_QPA_PLATFORM=offscreen.
+(VmRSS) at the end. The same cases then run with QT_QPA_PLATFORM=offscreen (not with --quick).
+
+Latency, sample → screen (app cases): the device's ``SampleBuffer.append`` is wrapped to stamp
+when each sample became readable; when a live view's canvas has painted, every sample the
+controller had taken in before that frame and not yet shown gets latency = now − readable.
+The child writes its p50/p95/p99 (samples after the warm-up) to a file the parent reads.
 """
 
 from __future__ import annotations
@@ -40,6 +46,60 @@ CASES = [  # (name, program, rate_hz, state)
     ("naive monitor", "naive", 200, "live"),
     ("app, clinic set-up screen", "app", 200, "setup"),
 ]
+QUICK = {("naive", 50, "live"), ("app", 50, "setup"), ("app", 50, "test"),
+         ("app", 50, "minimised"), ("naive", 200, "live"), ("app", 200, "setup")}
+
+
+def _watch_latency(controller, window, out: Path) -> None:
+    """Stamp samples readable → painted (see the module docstring); stats to ``out``."""
+    from PySide6.QtCore import QTimer
+
+    from cctf.gui.live_view import LiveView
+
+    buffer = controller.device.buffer
+    stamps: list[tuple[int, int, float]] = []  # samples [a, b) readable at time t
+    append = buffer.append
+
+    def stamped(rows):
+        before = buffer.written
+        append(rows)
+        stamps.append((before, buffer.written, time.monotonic()))
+
+    buffer.append = stamped
+    state = {"shown": controller._cursor, "lat": [], "t0": time.monotonic() + 2.0}
+
+    def painted(original):
+        def paint(event):
+            upto = controller._cursor
+            original(event)
+            now = time.monotonic()
+            a = state["shown"]
+            if upto <= a:
+                return
+            state["shown"] = upto
+            if now < state["t0"]:
+                return
+            while stamps and stamps[0][1] <= a:
+                stamps.pop(0)
+            for lo, hi, at in stamps:
+                k = min(hi, upto) - max(lo, a)
+                if k > 0:
+                    state["lat"].extend([now - at] * k)
+        return paint
+
+    for live in window.findChildren(LiveView):
+        live.canvas.paintEvent = painted(live.canvas.paintEvent)
+
+    def dump() -> None:
+        lat = state["lat"]
+        if lat:
+            q = np.percentile(lat, [50, 95, 99]) * 1e3
+            out.write_text(json.dumps({"p50_ms": q[0], "p95_ms": q[1], "p99_ms": q[2],
+                                       "n": len(lat)}))
+
+    timer = QTimer(window)
+    timer.timeout.connect(dump)
+    timer.start(1000)
 
 
 def app_child(port: str, state: str) -> None:
@@ -71,6 +131,8 @@ def app_child(port: str, state: str) -> None:
         t = np.arange(n) / controller.rate_hz
         controller.history.extend(t, 20.0 + 0.3 * np.sin(2 * np.pi * 0.25 * t))
         controller.origin_s -= HISTORY_S
+        if os.environ.get("CCTF_BENCH_LATENCY"):
+            _watch_latency(controller, window, Path(os.environ["CCTF_BENCH_LATENCY"]))
         if state == "test":
             controller.begin_clinic()
         elif state == "minimised":
@@ -104,7 +166,9 @@ def _rss_mb(pid: int) -> float:
 
 def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
             shot: Path | None) -> dict[str, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM=qpa, DISPLAY=DISPLAY)
+    lat_file = Path(tempfile.mkdtemp(prefix="cctf-lat-")) / "latency.json"
+    env = dict(os.environ, QT_QPA_PLATFORM=qpa, DISPLAY=DISPLAY,
+               CCTF_BENCH_LATENCY=str(lat_file))
     sim = subprocess.Popen([sys.executable, "-m", "cctf.cli", "sim", "--scenario", "healthy",
                             "--rate-hz", str(rate_hz)], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True)
@@ -133,8 +197,10 @@ def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
             shot.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(["import", "-display", DISPLAY, "-window", "root", str(shot)],
                            check=False, capture_output=True)
+        lat = json.loads(lat_file.read_text()) if lat_file.exists() else {}
         return {"cpu_pct": 100.0 * (c1 - c0) / hz / (w1 - w0), "rss_mb": rss,
-                "first_data_s": first_s}
+                "first_data_s": first_s, "latency_p95_ms": lat.get("p95_ms", float("nan")),
+                "latency_p50_ms": lat.get("p50_ms", float("nan"))}
     finally:
         for proc in (gui, sim):
             if proc is not None:
@@ -149,6 +215,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer cases, 4 s each, Xvfb only (no offscreen column)")
     parser.add_argument("--out", type=Path,
                         default=REPO / "benchmarks" / "results" / "gui_xvfb.json")
     parser.add_argument("--app-child", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
@@ -156,6 +224,8 @@ def main() -> None:
     if args.app_child:
         app_child(*args.app_child)
         return
+    if args.quick:
+        args.seconds = min(args.seconds, 4.0)
     load = os.getloadavg()[0]
     xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
                             stderr=subprocess.DEVNULL)
@@ -164,14 +234,18 @@ def main() -> None:
     started = time.monotonic()
     try:
         for name, program, rate, state in CASES:
+            if args.quick and (program, rate, state) not in QUICK:
+                continue
             shot = (args.screenshots / f"{program}-{state}-{rate}.png" if args.screenshots
                     else None)
             x = measure(program, rate, state, "xcb", args.seconds, shot)
-            o = measure(program, rate, state, "offscreen", args.seconds, None)
+            o = (measure(program, rate, state, "offscreen", args.seconds, None)
+                 if not args.quick else {"cpu_pct": float("nan")})
             rows.append({"case": name, "rate_hz": rate, "state": state, "xvfb": x,
                          "offscreen": o})
             print(f"  {name}, {rate} Hz: Xvfb {x['cpu_pct']:.1f} %, offscreen "
-                  f"{o['cpu_pct']:.1f} %", file=sys.stderr, flush=True)
+                  f"{o['cpu_pct']:.1f} %, p95 {x['latency_p95_ms']:.0f} ms", file=sys.stderr,
+                  flush=True)
     finally:
         xvfb.terminate()
         xvfb.wait(5)
@@ -180,20 +254,24 @@ def main() -> None:
 
     machine = (f"Python {platform.python_version()}, {os.cpu_count()} cores, PySide6 "
                f"{PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}, load average "
-               f"{load:.2f} at start")
+               f"{load:.2f} at start, {os.getloadavg()[0]:.2f} at the end")
     print(f"Machine: {machine}\n")
-    print(f"`python benchmarks/bench_gui_xvfb.py --seconds {args.seconds:g}` "
+    print(f"`python benchmarks/bench_gui_xvfb.py --seconds {args.seconds:g}"
+          f"{' --quick' if args.quick else ''}` "
           f"({time.monotonic() - started:.0f} s):\n")
     print("| Process | Rate | CPU, Xvfb 1600×1000 | CPU, offscreen | RSS, Xvfb | "
-          "first data on screen, Xvfb |")
-    print("|---|---|---|---|---|---|")
+          "first data on screen, Xvfb | sample → screen p50 / p95, Xvfb |")
+    print("|---|---|---|---|---|---|---|")
     naive = {r["rate_hz"]: r["xvfb"]["cpu_pct"] for r in rows if r["case"] == "naive monitor"}
     for r in rows:
         x, o = r["xvfb"], r["offscreen"]
         ratio = ("" if r["case"] == "naive monitor" or r["rate_hz"] not in naive else
                  f" ({x['cpu_pct'] / naive[r['rate_hz']]:.2f}× naive)")
+        latency = ("—" if r["state"] == "minimised" or r["case"] == "naive monitor" else
+                   f"{x['latency_p50_ms']:.0f} / {x['latency_p95_ms']:.0f} ms")
         print(f"| {r['case']} | {r['rate_hz']} Hz | {x['cpu_pct']:.1f} %{ratio} | "
-              f"{o['cpu_pct']:.1f} % | {x['rss_mb']:.0f} MB | {x['first_data_s']:.2f} s |")
+              f"{o['cpu_pct']:.1f} % | {x['rss_mb']:.0f} MB | {x['first_data_s']:.2f} s | "
+              f"{latency} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n",
                         encoding="utf-8")

@@ -8,7 +8,9 @@ A 680×420 pyqtgraph plot styled like cctf's live view (antialiased, grid at alp
 replayed each frame (before issue 14); a minimum and maximum per two pixel columns
 (``peak_decimate`` to the plot's width, as the live view now does) with the left axis and its
 grid cached as a pixmap (now); pyqtgraph's segment mode (drawLines: cheap, but it drew the
-2.5-px trace visibly aliased, so cctf does not use it); and the floor with no trace at all.
+2.5-px trace visibly aliased, so cctf does not use it); the floor with no trace at all; and
+cctf's own ``TraceCanvas`` (issue 14b: one QPainter widget, background pixmap, trace in
+pieces, decimated per pixel column), repainted the same way (``repaint()``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,31 @@ def repaint_ms(app: QApplication, frames: int, *, segments: bool, cached_axis: b
     return float(np.median(times[5:])) * 1e3
 
 
+def canvas_ms(app: QApplication, frames: int, points: int = 1500) -> float:
+    from cctf.gui.history import column_decimate
+    from cctf.gui.trace_canvas import Series, TraceCanvas
+
+    w = TraceCanvas("pressure (mmHg)", "time (min:s)")
+    w.resize(680, 420)
+    w.show()
+    app.processEvents()
+    rng = np.random.default_rng(0)
+    t = np.arange(points) / 50.0
+    p = 20.0 + 0.3 * np.sin(t) + rng.normal(0.0, 0.05, points)
+    times = []
+    for k in range(frames):
+        tk = t + k / 30.0
+        td, pd = column_decimate(tk, p, 30.0 / w.plot_rect().width())
+        w.set_series("pressure", Series(td, pd, theme.TRACE))
+        w.scene.t0, w.scene.t1 = tk[0], tk[-1]
+        app.processEvents()
+        t0 = time.perf_counter()
+        w.repaint()
+        times.append(time.perf_counter() - t0)
+    w.close()
+    return float(np.median(times[5:])) * 1e3
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=60)
@@ -80,6 +107,8 @@ def main() -> None:
          dict(segments=False, cached_axis=True, points=0)),
     ]
     results = [(name, repaint_ms(app, args.frames, **kw)) for name, kw in rows]
+    results.append(("cctf TraceCanvas: background pixmap, trace in pieces, per-column "
+                    "min/max (now, issue 14b)", canvas_ms(app, args.frames)))
     print(f"`python benchmarks/bench_plot_paint.py --frames {args.frames}` (load average "
           f"{load:.2f} at start)\n")
     print("| Plot repaint, 680×420, 1500 points | median ms | × before |\n|---|---|---|")

@@ -204,10 +204,12 @@ def test_no_signal_greys_the_live_views_and_stops_the_hold_countdown(qtbot, app)
     assert page.pressure.readout.stale
     assert page.pressure.readout.status.text() == "No signal — no samples arriving"
     assert not page.pressure.gauge.live
+    assert not page.live.canvas.scene.live, "the trace is drawn grey, not as live"
     assert window.bar.state.text() == "No data:"
     assert controller.band == "", "never 'in the band' on stale data"
     controller.run_virtual(STEP_S, STEP_S)  # samples again: live again
     assert controller.signal_status.live and not page.pressure.readout.stale
+    assert page.live.canvas.scene.live
 
 
 def test_after_disconnect_the_setup_page_is_greyed_and_start_is_disabled(qtbot, app):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QGraphicsItem
 
 from cctf.gui.gauge import Gauge
 from cctf.gui.main import MINIMISED_TICK_MS
@@ -53,17 +52,33 @@ def test_gauge_draws_the_same_as_a_fresh_gauge(qtbot):
     assert a.grab().toImage() == b.grab().toImage()
 
 
-def test_trace_is_decimated_and_the_left_axis_is_cached(app):
+def test_trace_is_decimated_and_the_background_is_cached(app):
     controller, window = app
     live = window.clinic.setup_page.live
     t = np.arange(0.0, 30.0, 1 / 200.0)  # 6000 samples in the 30-s view
     controller.history.extend(t, 20.0 + 0.3 * np.sin(t))
     live.redraw()
     x, _ = live.curve.getData()
-    assert len(x) <= live.plot.width() + 1  # a min/max pair per two pixel columns, at most
+    width = live.canvas.plot_rect().width()
+    assert len(x) <= 2 * (width + 2) + 1  # a min/max pair per pixel column, at most
+    assert len(x) < len(t) / 2
     assert x[-1] == t[-1]  # the newest sample still ends the line
-    assert (live.plot.getAxis("left").cacheMode()
-            == QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    # The grid, axes and their labels are one pixmap, drawn again only when the y range or
+    # the size changes, not every frame.
+    canvas = live.canvas
+    canvas.repaint()
+    rendered = canvas.backgrounds_drawn
+    paints = canvas.paints
+    for k in range(5):
+        controller.history.extend(np.array([30.0 + k / 200]), np.array([20.1]))
+        live.redraw()
+        canvas.repaint()
+    assert canvas.paints == paints + 5
+    assert canvas.backgrounds_drawn == rendered
+    controller.history.extend(np.array([31.0]), np.array([45.0]))  # a new y range
+    live.redraw()
+    canvas.repaint()
+    assert canvas.backgrounds_drawn == rendered + 1
 
 
 def test_minimised_window_slows_the_timer_and_restores_it(app):
@@ -72,5 +87,7 @@ def test_minimised_window_slows_the_timer_and_restores_it(app):
     assert normal < MINIMISED_TICK_MS
     window.showMinimized()
     assert controller.timer.interval() == MINIMISED_TICK_MS
+    assert not window.updatesEnabled()  # no widget paints while nobody can see it
     window.showNormal()
     assert controller.timer.interval() == normal
+    assert window.updatesEnabled()

@@ -8,6 +8,7 @@ the coefficients to ``scipy.signal.butter`` and the output to ``scipy.signal.sos
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -76,6 +77,27 @@ def _modal_sections(order: int, cutoff_hz: float, rate_hz: float) -> list[np.nda
     return sections
 
 
+@functools.lru_cache(maxsize=32)
+def _roots(a1: float, a2: float) -> tuple[complex, complex]:
+    """The poles of 1 + a1·z⁻¹ + a2·z⁻², computed once per design (``np.roots`` solves an
+    eigenvalue problem: most of a section's set-up, and a section is built per segment)."""
+    p1, p2 = np.roots([1.0, a1, a2])
+    return p1, p2
+
+
+@functools.lru_cache(maxsize=32)
+def _powers(pole: complex, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """p**j and p**-j for j < block, read-only and shared: the breath detector builds a
+    section per cued segment (over a thousand in an hour), and these powers were nine tenths
+    of ``cctf analyze``'s time (issue 14)."""
+    j = np.arange(block)
+    pw = pole**j
+    pinv = pole ** (-j.astype(np.float64)) if abs(pole) else np.ones(1, complex)
+    pw.setflags(write=False)
+    pinv.setflags(write=False)
+    return pw, pinv
+
+
 class _Section:
     """One second-order section run as a modal (partial-fraction) form, vectorised per block.
 
@@ -89,7 +111,7 @@ class _Section:
         a1, a2 = float(a[1]), float(a[2])
         self._fir: tuple[float, float] | None = None
         if a2 != 0.0:
-            p1, p2 = np.roots([1.0, a1, a2])
+            p1, p2 = _roots(a1, a2)
             if p1.imag == 0.0:
                 raise ValueError("only complex-conjugate pole pairs or first-order sections")
             self.pole = complex(p1)
@@ -106,9 +128,7 @@ class _Section:
         mag = abs(self.pole)
         block = 1 if mag == 0.0 else int(math.log(_MAX_GROWTH) / -math.log(mag))
         self.block = max(1, min(_MAX_BLOCK, block))
-        j = np.arange(self.block)
-        self._pw = self.pole**j
-        self._pinv = self.pole ** (-j.astype(np.float64)) if mag else np.ones(1, complex)
+        self._pw, self._pinv = _powers(self.pole, self.block)
         self._c: complex | None = None  # p·w just before the current block
         self._s = 0j  # running sum within the current block
         self._j = 0  # position in the current block

@@ -1,6 +1,7 @@
 """The app model: owns the device, the active session (runner + recorder) and what views draw.
 
-A ``QTimer`` ticks at ``refresh_hz`` (30 by default, independent of the sample rate). Each
+A ``QTimer`` runs a frame soon after new samples arrive, at most ``refresh_hz`` times a second
+(30 by default; ``cctf.gui.pacing``). Each
 ``tick`` pulls every new row from ``device.buffer`` (so no backlog builds, visible or not),
 feeds the session's runner, hands the rows with the runner's target and phase to the recorder
 thread, forwards cue changes to the simulated patient, and emits ``ticked``; visible views then
@@ -37,6 +38,7 @@ from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
 from cctf.gui.history import Marker, TraceStore, event_marker
+from cctf.gui.pacing import FramePacer
 from cctf.gui.recording import BackgroundRecorder, ended_metadata
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
@@ -187,9 +189,8 @@ class AppController(QObject):
         self.signal = SignalWatch()  # when samples last arrived (``signal_status``)
         self.link_window = LinkWindow()  # losses over the last 30 s (``link_quality``)
         self.confirm_end: Callable[[str], bool] = lambda reason: True  # the window asks
-        self.timer = QTimer(self)
-        self.timer.setInterval(max(1, round(1000.0 / refresh_hz)))
-        self.timer.timeout.connect(self.tick)
+        self.timer = QTimer(self)  # frames paced to new samples (cctf/gui/pacing.py)
+        self.pacer = FramePacer(self.timer, self.tick, self._samples_received, refresh_hz)
 
     # --- connection --------------------------------------------------------------------------
 
@@ -319,6 +320,9 @@ class AppController(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+
+    def _samples_received(self) -> int:
+        return -1 if self.device is None else self.device.buffer.written
 
     def tick(self) -> None:
         """Consume everything new, feed the session, and tell the views."""

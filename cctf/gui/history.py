@@ -145,3 +145,32 @@ def peak_decimate(t: np.ndarray, p: np.ndarray, max_points: int
     out_p[1::2] = pp[rows, second]
     # The newest sample always ends the line (a live trace must show it at once).
     return np.append(out_t, t[-1]), np.append(out_p, p[-1])
+
+
+def column_decimate(t: np.ndarray, p: np.ndarray, column_s: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """A minimum and a maximum per pixel column of width ``column_s`` (in the order the trace
+    goes: rising columns min first), when there are more than two samples per column; every
+    sample otherwise. Columns are aligned to multiples of ``column_s``, so while the view
+    scrolls a column keeps its samples and the drawn line does not shimmer. The newest sample
+    always ends the line."""
+    n = len(t)
+    if n < 3 or not column_s > 0:
+        return t, p
+    cols = np.floor(t / column_s).astype(np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(cols)) + 1))
+    if n <= 2 * len(starts):
+        return t, p
+    ends = np.concatenate((starts[1:], [n])) - 1
+    lo = np.minimum.reduceat(p, starts)
+    hi = np.maximum.reduceat(p, starts)
+    rising = p[ends] >= p[starts]
+    out_t = np.empty(2 * len(starts) + 1)
+    out_p = np.empty_like(out_t)
+    out_t[0:-1:2] = t[starts]
+    out_t[1:-1:2] = t[ends]
+    out_p[0:-1:2] = np.where(rising, lo, hi)
+    out_p[1:-1:2] = np.where(rising, hi, lo)
+    out_t[-1] = t[-1]
+    out_p[-1] = p[-1]
+    return out_t, out_p

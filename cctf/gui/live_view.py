@@ -1,44 +1,36 @@
 """The scrolling pressure trace: target band, baseline, and markers for cues and faults.
 
-A view over the controller's ``history`` and ``markers``: on each ``ticked`` it draws the
-visible window (decimated to the plot's pixels, so 10 minutes at 200 Hz cost what 10 seconds
-do) — unless it is hidden or its window minimised, when it does nothing at all. With
-``show_range`` it draws a fixed stretch once instead (the results' overview).
+A view over the controller's ``history`` and ``markers``: on each ``ticked`` it works out the
+visible window, decimates it to the pixel columns (so 10 minutes at 200 Hz cost what
+10 seconds do) and has its :class:`~cctf.gui.trace_canvas.TraceCanvas` paint it — only when
+something moved by at least half a pixel or changed, and never while it is hidden or its
+window minimised. With ``show_range`` it draws a fixed stretch once instead (the results'
+overview). More series (for example the head angle, issue 17) go in ``sources``: each is
+called with the window (t0, t1, seconds per pixel column) on every redraw and returns a
+:class:`~cctf.gui.trace_canvas.Series` (its own right axis with ``axis="right"``,
+``y_range``, ``title``) or None.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
-from cctf.gui.history import Marker, peak_decimate
-
-pg.setConfigOptions(antialias=True, foreground=theme.TEXT, background=theme.SURFACE)
+from cctf.gui.history import Marker, column_decimate
+from cctf.gui.trace_canvas import Label, Series, TraceCanvas
 
 NOMINAL_BASELINE_MMHG = 20.0
 _MAX_LABELS = 24
-_SYMBOLS = {"fault": ("x", theme.FAULT), "manual": ("star", theme.MANUAL),
-            "user": ("t1", theme.MARKER), "link": ("s", theme.WARNING)}
-
-
-class TimeAxis(pg.AxisItem):
-    """Ticks as minutes:seconds."""
-
-    def tickStrings(self, values, scale, spacing):
-        out = []
-        for v in values:
-            s = max(0, round(v))
-            out.append(f"{s // 60}:{s % 60:02d}")
-        return out
+_SYMBOL_COLOURS = {"fault": theme.FAULT, "manual": theme.MANUAL, "user": theme.MARKER,
+                   "link": theme.WARNING}
 
 
 class LiveView(QWidget):
@@ -53,60 +45,16 @@ class LiveView(QWidget):
         self.draws = 0
         self.last_draw_s = 0.0  # perf_counter time of the last redraw
         self.last_drawn_t_s = math.nan  # display time of the newest sample drawn
-        self._markers_key: tuple = ()
-        self._y = (math.nan, math.nan)
-
-        self.plot = pg.PlotWidget(axisItems={"bottom": TimeAxis(orientation="bottom")})
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        label_style = {"font-size": f"{theme.SMALL_PT}pt", "color": theme.MUTED}
-        self.plot.setLabel("left", texts.AXIS_PRESSURE, **label_style)
-        if not compact:
-            self.plot.setLabel("bottom", texts.AXIS_TIME, **label_style)
-        tick_font = QFont()
-        tick_font.setPointSize(theme.SMALL_PT)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setTickFont(tick_font)
-        self.plot.getPlotItem().setClipToView(False)
-        # The left axis and its horizontal grid only change with the y range: keep them as a
-        # pixmap instead of replaying their lines over the whole plot every frame.
-        self.plot.getAxis("left").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-        self.bars = pg.BarGraphItem(x0=[0], x1=[0], y0=[0], y1=[0],
-                                    brush=pg.mkBrush(theme.TARGET_BAND), pen=pg.mkPen(None))
-        self.bars.setVisible(False)
-        self.plot.addItem(self.bars)
-        self.nominal = pg.InfiniteLine(
-            pos=NOMINAL_BASELINE_MMHG, angle=0,
-            pen=pg.mkPen(theme.GRID, width=2, style=Qt.PenStyle.DotLine))
-        self.plot.addItem(self.nominal)
-        self.baseline = pg.InfiniteLine(
-            angle=0, pen=pg.mkPen(theme.BASELINE, width=1.5, style=Qt.PenStyle.DashLine),
-            label=texts.BASELINE_LABEL, labelOpts={"position": 0.02, "color": theme.MUTED,
-                                                   "fill": (255, 255, 255, 210),
-                                                   "anchors": [(0, 1), (0, 1)]})
-        self.baseline.setVisible(False)
-        self.plot.addItem(self.baseline)
-        self.cue_lines = pg.PlotDataItem(pen=pg.mkPen(theme.MUTED, width=1,
-                                                      style=Qt.PenStyle.DashLine))
-        self.plot.addItem(self.cue_lines)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRACE, width=2.5), skipFiniteCheck=True)
-        self.plot.addItem(self.curve)
-        self.points = pg.ScatterPlotItem(size=16, pxMode=True)
-        self.plot.addItem(self.points)
-        self.labels: list[pg.TextItem] = []
-        for _ in range(_MAX_LABELS):
-            item = pg.TextItem(anchor=(0.5, 1.0), color=theme.TEXT)
-            item.setFont(theme.font(theme.SMALL_PT, bold=True))
-            item.setVisible(False)
-            self.plot.addItem(item)
-            self.labels.append(item)
-
+        self._key: tuple = ()
+        self._shown: tuple | None = None  # (t1, what else is drawn, newest sample drawn)
+        self.canvas = TraceCanvas(texts.AXIS_PRESSURE, "" if compact else texts.AXIS_TIME)
+        self.plot = self.canvas  # the widget that paints (its width is the plot's)
+        self.curve = Series(np.empty(0), np.empty(0), theme.TRACE)
+        self.canvas.set_series("pressure", self.curve)
+        self.sources: dict[str, Callable[[float, float, float], Series | None]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.addWidget(self.canvas)
         controller.ticked.connect(self.refresh)
         controller.connection_changed.connect(self.refresh)
 
@@ -127,12 +75,24 @@ class LiveView(QWidget):
         return self.isVisible() and not (window is not None and window.isMinimized())
 
     def refresh(self) -> None:
-        """On each tick: redraw if following the live data and actually on screen."""
+        """On each tick: redraw if following the live data, actually on screen, and something
+        moved or changed since the last frame."""
         if self.fixed is None and self.visible_on_screen:
+            c = self.controller
+            t1 = c.now_display_s
+            px_s = self.span_s / max(1.0, self.canvas.plot_rect().width())
+            moved = 0.0 if math.isnan(t1) else math.floor(2.0 * t1 / px_s)  # half pixels
+            key = (moved, c.history.latest_t_s, len(c.history), len(c.markers), self.span_s,
+                   self.canvas.width(), self.canvas.height(), c.band_mmhg, c.baseline_mmhg,
+                   c.session is not None, c.signal_status.live)
+            if key == self._key:
+                return
+            self._key = key
             self.redraw()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._key = ()
         self.redraw()
 
     # --- drawing -----------------------------------------------------------------------------
@@ -142,51 +102,76 @@ class LiveView(QWidget):
         store = c.history
         if self.fixed is not None:
             t0, t1 = self.fixed
-        else:
+        width_px = max(100.0, self.canvas.plot_rect().width())
+        if self.fixed is None:
             t1 = c.now_display_s
             if math.isnan(t1):
                 t1 = 0.0
+            px_s = self.span_s / width_px
+            t1 = math.ceil(t1 / px_s) * px_s  # whole pixels: frames can scroll (see below)
             t1 = max(t1, self.span_s)
             t0 = t1 - self.span_s
         t, p, target = store.window(t0, t1 + 1e-9)
-        width_px = max(200, self.plot.width())
-        # More samples than two per pixel column: a minimum and a maximum per two columns
-        # (under a 2.5-px pen nothing narrower shows, and stroking the antialiased trace costs
-        # in proportion to its points); fewer: every sample.
-        td, pd = peak_decimate(t, p, width_px if len(t) > 2 * width_px else len(t))
-        self.curve.setData(td, pd)
-        self._draw_bands(t, target, c.band_mmhg)
-        lo, hi = self._y_range(pd, target)
-        self.plot.setXRange(t0, t1, padding=0.0)
-        if (lo, hi) != self._y:
-            self._y = (lo, hi)
-            self.plot.setYRange(lo, hi, padding=0.0)
+        td, pd = column_decimate(t, p, (t1 - t0) / width_px)
+        self.curve.t, self.curve.y = td, pd
+        for name, source in self.sources.items():
+            self.canvas.set_series(name, source(t0, t1, (t1 - t0) / width_px))
+        scene = self.canvas.scene
+        scene.t0, scene.t1 = t0, t1
+        scene.bands = self._bands(t, target, c.band_mmhg)
+        scene.lo, scene.hi = self._y_range(pd, target)
         cued = c.session is not None and c.session.runner is not None
-        self._draw_baseline(c.baseline_mmhg if cued else math.nan)
-        self._draw_markers([m for m in c.markers if t0 <= m.t_s <= t1], lo, hi,
-                           t0 + 0.85 * (t1 - t0))
-        self.draws += 1
-        self.last_draw_s = time.perf_counter()
+        baseline = c.baseline_mmhg if cued else math.nan
+        scene.baseline = baseline
+        scene.baseline_text = ("" if math.isnan(baseline)
+                               else texts.BASELINE_LABEL.format(value=baseline))
+        scene.live = self.fixed is not None or c.device is None or c.signal_status.live
+        self._markers([m for m in c.markers if t0 <= m.t_s <= t1], scene.lo, scene.hi,
+                      t0 + 0.85 * (t1 - t0))
         if len(t):
             self.last_drawn_t_s = float(t[-1])
+        self._present(t0, t1, width_px)
+        self.draws += 1
+        self.last_draw_s = time.perf_counter()
         self.drawn.emit()
 
-    def _draw_bands(self, t: np.ndarray, target: np.ndarray, band: float) -> None:
+    def _present(self, t0: float, t1: float, width_px: float) -> None:
+        """Have the canvas show the scene: when only time moved on (the usual frame), scroll
+        the pixels already drawn and paint the new strip; else repaint it all."""
+        scene, canvas = self.canvas.scene, self.canvas
+        edge = t0 + 2 * (t1 - t0) / width_px  # a band starting here began before the window
+        sig = (scene.lo, scene.hi, scene.baseline_text, scene.live,
+               tuple((a if a > edge else None, y0, y1) for a, _, y0, y1 in scene.bands),
+               tuple(scene.cue_t),
+               len(scene.symbols), tuple((lab.text, lab.t_s, lab.point_left)
+                                         for lab in scene.labels),
+               tuple(canvas.series), canvas.width(), canvas.height(), self.span_s)
+        newest = self.last_drawn_t_s
+        prev, self._shown = self._shown, (t1, sig, newest)
+        if self.fixed is None and prev is not None and prev[1] == sig:
+            px_s = (t1 - t0) / width_px
+            dx = round((t1 - prev[0]) / px_s)
+            if 0 <= dx < width_px / 2:
+                r = canvas.plot_rect()
+                new_from = (r.left() + (prev[2] - t0) / px_s if not math.isnan(prev[2])
+                            else r.left())
+                canvas.scroll_plot(dx, new_from)
+                return
+        canvas.update()
+
+    @staticmethod
+    def _bands(t: np.ndarray, target: np.ndarray, band: float
+               ) -> list[tuple[float, float, float, float]]:
         n = len(t)
         if n == 0:
-            self.bars.setVisible(False)
-            return
+            return []
         tg = np.where(np.isnan(target), -1.0, target)
         edges = np.flatnonzero(np.diff(tg) != 0) + 1
         starts = np.concatenate(([0], edges))
         ends = np.concatenate((edges, [n])) - 1
         keep = tg[starts] >= 0
-        if not keep.any():
-            self.bars.setVisible(False)
-            return
-        y = tg[starts[keep]]
-        self.bars.setOpts(x0=t[starts[keep]], x1=t[ends[keep]], y0=y - band, y1=y + band)
-        self.bars.setVisible(True)
+        return [(float(t[a]), float(t[b]), float(tg[a] - band), float(tg[a] + band))
+                for a, b in zip(starts[keep], ends[keep], strict=True)]
 
     @staticmethod
     def _y_range(p: np.ndarray, target: np.ndarray) -> tuple[float, float]:
@@ -198,52 +183,23 @@ class LiveView(QWidget):
             hi = max(hi, float(np.nanmax(target)) + 3)
         return max(lo, -5.0), hi
 
-    def _draw_baseline(self, baseline: float) -> None:
-        if math.isnan(baseline):
-            self.baseline.setVisible(False)
-            return
-        if self.baseline.value() != baseline:
-            self.baseline.setValue(baseline)
-        self.baseline.setVisible(True)
-        # pyqtgraph does not relabel a hidden line: a value set while hidden kept "baseline 0.0".
-        text = texts.BASELINE_LABEL.format(value=baseline)
-        if self.baseline.label.toPlainText() != text:
-            self.baseline.label.setText(text)
-
-    def _draw_markers(self, markers: list[Marker], lo: float, hi: float,
-                      right_s: float) -> None:
-        """Lines and symbols for ``markers``; labels right of ``right_s`` point left."""
-        key = (tuple(markers), lo, hi, right_s if markers and markers[-1].t_s > right_s
-               else None)
-        if key == self._markers_key:
-            return  # unchanged since the last frame (the usual case)
-        self._markers_key = key
-        cue_t = [m.t_s for m in markers if m.kind in ("cue", "link")]
-        if cue_t:
-            xs = np.repeat(cue_t, 2)
-            ys = np.tile([lo, hi], len(cue_t))
-            self.cue_lines.setData(xs, ys, connect="pairs")
-        else:
-            self.cue_lines.setData([], [])
-        spots = []
-        for m in markers:
-            if m.kind in _SYMBOLS and not math.isnan(m.y_mmhg):
-                symbol, colour = _SYMBOLS[m.kind]
-                spots.append({"pos": (m.t_s, m.y_mmhg), "symbol": symbol,
-                              "brush": pg.mkBrush(colour), "pen": pg.mkPen(colour, width=2)})
-        self.points.setData(spots)
-        shown = markers[-_MAX_LABELS:]
-        for item, m in zip(self.labels, shown, strict=False):
+    def _markers(self, markers: list[Marker], lo: float, hi: float, right_s: float) -> None:
+        """Cue lines, symbols and labels for ``markers``; labels right of ``right_s`` point
+        left (the canvas stacks or leaves out labels that would overprint)."""
+        scene = self.canvas.scene
+        lines = [m for m in markers if m.kind in ("cue", "link")]
+        scene.cue_t = [m.t_s for m in lines]
+        scene.cue_colours = [theme.MUTED if m.kind == "cue" else theme.WARNING for m in lines]
+        scene.symbols = [(m.t_s, m.y_mmhg, m.kind, _SYMBOL_COLOURS[m.kind]) for m in markers
+                         if m.kind in _SYMBOL_COLOURS and not math.isnan(m.y_mmhg)]
+        labels = []
+        for m in markers[-_MAX_LABELS:]:
             if m.kind in ("cue", "link"):
-                item.setAnchor((1.0, 0.0) if m.t_s > right_s else (0.0, 0.0))
-                item.setPos(m.t_s, hi)
-                item.setColor(theme.MUTED if m.kind == "cue" else theme.WARNING)
+                labels.append(Label(m.t_s, hi, m.text,
+                                    theme.MUTED if m.kind == "cue" else theme.WARNING,
+                                    top=True, point_left=m.t_s > right_s))
             else:
-                item.setAnchor((0.5, 1.2))
                 y = m.y_mmhg if not math.isnan(m.y_mmhg) else hi
-                item.setPos(m.t_s, y)
-                item.setColor(_SYMBOLS.get(m.kind, ("", theme.TEXT))[1])
-            item.setText(m.text)
-            item.setVisible(True)
-        for item in self.labels[len(shown):]:
-            item.setVisible(False)
+                labels.append(Label(m.t_s, y, m.text, _SYMBOL_COLOURS.get(m.kind, theme.TEXT),
+                                    top=False))
+        scene.labels = labels

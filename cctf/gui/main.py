@@ -92,8 +92,13 @@ class MainWindow(QMainWindow):
             if self.isMinimized():
                 self._tick_ms = getattr(self, "_tick_ms", timer.interval())
                 timer.setInterval(max(timer.interval(), MINIMISED_TICK_MS))
-            elif hasattr(self, "_tick_ms"):
-                timer.setInterval(self._tick_ms)
+                # Nobody sees it: no widget paints (labels and dials still take their new
+                # values, and everything is drawn afresh when the window comes back).
+                self.setUpdatesEnabled(False)
+            else:
+                self.setUpdatesEnabled(True)
+                if hasattr(self, "_tick_ms"):
+                    timer.setInterval(self._tick_ms)
 
     def open_records(self) -> None:
         """Open the patient records, recover interrupted sessions, and say what happened

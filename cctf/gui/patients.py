@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,7 +46,6 @@ from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, UNASSIGNED, AppController
 from cctf.gui.open_path import open_path
-from cctf.gui.session_review import SessionReviewDialog
 from cctf.gui.worker import run_in_background
 from cctf.records import progress
 from cctf.records.history import (
@@ -58,6 +57,9 @@ from cctf.records.history import (
 from cctf.records.paths import DataDir, make_private_dir
 from cctf.records.recovery import Recovered
 from cctf.records.startup import open_records
+
+if TYPE_CHECKING:  # imported when first used: not on the path to the first frame
+    from cctf.gui.session_review import SessionReviewDialog
 
 log = logging.getLogger(__name__)
 
@@ -445,6 +447,8 @@ class ProgressDialog(QDialog):
         self.editor: EditPatientDialog | None = None
         self.attacher: AttachDialog | None = None
         self.confirm: QMessageBox | None = None
+        import pyqtgraph as pg  # here, not at start-up (issue 14)
+
         self.activation_plot = pg.PlotWidget(
             axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.activation_plot.setTitle(texts.PROGRESS_ACTIVATION)
@@ -633,6 +637,8 @@ class ProgressDialog(QDialog):
             return None
         if self.review is not None:
             self.review.close()
+        from cctf.gui.session_review import SessionReviewDialog
+
         self.review = SessionReviewDialog(self.controller, sid, self)
         self.review.show()
         return self.review

@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 from cctf import texts
 from cctf.voice import CLIP_RATE_HZ, phrase
@@ -388,6 +387,8 @@ class Soundtrack:
         self._was_on = bool(sound[-1])
         frac = pulse % 1.0
         bell = np.where(frac < PULSE_DUTY, np.sin(np.pi * frac / PULSE_DUTY) ** 2, 0.0)
+        from scipy.signal import lfilter  # here: scipy.signal costs ~1 s to import at start-up
+
         a = math.exp(-1.0 / (GAIN_TAU_S * self.rate_hz))
         gain, self._zi = lfilter([1 - a], [1, -a], sound.astype(float), zi=self._zi)
         wave = np.sin(phase) + HARMONIC * np.sin(2 * phase)
