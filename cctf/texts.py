@@ -836,3 +836,36 @@ ANALYZE_SUMMARY_FAILED = "cannot write {path}: {error}"
 ANALYZE_EPILOG = ("exit status: 0 when every file was analysed; 2 if any file was malformed or "
                   "unreadable (one cctf: line each, the others are still analysed), or the "
                   "arguments were bad; 1 for any other error")
+
+# --- head motion: the optional head sensor (issue 17, host side) ------------------------------
+# Angles are measurements; what they mean for compensation is a hypothesis (no validated
+# threshold in the literature), and every such reading says so.
+
+FLAG_TEXT.update({
+    "retraction": "possible retraction: the pressure rose but the head flexed only {value:.1f}° "
+                  "(hypothesis, not validated)",
+    "chin_poke": "possible chin poke: the head extended {value:.1f}° during the hold "
+                 "(hypothesis, not validated)",
+})
+HEAD_NOT_MEASURED = "not measured"
+HEAD_SECTION = "Head motion (head sensor; flexion from the resting head, + = chin towards chest):"
+HEAD_TRIAL_LINE = ("{number:>3}  {phase:<10} {target:>6.1f}  flexion at hold {flexion}"
+                   "  SD {sd}  gained {gain}{lift}")
+HEAD_LIFT_MOTION = "  head rose (confirms a head lift)"
+HEAD_DEG = "{value:.1f}°"
+HEAD_SLOPE = ("flexion per mmHg across the stages: {slope:.2f}°/mmHg (R² {r2:.2f}, "
+              "{n} stages); a proper nod flexes as the pressure rises — a hypothesis, no norm")
+HEAD_SLOPE_NONE = ("flexion per mmHg across the stages: not measured (fewer than 3 stages with "
+                   "an angle)")
+HEAD_NEUTRAL_NONE = "head sensor: no still 2-s window to zero it, so no angles (lie still for 2 s)"
+HEAD_COLUMN = "head flexion"
+HEAD_TRACE_LABEL = "head flexion (°)"
+HEAD_TRACE_TITLE = "Head flexion from rest (head sensor)"
+HEAD_STALE = "head sensor: no angle"
+HEAD_EDF_PITCH = "Head pitch"
+HEAD_EDF_ROLL = "Head roll"
+
+
+def head_deg(value: float) -> str:
+    """An angle in words: ``3.1°``, or ``not measured`` for NaN (never 0)."""
+    return HEAD_NOT_MEASURED if value != value else HEAD_DEG.format(value=value)
