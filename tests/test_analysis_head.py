@@ -210,8 +210,9 @@ def test_not_measured_is_null_never_zero():
     lost[(t > _SCHEDULE[0].start_s - 3.0) & (t < _SCHEDULE[0].start_s)] = np.nan  # nor its rest
     _, result = _run((t, p, target, phase, lost))
     d = result.to_dict()
-    assert d["trials"][1]["head_flexion_deg"] is None and d["trials"][1]["head_lift_motion"] is None
-    assert d["trials"][0]["head_rest_deg"] is None and d["trials"][0]["head_flexion_gain_deg"] is None
+    second_d, first_d = d["trials"][1], d["trials"][0]
+    assert second_d["head_flexion_deg"] is None and second_d["head_lift_motion"] is None
+    assert first_d["head_rest_deg"] is None and first_d["head_flexion_gain_deg"] is None
     assert d["trials"][0]["head_flexion_deg"] is not None  # the hold itself was measured
     assert d["trials"][2]["head_flexion_gain_deg"] is not None
     assert d["head_angle_per_mmhg"] is None  # one stage with a gain: no relation
