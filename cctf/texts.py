@@ -862,8 +862,9 @@ HEAD_COLUMN = "head flexion"
 HEAD_TRACE_LABEL = "head flexion (°)"
 HEAD_TRACE_TITLE = "Head flexion from rest (head sensor)"
 HEAD_STALE = "head sensor: no angle"
-HEAD_EDF_PITCH = "Head pitch"
-HEAD_EDF_ROLL = "Head roll"
+HEAD_EDF_NOT_MEASURED = "head angle not measured ({seconds:.2f} s; the Head signals read -180 deg)"
+HEAD_EDF_TRANSDUCER = "cctf head sensor (MPU-6050), zeroed; -180 = not measured"
+HEAD_EDF_PREFILTER = "on-board orientation filter; neutral pitch {pitch} roll {roll} deg"
 
 
 def head_deg(value: float) -> str:
