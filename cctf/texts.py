@@ -859,9 +859,11 @@ HEAD_SLOPE_NONE = ("flexion per mmHg across the stages: not measured (fewer than
                    "an angle)")
 HEAD_NEUTRAL_NONE = "head sensor: no still 2-s window to zero it, so no angles (lie still for 2 s)"
 HEAD_COLUMN = "head flexion"
+HEAD_COLUMN_APP = "Head flexion"
 HEAD_TRACE_LABEL = "head flexion (°)"
 HEAD_TRACE_TITLE = "Head flexion from rest (head sensor)"
-HEAD_STALE = "head sensor: no angle"
+HEAD_STALE = "no angle from the head sensor just now"
+HEAD_ZEROING = "lie still for 2 s to zero the head sensor"
 HEAD_EDF_NOT_MEASURED = "head angle not measured ({seconds:.2f} s; the Head signals read -180 deg)"
 HEAD_EDF_TRANSDUCER = "cctf head sensor (MPU-6050), zeroed; -180 = not measured"
 HEAD_EDF_PREFILTER = "on-board orientation filter; neutral pitch {pitch} roll {roll} deg"

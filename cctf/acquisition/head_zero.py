@@ -24,7 +24,8 @@ MAX_GAP_S = 0.2
 """A longer stretch without a measured angle breaks the window (not measured is not still)."""
 
 NEUTRAL_KEY = "head_neutral_deg"
-"""Session CSV metadata key: ``pitch P roll R`` (degrees), or a sentence when none was found."""
+"""Session CSV metadata key: ``pitch P roll R`` (degrees), or ``NO_NEUTRAL`` when none was found."""
+NO_NEUTRAL = "none found (no still 2-s window): head angles not measured"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import numpy as np
 
 from cctf import __version__
 from cctf.acquisition.device import Device
-from cctf.acquisition.head_zero import NEUTRAL_KEY, HeadNeutral, HeadZeroing
+from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
 from cctf.acquisition.health import LinkHealth
 from cctf.acquisition.walltime import ClockPairs, WallClock
 from cctf.sessionfile import HEAD_COLUMNS, SessionWriter
@@ -30,7 +30,7 @@ CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 """Maps session times (s) to (target_mmhg with NaN for none, phase strings)."""
 
 EXTRA_COLUMNS = ("raw", "flags", "seq")
-NO_NEUTRAL = "none found (no still 2-s window): head angles not measured"
+
 # No sample for this long before the end: an outage open at the end (delivery of the last
 # samples takes up to a poll). The same allowance as cctf.analysis.offline.TRAILING_GAP_S.
 TRAILING_GAP_S = 1.0

@@ -31,6 +31,7 @@ from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
 from cctf.gui.gauge import Gauge
+from cctf.gui.head_trace import HeadTrace
 from cctf.gui.live_view import LiveView
 from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
@@ -295,7 +296,11 @@ class RunPage(QWidget):
 
         grid = QGridLayout()
         grid.addWidget(self.banner, 0, 0, 1, 2)
-        grid.addWidget(self.live, 1, 0, 2, 1)
+        live = QVBoxLayout()  # the pressure, and below it the head angle when a sensor is on
+        live.addWidget(self.live, 1)
+        self.head = HeadTrace(controller, span_s=40.0)
+        live.addWidget(self.head)
+        grid.addLayout(live, 1, 0, 2, 1)
         grid.addWidget(self.pressure, 1, 1)
         side = QVBoxLayout()
         side.addWidget(self.trial)

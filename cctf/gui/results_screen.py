@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import texts
+from cctf.analysis.head import HEAD_FLAG_TYPES
 from cctf.analysis.results import TrialResult
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
@@ -52,10 +53,17 @@ class TrialTable(QTableWidget):
         self._shown: list[tuple] = []
 
     def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None,
-                    *, interrupted: int | None = None) -> None:
+                    *, interrupted: int | None = None, head: bool = False) -> None:
+        """``head``: a head sensor was fitted: a column with each trial's flexion at the hold."""
         rows = [trial_row(t, interrupted=t.index == interrupted) for t in trials]
         if open_trial is not None:
             rows.append(_open_row(open_trial))
+        if head != (self.columnCount() > len(self.COLUMNS)):
+            self._set_head_column(head)
+        if head:
+            by_index = {t.index: t for t in trials}
+            rows = [(with_head_cell(cells, by_index.get(int(cells[0]) - 1)), colour)
+                    for cells, colour in rows]
         if rows == self._shown:
             return
         self._shown = rows
@@ -76,6 +84,17 @@ class TrialTable(QTableWidget):
             self.scrollToBottom()
         else:
             self.scrollToTop()
+
+    def _set_head_column(self, head: bool) -> None:
+        columns = (*self.COLUMNS[:4], texts.HEAD_COLUMN_APP, self.COLUMNS[4]) if head else (
+            self.COLUMNS)
+        self.setColumnCount(len(columns))
+        self.setHorizontalHeaderLabels(columns)
+        header = self.horizontalHeader()
+        for col in range(len(columns) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+        self._shown = []
 
     def selected_trial(self) -> int | None:
         rows = self.selectionModel().selectedRows() if self.selectionModel() else []
@@ -102,6 +121,19 @@ def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, 
         seen = [texts.HELD_STEADY.format(seconds=t.longest_hold_s)]
     return ((str(t.index + 1), texts.PHASE_SHORT.get(t.phase, t.phase),
              f"{t.target_mmhg:g}", verdict, "; ".join(seen)), colour)
+
+
+def with_head_cell(cells: tuple[str, ...], t: TrialResult | None) -> tuple[str, ...]:
+    """The row with the head's flexion at the hold (and its hypotheses) added (issue 17)."""
+    angle = texts.head_deg(t.head_flexion_deg) if t is not None else ""
+    seen = cells[4]
+    if t is not None:
+        head_flags = [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type))
+                      for f in t.flags if f.type in HEAD_FLAG_TYPES]
+        if t.head_lift_motion:
+            head_flags.append(texts.HEAD_LIFT_MOTION.strip())
+        seen = "; ".join([s for s in (seen, *head_flags) if s])
+    return (*cells[:4], angle, seen)
 
 
 def _open_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
@@ -336,7 +368,8 @@ class ResultsScreen(QWidget):
         level = baseline + a if a is not None and a > 0 else None
         self.reference.note.setText(texts.REFERENCE_HTML.format(
             level=texts.LEVEL_HELD.format(level=level) if level and scored else ""))
-        self.table.show_trials(result.trials, interrupted=report.interrupted_trial)
+        self.table.show_trials(result.trials, interrupted=report.interrupted_trial,
+                               head=result.head_measured)
         self.overview.show_range(report.t0_display_s, report.end_display_s)
         notes = [texts.SAVED_TO.format(path=report.path)]
         notes += [texts.ALERT_PREFIX + a for a in report.alerts]

@@ -1,0 +1,77 @@
+"""The head sensor in the app (issue 17): a second trace only when a sensor is fitted, zeroing
+from the patient lying still, the angle column in the results, the head columns in the file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cctf import texts
+from cctf.analysis.offline import analyze_recording
+from cctf.gui.simlink import attach_virtual_sim
+from cctf.sessionfile import read_session
+
+from .gui_helpers import make_app, run_until
+
+
+@pytest.fixture
+def app(qtbot, tmp_path):
+    controller, window = make_app(qtbot, tmp_path)
+    yield controller, window
+    controller.shutdown()
+
+
+def test_no_sensor_no_head_trace(qtbot, app):
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    window.tabs.setCurrentWidget(window.monitor)
+    controller.run_virtual(3.0)
+    assert not controller.head.fitted
+    assert not window.monitor.head.isVisible()
+
+
+def test_head_trace_zeroes_then_follows_the_head(qtbot, app):
+    controller, window = app
+    attach_virtual_sim(controller, "head-nod")
+    window.tabs.setCurrentWidget(window.monitor)
+    trace = window.monitor.head
+    controller.run_virtual(1.0)
+    assert controller.head.fitted and trace.isVisible()
+    assert texts.HEAD_ZEROING in trace.caption.text()  # not yet still for 2 s
+    controller.run_virtual(4.0)
+    neutral = controller.head.neutral
+    assert neutral is not None and neutral.pitch_deg == pytest.approx(4.0, abs=0.05)
+    x, y = trace.curve.getData()
+    assert len(x) > 100
+    after = x > neutral.to_s + 0.1
+    assert np.all(np.isnan(y[x <= neutral.to_s]))  # not zeroed yet: not measured, not 0
+    assert np.abs(y[after]).max() < 0.5  # at rest: ~0° of flexion
+    assert trace.caption.text() == texts.HEAD_TRACE_TITLE
+
+
+def test_clinic_results_show_the_angle_and_the_file_has_it(qtbot, app):
+    controller, window = app
+    attach_virtual_sim(controller, "chin-poke")
+    run_until(controller, lambda: controller.setup.ready)
+    assert controller.begin_clinic()
+    assert window.clinic.run_page.head.isVisible() or not window.clinic.run_page.isVisible()
+    run_until(controller, lambda: controller.session is None)
+    table = window.clinic.results.table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["#", "Part", "Target", "Result", texts.HEAD_COLUMN_APP, "What was seen"]
+    rows = [[table.item(r, c).text() for c in range(6)] for r in range(table.rowCount())]
+    stages = [r for r in rows if r[1] == "stage"]
+    assert [r[2] for r in stages] == ["22", "24"]
+    assert stages[0][4].endswith("°") and 1.5 < float(stages[0][4][:-1]) < 5.0
+    assert "possible chin poke" in stages[1][5] and "hypothesis" in stages[1][5]
+
+    report = controller.last_report
+    assert report.recorder.join(10.0)
+    rec = read_session(report.path)
+    from cctf.acquisition.head_zero import parse_neutral
+
+    assert rec.has_head
+    assert parse_neutral(rec.metadata["head_neutral_deg"]) == pytest.approx((4.0, -1.0), abs=0.05)
+    again = analyze_recording(rec)
+    assert "chin_poke" in {f.type for f in again.trials[1].flags}
+    assert again.activation_score_mmhg == report.result.activation_score_mmhg
