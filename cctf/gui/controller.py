@@ -507,7 +507,8 @@ class AppController(QObject):
         p = rows["pressure_mmhg"]
         n = len(t)
         if session.runner is not None:
-            fed = session.runner.feed(t, p, head[0] if head is not None else None)
+            fed = (session.runner.feed(t, p) if head is None
+                   else session.runner.feed(t, p, head[0]))
             target, phase, events = fed.target_mmhg, list(fed.phase), fed.events
         else:
             target, phase, events = np.full(n, np.nan), [""] * n, []
