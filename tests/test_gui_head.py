@@ -75,3 +75,35 @@ def test_clinic_results_show_the_angle_and_the_file_has_it(qtbot, app):
     again = analyze_recording(rec)
     assert "chin_poke" in {f.type for f in again.trials[1].flags}
     assert again.activation_score_mmhg == report.result.activation_score_mmhg
+
+
+def test_a_stored_session_keeps_its_head_hypotheses_and_the_review_shows_the_angles(
+        qtbot, tmp_path):
+    from cctf.gui.session_review import SessionReviewDialog
+
+    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
+    try:
+        controller.records.add_patient("P-17")
+        controller.records_changed.emit()
+        picker = window.clinic.setup_page.picker
+        picker.combo.setCurrentIndex(picker.combo.findData("P-17"))
+        picker.combo.activated.emit(picker.combo.currentIndex())
+        attach_virtual_sim(controller, "chin-poke")
+        run_until(controller, lambda: controller.setup.ready)
+        assert controller.begin_clinic()
+        sid = controller.session.record.id
+        run_until(controller, lambda: controller.session is None)
+        records = controller.records
+        qtbot.waitUntil(lambda: records.session(sid).status == "complete", timeout=10000)
+        stored = records.load_result(sid)
+        assert "chin_poke" in {f.type for f in stored.trials[1].flags}  # a flag, not a fault
+        assert "chin_poke" not in {f.type for f in stored.trials[1].faults}
+        review = SessionReviewDialog(controller, sid)
+        qtbot.addWidget(review)
+        table = review.table
+        headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        assert texts.HEAD_COLUMN_APP in headers
+        col = headers.index(texts.HEAD_COLUMN_APP)
+        assert table.item(0, col).text().endswith("°")
+    finally:
+        controller.shutdown()
