@@ -135,3 +135,33 @@ def test_without_head_section_no_head_frames():
     assert not any(isinstance(f, P.Head) for f in frames)
     hello = next(f for f in frames if isinstance(f, P.Hello))
     assert hello.peripherals == 0 and not hello.head_sensor
+
+
+def test_a_recording_with_head_angles_replays_them(tmp_path):
+    """cctf sim FILE.csv: the replayed board has the head sensor and sends the recorded angles
+    (device-absolute again); a blank cell comes back as not measured."""
+    from cctf.sessionfile import SessionWriter
+    from cctf.sim.replay import replay_firmware
+
+    t = np.arange(0.0, 6.0, 0.02)
+    pitch = [f"{1.0 + 0.5 * np.sin(x):.2f}" if not 3.0 < x < 3.5 else "" for x in t]
+    path = tmp_path / "h.csv"
+    w = SessionWriter(path, {"head_neutral_deg": "pitch 4.00 roll -1.00"},
+                      ("head_pitch_deg", "head_roll_deg"))
+    w.write(t, np.full(len(t), 20.0), None, None,
+            {"head_pitch_deg": pitch, "head_roll_deg": ["0.25"] * len(t)})
+    w.close()
+    fw = replay_firmware(str(path))
+    fw.power_on(0.0)
+    fw.receive(b"\x00" + P.encode(P.Command(P.FrameType.START, 1)), 0.0)
+    frames = StreamDecoder().feed(fw.take_output() + fw.advance(5.9))
+    assert next(f for f in frames if isinstance(f, P.Hello)).head_sensor
+    samples = {f.seq: f.t_us / 1e6 for f in frames if isinstance(f, P.Sample)}
+    heads = [h for h in frames if isinstance(h, P.Head) and samples[h.seq] > 0.6]
+    lost = [h for h in heads if 3.02 < samples[h.seq] < 3.48]
+    assert lost and all(h.flags & P.HeadFlags.FAULT for h in lost)
+    kept = [h for h in heads if h not in lost and not (2.98 < samples[h.seq] < 3.52)]
+    for h in kept:
+        x = samples[h.seq]
+        assert h.pitch_deg == pytest.approx(5.0 + 0.5 * np.sin(x), abs=0.02)
+        assert h.roll_deg == pytest.approx(-0.75, abs=0.011)
