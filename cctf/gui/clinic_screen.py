@@ -134,6 +134,8 @@ class SetupPage(QWidget):
         left.addWidget(steps)
         left.addLayout(tare)
         left.addWidget(self.live, 1)
+        self.head = HeadTrace(controller, span_s=30.0)  # zeroing: "lie still for 2 s"
+        left.addWidget(self.head)
         right = QVBoxLayout()
         right.addWidget(self.picker)
         right.addWidget(self.patient_note)
