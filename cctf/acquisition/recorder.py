@@ -85,7 +85,7 @@ class SessionRecorder:
         self.head = device.hello is not None and device.hello.head_sensor
         self.head_zeroing: HeadZeroing | None = None
         self.head_neutral = head_neutral
-        columns = EXTRA_COLUMNS
+        columns: tuple[str, ...] = EXTRA_COLUMNS
         if self.head:
             columns = EXTRA_COLUMNS + HEAD_COLUMNS
             if head_neutral is None:

@@ -115,18 +115,19 @@ class FlexionSlope:
 def flexion_slope(trials: list[TrialResult], cfg: AnalysisConfig) -> FlexionSlope | None:
     """The angle-per-mmHg relation over the reached stage trials whose angle was measured;
     None with fewer than ``head_slope_min_trials`` of them or no spread in pressure."""
-    xs, ys = [], []
+    xs: list[float] = []
+    ys: list[float] = []
     for tr in trials:
         if tr.phase != "stage" or tr.superseded or not tr.reached:
             continue
-        x = tr.hold_mean_mmhg - tr.rest_mmhg
-        y = tr.head_flexion_gain_deg
-        if math.isfinite(x) and math.isfinite(y):
-            xs.append(x)
-            ys.append(y)
+        nod_mmhg = tr.hold_mean_mmhg - tr.rest_mmhg
+        gain_deg = tr.head_flexion_gain_deg
+        if math.isfinite(nod_mmhg) and math.isfinite(gain_deg):
+            xs.append(nod_mmhg)
+            ys.append(gain_deg)
     if len(xs) < cfg.head_slope_min_trials:
         return None
-    x, y = np.array(xs), np.array(ys)
+    x, y = np.array(xs, dtype=float), np.array(ys, dtype=float)
     xc = x - x.mean()
     sxx = float(xc @ xc)
     if sxx < 1e-9:
