@@ -49,36 +49,10 @@ def test_head_trace_zeroes_then_follows_the_head(qtbot, app):
     assert trace.caption.text() == texts.HEAD_TRACE_TITLE
 
 
-def test_clinic_results_show_the_angle_and_the_file_has_it(qtbot, app):
-    controller, window = app
-    attach_virtual_sim(controller, "chin-poke")
-    run_until(controller, lambda: controller.setup.ready)
-    assert controller.begin_clinic()
-    assert window.clinic.run_page.head.isVisible() or not window.clinic.run_page.isVisible()
-    run_until(controller, lambda: controller.session is None)
-    table = window.clinic.results.table
-    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers == ["#", "Part", "Target", "Result", texts.HEAD_COLUMN_APP, "What was seen"]
-    rows = [[table.item(r, c).text() for c in range(6)] for r in range(table.rowCount())]
-    stages = [r for r in rows if r[1] == "stage"]
-    assert [r[2] for r in stages] == ["22", "24"]
-    assert stages[0][4].endswith("°") and 1.5 < float(stages[0][4][:-1]) < 5.0
-    assert "possible chin poke" in stages[1][5] and "hypothesis" in stages[1][5]
-
-    report = controller.last_report
-    assert report.recorder.join(10.0)
-    rec = read_session(report.path)
+def test_clinic_results_file_records_and_review_show_the_head(qtbot, tmp_path):
+    """One chin-poke clinic test for a patient: the results table's angle column and head
+    hypotheses, the head columns in the file, the flags kept in the records, the review."""
     from cctf.acquisition.head_zero import parse_neutral
-
-    assert rec.has_head
-    assert parse_neutral(rec.metadata["head_neutral_deg"]) == pytest.approx((4.0, -1.0), abs=0.05)
-    again = analyze_recording(rec)
-    assert "chin_poke" in {f.type for f in again.trials[1].flags}
-    assert again.activation_score_mmhg == report.result.activation_score_mmhg
-
-
-def test_a_stored_session_keeps_its_head_hypotheses_and_the_review_shows_the_angles(
-        qtbot, tmp_path):
     from cctf.gui.session_review import SessionReviewDialog
 
     controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
@@ -91,8 +65,29 @@ def test_a_stored_session_keeps_its_head_hypotheses_and_the_review_shows_the_ang
         attach_virtual_sim(controller, "chin-poke")
         run_until(controller, lambda: controller.setup.ready)
         assert controller.begin_clinic()
+        assert window.clinic.run_page.head.isVisible() or not window.clinic.run_page.isVisible()
         sid = controller.session.record.id
         run_until(controller, lambda: controller.session is None)
+        table = window.clinic.results.table
+        headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        assert headers == ["#", "Part", "Target", "Result", texts.HEAD_COLUMN_APP,
+                           "What was seen"]
+        rows = [[table.item(r, c).text() for c in range(6)] for r in range(table.rowCount())]
+        stages = [r for r in rows if r[1] == "stage"]
+        assert [r[2] for r in stages] == ["22", "24"]
+        assert stages[0][4].endswith("°") and 1.5 < float(stages[0][4][:-1]) < 5.0
+        assert "possible chin poke" in stages[1][5] and "hypothesis" in stages[1][5]
+
+        report = controller.last_report
+        assert report.recorder.join(10.0)
+        rec = read_session(report.path)
+        assert rec.has_head
+        assert parse_neutral(rec.metadata["head_neutral_deg"]) == pytest.approx((4.0, -1.0),
+                                                                                abs=0.05)
+        again = analyze_recording(rec)
+        assert "chin_poke" in {f.type for f in again.trials[1].flags}
+        assert again.activation_score_mmhg == report.result.activation_score_mmhg
+
         records = controller.records
         qtbot.waitUntil(lambda: records.session(sid).status == "complete", timeout=10000)
         stored = records.load_result(sid)
