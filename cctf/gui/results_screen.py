@@ -130,6 +130,7 @@ def with_head_cell(cells: tuple[str, ...], t: TrialResult | None) -> tuple[str, 
     if t is not None:
         head_flags = [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type))
                       for f in t.flags if f.type in HEAD_FLAG_TYPES]
+        head_flags = [h for h in head_flags if h not in seen]  # listed once (issue-17br too)
         if t.head_lift_motion:
             head_flags.append(texts.HEAD_LIFT_MOTION.strip())
         seen = "; ".join([s for s in (seen, *head_flags) if s])
