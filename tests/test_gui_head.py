@@ -77,6 +77,8 @@ def test_clinic_results_file_records_and_review_show_the_head(qtbot, tmp_path):
         assert [r[2] for r in stages] == ["22", "24"]
         assert stages[0][4].endswith("°") and 1.5 < float(stages[0][4][:-1]) < 5.0
         assert "possible chin poke" in stages[1][5] and "hypothesis" in stages[1][5]
+        slope = window.clinic.results.head_slope
+        assert slope.isVisible() and "not measured" in slope.text()  # 2 stages: no relation
 
         report = controller.last_report
         assert report.recorder.join(10.0)

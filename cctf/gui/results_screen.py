@@ -178,6 +178,9 @@ class ResultsScreen(QWidget):
         self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
                                  "border-radius: 6px; padding: 6px;")
         self.ended.setVisible(False)
+        self.head_slope = QLabel("")  # head sensor: flexion per mmHg across the stages
+        self.head_slope.setWordWrap(True)
+        self.head_slope.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
         self.performance = ScoreCard(texts.PI_TITLE)
         self.reference = ScoreCard(texts.REFERENCE_TITLE)
@@ -237,6 +240,7 @@ class ResultsScreen(QWidget):
         layout.addWidget(self.ended)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
+        layout.addWidget(self.head_slope)
         layout.addLayout(record)
         layout.addLayout(buttons)
         self._enable_record()
@@ -371,6 +375,11 @@ class ResultsScreen(QWidget):
             level=texts.LEVEL_HELD.format(level=level) if level and scored else ""))
         self.table.show_trials(result.trials, interrupted=report.interrupted_trial,
                                head=result.head_measured)
+        slope = result.head_slope
+        self.head_slope.setText(texts.HEAD_SLOPE.format(
+            slope=slope.slope_deg_per_mmhg, r2=slope.r2, n=slope.n_stages) if slope
+            else texts.HEAD_SLOPE_NONE)
+        self.head_slope.setVisible(result.head_measured)
         self.overview.show_range(report.t0_display_s, report.end_display_s)
         notes = [texts.SAVED_TO.format(path=report.path)]
         notes += [texts.ALERT_PREFIX + a for a in report.alerts]
