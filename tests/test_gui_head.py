@@ -47,6 +47,10 @@ def test_head_trace_zeroes_then_follows_the_head(qtbot, app):
     assert np.all(np.isnan(y[x <= neutral.to_s]))  # not zeroed yet: not measured, not 0
     assert np.abs(y[after]).max() < 0.5  # at rest: ~0° of flexion
     assert trace.caption.text() == texts.HEAD_TRACE_TITLE
+    trace.rezero_button.click()  # zero again: found anew from the next still 2 s
+    assert controller.head.neutral is None and texts.HEAD_ZEROING in trace.caption.text()
+    controller.run_virtual(2.5)
+    assert controller.head.neutral is not None and controller.head.neutral.from_s > 5.0
 
 
 def test_clinic_results_file_records_and_review_show_the_head(qtbot, tmp_path):
@@ -67,6 +71,8 @@ def test_clinic_results_file_records_and_review_show_the_head(qtbot, tmp_path):
         assert controller.begin_clinic()
         assert window.clinic.run_page.head.isVisible() or not window.clinic.run_page.isVisible()
         sid = controller.session.record.id
+        controller.run_virtual(1.0)
+        assert not window.clinic.run_page.head.rezero_button.isEnabled()  # one neutral a file
         run_until(controller, lambda: controller.session is None)
         table = window.clinic.results.table
         headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]

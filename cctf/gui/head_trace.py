@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cctf import texts
 from cctf.gui import theme
@@ -27,6 +27,9 @@ class HeadTrace(QWidget):
         self.draws = 0
         self.caption = QLabel(texts.HEAD_TRACE_TITLE)
         self.caption.setProperty("muted", True)
+        self.rezero_button = QPushButton(texts.HEAD_REZERO)
+        self.rezero_button.setToolTip(texts.HEAD_REZERO_TIP)
+        self.rezero_button.clicked.connect(self.rezero)
         self.plot = pg.PlotWidget()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMenuEnabled(False)
@@ -40,7 +43,10 @@ class HeadTrace(QWidget):
         self.plot.addItem(self.curve)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.caption)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.rezero_button)
+        layout.addLayout(top)
         layout.addWidget(self.plot)
         self.setVisible(False)
         controller.ticked.connect(self.refresh)
@@ -49,6 +55,12 @@ class HeadTrace(QWidget):
     def set_span(self, span_s: float) -> None:
         self.span_s = span_s
         self.refresh()
+
+    def rezero(self) -> None:
+        """Zero again from the next still 2 s; not while a session records (one neutral)."""
+        if self.controller.session is None:
+            self.controller.head.rezero()
+            self.refresh()
 
     def refresh(self) -> None:
         head = self.controller.head
@@ -69,6 +81,7 @@ class HeadTrace(QWidget):
         lo = min(-2.0, math.floor(float(finite.min())) - 1) if len(finite) else -2.0
         hi = max(10.0, math.ceil(float(finite.max())) + 1) if len(finite) else 10.0
         self.plot.setYRange(lo, hi, padding=0.0)
+        self.rezero_button.setEnabled(self.controller.session is None)
         if head.neutral is None:
             self.caption.setText(texts.HEAD_TRACE_TITLE + " — " + texts.HEAD_ZEROING)
         elif not head.current:

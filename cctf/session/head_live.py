@@ -33,6 +33,11 @@ class HeadLive:
     def neutral(self) -> HeadNeutral | None:
         return self.zeroing.neutral
 
+    def rezero(self) -> None:
+        """Find the neutral again from the next still 2 s (the headband moved, or the patient
+        was not lying still). Never during a recording: a file keeps one neutral."""
+        self.zeroing = HeadZeroing()
+
     def feed(self, t_s: np.ndarray,
              rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Zeroed (pitch, roll) for these buffer rows; None when no sensor is fitted."""
