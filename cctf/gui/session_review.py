@@ -191,12 +191,14 @@ class SessionReviewDialog(QDialog):
             recording = read_recorded(self.csv_path)
         except (CctfError, OSError) as exc:
             self.message.setText(texts.REVIEW_NO_TRACE.format(error=exc))
-        if recording is not None and recording.has_head and result is not None:
-            # the records keep no head angles: they come from the session file, analysed once
+        if (recording is not None and recording.has_head and result is not None
+                and not result.head_measured):
+            # stored before the records kept head angles (v6): from the file, analysed once
             if self._head_fresh is None:
                 self._head_fresh = analyze_recording(recording, config=analysis_config(
                     s.protocol, s.prescription))
             with_head_angles(result, self._head_fresh)
+        if result is not None and result.head_measured:
             self.table.show_trials(result.trials, head=True)
         if trace and recording is not None and len(recording):
             t, p = decimate(recording.t_s, recording.pressure_mmhg, 6000)

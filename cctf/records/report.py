@@ -86,7 +86,7 @@ def report_input(records: Records, session_id: int) -> ReportInput:
         result = (analyze_recording(recording, config=analysis_config(
             session.protocol, session.prescription)) if recording is not None
             else SessionResult(math.nan, [], [], None, None, complete=False))
-    elif recording is not None and recording.has_head:
+    elif recording is not None and recording.has_head and not result.head_measured:
         with_head_angles(result, analyze_recording(recording, config=analysis_config(
             session.protocol, session.prescription)))
     actions = (*session_actions(recording), *edit_lines(audit.edits(records, session_id)))
@@ -110,8 +110,9 @@ def csv_report_input(path: str | Path) -> ReportInput:
 
 
 def with_head_angles(stored: SessionResult, fresh: SessionResult) -> None:
-    """The records keep no head angles (issue 17): take them from the session file's fresh
-    analysis, trial by trial (matched by cue time); the stored verdicts stay as they are."""
+    """A session stored before the records kept head angles (schema v6, issue 17): take them
+    from the session file's fresh analysis, trial by trial (matched by cue time); the stored
+    verdicts stay as they are."""
     by_cue = {round(t.cue_start_s, 3): t for t in fresh.trials}
     for t in stored.trials:
         f = by_cue.get(round(t.cue_start_s, 3))
