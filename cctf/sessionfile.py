@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cctf.errors import FileFormatError
+from cctf.sessionread import HEAD_COLUMNS  # the CSV's optional head columns (issue 17)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ class SessionRecording:
     phase: np.ndarray  # object array of str ("" where blank)
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # further columns, as str
     dropped_tail_bytes: int = 0  # an unfinished last line left out (tolerate_truncated_tail)
+    # head-motion sensor (issue 17): zeroed flexion and roll in degrees, NaN = not measured;
+    # None when the file has no head columns (no sensor fitted, or an older file)
+    head_pitch_deg: np.ndarray | None = None
+    head_roll_deg: np.ndarray | None = None
+
+    @property
+    def has_head(self) -> bool:
+        return self.head_pitch_deg is not None
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -219,6 +228,11 @@ def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False,
             parse_ended(parsed.metadata)
         except ValueError as exc:
             raise FileFormatError(str(path), _metadata_line(path, ENDED_KEY), str(exc)) from None
+    pitch, roll = (parsed.head.get(c) for c in HEAD_COLUMNS)
+    if (pitch is None) != (roll is None):
+        have = HEAD_COLUMNS[0] if pitch is not None else HEAD_COLUMNS[1]
+        raise FileFormatError(str(path), None, f"column {have} without its partner "
+                                               f"({','.join(HEAD_COLUMNS)} come together)")
     return SessionRecording(parsed.metadata, parsed.t_s, parsed.pressure_mmhg,
                             parsed.target_mmhg, parsed.phase, parsed.extra,
-                            parsed.dropped_tail_bytes)
+                            parsed.dropped_tail_bytes, pitch, roll)

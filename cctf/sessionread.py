@@ -33,6 +33,9 @@ MAX_LINE_BYTES = 64 * 1024
 MAX_METADATA_LINES = 10_000
 MAX_COLUMNS = 32
 PRESSURE_RANGE_MMHG = (-50.0, 400.0)  # what a cuff sensor can physically report
+HEAD_COLUMNS = ("head_pitch_deg", "head_roll_deg")
+"""Optional head-sensor columns (issue 17): read as numbers, blank = not measured (NaN)."""
+HEAD_RANGE_DEG = 180.0
 _BOM = b"\xef\xbb\xbf"
 _NL, _COMMA = 10, 44
 
@@ -47,6 +50,7 @@ class Parsed:
     phase: np.ndarray
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     dropped_tail_bytes: int = 0
+    head: dict[str, np.ndarray] = field(default_factory=dict)  # HEAD_COLUMNS present, float
 
 
 def open_regular(path: str | Path, name: str) -> tuple[int, int]:
@@ -230,6 +234,7 @@ class _Body:
         self.phase = _Grow(capacity, object)
         self.keep_extra = keep_extra
         self.extra = [_Grow(capacity if keep_extra else 0, np.str_) for _ in columns[4:]]
+        self.head = {c: _Grow(capacity, np.float64) for c in columns[4:] if c in HEAD_COLUMNS}
         self.blank_at: int | None = None  # a blank line; an error if data follows it
 
     def add(self, block: bytes, start: int) -> None:
@@ -277,6 +282,9 @@ class _Body:
             self.floats[j].append(self._floats(cells.column(j), column, start, blank_ok))
         self.phase.append(self._phases(cells.column(3), start))
         for j in range(4, self.n):
+            column = self.columns[j]
+            if column in self.head:
+                self.head[column].append(self._floats(cells.column(j), column, start, True))
             texts = self._texts(cells.column(j), start)  # checked even when not kept
             if self.keep_extra:
                 self.extra[j - 4].append(texts)
@@ -353,10 +361,18 @@ class _Body:
                 how = "goes backwards" if t_s[k] < t_s[k - 1] else "does not increase"
                 raise FileFormatError(self.name, first_line + k,
                                       f"t_s {how} ({t_s[k]} after {t_s[k - 1]})")
+        head = {c: g.result() for c, g in self.head.items()}
+        for column, values in head.items():
+            bad = np.flatnonzero(np.abs(values) > HEAD_RANGE_DEG)  # NaN (blank) passes
+            if len(bad):
+                k = int(bad[0])
+                raise FileFormatError(self.name, first_line + k,
+                                      f"{column} {values[k]:.6g} is outside ±{HEAD_RANGE_DEG:g}"
+                                      " degrees: not a head angle")
         phase = self.phase.result()
         extra = ({c: self.extra[j].result() for j, c in enumerate(self.columns[4:])}
                  if self.keep_extra else {})
-        return Parsed(metadata, self.columns, t_s, p, target, phase, extra, dropped)
+        return Parsed(metadata, self.columns, t_s, p, target, phase, extra, dropped, head)
 
 
 _NUMBER_BYTES = np.zeros(256, dtype=bool)

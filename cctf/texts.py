@@ -866,8 +866,10 @@ SCENARIO_ITEM = "{name} — {description}"
 # --- possible breath holding in the app: live, results, review (issue 17, breath half) -------
 # The flag is a hypothesis from the pressure ripple; the therapist confirms or dismisses it.
 
-FLAG_NAME = {"breath_hold": "possible breath holding"}
-FLAG_SHORT = {"breath_hold": "breath?"}  # the trace's marker
+FLAG_NAME = {"breath_hold": "possible breath holding", "retraction": "possible retraction",
+             "chin_poke": "possible chin poke"}
+FLAG_SHORT = {"breath_hold": "breath?", "retraction": "retraction?",
+              "chin_poke": "chin poke?"}  # the trace's marker
 FLAG_LIVE = "possible breath holding: ripple quiet {value:.0f} s (B confirm, Shift+B dismiss)"
 CORRECTION_REVIEW = {
     True: "Trial {trial}: {before} → {after} ({flag} confirmed)",
@@ -887,3 +889,41 @@ REPORT_EDIT_FLAG = {
     "dismissed": "trial {trial}: {flag} dismissed",
     "unreviewed": "trial {trial}: {flag} back to not reviewed",
 }
+# --- head motion: the optional head sensor (issue 17, host side) ------------------------------
+# Angles are measurements; what they mean for compensation is a hypothesis (no validated
+# threshold in the literature), and every such reading says so.
+
+FLAG_TEXT.update({
+    "retraction": "possible retraction: the pressure rose but the head flexed only {value:.1f}° "
+                  "(hypothesis, not validated)",
+    "chin_poke": "possible chin poke: the head extended {value:.1f}° during the hold "
+                 "(hypothesis, not validated)",
+})
+HEAD_NOT_MEASURED = "not measured"
+HEAD_SECTION = "Head motion (head sensor; flexion from the resting head, + = chin towards chest):"
+HEAD_TRIAL_LINE = ("{number:>3}  {phase:<10} {target:>6.1f}  flexion at hold {flexion}"
+                   "  SD {sd}  gained {gain}{lift}")
+HEAD_LIFT_MOTION = "  head rose (confirms a head lift)"
+HEAD_DEG = "{value:.1f}°"
+HEAD_SLOPE = ("flexion per mmHg across the stages: {slope:.2f}°/mmHg (R² {r2:.2f}, "
+              "{n} stages); a proper nod flexes as the pressure rises — a hypothesis, no norm")
+HEAD_SLOPE_NONE = ("flexion per mmHg across the stages: not measured (fewer than 3 stages with "
+                   "an angle)")
+HEAD_NEUTRAL_NONE = "head sensor: no still 2-s window to zero it, so no angles (lie still for 2 s)"
+HEAD_COLUMN = "head flexion"
+HEAD_COLUMN_APP = "Head flexion"
+HEAD_TRACE_LABEL = "head flexion (°)"
+HEAD_TRACE_TITLE = "Head flexion from rest (head sensor)"
+HEAD_STALE = "no angle from the head sensor just now"
+HEAD_ZEROING = "lie still for 2 s to zero the head sensor"
+HEAD_REZERO = "Zero again"
+HEAD_REZERO_TIP = ("Take the head's resting angle again from the next 2 s the patient lies still "
+                   "(not during a recording)")
+HEAD_EDF_NOT_MEASURED = "head angle not measured ({seconds:.2f} s; the Head signals read -180 deg)"
+HEAD_EDF_TRANSDUCER = "cctf head sensor (MPU-6050), zeroed; -180 = not measured"
+HEAD_EDF_PREFILTER = "on-board orientation filter; neutral pitch {pitch} roll {roll} deg"
+
+
+def head_deg(value: float) -> str:
+    """An angle in words: ``3.1°``, or ``not measured`` for NaN (never 0)."""
+    return HEAD_NOT_MEASURED if value != value else HEAD_DEG.format(value=value)

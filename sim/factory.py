@@ -34,8 +34,10 @@ def build_firmware(
     seed = sc.seed if seed is None else seed
     source = sc.make_source(seed=seed, autocue=autocue)
     sensor = SimulatedSensor(SensorParams(noise_mmhg=sc.sensor.noise_mmhg), seed=seed + 7)
+    head = source.head_angles if sc.head.fitted else None
     return SimulatedFirmware(
-        source, sensor=sensor, faults=sc.link, seed=seed, default_rate_hz=rate_hz or 50
+        source, sensor=sensor, faults=sc.link, seed=seed, default_rate_hz=rate_hz or 50,
+        head=head, head_noise_deg=sc.head.noise_deg,
     )
 
 

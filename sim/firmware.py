@@ -9,6 +9,7 @@ put on the wire by then; ``receive(data, t_s)`` delivers host bytes. Sampling is
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -21,7 +22,10 @@ from cctf.acquisition.protocol import (
     Calibration,
     Command,
     FrameType,
+    Head,
+    HeadFlags,
     Hello,
+    Peripherals,
     ResetCause,
     Sample,
     SampleFlags,
@@ -37,6 +41,13 @@ FIRMWARE_VERSION = (1, 0, 0)
 DEFAULT_RATE_HZ = 50
 SENSOR_FAULT_RAW = 200  # below this the sensor output is near 0 V: disconnected or dead
 TARE_MAX_PENDING = 4  # TAREs waiting for the same window; one more is answered FAILED
+HEAD_SETTLE_S = 0.5
+"""The head sensor's orientation filter converges this long after boot or START (HEAD_SETTLING)."""
+
+HeadTrace = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""``head_angles(t_s) -> (pitch_deg, roll_deg)`` at device times; NaN = the sensor did not
+answer (sent as HEAD_FAULT)."""
+
 _NO_ARGS = frozenset({FrameType.START, FrameType.STOP, FrameType.TARE, FrameType.GET_CAL,
                       FrameType.IDENTIFY, FrameType.RESET_CAL})
 
@@ -66,8 +77,18 @@ class SimulatedFirmware:
         default_rate_hz: int = DEFAULT_RATE_HZ,
         serial: bytes = b"SIM00001",
         seed: int = 0,
+        head: HeadTrace | None = None,
+        head_noise_deg: float = 0.0,
+        legacy_hello: bool = False,
     ) -> None:
         self.source = source
+        # The optional head-motion sensor (issue 17): HELLO says it is fitted and every SAMPLE
+        # is followed by a HEAD frame. ``legacy_hello``: firmware from before it (25-byte HELLO).
+        self.head = head
+        self.head_noise_deg = head_noise_deg
+        self.legacy_hello = legacy_hello
+        self._head_rng = np.random.default_rng(seed + 3)
+        self._head_from_s = 0.0  # settling runs until this time
         self.sensor = sensor or SimulatedSensor(seed=seed)
         self.faults = faults or LinkFaults()
         self.default_rate_hz = default_rate_hz
@@ -111,6 +132,7 @@ class SimulatedFirmware:
         self.powered = True
         self.boots += 1
         self._boot_s = t_s
+        self._head_from_s = t_s
         self._t_s = max(self._t_s, t_s)
         self._rate_hz = self.default_rate_hz
         self.streaming = False
@@ -191,9 +213,13 @@ class SimulatedFirmware:
         raw = self.sensor.read_raw(self.source.pressure_mmhg(times))
         if not self.streaming and not self._tare_tokens:
             return
-        for t, r in zip(times, raw, strict=True):
+        heads = self._read_head(times) if self.streaming and self.head is not None else None
+        for i, (t, r) in enumerate(zip(times, raw, strict=True)):
             if self.streaming:
+                seq = self._seq
                 self._send_sample(float(t), int(r))
+                if heads is not None:
+                    self._send_head(seq, float(t), heads[0][i], heads[1][i])
             if self._tare_tokens:
                 self._tare_reading(int(r))
 
@@ -242,6 +268,29 @@ class SimulatedFirmware:
             return
         self._emit(frame, faulty=True)
 
+    def _read_head(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert self.head is not None
+        pitch, roll = (np.asarray(a, dtype=float) for a in self.head(times))
+        if self.head_noise_deg:
+            pitch = pitch + self._head_rng.normal(0.0, self.head_noise_deg, len(times))
+            roll = roll + self._head_rng.normal(0.0, self.head_noise_deg, len(times))
+        return pitch, roll
+
+    def _send_head(self, seq: int, t_s: float, pitch_deg: float, roll_deg: float) -> None:
+        """The HEAD frame right after the SAMPLE of the same instant (HEAD-PROTOCOL.md)."""
+        flags = HeadFlags.NONE
+        if not (np.isfinite(pitch_deg) and np.isfinite(roll_deg)):
+            flags |= HeadFlags.FAULT
+            pitch_deg = roll_deg = 0.0
+        if t_s < self._head_from_s + HEAD_SETTLE_S:
+            flags |= HeadFlags.SETTLING
+        limit = 32767 / proto.ANGLE_SCALE
+        frame = Head(seq, float(np.clip(pitch_deg, -limit, limit)),
+                     float(np.clip(roll_deg, -limit, limit)), flags)
+        if self.faults.drop_prob and self._rng.random() < self.faults.drop_prob:
+            return
+        self._emit(frame, faulty=True)
+
     def _emit(self, frame: proto.Frame, faulty: bool = False) -> None:
         """Queue a frame; like the firmware, every frame starts with a 0x00 (section 9.1)."""
         wire = bytearray(proto.DELIMITER + proto.encode(frame))
@@ -266,6 +315,8 @@ class SimulatedFirmware:
             next_seq=self._seq,
             reset_cause=cause,
             streaming=self.streaming,
+            peripherals=None if self.legacy_hello else int(
+                Peripherals.HEAD_SENSOR if self.head is not None else Peripherals.NONE),
         )
 
     # --- commands in ---------------------------------------------------------------------
@@ -302,6 +353,8 @@ class SimulatedFirmware:
             if cmd.command in _NO_ARGS and cmd.args:
                 status = AckStatus.BAD_LENGTH
             elif cmd.command == FrameType.START:
+                if not self.streaming:
+                    self._head_from_s = t_s
                 self.streaming = True
             elif cmd.command == FrameType.STOP:
                 self.streaming = False

@@ -27,9 +27,11 @@ from .source import Cue
 logger = logging.getLogger(__name__)
 
 COMPENSATIONS = (
-    "overshoot", "fast_nod", "pressure_drop", "unsteady", "head_lift", "no_reach", "breath_hold"
+    "overshoot", "fast_nod", "pressure_drop", "unsteady", "head_lift", "no_reach", "breath_hold",
+    "retraction", "chin_poke",
 )
-"""Compensations the patient can show, each with a pressure signature (see ``SignatureParams``)."""
+"""Compensations the patient can show, each with a pressure signature (see ``SignatureParams``);
+``retraction`` and ``chin_poke`` are seen best in the head angle (issue 17)."""
 
 RELAX_REACTION_S = 0.3
 """Delay between the cue ending and the patient starting to relax (letting go is quick)."""
@@ -71,6 +73,14 @@ class SignatureParams:
     no_reach_short_mmhg: float = 2.0  # plateau this far below the target
     breath_hold_at_s: float = 1.0  # breathing stops this long after reaching the target ...
     breath_hold_s: float = 7.0  # ... for this long (the pressure itself stays clean)
+    # head motion (issue 17; assumed shapes, not measured values)
+    nod_deg_per_mmhg: float = 1.5  # a proper nod: craniocervical flexion per mmHg of nod
+    retraction_deg_per_mmhg: float = 0.2  # retraction: the pressure rises, the head hardly nods
+    head_lift_deg: float = 15.0  # extra flexion while the head is lifted off the cuff
+    chin_poke_deg: float = 8.0  # extension (pitch falls) while the chin pokes ...
+    chin_poke_mmhg: float = 1.5  # ... and the pressure falls this much
+    chin_poke_at_s: float = 3.0
+    chin_poke_s: float = 2.5  # time poked, between 0.5-s edges
 
     def __post_init__(self) -> None:
         _check_finite(self, "signatures")
@@ -188,8 +198,8 @@ class TrialPlan:
 class _Hold:
     """Goal of one trial: the dial pressure the patient produces once the nod is complete."""
 
-    __slots__ = ("breath", "drop", "level", "lift", "overshoot", "reach_s", "sag_per_s",
-                 "unsteady", "wander")
+    __slots__ = ("breath", "chin_poke", "deg_per_mmhg", "drop", "level", "lift", "lift_deg",
+                 "overshoot", "reach_s", "sag_per_s", "unsteady", "wander")
 
     def __init__(self, plan: TrialPlan, wander: SineSum, sag_per_s: float) -> None:
         self.level = plan.level_mmhg
@@ -201,9 +211,16 @@ class _Hold:
         self.drop: tuple[float, float, float, float, float] | None = None
         self.lift: tuple[float, float, float] | None = None
         self.breath: tuple[float, float] | None = None  # (from_s, to_s) breath held
+        self.deg_per_mmhg = 0.0  # flexion per mmHg the nod adds
+        self.lift_deg = 0.0
+        self.chin_poke: tuple[float, float, float, float] | None = None  # deg, mmHg, at, for
 
     def __call__(self, t_s: np.ndarray, rest_mmhg: np.ndarray) -> np.ndarray:
         """Pressure the head adds over the cuff's rest pressure (mmHg) at ``t_s``."""
+        return self.both(t_s, rest_mmhg)[0]
+
+    def both(self, t_s: np.ndarray, rest_mmhg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pressure the head adds in mmHg, craniocervical flexion in degrees) at ``t_s``."""
         p = self.level + self.wander(t_s)
         held_s = t_s - self.reach_s
         if self.sag_per_s:
@@ -216,10 +233,18 @@ class _Hold:
         if self.drop is not None:
             depth_mmhg, at_s, fall_s, hold_s, back_s = self.drop
             p -= depth_mmhg * trapezoid(held_s, at_s, fall_s, hold_s, back_s)
+        flex = self.deg_per_mmhg * (p - rest_mmhg)  # the head follows its own nod
         if self.lift is not None:
             depth_mmhg, at_s, hold_s = self.lift
-            p -= depth_mmhg * trapezoid(held_s, at_s, 0.3, hold_s, 0.6)
-        return p - rest_mmhg
+            lifted = trapezoid(held_s, at_s, 0.3, hold_s, 0.6)
+            p -= depth_mmhg * lifted
+            flex = flex + self.lift_deg * lifted
+        if self.chin_poke is not None:
+            poke_deg, poke_mmhg, at_s, poke_s = self.chin_poke
+            poked = trapezoid(held_s, at_s, 0.5, poke_s, 0.5)
+            p -= poke_mmhg * poked
+            flex = flex - poke_deg * poked
+        return p - rest_mmhg, flex
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,15 +338,32 @@ class ScriptedPatient:
                 out[mask] = self._value(k, t_s[mask], rest_mmhg[mask])
         return out
 
-    def _value(self, k: int, t_s: np.ndarray, rest_mmhg: np.ndarray) -> np.ndarray:
-        """Nod pressure while segment ``k`` is the latest begun (blends from segment k-1)."""
+    def flexion_deg(self, t_s: np.ndarray, rest_mmhg: np.ndarray) -> np.ndarray:
+        """Craniocervical flexion (degrees from the resting head, + = chin to chest) at
+        increasing times ``t_s``; a pure function of time, like ``nod_mmhg``."""
+        t_s = np.asarray(t_s, dtype=float)
+        if not len(t_s):
+            return np.empty(0)
+        index = np.searchsorted(self._starts, t_s, side="right") - 1
+        out = np.empty(len(t_s))
+        for k in np.unique(index):
+            mask = index == k
+            out[mask] = self._value(int(k), t_s[mask], rest_mmhg[mask], part=1)
+        return out
+
+    def _value(self, k: int, t_s: np.ndarray, rest_mmhg: np.ndarray, part: int = 0) -> np.ndarray:
+        """Nod pressure (``part`` 0) or flexion (1) while segment ``k`` is the latest begun
+        (blends from segment k-1)."""
         if k < 0:
             return np.zeros(len(t_s))
         segment = self._segments[k]
-        goal = np.zeros(len(t_s)) if segment.goal is None else segment.goal(t_s, rest_mmhg)
+        if segment.goal is None:
+            goal = np.zeros(len(t_s))
+        else:
+            goal = segment.goal.both(t_s, rest_mmhg)[part]
         if t_s[0] >= segment.start_s + segment.move_s:
             return goal
-        before = self._value(k - 1, t_s, rest_mmhg)
+        before = self._value(k - 1, t_s, rest_mmhg, part)
         weight = min_jerk((t_s - segment.start_s) / segment.move_s)
         return goal * weight + before * (1.0 - weight)  # exact at both ends: chunk-proof
 
@@ -377,6 +419,12 @@ class ScriptedPatient:
             reach_s=start_s + move_s,
         )
         hold = _Hold(plan, wander, index * p.fatigue_sag_mmhg_per_rep / 10.0)
+        hold.deg_per_mmhg = (sig.retraction_deg_per_mmhg if "retraction" in kinds
+                             else sig.nod_deg_per_mmhg)
+        hold.lift_deg = sig.head_lift_deg
+        if "chin_poke" in kinds:
+            hold.chin_poke = (sig.chin_poke_deg, sig.chin_poke_mmhg, sig.chin_poke_at_s,
+                              sig.chin_poke_s)
         if "unsteady" in kinds:
             hold.unsteady = shake
         if "overshoot" in kinds:
@@ -415,7 +463,11 @@ class ScriptedSession:
         schedule: Sequence[Cue] = (),
         seed: int = 0,
         autocue: bool = False,
+        neutral_pitch_deg: float = 0.0,
+        neutral_roll_deg: float = 0.0,
     ) -> None:
+        self.neutral_pitch_deg = neutral_pitch_deg  # the resting head's tilt as a sensor reads it
+        self.neutral_roll_deg = neutral_roll_deg
         self.cuff = Cuff(cuff, seed)
         self.patient = ScriptedPatient(patient, seed, rest_mmhg=self.cuff.rest_mmhg)
         self.schedule: tuple[Cue, ...] = tuple(sorted(schedule, key=lambda c: c.start_s))
@@ -439,6 +491,15 @@ class ScriptedSession:
         gate = self.patient.breathing_gate(t_s)
         total = rest + self.patient.nod_mmhg(t_s, rest) + self.cuff.body_mmhg(t_s, gate)
         return np.maximum(total, 0.0)
+
+    def head_angles(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """True head (pitch, roll) in degrees at device times ``t_s``, as a head sensor on
+        this patient would read them (device-absolute: the resting head's own tilt included).
+        Pitch + = chin towards chest; the scripted patient does not roll its head."""
+        t_s = np.asarray(t_s, dtype=float)
+        rest = self.cuff.rest_mmhg(t_s)
+        pitch = self.neutral_pitch_deg + self.patient.flexion_deg(t_s, rest)
+        return pitch, np.full(len(t_s), self.neutral_roll_deg)
 
     def cue(self, t_s: float, target_mmhg: float | None, phase: str = "") -> None:
         """From ``t_s`` the patient is asked to hold ``target_mmhg`` (None: relax)."""

@@ -53,6 +53,25 @@ class SensorSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HeadSettings:
+    """The optional head-motion sensor (``[head]``, issue 17): whether one is fitted, how the
+    resting head tilts it (device-absolute angles the host zeroes) and its noise."""
+
+    fitted: bool = False
+    neutral_pitch_deg: float = 4.0  # the headband never sits level: host zeroing removes it
+    neutral_roll_deg: float = -1.0
+    noise_deg: float = 0.05  # white noise SD of one reading (MPU-6050 class, filtered)
+
+    def __post_init__(self) -> None:
+        for name in ("neutral_pitch_deg", "neutral_roll_deg", "noise_deg"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or abs(value) > 90:
+                raise ConfigError(f"head.{name} must be a finite number of degrees, got {value}")
+        if self.noise_deg < 0:
+            raise ConfigError(f"head.noise_deg must be >= 0, got {self.noise_deg}")
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """Everything one simulated session needs, loaded from a scenario file."""
 
@@ -64,6 +83,7 @@ class Scenario:
     sensor: SensorSettings = field(default_factory=SensorSettings)
     link: LinkFaults = field(default_factory=LinkFaults)
     schedule: tuple[Cue, ...] = field(default_factory=ccft_schedule)
+    head: HeadSettings = field(default_factory=HeadSettings)
 
     @property
     def duration_s(self) -> float:
@@ -78,13 +98,15 @@ class Scenario:
             self.schedule,
             seed=self.seed if seed is None else seed,
             autocue=autocue,
+            neutral_pitch_deg=self.head.neutral_pitch_deg,
+            neutral_roll_deg=self.head.neutral_roll_deg,
         )
 
 
 # --- reading files -------------------------------------------------------------------------
 
 _TOP_KEYS = {"name", "description", "seed"}
-_TABLES = {"patient", "signatures", "cuff", "sensor", "link", "schedule"}
+_TABLES = {"patient", "signatures", "cuff", "sensor", "link", "schedule", "head"}
 
 
 def list_scenarios() -> list[tuple[str, str]]:
@@ -186,6 +208,7 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "custom") -> Sc
         sensor=_build(SensorSettings, data.get("sensor", {}), "[sensor]"),
         link=_build(LinkFaults, data.get("link", {}), "[link]"),
         schedule=_build_schedule(data.get("schedule", {})),
+        head=_build(HeadSettings, data.get("head", {}), "[head]"),
     )
 
 
@@ -235,6 +258,10 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):  # "float | None": TOML has no null
         return _convert(value, next(a for a in args if a is not type(None)), where)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: must be true or false, got {value!r}")
     if hint is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import stat
@@ -114,7 +115,7 @@ def test_an_existing_loose_folder_is_tightened(tmp_path):
 
 def test_a_new_database_is_current_in_wal_mode_with_foreign_keys(tmp_path):
     conn = open_database(tmp_path / "cctf.db")
-    assert schema_version(conn) == SCHEMA_VERSION == 6
+    assert schema_version(conn) == SCHEMA_VERSION == 7
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
@@ -190,7 +191,10 @@ def test_migrating_a_version_2_database_allows_ended_early_and_keeps_every_trial
         records.conn.execute("UPDATE sessions SET status = 'nonsense' WHERE id = 1")
     assert records.load_result(1).trials[0].interrupted is False
     assert records.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert (root / "backups" / "cctf-before-v6-from-v2.db").exists()
+    assert (root / "backups" / f"cctf-before-v{SCHEMA_VERSION}-from-v2.db").exists()
+    # version 7 (head angles, issue 17): older trials have none — not measured, never 0
+    old = records.load_result(1).trials[0]
+    assert old.head_lift_motion is None and math.isnan(old.head_flexion_deg)
     records.close()
 
 

@@ -86,3 +86,40 @@ def test_cctf_export_edf_and_csv(tmp_path, capsys):
     assert (tmp_path / "x.csv").read_bytes() == (tmp_path / "s.csv").read_bytes()
     assert main(["export", "--edf", "-o", str(tmp_path / "y.edf"), "--data-dir", data]) == 2
     assert "export what?" in capsys.readouterr().err
+
+
+def test_head_angles_become_two_signals_and_not_measured_is_annotated(tmp_path):
+    """Issue 17: with a head sensor the EDF+ gains MISC Head pitch / roll; a stretch without an
+    angle reads -180 deg (EDF has no NaN) and is annotated, never 0 and never interpolated."""
+    from dataclasses import replace
+
+    rec = read_session(clinic_csv(tmp_path / "s.csv", 4, 2))
+    pitch = 3.0 + np.sin(rec.t_s / 5.0)
+    roll = np.full(len(rec), -0.75)
+    lost = (rec.t_s > 30.0) & (rec.t_s < 32.0)
+    pitch[lost] = np.nan
+    roll[lost] = np.nan
+    head = replace(rec, head_pitch_deg=pitch, head_roll_deg=roll,
+                   metadata={**rec.metadata, "head_neutral_deg": "pitch 4.10 roll -1.00"})
+    result = analyze_recording(head)
+    path = write_edf(tmp_path / "h.edf", head, result, patient_code="P-0042",
+                     started=datetime(2025, 3, 3, 10, 15, 7))
+    edf = read_edf(path)
+    assert edf.labels == ["MISC Pressure", "MISC Target", "MISC Head pitch", "MISC Head roll",
+                          "EDF Annotations"]
+    n = len(rec)
+    got_pitch = edf.signals["MISC Head pitch"][1:n + 1]
+    got_roll = edf.signals["MISC Head roll"][1:n + 1]
+    ok = ~lost
+    np.testing.assert_allclose(got_pitch[ok], pitch[ok], atol=0.006)
+    np.testing.assert_allclose(got_roll[ok], -0.75, atol=0.006)
+    assert np.all(got_pitch[lost] == -180.0) and np.all(got_roll[lost] == -180.0)
+    notes = [a for a in edf.annotations if a[2].startswith("head angle not measured")]
+    assert len(notes) == 1
+    assert notes[0][0] == pytest.approx(30.0, abs=0.06) and notes[0][1] == pytest.approx(2.0,
+                                                                                       abs=0.1)
+    # the pressure is exactly what it is without the sensor
+    plain = read_edf(write_edf(tmp_path / "p.edf", rec, analyze_recording(rec),
+                               patient_code="P-0042", started=datetime(2025, 3, 3, 10, 15, 7)))
+    np.testing.assert_array_equal(plain.signals["MISC Pressure"], edf.signals["MISC Pressure"])
+    assert "MISC Head pitch" not in plain.labels

@@ -136,3 +136,32 @@ def test_the_progress_report(tmp_path):
     page = first_page_image(pdf, tmp_path)
     assert 0.02 < (page.mean(axis=2) < 0.8).mean() < 0.4
     records.close()
+
+
+def test_with_a_head_sensor_the_trial_table_gains_the_flexion_column(tmp_path):
+    """Issue 17: a recording with head angles gets a "head flexion" column (the angle at each
+    hold, "not measured" rather than 0) and the flexion-per-mmHg line; without, no column."""
+    import math
+
+    from cctf.records.report import trial_row
+    from cctf.sim.scenarios import load_scenario
+
+    csv = tmp_path / "retraction.csv"
+    seconds = str(load_scenario("retraction").duration_s)
+    assert main(["record", "--sim", "retraction", "--fast", "--seconds", seconds,
+                 "-o", str(csv)]) == 0
+    empty = tmp_path / "no-records"
+    assert main(["report", str(csv), "-o", str(tmp_path / "h.pdf"),
+                 "--data-dir", str(empty)]) == 0
+    text = pdf_text(tmp_path / "h.pdf")
+    assert "head flexion" in text and "°/mmHg" in text
+    assert "possible retraction" in text
+    lines = [ln for ln in text.splitlines() if "22 mmHg" in ln]
+    assert lines and "°" in lines[0]
+
+    from cctf.analysis.results import TrialResult
+
+    t = TrialResult(0, "stage", 22.0, 0.0, 10.0, 20.0)
+    assert len(trial_row(t, 10.0)[0]) == 5
+    row = trial_row(t, 10.0, head=True)[0]
+    assert len(row) == 6 and row[4] == "not measured" and math.isnan(t.head_flexion_deg)

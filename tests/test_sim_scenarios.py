@@ -17,6 +17,7 @@ from cctf.sim.patient import CompensationRule, PatientParams, SignatureParams
 from cctf.sim.physiology import CuffParams
 from cctf.sim.scenarios import (
     SCENARIO_DIR,
+    HeadSettings,
     Scenario,
     SensorSettings,
     list_scenarios,
@@ -246,7 +247,8 @@ def test_docs_example_is_a_valid_scenario(tmp_path):
 
 def test_docs_describe_every_key():
     docs = DOCS.read_text()
-    classes = (PatientParams, SignatureParams, CompensationRule, CuffParams, SensorSettings)
+    classes = (PatientParams, SignatureParams, CompensationRule, CuffParams, SensorSettings,
+               HeadSettings)
     keys = [f.name for cls in (*classes, LinkFaults) for f in fields(cls)]
     keys += ["start_s", "setup_s", "step_mmhg", "n_stages", "reach_s", "hold_s", "rest_s"]
     keys += ["endurance_level_mmhg", "endurance_reps", "name", "description", "seed"]

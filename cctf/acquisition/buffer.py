@@ -21,9 +21,21 @@ SAMPLE_DTYPE = np.dtype(
         ("raw", np.int32),  # sensor reading before calibration
         ("pressure_mmhg", np.float64),
         ("flags", np.uint8),
+        # head-motion sensor (issue 17): device-absolute pitch/roll from the HEAD frame of the
+        # same seq; NaN = not measured (no sensor, HEAD lost, fault, settling), never 0
+        ("head_pitch_deg", np.float64),
+        ("head_roll_deg", np.float64),
     ]
 )
 """One row per sample; every column is a field of this structured dtype."""
+
+
+def new_rows(n: int) -> np.ndarray:
+    """``n`` zeroed rows whose head angles are NaN (not measured), not 0."""
+    rows = np.zeros(n, dtype=SAMPLE_DTYPE)
+    rows["head_pitch_deg"] = np.nan
+    rows["head_roll_deg"] = np.nan
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +54,7 @@ class SampleBuffer:
         if capacity < 1:
             raise ValueError(f"capacity must be >= 1, got {capacity}")
         self.capacity = capacity
-        self._data = np.zeros(capacity, dtype=SAMPLE_DTYPE)
+        self._data = new_rows(capacity)
         self._written = 0  # total rows ever appended
         self._lock = threading.Lock()
         self._grown = threading.Condition(self._lock)

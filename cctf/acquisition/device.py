@@ -25,7 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from cctf.acquisition import protocol as proto
-from cctf.acquisition.buffer import SAMPLE_DTYPE, SampleBuffer
+from cctf.acquisition.buffer import SampleBuffer, new_rows
 from cctf.acquisition.decoder import SequenceRestart, StreamDecoder
 from cctf.acquisition.health import LinkEvent, LinkHealth, LinkState, RateMeter
 from cctf.acquisition.protocol import Ack, AckStatus, Calibration, FrameType, Hello, ResetCause
@@ -109,6 +109,9 @@ class Device:
         self._asked_streaming = False  # an IDENTIFY went out while the device was streaming
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        # The last sample of a read, held until the next read shows whether its HEAD frame
+        # (sent right after it, but maybe split across reads) follows: (sample, received_s).
+        self._held: tuple[proto.Sample, float] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -370,17 +373,32 @@ class Device:
             frames = self._decoder.feed(data)
             if frames:
                 self._dispatch(frames, received_s)
+        else:
+            self._release_held()
         self._check_liveness(received_s)
         self._resume_if_needed(received_s)
 
     def _dispatch(self, frames: Iterable[object], received_s: float) -> None:
         batch: list[proto.Sample] = []
+        heads: dict[int, proto.Head] = {}
+        if self._held is not None:
+            batch.append(self._held[0])
+            self._held = None
+        last_was_sample = False
         for frame in frames:
+            last_was_sample = isinstance(frame, proto.Sample)
             if isinstance(frame, proto.Sample):
                 batch.append(frame)
                 continue
-            self._flush(batch, received_s)
+            if isinstance(frame, proto.Head):
+                # pairs only with the sample of its own seq in this batch: a HEAD whose sample
+                # is gone (or never came) measures nothing, and nothing is carried over
+                if batch and batch[-1].seq == frame.seq:
+                    heads[frame.seq] = frame
+                continue
+            self._flush(batch, received_s, heads)
             batch = []
+            heads = {}
             if isinstance(frame, Hello | proto.ForeignHello):
                 self._on_hello(frame, received_s)
             elif isinstance(frame, SequenceRestart):
@@ -389,12 +407,28 @@ class Device:
                 with self._acked:
                     self._acks[frame.token] = frame
                     self._acked.notify_all()
-        self._flush(batch, received_s)
+        hello = self.hello
+        if batch and last_was_sample and hello is not None and hello.head_sensor:
+            self._held = (batch.pop(), received_s)
+        self._flush(batch, received_s, heads)
 
-    def _flush(self, batch: list[proto.Sample], received_s: float) -> None:
+    def _release_held(self) -> None:
+        """A read brought nothing: the held sample's HEAD is not coming with it."""
+        if self._held is not None:
+            sample, received_s = self._held
+            self._held = None
+            self._flush([sample], received_s, {})
+
+    def _flush(self, batch: list[proto.Sample], received_s: float,
+               heads: dict[int, proto.Head] | None = None) -> None:
         if not batch:
             return
-        rows = np.zeros(len(batch), dtype=SAMPLE_DTYPE)
+        rows = new_rows(len(batch))
+        for i, s in enumerate(batch):
+            head = heads.get(s.seq) if heads else None
+            if head is not None and head.measured:
+                rows["head_pitch_deg"][i] = head.pitch_deg
+                rows["head_roll_deg"][i] = head.roll_deg
         rows["seq"] = [s.seq for s in batch]
         rows["raw"] = [s.raw for s in batch]
         rows["pressure_mmhg"] = [s.pressure_mmhg for s in batch]
@@ -524,6 +558,7 @@ class Device:
     # --- losing and regaining the link ---------------------------------------------------
 
     def _link_lost(self, exc: Exception) -> None:
+        self._release_held()  # received before the loss: kept
         now = self.clock.now()
         log.warning("%s", exc)
         with self._lock:

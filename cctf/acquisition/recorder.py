@@ -19,9 +19,10 @@ import numpy as np
 
 from cctf import __version__
 from cctf.acquisition.device import Device
+from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
 from cctf.acquisition.health import LinkHealth
 from cctf.acquisition.walltime import ClockPairs, WallClock
-from cctf.sessionfile import SessionWriter
+from cctf.sessionfile import HEAD_COLUMNS, SessionWriter
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ CueLookup = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 """Maps session times (s) to (target_mmhg with NaN for none, phase strings)."""
 
 EXTRA_COLUMNS = ("raw", "flags", "seq")
+
 # No sample for this long before the end: an outage open at the end (delivery of the last
 # samples takes up to a poll). The same allowance as cctf.analysis.offline.TRAILING_GAP_S.
 TRAILING_GAP_S = 1.0
@@ -47,6 +49,7 @@ class SessionRecorder:
         flush_interval_s: float = 1.0,
         wall: WallClock | None = None,
         overwrite: bool = True,
+        head_neutral: HeadNeutral | None = None,
     ) -> None:
         self.device = device
         self.wall = wall  # the wall clock for t0_wall_clock and clock_pairs (time.time)
@@ -76,7 +79,20 @@ class SessionRecorder:
             meta["calibration_slope_mmhg_per_count"] = f"{cal.slope_mmhg_per_count:.8f}"
             meta["calibration_zero_raw"] = cal.zero_raw
         meta.update(metadata or {})
-        self._writer = SessionWriter(self.path, meta, EXTRA_COLUMNS, overwrite=overwrite)
+        # Head sensor fitted: zeroed angles in two more columns. Without a neutral from the
+        # app's calibration step, the recording's first still 2 s give it; rows up to the end
+        # of that window have no angle (whatever the polling, so the file is reproducible).
+        self.head = device.hello is not None and device.hello.head_sensor
+        self.head_zeroing: HeadZeroing | None = None
+        self.head_neutral = head_neutral
+        columns: tuple[str, ...] = EXTRA_COLUMNS
+        if self.head:
+            columns = EXTRA_COLUMNS + HEAD_COLUMNS
+            if head_neutral is None:
+                self.head_zeroing = HeadZeroing()
+            else:
+                meta[NEUTRAL_KEY] = head_neutral.metadata_value()
+        self._writer = SessionWriter(self.path, meta, columns, overwrite=overwrite)
 
     def start(self) -> None:
         """Record from now on (older samples in the buffer are skipped)."""
@@ -105,10 +121,10 @@ class SessionRecorder:
             if self.clock_pairs is not None:
                 self.clock_pairs.update(rows)
             targets, phases = self.cues(t) if self.cues else (None, None)
-            self._writer.write(
-                t, rows["pressure_mmhg"], targets, phases,
-                {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"]},
-            )
+            extra = {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"]}
+            if self.head:
+                extra.update(self._head_cells(t, rows))
+            self._writer.write(t, rows["pressure_mmhg"], targets, phases, extra)
             self.rows += len(rows)
             if len(t):
                 self.last_t_s = float(t[-1])
@@ -117,6 +133,24 @@ class SessionRecorder:
             self._writer.flush()
             self._last_flush_s = now
         return len(rows)
+
+    def _head_cells(self, t: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Zeroed pitch and roll as text, blank where not measured or not yet zeroed."""
+        pitch, roll = rows["head_pitch_deg"], rows["head_roll_deg"]
+        if self.head_zeroing is not None and self.head_neutral is None:
+            self.head_neutral = self.head_zeroing.feed(t, pitch, roll)
+        neutral = self.head_neutral
+        cells = {}
+        for name, values, zero in (("head_pitch_deg", pitch, "pitch_deg"),
+                                   ("head_roll_deg", roll, "roll_deg")):
+            out = np.full(len(t), "", dtype=object)
+            if neutral is not None:
+                ok = np.isfinite(values)
+                if self.head_zeroing is not None:
+                    ok &= t > neutral.to_s
+                out[ok] = [f"{v:.2f}" for v in values[ok] - getattr(neutral, zero)]
+            cells[name] = out
+        return cells
 
     def close(self, extra_metadata: Mapping[str, object] | None = None) -> None:
         """Save the last rows and put the link statistics and events into the header. An
@@ -150,5 +184,8 @@ class SessionRecorder:
         final["sample_rate_changes"] = "; ".join(
             f"{max(t, 0.0):.3f}s@{r}Hz" for t, r in before + [c for c in changes if c[0] > 0]
         ) or "none"
+        if self.head_zeroing is not None:
+            final[NEUTRAL_KEY] = (self.head_neutral.metadata_value()
+                                  if self.head_neutral is not None else NO_NEUTRAL)
         final.update(extra_metadata or {})
         self._writer.close(final)

@@ -51,6 +51,16 @@ class AnalysisConfig:
     breath_rest_min_s: float = 3.0  # less judged rest than this before a cue: not measured
     breath_rest_memory_s: float = 60.0  # reference: median rest window power over this much
     breath_min_rest_rms_mmhg: float = 0.05  # a rest ripple smaller than this: not measured
+    # Head motion (optional sensor, issue 17; hypotheses: cctf/analysis/head.py, docs/analysis.md)
+    head_min_measured_fraction: float = 0.8  # less of a window with an angle: not measured
+    head_reference_s: float = 0.5  # the angle just after reaching the band: median over this
+    head_retraction_deg_per_mmhg: float = 0.5  # nod ≥ head_min_nod_mmhg with less flexion
+    head_min_nod_mmhg: float = 1.0  # ... than this × the mmHg added: possible retraction
+    head_chin_poke_deg: float = 3.0  # pitch this far below the reference (extension) ...
+    head_chin_poke_min_s: float = 0.5  # ... for this long: possible chin poke
+    head_lift_motion_deg: float = 5.0  # pitch this far above the reference for head_lift_min_s:
+    head_slope_min_trials: int = 3  # the head rose (confirms a head_lift); fewer stages with
+    # an angle than head_slope_min_trials: no angle-per-mmHg relation
 
     def gap_s(self, dt: float) -> float:
         """Samples further apart than this (``dt`` = one sample period) are a signal gap."""

@@ -19,6 +19,13 @@ import numpy as np
 from cctf.analysis.breath import BreathFact, BreathHoldDetector, apply_breath_fact, review_flag
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.filters import CausalLowPass
+from cctf.analysis.head import (
+    HEAD_FLAG_TYPES,
+    apply_head,
+    evaluate_head,
+    flexion_slope,
+    rest_angle,
+)
 from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.analysis.trial import Fact, TrialEvaluation, evaluate_trial
@@ -37,6 +44,7 @@ class _OpenTrial:
         self.first_sample = first_sample  # global index of its first sample
         self.t: list[np.ndarray] = []
         self.p: list[np.ndarray] = []
+        self.pitch: list[np.ndarray] = []  # head pitch (NaN: not measured), when a sensor is on
         self.emitted: set[tuple[str, str, float]] = set()
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +83,8 @@ class CcftAnalyzer:
         self._next_t: dict[int, float] = {}  # trial index → time of the first sample after it
         self.ended_early_s: float | None = None
         self._breath = BreathHoldDetector(self.rate_hz, self.config)  # possible breath holding
+        self._head = False  # head angles were given (an optional sensor, issue 17)
+        self._hist_pitch = np.zeros(0)
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -84,8 +94,12 @@ class CcftAnalyzer:
         pressure_mmhg: np.ndarray,
         target_mmhg: np.ndarray,
         phase: np.ndarray | list[str],
+        head_pitch_deg: np.ndarray | None = None,
     ) -> list[Event]:
-        """Process the next samples; returns the events they decided, in order."""
+        """Process the next samples; returns the events they decided, in order.
+
+        ``head_pitch_deg``: zeroed head pitch per sample (NaN: not measured) when a head sensor
+        is fitted; its figures and hypotheses never change the pressure-only results."""
         if self._finished:
             raise RuntimeError("update() after finish()")
         t = np.asarray(t_s, dtype=np.float64)
@@ -96,6 +110,12 @@ class CcftAnalyzer:
             raise ValueError("t_s, pressure_mmhg, target_mmhg and phase must have equal length")
         if len(t) == 0:
             return []
+        if head_pitch_deg is not None:
+            self._head = True
+        pitch = (np.asarray(head_pitch_deg, dtype=np.float64) if head_pitch_deg is not None
+                 else np.full(len(t), np.nan))
+        if len(pitch) != len(t):
+            raise ValueError("head_pitch_deg must have the length of t_s")
         pf = self._lowpass.process(p)
         base = self._seen
         self._find_gaps(t, base)
@@ -110,9 +130,10 @@ class CcftAnalyzer:
             if self._open is not None:
                 self._open.t.append(t[a:b])
                 self._open.p.append(pf[a:b])
+                self._open.pitch.append(pitch[a:b])
                 if k == len(segments) - 1:  # a trial closed within this chunk is judged once
                     self._judge(final=False)
-            self._remember(t[a:b], p[a:b])
+            self._remember(t[a:b], p[a:b], pitch[a:b])
         self._seen += len(t)
         self._breath_facts(self._breath.update(t, pf, target, phase_arr))
         return self._flush_events()
@@ -216,6 +237,8 @@ class CcftAnalyzer:
             rate_hz=self.rate_hz,
             complete=scores.complete and self._finished,
             ended_early_s=self.ended_early_s,
+            head_measured=self._head,
+            head_slope=flexion_slope(self.trials, self.config) if self._head else None,
         )
 
     # --- internals -----------------------------------------------------------------------
@@ -237,13 +260,15 @@ class CcftAnalyzer:
             self._session_event(gap, base + int(i) + (1 if first else 0))
         self._last_t = float(t[-1])
 
-    def _remember(self, t: np.ndarray, p: np.ndarray) -> None:
+    def _remember(self, t: np.ndarray, p: np.ndarray, pitch: np.ndarray) -> None:
         """Keep enough raw history to take any trial's rest level."""
         self._hist_t = np.concatenate((self._hist_t, t))
         self._hist_p = np.concatenate((self._hist_p, p))
+        self._hist_pitch = np.concatenate((self._hist_pitch, pitch))
         keep = self._hist_t >= self._hist_t[-1] - self.config.rest_window_s - _HISTORY_KEEP_S
         if not keep[0]:
             self._hist_t, self._hist_p = self._hist_t[keep], self._hist_p[keep]
+            self._hist_pitch = self._hist_pitch[keep]
 
     def _open_trial(self, cue_start_s: float, key: tuple[float, str], sample: int) -> None:
         window = (self._hist_t >= cue_start_s - self.config.rest_window_s) & (
@@ -255,6 +280,7 @@ class CcftAnalyzer:
             index=len(self.trials), phase=key[1], target_mmhg=key[0],
             cue_start_s=cue_start_s, cue_end_s=cue_start_s, rest_mmhg=rest,
         )
+        result.head_rest_deg = rest_angle(self._hist_pitch[window], self.config)
         self._open = _OpenTrial(result, sample)
         self._emit(sample, Event("trial_start", cue_start_s, result.index, key[1], key[0]))
 
@@ -322,6 +348,10 @@ class CcftAnalyzer:
         res.hold_sd_mmhg = ev.hold_sd_mmhg
         res.longest_hold_s = ev.longest_hold_s
         res.time_in_band_s = ev.time_in_band_s
+        if self._head:
+            pitch = np.concatenate(self._open.pitch) if self._open else np.zeros(0)
+            apply_head(res, evaluate_head(t, pitch, ev.reach_idx, res.head_rest_deg,
+                                          res.rest_mmhg, ev.hold_mean_mmhg, self.config))
         faults = []
         for f in facts:
             if f.kind != "fault":
@@ -345,6 +375,9 @@ class CcftAnalyzer:
         self._open = None
         res = trial.result
         self.trials.append(res)
+        for flag in res.flags:
+            if flag.type in HEAD_FLAG_TYPES:  # decided when the trial ends (hypotheses)
+                self._emit(sample, Event("flag", flag.t_s, res.index, flag.type, flag.value))
         self._emit(sample, Event("trial_end", res.cue_end_s, res.index, res.phase,
                                  1.0 if res.passed else 0.0))
 

@@ -42,6 +42,7 @@ def analyze_arrays(
     plan: ScoringPlan | None = None,
     ending: Ending | None = None,
     end_s: float | None = None,
+    head_pitch_deg: np.ndarray | None = None,
 ) -> SessionResult:
     """Feed the arrays to a ``CcftAnalyzer`` (all at once, or ``chunk_size`` at a time).
     ``ending``: how the test ended (None: the data decides, see ``CcftAnalyzer.finish``)."""
@@ -55,7 +56,8 @@ def analyze_arrays(
     step = chunk_size or DEFAULT_BLOCK
     for a in range(0, n, step):
         b = a + step
-        engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b])
+        engine.update(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], phase[a:b],
+                      None if head_pitch_deg is None else head_pitch_deg[a:b])
     if ending is None:
         engine.finish(end_s)
     else:
@@ -105,6 +107,7 @@ def analyze_recording(
         plan=plan if plan is not None else ScoringPlan.from_protocol(protocol),
         ending=parse_ended(recording.metadata),
         end_s=recording_end_s(recording),
+        head_pitch_deg=recording.head_pitch_deg,
     )
 
 

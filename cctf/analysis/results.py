@@ -10,7 +10,8 @@ FAULT_TYPES = ("undershoot", "overshoot", "fast_rise", "pressure_drop", "unstead
                "signal_gap")
 SESSION_EVENT_TYPES = ("baseline_off", "leak", "signal_gap")
 SCORED_PHASES = ("stage", "endurance")
-FLAG_TYPES = ("breath_hold",)  # hypothesis flags: never fail a trial unless confirmed
+FLAG_TYPES = ("breath_hold", "retraction", "chin_poke")  # hypothesis flags: never fail a trial
+# unless confirmed (retraction, chin_poke: from the optional head sensor, issue 17)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,12 @@ class TrialResult:
     flags: list[Fault] = field(default_factory=list)
     flag_review: dict[str, bool] = field(default_factory=dict)
     breath_ripple_ratio: float = math.nan  # lowest hold/rest ripple power; NaN: not measured
+    # Head motion (optional sensor, issue 17): degrees of zeroed pitch; NaN / None: not measured
+    head_rest_deg: float = math.nan  # before the cue
+    head_flexion_deg: float = math.nan  # mean over the hold: craniocervical flexion at the hold
+    head_flexion_sd_deg: float = math.nan  # its SD over the hold: steadiness
+    head_flexion_gain_deg: float = math.nan  # hold - rest: the flexion the nod added
+    head_lift_motion: bool | None = None  # the head rose > head_lift_motion_deg above its hold
 
     @property
     def scored(self) -> bool:
@@ -128,6 +135,11 @@ class TrialResult:
                 for f in self.flags
             ],
             "breath_ripple_ratio": _r(self.breath_ripple_ratio),
+            "head_rest_deg": _r(self.head_rest_deg),
+            "head_flexion_deg": _r(self.head_flexion_deg),
+            "head_flexion_sd_deg": _r(self.head_flexion_sd_deg),
+            "head_flexion_gain_deg": _r(self.head_flexion_gain_deg),
+            "head_lift_motion": self.head_lift_motion,
         }
 
 
@@ -143,6 +155,10 @@ class SessionResult:
     rate_hz: float = math.nan
     complete: bool = True  # did all it set out to do (``cctf.analysis.scoring``)
     ended_early_s: float | None = None  # the test was ended early at this session time
+    # The optional head sensor (issue 17): whether the data had head angles, and the flexion
+    # per mmHg across the stages (a FlexionSlope; None when not measured)
+    head_measured: bool = False
+    head_slope: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,6 +170,8 @@ class SessionResult:
             "rate_hz": _r(self.rate_hz),
             "complete": self.complete,
             "ended_early_s": _r(self.ended_early_s),
+            "head_measured": self.head_measured,
+            "head_angle_per_mmhg": self.head_slope.to_dict() if self.head_slope else None,
         }
 
 

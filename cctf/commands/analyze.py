@@ -30,6 +30,22 @@ def _f(x: float, fmt: str) -> str:
     return "-" if x is None or math.isnan(x) else format(x, fmt)
 
 
+def head_lines(result: SessionResult) -> list[str]:
+    """The head sensor's figures per trial and across stages (only when one was fitted)."""
+    lines = [texts.HEAD_SECTION]
+    for t in result.trials:
+        lines.append(texts.HEAD_TRIAL_LINE.format(
+            number=t.number, phase=t.phase or "-", target=t.target_mmhg,
+            flexion=texts.head_deg(t.head_flexion_deg), sd=texts.head_deg(t.head_flexion_sd_deg),
+            gain=texts.head_deg(t.head_flexion_gain_deg),
+            lift=texts.HEAD_LIFT_MOTION if t.head_lift_motion else ""))
+    slope = result.head_slope
+    lines.append(texts.HEAD_SLOPE.format(slope=slope.slope_deg_per_mmhg, r2=slope.r2,
+                                         n=slope.n_stages) if slope else texts.HEAD_SLOPE_NONE)
+    lines.append("")
+    return lines
+
+
 def format_report(name: str, result: SessionResult, duration_s: float,
                   hold_s: float = 10.0) -> str:
     """The table people read: trials numbered from 1, "not measured" rather than 0."""
@@ -58,6 +74,8 @@ def format_report(name: str, result: SessionResult, duration_s: float,
     if not result.trials:
         lines.append("  (no cued trials in this file)")
     lines.append("")
+    if result.head_measured:
+        lines += head_lines(result)
     for e in result.session_events:
         lines.append(f"session: at {e.t_s:.1f} s, {describe_fault(e.type, e.value)}")
     why_act, why_pi = texts.why_not_measured(result)

@@ -32,6 +32,7 @@ from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
 from cctf.gui.gauge import Gauge
+from cctf.gui.head_trace import HeadTrace
 from cctf.gui.keys import menu_text
 from cctf.gui.live_view import LiveView
 from cctf.gui.patients import PatientPicker
@@ -139,6 +140,8 @@ class SetupPage(QWidget):
         left.addWidget(steps)
         left.addLayout(tare)
         left.addWidget(self.live, 1)
+        self.head = HeadTrace(controller, span_s=30.0)  # zeroing: "lie still for 2 s"
+        left.addWidget(self.head)
         right = QVBoxLayout()
         right.addWidget(self.picker)
         right.addWidget(self.patient_note)
@@ -303,7 +306,11 @@ class RunPage(QWidget):
 
         grid = QGridLayout()
         grid.addWidget(self.banner, 0, 0, 1, 2)
-        grid.addWidget(self.live, 1, 0, 2, 1)
+        live = QVBoxLayout()  # the pressure, and below it the head angle when a sensor is on
+        live.addWidget(self.live, 1)
+        self.head = HeadTrace(controller, span_s=40.0)
+        live.addWidget(self.head)
+        grid.addLayout(live, 1, 0, 2, 1)
         grid.addWidget(self.pressure, 1, 1)
         side = QVBoxLayout()
         side.addWidget(self.trial)

@@ -39,7 +39,7 @@ from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
 from cctf.gui.history import Marker, TraceStore, event_marker
 from cctf.gui.pacing import FramePacer
-from cctf.gui.recording import BackgroundRecorder, ended_metadata
+from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder, ended_metadata
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
 from cctf.records.paths import DataDir
@@ -59,6 +59,7 @@ from cctf.session.corrections import Correction, Corrections
 from cctf.session.cue_text import phase_of
 from cctf.session.cued import Cue, CuedRunner
 from cctf.session.ending import end_early
+from cctf.session.head_live import HeadLive, head_cells
 from cctf.session.link_window import LinkQuality, LinkWindow
 from cctf.session.live_trial import LiveTrial
 from cctf.session.liveness import SignalStatus, SignalWatch, last_reset_s
@@ -68,6 +69,7 @@ from cctf.session.rest_level import current_rest_mmhg
 from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
+from cctf.sessionfile import HEAD_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +172,7 @@ class AppController(QObject):
         self.discovering = False
         self.ports: list[PortInfo] = []
         self.history = TraceStore()
+        self.head = HeadLive()  # the optional head sensor (issue 17): zeroing and its trace
         self.markers: list[Marker] = []
         self.origin_s = 0.0  # host time of display time 0
         self.session: ActiveSession | None = None
@@ -275,6 +278,7 @@ class AppController(QObject):
         self.origin_s = device.clock.now()
         self._cursor = device.buffer.written
         self.history.clear()
+        self.head = HeadLive(device.hello is not None and device.hello.head_sensor)
         self.markers.clear()
         self.guide = SetupGuide(self.settings.baseline_mmhg, self.settings.band_mmhg)
         self.signal.reset()
@@ -340,7 +344,8 @@ class AppController(QObject):
             self.lsl.samples(rows)
             t_display = rows["t_s"] - self.origin_s
             p = rows["pressure_mmhg"]
-            target, events = (self._feed_session(rows) if self.session is not None
+            head = self.head.feed(t_display, rows)
+            target, events = (self._feed_session(rows, head) if self.session is not None
                               else (None, []))
             self.history.extend(t_display, p, target)
             if self.session is None or self.session.runner is None or not (
@@ -440,7 +445,8 @@ class AppController(QObject):
             metadata.update(record.metadata)
         else:
             path = self._new_path(kind)
-        recorder = BackgroundRecorder(path, metadata)
+        recorder = BackgroundRecorder(path, metadata, EXTRA_COLUMNS + (
+            HEAD_COLUMNS if self.head.fitted else ()))
         session = ActiveSession(kind, runner, t0, recorder, band_mmhg, record=record,
                                 pairs=pairs)
         if isinstance(runner, CcftTestRunner):
@@ -499,14 +505,16 @@ class AppController(QObject):
         start = max(0, self._cursor - n)
         return device.buffer.read(start, max_rows=self._cursor - start).rows
 
-    def _feed_session(self, rows: np.ndarray) -> tuple[np.ndarray, list[Event]]:
+    def _feed_session(self, rows: np.ndarray, head: tuple[np.ndarray, np.ndarray] | None = None
+                      ) -> tuple[np.ndarray, list[Event]]:
         session = self.session
         assert session is not None
         t = rows["t_s"] - session.t0_host_s
         p = rows["pressure_mmhg"]
         n = len(t)
         if session.runner is not None:
-            fed = session.runner.feed(t, p)
+            fed = (session.runner.feed(t, p) if head is None
+                   else session.runner.feed(t, p, head[0]))
             target, phase, events = fed.target_mmhg, list(fed.phase), fed.events
         else:
             target, phase, events = np.full(n, np.nan), [""] * n, []
@@ -514,9 +522,10 @@ class AppController(QObject):
         if session.pending_marks and n:
             marks[0] = " | ".join(session.pending_marks)
             session.pending_marks.clear()
-        session.recorder.write(t, p, target, phase, {
-            "raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"], "marker": marks,
-        })
+        extra = {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"], "marker": marks}
+        if HEAD_COLUMNS[0] in session.recorder.extra_columns:
+            extra.update(head_cells(head, n))
+        session.recorder.write(t, p, target, phase, extra)
         session.latest_t_s = float(t[-1]) if n else session.latest_t_s
         self.lsl.cues(t, target, phase)
         if session.pairs is not None:
@@ -813,6 +822,8 @@ class AppController(QObject):
         if session.pairs is not None:
             final.update(session.pairs.metadata())
         final.update(self.lsl.metadata(session.t0_host_s))
+        if HEAD_COLUMNS[0] in session.recorder.extra_columns:
+            final.update(self.head.metadata())
         session.recorder.close(final, wait=False)  # the writer thread finishes the file
         self.lsl.stop_session(session.latest_t_s + session.t0_host_s)
         t0_display = session.t0_host_s - self.origin_s

@@ -21,6 +21,7 @@ from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
 from cctf.gui.gauge import Gauge
+from cctf.gui.head_trace import HeadTrace
 from cctf.gui.keys import menu_text
 from cctf.gui.live_view import LiveView
 from cctf.gui.readout import Readout
@@ -55,7 +56,9 @@ class MonitorScreen(QWidget):
         theme.steady(self.file_label)
 
         self.live = LiveView(controller, span_s=30.0)
+        self.head = HeadTrace(controller, span_s=30.0)  # shown only with a head sensor
         self.span.currentIndexChanged.connect(lambda: self.live.set_span(self.span.currentData()))
+        self.span.currentIndexChanged.connect(lambda: self.head.set_span(self.span.currentData()))
         self.readout = Readout()
         self.gauge = Gauge()
         self.link = QLabel("")
@@ -77,7 +80,10 @@ class MonitorScreen(QWidget):
         side.addWidget(self.gauge, 1)
         side.addWidget(self.link)
         body = QHBoxLayout()
-        body.addWidget(self.live, 3)
+        traces = QVBoxLayout()
+        traces.addWidget(self.live, 1)
+        traces.addWidget(self.head)
+        body.addLayout(traces, 3)
         body.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import texts
+from cctf.analysis.head import HEAD_FLAG_TYPES
 from cctf.analysis.results import TrialResult
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
@@ -57,10 +58,17 @@ class TrialTable(QTableWidget):
         self._shown: list[tuple] = []
 
     def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None,
-                    *, interrupted: int | None = None) -> None:
+                    *, interrupted: int | None = None, head: bool = False) -> None:
+        """``head``: a head sensor was fitted: a column with each trial's flexion at the hold."""
         rows = [trial_row(t, interrupted=t.index == interrupted) for t in trials]
         if open_trial is not None:
             rows.append(_open_row(open_trial))
+        if head != (self.columnCount() > len(self.COLUMNS)):
+            self._set_head_column(head)
+        if head:
+            by_index = {t.index: t for t in trials}
+            rows = [(with_head_cell(cells, by_index.get(int(cells[0]) - 1)), colour)
+                    for cells, colour in rows]
         if rows == self._shown:
             return
         self._shown = rows
@@ -81,6 +89,17 @@ class TrialTable(QTableWidget):
             self.scrollToBottom()
         else:
             self.scrollToTop()
+
+    def _set_head_column(self, head: bool) -> None:
+        columns = (*self.COLUMNS[:4], texts.HEAD_COLUMN_APP, self.COLUMNS[4]) if head else (
+            self.COLUMNS)
+        self.setColumnCount(len(columns))
+        self.setHorizontalHeaderLabels(columns)
+        header = self.horizontalHeader()
+        for col in range(len(columns) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+        self._shown = []
 
     def selected_trial(self) -> int | None:
         rows = self.selectionModel().selectedRows() if self.selectionModel() else []
@@ -108,6 +127,20 @@ def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, 
         seen = [texts.HELD_STEADY.format(seconds=t.longest_hold_s)]
     return ((str(t.index + 1), texts.PHASE_SHORT.get(t.phase, t.phase),
              f"{t.target_mmhg:g}", verdict, "; ".join(seen)), colour)
+
+
+def with_head_cell(cells: tuple[str, ...], t: TrialResult | None) -> tuple[str, ...]:
+    """The row with the head's flexion at the hold (and its hypotheses) added (issue 17)."""
+    angle = texts.head_deg(t.head_flexion_deg) if t is not None else ""
+    seen = cells[4]
+    if t is not None:
+        head_flags = [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type))
+                      for f in t.flags if f.type in HEAD_FLAG_TYPES]
+        head_flags = [h for h in head_flags if h not in seen]  # listed once (issue-17br too)
+        if t.head_lift_motion:
+            head_flags.append(texts.HEAD_LIFT_MOTION.strip())
+        seen = "; ".join([s for s in (seen, *head_flags) if s])
+    return (*cells[:4], angle, seen)
 
 
 def _open_row(t: TrialResult) -> tuple[tuple[str, ...], str]:
@@ -151,6 +184,9 @@ class ResultsScreen(QWidget):
         self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
                                  "border-radius: 6px; padding: 6px;")
         self.ended.setVisible(False)
+        self.head_slope = QLabel("")  # head sensor: flexion per mmHg across the stages
+        self.head_slope.setWordWrap(True)
+        self.head_slope.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
         self.performance = ScoreCard(texts.PI_TITLE)
         self.reference = ScoreCard(texts.REFERENCE_TITLE)
@@ -235,6 +271,7 @@ class ResultsScreen(QWidget):
         for button in (*self.flag_buttons.values(), self.flag_undo_button):
             flags.addWidget(button)
         layout.addLayout(flags)
+        layout.addWidget(self.head_slope)
         layout.addLayout(record)
         layout.addLayout(buttons)
         self._enable_record()
@@ -512,7 +549,13 @@ class ResultsScreen(QWidget):
         level = baseline + a if a is not None and a > 0 else None
         self.reference.note.setText(texts.REFERENCE_HTML.format(
             level=texts.LEVEL_HELD.format(level=level) if level and scored else ""))
-        self.table.show_trials(result.trials, interrupted=report.interrupted_trial)
+        self.table.show_trials(result.trials, interrupted=report.interrupted_trial,
+                               head=result.head_measured)
+        slope = result.head_slope
+        self.head_slope.setText(texts.HEAD_SLOPE.format(
+            slope=slope.slope_deg_per_mmhg, r2=slope.r2, n=slope.n_stages) if slope
+            else texts.HEAD_SLOPE_NONE)
+        self.head_slope.setVisible(result.head_measured)
         self.overview.show_range(report.t0_display_s, report.end_display_s)
         notes = [texts.SAVED_TO.format(path=report.path)]
         notes += [texts.ALERT_PREFIX + a for a in report.alerts]

@@ -47,6 +47,11 @@ TRIAL_BOUNDS: dict[str, tuple[float, float]] = {
     "time_in_band_s": (0.0, WEEK_S),
     "peak_mmhg": PRESSURE_MMHG,
     "breath_ripple_ratio": (0.0, 1e6),  # a ratio of ripple powers (v6)
+    "head_rest_deg": (-180.0, 180.0),  # issue 17: head angles, degrees
+    "head_flexion_deg": (-180.0, 180.0),
+    "head_flexion_sd_deg": (0.0, 360.0),
+    "head_flexion_gain_deg": (-360.0, 360.0),
+    "head_lift_motion": (0.0, 1.0),
 }
 SESSION_TEXT = {"kind": ("clinic", "training", "monitor")}
 # Derived from the CSV: cleared and computed again by ``repair_damaged``.

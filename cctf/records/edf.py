@@ -9,6 +9,10 @@ https://www.edfplus.info/specs/edfplus.html), far less than a dependency. The fi
   slightly; values are linearly interpolated onto the grid), starting on a whole second of
   the wall clock (``aligned_start``; padded before the first sample, annotated);
 - ``MISC Target``: the cued target in mmHg, 0 (exactly) while none is cued;
+- ``MISC Head pitch``, ``MISC Head roll`` (only when a head sensor was fitted, issue 17): the
+  zeroed head angles in degrees, 16-bit over −180 … 180° (0.0055° per step), nearest sample on
+  the grid. EDF has no "not measured": such samples read −180° (the digital minimum) and an
+  annotation marks each stretch;
 - ``EDF Annotations``: trials (onset, duration, phase, target, verdict), faults in plain
   words, compensation marked by hand, session events, and signal gaps (no samples arrived:
   the values across a gap are interpolated — the annotation says where).
@@ -40,6 +44,8 @@ GAP_MIN_S = 0.2
 # with ``infer_types=True``); the Target's limits make 0 (no target) read back exactly as 0.0
 # in MNE, pyedflib/EDFlib and edfio: 0.01 mmHg per step, symmetric about 0.
 PRESSURE_LABEL, TARGET_LABEL = "MISC Pressure", "MISC Target"
+HEAD_PITCH_LABEL, HEAD_ROLL_LABEL = "MISC Head pitch", "MISC Head roll"
+HEAD_PHYS_MIN, HEAD_PHYS_MAX = -180.0, 180.0  # the minimum (digital -32768) = not measured
 TARGET_PHYS_MIN, TARGET_PHYS_MAX = -327.67, 327.67
 TARGET_DIG_MIN, TARGET_DIG_MAX = -32767, 32767
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -251,11 +257,14 @@ def write_edf(path: str | Path, recording: SessionRecording, result: SessionResu
     target = np.nan_to_num(recording.target_mmhg[idx], nan=0.0)
     pressure[n:] = pressure[n - 1]  # the last record is padded with the last value
     target[n:] = target[n - 1]
+    heads = _head_signals(recording, grid, idx, n, rate) if recording.has_head else None
 
     # The file starts on a whole second of the wall clock (``aligned_start``): session time
     # t0; record k starts at +k s; every onset is a session time minus t0.
     annotations = session_annotations(result, t0, t_s)
     annotations += research_annotations(recording, result, t0, rate)
+    if heads is not None:
+        annotations += heads[2]
     annotations.sort(key=lambda a: a.onset_s)
     if n < n_records * spr:
         annotations.append(Annotation(n / spr * RECORD_S, None,
@@ -280,11 +289,24 @@ def write_edf(path: str | Path, recording: SessionRecording, result: SessionResu
         {"label": TARGET_LABEL, "transducer": "cued target, 0 = none", "dimension": "mmHg",
          "pmin": _number(TARGET_PHYS_MIN), "pmax": _number(TARGET_PHYS_MAX),
          "dmin": TARGET_DIG_MIN, "dmax": TARGET_DIG_MAX, "prefilter": "", "samples": spr},
+    ]
+    if heads is not None:
+        neutral = recording.metadata.get("head_neutral_deg", "").split()
+        pitch0, roll0 = (neutral[1], neutral[3]) if len(neutral) == 4 else ("X", "X")
+        for label in (HEAD_PITCH_LABEL, HEAD_ROLL_LABEL):
+            signals.append({
+                "label": label, "transducer": texts.HEAD_EDF_TRANSDUCER, "dimension": "deg",
+                "pmin": _number(HEAD_PHYS_MIN), "pmax": _number(HEAD_PHYS_MAX), "dmin": DIG_MIN,
+                "dmax": DIG_MAX, "samples": spr,
+                "prefilter": texts.HEAD_EDF_PREFILTER.format(pitch=pitch0, roll=roll0)})
+    signals += [
         {"label": "EDF Annotations", "transducer": "", "dimension": "", "pmin": "-1",
          "pmax": "1", "dmin": DIG_MIN, "dmax": DIG_MAX, "prefilter": "", "samples": ann_spr},
     ]
     p_dig = to_digital(pressure, PHYS_MIN_MMHG, PHYS_MAX_MMHG).reshape(n_records, spr)
     g_dig = target_digital(target).reshape(n_records, spr)
+    h_dig = ([to_digital(h, HEAD_PHYS_MIN, HEAD_PHYS_MAX).reshape(n_records, spr)
+              for h in heads[:2]] if heads is not None else [])
     path = Path(path)
     with atomic_writer(path) as out:
         out.write(_header(_code(patient_code), start, f"cctf_{serial}" if serial else "cctf",
@@ -293,8 +315,37 @@ def write_edf(path: str | Path, recording: SessionRecording, result: SessionResu
             tals = b"".join(per_record[k])
             out.write(p_dig[k].tobytes())
             out.write(g_dig[k].tobytes())
+            for h in h_dig:
+                out.write(h[k].tobytes())
             out.write(tals.ljust(2 * ann_spr, b"\x00"))
     return path
+
+
+def _head_signals(recording: SessionRecording, grid: np.ndarray, idx: np.ndarray, n: int,
+                  rate: float) -> tuple[np.ndarray, np.ndarray, list[Annotation]]:
+    """Pitch and roll on the grid: the nearest sample's angle (never interpolated across a
+    missing one), −180 where not measured, and an annotation per not-measured stretch."""
+    assert recording.head_pitch_deg is not None and recording.head_roll_deg is not None
+    t_s = recording.t_s
+    nxt = np.clip(idx + 1, 0, len(t_s) - 1)
+    nearest = np.where(np.abs(t_s[nxt] - grid) < np.abs(grid - t_s[idx]), nxt, idx)
+    far = np.abs(t_s[nearest] - grid) > 1.0 / rate  # a signal gap: no sample near
+    out = []
+    for values in (recording.head_pitch_deg, recording.head_roll_deg):
+        v = values[nearest].copy()
+        v[far] = np.nan
+        v[n:] = np.nan
+        out.append(v)
+    missing = np.isnan(out[0][:n]) | np.isnan(out[1][:n])
+    notes = []
+    edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
+    t0 = grid[0]
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        seconds = (b - a) / rate
+        notes.append(Annotation(float(grid[a] - t0), seconds,
+                                texts.HEAD_EDF_NOT_MEASURED.format(seconds=seconds)))
+    pitch, roll = (np.nan_to_num(v, nan=HEAD_PHYS_MIN) for v in out)
+    return pitch, roll, notes
 
 
 def _code(code: str) -> str:

@@ -86,6 +86,9 @@ def report_input(records: Records, session_id: int) -> ReportInput:
         result = (analyze_recording(recording, config=analysis_config(
             session.protocol, session.prescription)) if recording is not None
             else SessionResult(math.nan, [], [], None, None, complete=False))
+    elif recording is not None and recording.has_head and not result.head_measured:
+        with_head_angles(result, analyze_recording(recording, config=analysis_config(
+            session.protocol, session.prescription)))
     actions = (*session_actions(recording), *edit_lines(audit.edits(records, session_id)))
     return ReportInput(patient.code, patient.name, session.id, path.name, session.kind,
                        session.status, session.started_at, session.device_serial,
@@ -104,6 +107,20 @@ def csv_report_input(path: str | Path) -> ReportInput:
                        "file", info.started_at, info.device_serial, info.device_firmware,
                        info.calibration_id, info.protocol, info.prescription, result,
                        recording, "", "", tuple(session_actions(recording)))
+
+
+def with_head_angles(stored: SessionResult, fresh: SessionResult) -> None:
+    """A session stored before the records kept head angles (schema v7, issue 17): take them
+    from the session file's fresh analysis, trial by trial (matched by cue time); the stored
+    verdicts stay as they are."""
+    by_cue = {round(t.cue_start_s, 3): t for t in fresh.trials}
+    for t in stored.trials:
+        f = by_cue.get(round(t.cue_start_s, 3))
+        if f is not None:
+            t.head_flexion_deg, t.head_flexion_sd_deg = f.head_flexion_deg, f.head_flexion_sd_deg
+            t.head_flexion_gain_deg, t.head_rest_deg = f.head_flexion_gain_deg, f.head_rest_deg
+            t.head_lift_motion = f.head_lift_motion
+    stored.head_measured, stored.head_slope = fresh.head_measured, fresh.head_slope
 
 
 # --- words --------------------------------------------------------------------------------------
@@ -172,7 +189,8 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
     ]
 
 
-def trial_row(t: TrialResult, hold_s: float) -> tuple[list[str], str]:
+def trial_row(t: TrialResult, hold_s: float, head: bool = False) -> tuple[list[str], str]:
+    """One row of the trial table; ``head``: a head sensor was fitted (the angle column)."""
     seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(m, m) + texts.MARKED_BY_HAND for m in t.manual_faults]
     seen += [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
@@ -189,6 +207,8 @@ def trial_row(t: TrialResult, hold_s: float) -> tuple[list[str], str]:
                                                          else FAIL_COLOUR)
     row = [str(t.index + 1), texts.PHASE_NAME.get(t.phase, t.phase) or "—",
            f"{t.target_mmhg:g} mmHg", verdict, "; ".join(seen)]
+    if head:
+        row.insert(4, texts.head_deg(t.head_flexion_deg))
     return row, colour
 
 
@@ -380,10 +400,17 @@ def _build(page: Page, inp: ReportInput, include_name: bool, clinic: ClinicSetti
     hold_s = _g(inp.protocol or inp.prescription or {}, "hold_s", 10)
     rows, colours = [], []
     for t in r.trials:
-        row, colour = trial_row(t, hold_s)
+        row, colour = trial_row(t, hold_s, r.head_measured)
         rows.append(row)
         colours.append(colour)
-    if rows:
+    if rows and r.head_measured:  # a head sensor was fitted: the flexion at each hold
+        columns = (*texts.REPORT_TRIAL_COLUMNS[:4], texts.HEAD_COLUMN,
+                   texts.REPORT_TRIAL_COLUMNS[4])
+        page.table(columns, rows, (0.35, 0.95, 0.75, 1.35, 0.95), colours=colours)
+        page.line(texts.HEAD_SLOPE.format(slope=r.head_slope.slope_deg_per_mmhg,
+                                          r2=r.head_slope.r2, n=r.head_slope.n_stages)
+                  if r.head_slope else texts.HEAD_SLOPE_NONE, MIN_PT)
+    elif rows:
         page.table(texts.REPORT_TRIAL_COLUMNS, rows, (0.35, 0.95, 0.75, 1.35), colours=colours)
     else:
         page.line(texts.REPORT_NO_TRIALS, MIN_PT)

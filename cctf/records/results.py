@@ -13,6 +13,8 @@ import math
 import sqlite3
 from collections import defaultdict
 
+from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.head import flexion_slope
 from cctf.analysis.results import FLAG_TYPES, Fault, SessionResult, TrialResult
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.errors import RecordsError
@@ -22,6 +24,8 @@ from cctf.records.models import SessionRecord, nan_if_none
 _TRIAL_FIGURES = ("cue_start_s", "cue_end_s", "rest_mmhg", "time_to_reach_s", "rise_time_s",
                   "hold_mean_mmhg", "hold_sd_mmhg", "longest_hold_s", "shortfall_mmhg",
                   "time_in_band_s", "peak_mmhg", "breath_ripple_ratio")
+_HEAD_FIGURES = ("head_rest_deg", "head_flexion_deg", "head_flexion_sd_deg",
+                 "head_flexion_gain_deg")  # issue 17; NULL: not measured (or no sensor)
 
 Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
 
@@ -118,11 +122,13 @@ def save(conn: sqlite3.Connection, session: SessionRecord, result: SessionResult
     conn.execute("DELETE FROM faults WHERE session_id = ?", (session.id,))
     conn.executemany(
         "INSERT INTO trials (session_id, idx, phase, target_mmhg, reached, held, passed, "
-        "measured_passed, interrupted, "
-        + ", ".join(_TRIAL_FIGURES) + ") VALUES (" + ", ".join("?" * (9 + len(_TRIAL_FIGURES)))
-        + ")",
+        "measured_passed, interrupted, head_lift_motion, "
+        + ", ".join(_TRIAL_FIGURES + _HEAD_FIGURES) + ") VALUES ("
+        + ", ".join("?" * (10 + len(_TRIAL_FIGURES) + len(_HEAD_FIGURES))) + ")",
         [(session.id, t.index, t.phase, t.target_mmhg, t.reached, t.held, t.passed,
-          t.measured_passed, t.interrupted, *(getattr(t, f) for f in _TRIAL_FIGURES))
+          t.measured_passed, t.interrupted, t.head_lift_motion,
+          *(getattr(t, f) for f in _TRIAL_FIGURES),
+          *(_nan_as_null(getattr(t, f)) for f in _HEAD_FIGURES))
          for t in result.trials])
     faults: list[tuple[int | None, Fault]] = [
         (t.index, f) for t in result.trials for f in t.faults]
@@ -172,11 +178,23 @@ def load(conn: sqlite3.Connection, session: SessionRecord) -> SessionResult:
             setattr(trial, name, nan_if_none(row[name]))
         trial.longest_hold_s = 0.0 if math.isnan(trial.longest_hold_s) else trial.longest_hold_s
         trial.time_in_band_s = 0.0 if math.isnan(trial.time_in_band_s) else trial.time_in_band_s
+        for name in _HEAD_FIGURES:
+            setattr(trial, name, nan_if_none(row[name]))
+        lift = row["head_lift_motion"]
+        trial.head_lift_motion = None if lift is None else bool(lift)
         trials.append(trial)
     bare = SessionResult(session.baseline_mmhg, trials, faults[None], None, None,
                          session.rate_hz, ended_early_s=session.ended_early_s)
+    bare.head_measured = any(t.head_lift_motion is not None or any(
+        math.isfinite(getattr(t, f)) for f in _HEAD_FIGURES) for t in trials)
+    if bare.head_measured:
+        bare.head_slope = flexion_slope(trials, AnalysisConfig())
     return apply_annotations(bare, stored_annotations(conn, session.id),
                              nominal_baseline(session), scoring_plan(session))
+
+
+def _nan_as_null(value: float) -> float | None:
+    return None if value != value else value
 
 
 def keep_annotation(conn: sqlite3.Connection, session_id: int, trial_index: int, kind: str,

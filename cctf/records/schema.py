@@ -212,6 +212,16 @@ def _v4(conn: sqlite3.Connection) -> None:
     _sql(V4)(conn)
 
 
+V7_HEAD_ANGLES = """
+ALTER TABLE trials ADD COLUMN head_rest_deg REAL;
+ALTER TABLE trials ADD COLUMN head_flexion_deg REAL;
+ALTER TABLE trials ADD COLUMN head_flexion_sd_deg REAL;
+ALTER TABLE trials ADD COLUMN head_flexion_gain_deg REAL;
+ALTER TABLE trials ADD COLUMN head_lift_motion INTEGER
+"""
+"""The head-motion sensor's per-trial figures (issue 17, host side; NULL = not measured)."""
+
+
 def statements(script: str) -> list[str]:
     """Split a schema script (no semicolons inside statements) into statements:
     ``executescript`` would commit, and a migration must be one transaction."""
@@ -242,5 +252,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "session_edits: the therapist's changes after a session, with reasons",
               _sql(V5)),
     Migration(6, "breath_ripple_ratio per trial (possible breath holding)", _sql(V6)),
+    Migration(7, "head_angles (issue 17): per-trial head flexion at the hold, its SD, the "
+              "flexion gained, the rest angle and head-lift motion", _sql(V7_HEAD_ANGLES)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -159,7 +159,9 @@ class CuedRunner:
 
     # --- feeding -------------------------------------------------------------------------
 
-    def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray) -> Fed:
+    def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray,
+             head_pitch_deg: np.ndarray | None = None) -> Fed:
+        """``head_pitch_deg``: zeroed head pitch per sample when a head sensor is fitted."""
         t = np.asarray(t_s, dtype=np.float64)
         p = np.asarray(pressure_mmhg, dtype=np.float64)
         target = np.full(len(t), np.nan)
@@ -193,7 +195,8 @@ class CuedRunner:
             if self._current is not None and self.cue.step in ("nod", "hold", "relax"):
                 target[i:j] = self._current.target_mmhg
                 phase[i:j] = self._current.phase
-            events = self.analyzer.update(t[i:j], p[i:j], target[i:j], phase[i:j])
+            events = self.analyzer.update(t[i:j], p[i:j], target[i:j], phase[i:j],
+                                          None if head_pitch_deg is None else head_pitch_deg[i:j])
             fed.events += events
             self._react(events)
             i = j

@@ -93,10 +93,11 @@ class TrainingRunner(CuedRunner):
         self.steps.append(Step(cue.step, since, cue.target_mmhg, self.reps_done,
                                self.prescription.reps, self._paused))
 
-    def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray) -> Fed:
+    def feed(self, t_s: np.ndarray, pressure_mmhg: np.ndarray,
+             head_pitch_deg: np.ndarray | None = None) -> Fed:
         """As ``CuedRunner.feed``, and counts time holding and time in the band while holding
         (from the steps each sample was cued under; a gap between samples counts nothing)."""
-        fed = super().feed(t_s, pressure_mmhg)
+        fed = super().feed(t_s, pressure_mmhg, head_pitch_deg)
         t = np.asarray(t_s, dtype=np.float64)
         if not len(t):
             return fed

@@ -1,0 +1,96 @@
+"""The head sensor in the app (issue 17), headless: zeroing, zeroed angles and a short history.
+
+One ``HeadLive`` per connection. While a sensor is fitted it zeroes itself from the first still
+2 s of the stream (``HeadZeroing``: the patient lies still while the cuff is set up), turns
+each sample's device-absolute angles into flexion/roll from that neutral (NaN = not measured,
+and before the neutral is known), keeps the last ``keep_s`` for the trace, and says whether the
+newest angle is current. Time is the samples' display time, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
+
+STALE_S = 0.5
+"""The newest angle older than this (by sample time) while samples arrive: not current."""
+
+
+class HeadLive:
+    def __init__(self, fitted: bool = False, keep_s: float = 120.0) -> None:
+        self.fitted = fitted
+        self.keep_s = keep_s
+        self.zeroing = HeadZeroing()
+        self.t = np.zeros(0)
+        self.pitch = np.zeros(0)
+        self.latest_t_s = math.nan  # display time of the newest sample seen
+        self.latest_angle_t_s = math.nan  # ... and of the newest one with an angle
+
+    @property
+    def neutral(self) -> HeadNeutral | None:
+        return self.zeroing.neutral
+
+    def rezero(self) -> None:
+        """Find the neutral again from the next still 2 s (the headband moved, or the patient
+        was not lying still). Never during a recording: a file keeps one neutral."""
+        self.zeroing = HeadZeroing()
+
+    def feed(self, t_s: np.ndarray,
+             rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Zeroed (pitch, roll) for these buffer rows; None when no sensor is fitted."""
+        if not self.fitted:
+            return None
+        pitch, roll = rows["head_pitch_deg"], rows["head_roll_deg"]
+        neutral = self.zeroing.feed(t_s, pitch, roll)
+        if neutral is None:
+            zp = np.full(len(t_s), np.nan)
+            zr = zp.copy()
+        else:
+            zp, zr = pitch - neutral.pitch_deg, roll - neutral.roll_deg
+            early = np.asarray(t_s) <= neutral.to_s  # up to the still window's end: however
+            zp[early] = np.nan  # the stream was chunked, no angle (as in the recorder)
+            zr[early] = np.nan
+        if len(t_s):
+            self.latest_t_s = float(t_s[-1])
+            ok = np.flatnonzero(np.isfinite(zp))
+            if len(ok):
+                self.latest_angle_t_s = float(t_s[ok[-1]])
+            self.t = np.concatenate((self.t, t_s))
+            self.pitch = np.concatenate((self.pitch, zp))
+            keep = self.t >= self.t[-1] - self.keep_s
+            if not keep[0]:
+                self.t, self.pitch = self.t[keep], self.pitch[keep]
+        return zp, zr
+
+    def window(self, t_from_s: float, t_to_s: float) -> tuple[np.ndarray, np.ndarray]:
+        m = (self.t >= t_from_s) & (self.t <= t_to_s)
+        return self.t[m], self.pitch[m]
+
+    @property
+    def current(self) -> bool:
+        """The newest sample carries an angle (or one came within ``STALE_S`` of it)."""
+        return (math.isfinite(self.latest_angle_t_s)
+                and self.latest_t_s - self.latest_angle_t_s <= STALE_S)
+
+    def metadata(self) -> dict[str, str]:
+        """The session file's ``head_neutral_deg`` line (only when a sensor is fitted)."""
+        if not self.fitted:
+            return {}
+        neutral = self.neutral
+        return {NEUTRAL_KEY: neutral.metadata_value() if neutral is not None else NO_NEUTRAL}
+
+
+def head_cells(head: tuple[np.ndarray, np.ndarray] | None, n: int) -> dict[str, np.ndarray]:
+    """The session CSV's head columns as text: two decimals, blank = not measured."""
+    out = {}
+    for name, k in (("head_pitch_deg", 0), ("head_roll_deg", 1)):
+        cells = np.full(n, "", dtype=object)
+        if head is not None:
+            values = head[k]
+            ok = np.isfinite(values)
+            cells[ok] = [f"{v:.2f}" for v in values[ok]]
+        out[name] = cells
+    return out
