@@ -206,3 +206,19 @@ def test_the_edf_annotations_carry_the_flag_and_its_review(holder_50):
     assert "possible breath holding" in trial3.text and "confirmed by the therapist" in trial3.text
     assert all("to confirm or dismiss" in a.text for a in mine if not a.text.startswith(
         "trial 3 "))
+
+
+def test_a_head_flag_is_annotated_at_its_time_without_a_duration(holder_50):
+    """Only breath_hold's value is a stretch of seconds; a head flag's value is degrees and
+    must not become the annotation's duration."""
+    import dataclasses
+
+    columns, _ = holder_50
+    result = _fresh(columns)
+    trial = result.trials[2]
+    flag = trial.flags[0]
+    trial.flags.append(dataclasses.replace(flag, type="retraction", value=1.5))
+    notes = session_annotations(result, 0.0, columns[0])
+    head = [a for a in notes if " flag retraction: " in a.text]
+    assert len(head) == 1 and head[0].duration_s is None
+    assert head[0].onset_s == pytest.approx(flag.t_s) and "1.5°" in head[0].text

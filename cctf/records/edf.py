@@ -198,7 +198,9 @@ def session_annotations(result: SessionResult, t0_s: float, t_s: np.ndarray) -> 
             out.append(Annotation(t.cue_end_s - t0_s, None, f"trial {t.index + 1} marked by "
                                   f"hand: {texts.MANUAL_FAULT_TEXT.get(m, m)}"))
         for f in t.flags:  # hypothesis flags: the quiet stretch, with the therapist's review
-            out.append(Annotation(f.t_s - t0_s, f.value if math.isfinite(f.value) else None,
+            # breath_hold's value is the quiet stretch in seconds; the head flags' are degrees
+            quiet_s = f.value if f.type == "breath_hold" and math.isfinite(f.value) else None
+            out.append(Annotation(f.t_s - t0_s, quiet_s,
                                   f"trial {t.index + 1} flag {f.type}: " + texts.describe_flag(
                                       f.type, f.value, t.flag_review.get(f.type))))
     for e in result.session_events:
