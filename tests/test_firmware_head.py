@@ -256,3 +256,24 @@ def test_head_traces_are_checked_before_the_runner_starts(firmware_elf, tmp_path
         ready = sim.wait_for("ready", 5.0)
         assert ready is not None and ready.fields["head"] == "mpu6050"
         assert ready.fields["head_points"] == "2"
+
+
+def test_a_scenario_with_a_head_sensor_feeds_the_firmware_the_patients_own_head(firmware_elf):
+    """`cctf sim --firmware --scenario head-nod` puts the scripted patient's head on the I2C
+    bus: the firmware's pitch follows that patient's nods (same seed, same trace)."""
+    from cctf.sim.avr import scenario_traces
+
+    t, p, head = scenario_traces("head-nod", seed=3, rate_hz=500.0, margin_s=0.0)
+    assert head is not None and scenario_traces("healthy", margin_s=0.0)[2] is None
+    ht, pitch, _roll = head
+    assert np.array_equal(ht, t) and np.ptp(pitch[t < 40.0]) > 2.0  # the patient nods
+    with FirmwareSim(firmware_elf, trace=(t, p), head_trace=head, fast=True,
+                     duration_s=40.0) as sim:
+        cap = run(sim, START_AT_250)
+    assert peripherals(cap) & HEAD_SENSOR
+    heads = np.array(cap.heads, dtype=float)
+    t_s = np.array([cap.sample_t_us[int(s)] for s in heads[:, 0]]) * 1e-6
+    ok = (heads[:, 3] == 0) & (t_s >= 1.0) & (t_s <= 39.0)
+    want = np.interp(t_s[ok] - DOCUMENTED_LAG_S, t, pitch)
+    pitch_rms = float(np.sqrt(np.mean((heads[ok, 1] / 100.0 - want) ** 2)))
+    assert pitch_rms < 0.5, pitch_rms

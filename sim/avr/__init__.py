@@ -178,14 +178,32 @@ def scenario_trace(
 ) -> tuple[np.ndarray, np.ndarray]:
     """True cuff pressure of a scenario's self-cueing patient, sampled for the runner (t from 0
     over the scenario's duration plus ``margin_s``; the runner holds the last value after)."""
+    t, p, _ = scenario_traces(scenario, seed=seed, rate_hz=rate_hz, margin_s=margin_s)
+    return t, p
+
+
+def scenario_traces(
+    scenario: str, *, seed: int | None = None, rate_hz: float = 1000.0, margin_s: float = 30.0
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """The cuff pressure (as ``scenario_trace``) and, when the scenario fits a head sensor
+    (``[head] fitted``), the same patient's head (t_s, pitch_deg, roll_deg) for the runner's
+    MPU-6050 part; None without one (the firmware then reports no sensor)."""
     from cctf.sim.scenarios import load_scenario
 
     sc = load_scenario(scenario)
     source = sc.make_source(seed=sc.seed if seed is None else seed, autocue=True)
     t = np.arange(0.0, sc.duration_s + margin_s, 1.0 / rate_hz)
     chunk = max(1, int(rate_hz))  # the source is causal: feed it consecutive chunks
-    p = np.concatenate([source.pressure_mmhg(t[i:i + chunk]) for i in range(0, len(t), chunk)])
-    return t, p
+    p_parts, pitch_parts, roll_parts = [], [], []
+    for i in range(0, len(t), chunk):
+        p_parts.append(source.pressure_mmhg(t[i:i + chunk]))
+        if sc.head.fitted:
+            pitch, roll = source.head_angles(t[i:i + chunk])
+            pitch_parts.append(pitch)
+            roll_parts.append(roll)
+    head = ((t, np.concatenate(pitch_parts), np.concatenate(roll_parts)) if sc.head.fitted
+            else None)
+    return t, np.concatenate(p_parts), head
 
 
 def noise_mv_for(sample_noise_mmhg: float) -> float:
@@ -480,7 +498,7 @@ def serve_firmware(args) -> int:
     if getattr(args, "rate_hz", None):
         _say(f"cctf sim: --rate-hz is ignored with --firmware: the firmware boots at its own "
              f"default rate; ask for {args.rate_hz} Hz from the app or `cctf record --rate-hz`")
-    t, p = scenario_trace(args.scenario, seed=args.seed)
+    t, p, head = scenario_traces(args.scenario, seed=args.seed)
     verbose = getattr(args, "verbose", 0) > 0
 
     def show(line: str) -> None:
@@ -497,6 +515,7 @@ def serve_firmware(args) -> int:
         seed=scenario.seed if args.seed is None else args.seed,
         on_line=show,
         faults=scenario.link,  # the scenario's cable, between the MCU's UART and the pty
+        head_trace=head,  # the scenario's head sensor on the I2C bus, if it fits one
     )
     port = sim.start()
     try:
@@ -507,6 +526,8 @@ def serve_firmware(args) -> int:
             mhz = int(ready.fields.get("freq_hz", "0")) / 1e6
             mcu = f"{ready.fields.get('mcu', '?')} at {mhz:g} MHz under simavr"
         faults = "" if scenario.link.clean else ", with the scenario's link faults"
+        if head is not None:
+            faults += ", its head sensor on I2C"
         _say(f"cctf sim: firmware {args.firmware} on {mcu}, ADC0 fed with scenario "
              f"{args.scenario!r} ({t[-1]:.0f} s of pressure){faults}, on {port}; Ctrl-C to stop")
         status = _serve_until_interrupted(sim)
@@ -544,6 +565,7 @@ __all__: Sequence[str] = (
     "missing_simavr",
     "noise_mv_for",
     "scenario_trace",
+    "scenario_traces",
     "serve_firmware",
     "write_head_trace",
     "write_trace",
