@@ -163,6 +163,7 @@ class AppController(QObject):
                                           BackgroundRecorder]] = {}
         self.discover_fn = discover_fn
         self.device: Device | None = None
+        self.read_batch_s = 0.0  # the reader thread's batching (MainWindow: minimised)
         self.source_label = ""
         self.patient: FollowingPatient | None = None
         self.threaded = True
@@ -269,6 +270,7 @@ class AppController(QObject):
         if self.device is not None and self.device is not device:
             self.disconnect()
         self.device = device
+        device.read_batch_s = self.read_batch_s
         self.source_label = label
         self.patient = patient
         self.threaded = threaded

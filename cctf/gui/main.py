@@ -95,10 +95,19 @@ class MainWindow(QMainWindow):
                 # Nobody sees it: no widget paints (labels and dials still take their new
                 # values, and everything is drawn afresh when the window comes back).
                 self.setUpdatesEnabled(False)
+                self._batch_reads(MINIMISED_TICK_MS / 1000)
             else:
                 self.setUpdatesEnabled(True)
+                self._batch_reads(0.0)
                 if hasattr(self, "_tick_ms"):
                     timer.setInterval(self._tick_ms)
+
+    def _batch_reads(self, batch_s: float) -> None:
+        """The device reader's batching (``Device.read_batch_s``): minimised, nobody watches
+        the latency, and one read per frame costs less than one per sample."""
+        self.controller.read_batch_s = batch_s
+        if self.controller.device is not None:
+            self.controller.device.read_batch_s = batch_s
 
     def open_records(self) -> None:
         """Open the patient records, recover interrupted sessions, and say what happened
