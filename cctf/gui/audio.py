@@ -246,7 +246,8 @@ class TrainingSound(QObject):
         if self._pending:
             self._pending = False
             self._open()
-            self.changed.emit()
+            if self.available:
+                self.changed.emit()
 
     def _open(self) -> None:
         if not has_audio_output():

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -43,16 +43,6 @@ from cctf.gui.recording import BackgroundRecorder, ended_metadata
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
 from cctf.records.paths import DataDir
-from cctf.records.recovery import ActiveSession as RecordsSession
-from cctf.records.recovery import (
-    Recovered,
-    abandon_session,
-    begin_session,
-    complete_session,
-    recover_interrupted,
-)
-from cctf.records.startup import LostDatabaseError, open_records, repair_database
-from cctf.records.store import Records
 from cctf.session.alerts import AlertLog
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.corrections import Correction, Corrections
@@ -68,6 +58,11 @@ from cctf.session.rest_level import current_rest_mmhg
 from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
+
+if TYPE_CHECKING:  # the records are imported when opened, after the first frame (startup.py)
+    from cctf.records.recovery import ActiveSession as RecordsSession
+    from cctf.records.recovery import Recovered
+    from cctf.records.store import Records
 
 log = logging.getLogger(__name__)
 
@@ -469,6 +464,8 @@ class AppController(QObject):
         None when no patient is chosen (or a monitor recording); False if it failed."""
         if self.records is None or self.patient_code is None or kind == "monitor":
             return None
+        from cctf.records.recovery import begin_session
+
         device = self.device
         hello = device.hello if device is not None else None
         try:
@@ -856,6 +853,8 @@ class AppController(QObject):
         if self.records is None:
             record.lock.release()  # recovered as interrupted at the next start
             return False
+        from cctf.records.recovery import abandon_session, complete_session
+
         try:
             complete_session(self.records, record, result)
         except RECORDS_ERRORS as exc:
@@ -875,6 +874,9 @@ class AppController(QObject):
     def open_records(self) -> list[Recovered]:
         """Open the records of ``data_dir`` and recover interrupted sessions. A damaged
         database leaves the records closed (``records_corrupt``); nothing raises."""
+        from cctf.records.recovery import recover_interrupted
+        from cctf.records.startup import LostDatabaseError, open_records
+
         self.close_records()
         recovered: list[Recovered] = []
         try:
@@ -900,6 +902,8 @@ class AppController(QObject):
 
     def repair_records(self) -> list[Recovered]:
         """The user agreed: move the damaged database aside, rebuild, reopen."""
+        from cctf.records.startup import repair_database
+
         self.close_records()
         try:
             repair_database(DataDir.resolve(self.data_dir))

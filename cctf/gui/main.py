@@ -11,12 +11,10 @@ import logging
 import os
 import signal
 import sys
-from typing import cast
 
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QMainWindow,
     QMessageBox,
@@ -26,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import DISCLAIMER, __version__, texts
-from cctf.gui import theme
-from cctf.gui.audio import AudioCues, TrainingSound, remember_settings
+from cctf.gui.audio import AudioCues, TrainingSound
 from cctf.gui.clinic_screen import ClinicScreen
 from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
@@ -276,29 +273,18 @@ def _save_first_frame_and_close(window: QMainWindow, path: str) -> None:
 
 
 def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("cctf")
-    theme.apply(cast(QApplication, app))
-    controller = AppController()
-    controller.lsl.enabled = lsl  # cctf --lsl: the outlet opens when a device is attached
-    audio = AudioCues()
-    window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage
-    remember_settings(window.training_sound)
-    window.show()
-    if port:
-        controller.connect_port(port)
-    elif sim:
-        window.bar.choose_simulator(sim)
-        controller.connect_sim(sim)
-    else:
-        QTimer.singleShot(0, lambda: auto_connect(controller, window.bar))
+    from cctf.gui.startup import start  # start-up order: cctf/gui/startup.py
+
+    started = start(sim, port, lsl)
+    app, controller, window = started.app, started.controller, started.window
+
     def stop(*_: object) -> None:  # Ctrl-C or kill: close properly (saves), without asking
         controller.confirm_end = lambda reason: True
         window.close()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
-    controller.start()  # its timer returns to Python 30 times a second, so signals are seen
+    # The controller's timer returns to Python often, so signals are seen.
     if first_frame := os.environ.get(FIRST_FRAME_ENV):
         QTimer.singleShot(0, lambda: _save_first_frame_and_close(window, first_frame))
     try:
