@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 
+from cctf.gui.first_frame import after_first_frame
 from cctf.session.cued import Cue
 from cctf.session.soundtrack import SOUND_MODES, CueEvent, Soundtrack, Step
 from cctf.session.training import TrainingRunner
@@ -76,7 +77,7 @@ class AudioCues(QObject):
         self._last_band_tone_s = -math.inf
         self.suspended = False  # home training plays its own sound track
         if enabled:
-            QTimer.singleShot(0, self._load_once)
+            after_first_frame(self._load_once)
 
     @property
     def available(self) -> bool:
@@ -85,8 +86,8 @@ class AudioCues(QObject):
         return self._available
 
     def _load_once(self) -> None:
-        """Load QtMultimedia and the tones on the event loop's first turn, not before the first
-        frame: its audio back end takes 30–100 ms, and the first tone is seconds away."""
+        """Load QtMultimedia and the tones after the first frame (``cctf.gui.first_frame``):
+        its audio back end takes 30–100 ms, and the first tone is seconds away."""
         if self._pending:
             self._pending = False
             self._load()
@@ -203,9 +204,9 @@ class TrainingSound(QObject):
         self._sink: object | None = None
         self._io: object | None = None
         self._tts: object | None = None
-        self._pending = enabled  # the audio output is opened on the event loop's first turn
+        self._pending = enabled  # the audio output opens after the first frame
         if enabled:
-            QTimer.singleShot(0, self._open_once)
+            after_first_frame(self._open_once)
         controller.ticked.connect(self.update)
         controller.session_changed.connect(self.update)  # before the first cue's clinic tone
         controller.session_finished.connect(self._end)
@@ -241,7 +242,7 @@ class TrainingSound(QObject):
     # --- output ------------------------------------------------------------------------------
 
     def _open_once(self) -> None:
-        """Open the output once, after the window is up (QtMultimedia and its audio back end
+        """Open the output once, after the first frame (QtMultimedia and its audio back end
         take 30–100 ms that the first frame need not wait for); says so (``changed``)."""
         if self._pending:
             self._pending = False
