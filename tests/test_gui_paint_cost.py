@@ -94,7 +94,14 @@ def test_minimised_window_slows_the_timer_and_restores_it(app):
     assert controller.timer.interval() == MINIMISED_TICK_MS
     assert not window.updatesEnabled()  # no widget paints while nobody can see it
     assert device.read_batch_s > 0  # the reader takes batches (fewer wake-ups)
+    # The screens are hidden: they skip their refresh and lay nothing out.
+    assert not window.clinic.isVisible() and not window.training.isVisible()
+    before = len(controller.history)
+    device.run_for(1.0)
+    controller.tick()
+    assert len(controller.history) > before  # data keep flowing into the history
     window.showNormal()
     assert controller.timer.interval() == normal
     assert window.updatesEnabled()
     assert device.read_batch_s == 0
+    assert window.clinic.isVisible()

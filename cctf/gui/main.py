@@ -93,7 +93,15 @@ class MainWindow(QMainWindow):
                 # values, and everything is drawn afresh when the window comes back).
                 self.setUpdatesEnabled(False)
                 self._batch_reads(MINIMISED_TICK_MS / 1000)
+                # Hidden screens skip their refresh and lay nothing out (a label's new text
+                # costs a layout pass even unpainted): most of a minimised frame's cost.
+                self._focus = self.focusWidget()  # hiding moves the focus: put it back after
+                self.centralWidget().hide()
             else:
+                self.centralWidget().show()
+                if getattr(self, "_focus", None) is not None:
+                    self._focus.setFocus()
+                    self._focus = None
                 self.setUpdatesEnabled(True)
                 self._batch_reads(0.0)
                 if hasattr(self, "_tick_ms"):
