@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -147,19 +148,18 @@ def stream_benchmark(rate_hz: int, seconds: float, *, full_repaint: bool = True
 
 
 def startup_child() -> None:
-    """Start like ``cctf --sim`` and print the monotonic time of the first frame with data."""
-    from PySide6.QtWidgets import QApplication
+    """Start as ``cctf --sim`` does (``cctf.gui.startup.start``: audio on, records opened in
+    a fresh data folder) and print the monotonic time of the first frame with data."""
+    import tempfile
 
-    from cctf.gui import theme
     from cctf.gui.controller import AppController
-    from cctf.gui.main import MainWindow
+    from cctf.gui.startup import start
 
-    app = QApplication(sys.argv)
-    theme.apply(app)
-    controller = AppController(data_dir=Path("/tmp"), discover_fn=list)
-    window = MainWindow(controller)
-    live = window.clinic.setup_page.live
+    data_dir = Path(tempfile.mkdtemp(prefix="cctf-bench-"))
     marks: dict[str, float] = {}
+    started = start("healthy", controller=AppController(data_dir=data_dir, discover_fn=list))
+    app, controller = started.app, started.controller
+    live = started.window.clinic.setup_page.live
 
     def drawn() -> None:
         marks.setdefault("window", time.monotonic())
@@ -167,12 +167,10 @@ def startup_child() -> None:
             marks["data"] = time.monotonic()
             app.quit()
 
-    live.drawn.connect(drawn)
-    window.show()
-    controller.connect_sim("healthy")
-    controller.start()
+    live.drawn.connect(drawn)  # before the event loop runs: no frame is missed
     app.exec()
     controller.shutdown()
+    shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(marks), flush=True)
 
 

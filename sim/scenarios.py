@@ -8,6 +8,7 @@ written by hand.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import math
@@ -212,9 +213,16 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "custom") -> Sc
     )
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints``, once per class: the app lists every scenario at start-up
+    (the connection bar), and resolving the hints again for each table took most of it."""
+    return typing.get_type_hints(cls)
+
+
 def _build(cls: type, table: dict[str, Any], where: str, **fixed: Any) -> Any:
     """``cls(**table)`` with every key known and every value of its field's type."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     settable = [f.name for f in fields(cls) if f.name not in fixed]
     kwargs = dict(fixed)
     for key, value in table.items():

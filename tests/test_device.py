@@ -245,3 +245,34 @@ def test_threaded_reader_fills_the_buffer_on_a_virtual_clock():
     rows = _rows(device)
     assert np.all(np.diff(rows["seq"]) == 1)
     assert device.health().missing == 0
+
+
+def _steps_for(device: Device, clock: VirtualClock, duration_s: float) -> int:
+    end, steps = clock.now() + duration_s, 0
+    while clock.now() < end:
+        device.reader_step()
+        steps += 1
+    return steps
+
+
+def test_batched_reads_wake_less_often_and_lose_nothing():
+    """A minimised app sets ``read_batch_s``: the reader takes a batch per wake-up instead of
+    reading whenever bytes arrive, and every sample still arrives with its own time."""
+    counts = {}
+    for batch_s in (0.0, 0.2):
+        device, _, clock = make_sim_device()
+        device.connect()
+        device.start(rate_hz=200, threaded=False)
+        device.read_batch_s = batch_s
+        start = device.buffer.written
+        counts[batch_s] = _steps_for(device, clock, 10.0)
+        device.read_batch_s = 0.0
+        device.run_for(0.2)  # the tail of the last batch
+        rows = _rows(device)[start:]
+        assert np.all(np.diff(rows["seq"]) == 1)
+        np.testing.assert_allclose(np.diff(rows["t_device_s"]), 1 / 200, atol=2e-6)
+        assert np.all(np.diff(rows["t_s"]) > 0)
+        assert len(rows) >= 10 * 200
+        assert device.health().missing == 0
+        device.close()
+    assert counts[0.2] * 3 <= counts[0.0]

@@ -10,6 +10,7 @@ import pytest
 from cctf.gui.gauge import Gauge
 from cctf.gui.main import MINIMISED_TICK_MS
 
+from .conftest import make_sim_device
 from .gui_helpers import make_app
 
 
@@ -83,11 +84,24 @@ def test_trace_is_decimated_and_the_background_is_cached(app):
 
 def test_minimised_window_slows_the_timer_and_restores_it(app):
     controller, window = app
+    device, _, _ = make_sim_device()
+    device.connect()
+    device.start(rate_hz=50, threaded=False)
+    controller.attach(device, "simulator: test", threaded=False)
     normal = controller.timer.interval()
     assert normal < MINIMISED_TICK_MS
     window.showMinimized()
     assert controller.timer.interval() == MINIMISED_TICK_MS
     assert not window.updatesEnabled()  # no widget paints while nobody can see it
+    assert device.read_batch_s > 0  # the reader takes batches (fewer wake-ups)
+    # The screens are hidden: they skip their refresh and lay nothing out.
+    assert not window.clinic.isVisible() and not window.training.isVisible()
+    before = len(controller.history)
+    device.run_for(1.0)
+    controller.tick()
+    assert len(controller.history) > before  # data keep flowing into the history
     window.showNormal()
     assert controller.timer.interval() == normal
     assert window.updatesEnabled()
+    assert device.read_batch_s == 0
+    assert window.clinic.isVisible()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QUrl, Signal
 
+from cctf.gui.first_frame import after_first_frame
 from cctf.session.cued import Cue
 from cctf.session.soundtrack import SOUND_MODES, CueEvent, Soundtrack, Step
 from cctf.session.training import TrainingRunner
@@ -66,8 +67,9 @@ class AudioCues(QObject):
     def __init__(self, parent: QObject | None = None, *, enabled: bool = True) -> None:
         super().__init__(parent)
         self.muted = False
-        self.available = False
         self.played: list[str] = []  # names played (not muted), newest last; tests read it
+        self._available = False
+        self._pending = enabled  # QtMultimedia not loaded yet (see ``_load_once``)
         self._effects: dict[str, object] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._last_step = ""
@@ -75,6 +77,19 @@ class AudioCues(QObject):
         self._last_band_tone_s = -math.inf
         self.suspended = False  # home training plays its own sound track
         if enabled:
+            after_first_frame(self._load_once)
+
+    @property
+    def available(self) -> bool:
+        """An audio device plays the tones (asking loads QtMultimedia if not yet done)."""
+        self._load_once()
+        return self._available
+
+    def _load_once(self) -> None:
+        """Load QtMultimedia and the tones after the first frame (``cctf.gui.first_frame``):
+        its audio back end takes 30–100 ms, and the first tone is seconds away."""
+        if self._pending:
+            self._pending = False
             self._load()
 
     def _load(self) -> None:
@@ -92,17 +107,18 @@ class AudioCues(QObject):
                 effect.setSource(QUrl.fromLocalFile(str(path)))
                 effect.setVolume(0.8)
                 self._effects[name] = effect
-            self.available = True
+            self._available = True
         except Exception as exc:  # any failure: silent, one line
             log.warning("audio cues are off: %s", exc)
             self._effects.clear()
-            self.available = False
+            self._available = False
 
     def play(self, name: str) -> None:
         if self.muted or self.suspended:
             return
         self.played.append(name)
         del self.played[:-50]
+        self._load_once()
         effect = self._effects.get(name)
         if effect is None:
             return
@@ -188,8 +204,9 @@ class TrainingSound(QObject):
         self._sink: object | None = None
         self._io: object | None = None
         self._tts: object | None = None
+        self._pending = enabled  # the audio output opens after the first frame
         if enabled:
-            self._open()
+            after_first_frame(self._open_once)
         controller.ticked.connect(self.update)
         controller.session_changed.connect(self.update)  # before the first cue's clinic tone
         controller.session_finished.connect(self._end)
@@ -223,6 +240,15 @@ class TrainingSound(QObject):
         return "muted" if self.muted else "on"
 
     # --- output ------------------------------------------------------------------------------
+
+    def _open_once(self) -> None:
+        """Open the output once, after the first frame (QtMultimedia and its audio back end
+        take 30–100 ms that the first frame need not wait for); says so (``changed``)."""
+        if self._pending:
+            self._pending = False
+            self._open()
+            if self.available:
+                self.changed.emit()
 
     def _open(self) -> None:
         if not has_audio_output():
@@ -282,6 +308,7 @@ class TrainingSound(QObject):
         runner = s.runner if s is not None else None
         if not isinstance(runner, TrainingRunner) or s is None:
             return
+        self._open_once()
         if runner is not self._runner:
             self._start(runner)
         self._feed(s.t0_host_s - c.origin_s)

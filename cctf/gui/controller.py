@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -43,16 +43,6 @@ from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder, ended_metadata
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
 from cctf.records.paths import DataDir
-from cctf.records.recovery import ActiveSession as RecordsSession
-from cctf.records.recovery import (
-    Recovered,
-    abandon_session,
-    begin_session,
-    complete_session,
-    recover_interrupted,
-)
-from cctf.records.startup import LostDatabaseError, open_records, repair_database
-from cctf.records.store import Records
 from cctf.session.alerts import AlertLog
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.corrections import Correction, Corrections
@@ -70,6 +60,11 @@ from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
 from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
 from cctf.sessionfile import HEAD_COLUMNS
+
+if TYPE_CHECKING:  # the records are imported when opened, after the first frame (startup.py)
+    from cctf.records.recovery import ActiveSession as RecordsSession
+    from cctf.records.recovery import Recovered
+    from cctf.records.store import Records
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +160,7 @@ class AppController(QObject):
                                           BackgroundRecorder]] = {}
         self.discover_fn = discover_fn
         self.device: Device | None = None
+        self.read_batch_s = 0.0  # the reader thread's batching (MainWindow: minimised)
         self.source_label = ""
         self.patient: FollowingPatient | None = None
         self.threaded = True
@@ -272,6 +268,7 @@ class AppController(QObject):
         if self.device is not None and self.device is not device:
             self.disconnect()
         self.device = device
+        device.read_batch_s = self.read_batch_s
         self.source_label = label
         self.patient = patient
         self.threaded = threaded
@@ -473,6 +470,8 @@ class AppController(QObject):
         None when no patient is chosen (or a monitor recording); False if it failed."""
         if self.records is None or self.patient_code is None or kind == "monitor":
             return None
+        from cctf.records.recovery import begin_session
+
         device = self.device
         hello = device.hello if device is not None else None
         try:
@@ -865,6 +864,8 @@ class AppController(QObject):
         if self.records is None:
             record.lock.release()  # recovered as interrupted at the next start
             return False
+        from cctf.records.recovery import abandon_session, complete_session
+
         try:
             complete_session(self.records, record, result)
         except RECORDS_ERRORS as exc:
@@ -884,6 +885,9 @@ class AppController(QObject):
     def open_records(self) -> list[Recovered]:
         """Open the records of ``data_dir`` and recover interrupted sessions. A damaged
         database leaves the records closed (``records_corrupt``); nothing raises."""
+        from cctf.records.recovery import recover_interrupted
+        from cctf.records.startup import LostDatabaseError, open_records
+
         self.close_records()
         recovered: list[Recovered] = []
         try:
@@ -909,6 +913,8 @@ class AppController(QObject):
 
     def repair_records(self) -> list[Recovered]:
         """The user agreed: move the damaged database aside, rebuild, reopen."""
+        from cctf.records.startup import repair_database
+
         self.close_records()
         try:
             repair_database(DataDir.resolve(self.data_dir))

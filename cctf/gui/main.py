@@ -11,12 +11,10 @@ import logging
 import os
 import signal
 import sys
-from typing import cast
 
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QMainWindow,
     QMessageBox,
@@ -26,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import DISCLAIMER, __version__, texts
-from cctf.gui import theme
-from cctf.gui.audio import AudioCues, TrainingSound, remember_settings
+from cctf.gui.audio import AudioCues, TrainingSound
 from cctf.gui.clinic_screen import ClinicScreen
 from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
@@ -95,10 +92,27 @@ class MainWindow(QMainWindow):
                 # Nobody sees it: no widget paints (labels and dials still take their new
                 # values, and everything is drawn afresh when the window comes back).
                 self.setUpdatesEnabled(False)
+                self._batch_reads(MINIMISED_TICK_MS / 1000)
+                # Hidden screens skip their refresh and lay nothing out (a label's new text
+                # costs a layout pass even unpainted): most of a minimised frame's cost.
+                self._focus = self.focusWidget()  # hiding moves the focus: put it back after
+                self.centralWidget().hide()
             else:
+                self.centralWidget().show()
+                if getattr(self, "_focus", None) is not None:
+                    self._focus.setFocus()
+                    self._focus = None
                 self.setUpdatesEnabled(True)
+                self._batch_reads(0.0)
                 if hasattr(self, "_tick_ms"):
                     timer.setInterval(self._tick_ms)
+
+    def _batch_reads(self, batch_s: float) -> None:
+        """The device reader's batching (``Device.read_batch_s``): minimised, nobody watches
+        the latency, and one read per frame costs less than one per sample."""
+        self.controller.read_batch_s = batch_s
+        if self.controller.device is not None:
+            self.controller.device.read_batch_s = batch_s
 
     def open_records(self) -> None:
         """Open the patient records, recover interrupted sessions, and say what happened
@@ -267,29 +281,18 @@ def _save_first_frame_and_close(window: QMainWindow, path: str) -> None:
 
 
 def run_app(sim: str | None = None, port: str | None = None, lsl: bool = False) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("cctf")
-    theme.apply(cast(QApplication, app))
-    controller = AppController()
-    controller.lsl.enabled = lsl  # cctf --lsl: the outlet opens when a device is attached
-    audio = AudioCues()
-    window = MainWindow(controller, audio, open_records=True)  # recovers, shows damage
-    remember_settings(window.training_sound)
-    window.show()
-    if port:
-        controller.connect_port(port)
-    elif sim:
-        window.bar.choose_simulator(sim)
-        controller.connect_sim(sim)
-    else:
-        QTimer.singleShot(0, lambda: auto_connect(controller, window.bar))
+    from cctf.gui.startup import start  # start-up order: cctf/gui/startup.py
+
+    started = start(sim, port, lsl)
+    app, controller, window = started.app, started.controller, started.window
+
     def stop(*_: object) -> None:  # Ctrl-C or kill: close properly (saves), without asking
         controller.confirm_end = lambda reason: True
         window.close()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
-    controller.start()  # its timer returns to Python 30 times a second, so signals are seen
+    # The controller's timer returns to Python often, so signals are seen.
     if first_frame := os.environ.get(FIRST_FRAME_ENV):
         QTimer.singleShot(0, lambda: _save_first_frame_and_close(window, first_frame))
     try:

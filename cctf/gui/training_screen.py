@@ -207,10 +207,7 @@ class TrainingScreen(QWidget):
         self.start_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.start_action.triggered.connect(self.space)
         self.addAction(self.start_action)
-        self.keys = StartKeys(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.keys)
+        self.keys = StartKeys(self)  # filters the app's events only while shown (showEvent)
 
         # Sound: its state always visible; a missing device said on screen; the settings.
         self.sound_state = QLabel("")
@@ -534,7 +531,16 @@ class TrainingScreen(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        app = QApplication.instance()
+        if app is not None:  # every event of the app passes through it: only while shown
+            app.installEventFilter(self.keys)
         self.refresh()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.keys)
 
     def refresh(self) -> None:
         c = self.controller
