@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
     def __init__(self, controller: AppController, audio: AudioCues | None = None, *,
                  open_records: bool = False) -> None:
         super().__init__()
+        self._focus: QWidget | None = None  # the focus while minimised (see changeEvent)
         self.controller = controller
         self.audio = audio or AudioCues(enabled=False)
         self.setWindowTitle(texts.WINDOW_TITLE.format(version=__version__))
@@ -84,7 +85,9 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.WindowStateChange:  # pace the timer to visibility
+        central = self.centralWidget()
+        if event.type() == QEvent.Type.WindowStateChange and central is not None:
+            # pace the timer to visibility
             timer = self.controller.timer
             if self.isMinimized():
                 self._tick_ms = getattr(self, "_tick_ms", timer.interval())
@@ -96,10 +99,10 @@ class MainWindow(QMainWindow):
                 # Hidden screens skip their refresh and lay nothing out (a label's new text
                 # costs a layout pass even unpainted): most of a minimised frame's cost.
                 self._focus = self.focusWidget()  # hiding moves the focus: put it back after
-                self.centralWidget().hide()
+                central.hide()
             else:
-                self.centralWidget().show()
-                if getattr(self, "_focus", None) is not None:
+                central.show()
+                if self._focus is not None:
                     self._focus.setFocus()
                     self._focus = None
                 self.setUpdatesEnabled(True)

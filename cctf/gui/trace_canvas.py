@@ -129,8 +129,8 @@ def polygon(x: np.ndarray, y: np.ndarray) -> QPolygonF:
     n = len(x)
     poly.resize(n)
     if n:
-        buf = shiboken6.VoidPtr(poly.data(), 16 * n, True)
-        mem = np.frombuffer(buf, np.float64).reshape(n, 2)
+        buf = shiboken6.VoidPtr(poly.data(), 16 * n, True)  # type: ignore[call-arg, arg-type]
+        mem = np.frombuffer(buf, np.float64).reshape(n, 2)  # type: ignore[call-overload]
         mem[:, 0] = x
         mem[:, 1] = y
     return poly
@@ -355,8 +355,8 @@ class TraceCanvas(QWidget):
                 py = r.bottom() - (series.y - lo) * sy
             else:
                 py = r.bottom() - (series.y - s.lo) * yscale
-            colour = QColor(series.colour if s.live else theme.NO_SIGNAL)
-            pen = QPen(colour, series.width)
+            series_colour = QColor(series.colour if s.live else theme.NO_SIGNAL)
+            pen = QPen(series_colour, series.width)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
             for t_from, t_to in spans:
