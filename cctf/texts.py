@@ -836,3 +836,11 @@ ANALYZE_SUMMARY_FAILED = "cannot write {path}: {error}"
 ANALYZE_EPILOG = ("exit status: 0 when every file was analysed; 2 if any file was malformed or "
                   "unreadable (one cctf: line each, the others are still analysed), or the "
                   "arguments were bad; 1 for any other error")
+
+# --- Sizes from a 1280×720 laptop to a 4K monitor (issue 13, layout) -------------------------
+
+PATIENT_NONE_SHORT = "— no patient —"
+ACTIONS_TITLE = "Therapist's actions and corrections"
+ACTION_ROW = "{clock}  {text}"
+CORRECTION_ROW = "correction: {text}"
+ALERT_ROW = "⚠ {text}"

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -35,6 +35,7 @@ from cctf.gui.live_view import LiveView
 from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
+from cctf.gui.sizes import scaled_pt
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.session.cue_text import live_verdict
 
@@ -111,7 +112,6 @@ class SetupPage(QWidget):
         steps.setTextFormat(Qt.TextFormat.RichText)
         self.live = LiveView(controller, span_s=30.0)
         self.pressure = PressurePanel(controller, readout_pt=54)
-        self.pressure.setMaximumHeight(190)
         self.form = ProtocolForm(controller)
         self.picker = PatientPicker(controller)
         self.patient_note = QLabel("")
@@ -120,7 +120,7 @@ class SetupPage(QWidget):
         self.tare_button.setToolTip(texts.TARE_TIP)
         self.start_button = _button(texts.START_TEST, screen.start_action, primary=True)
         self.start_button.setFont(theme.font(theme.TITLE_PT, bold=True))
-        self.start_button.setMinimumHeight(50)
+        self.start_button.setMinimumHeight(44)
 
         tare = QHBoxLayout()
         tare_note = QLabel(texts.TARE_NOTE)
@@ -128,31 +128,42 @@ class SetupPage(QWidget):
         tare_note.setProperty("muted", True)
         tare.addWidget(self.tare_button)
         tare.addWidget(tare_note, 1)
+        steps.setFont(theme.font(theme.SMALL_PT))
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumHeight(0)
+        # Issue 13: one top row (status, readout, dial) scaled to the window; the whole
+        # protocol form without scrolling beside the steps and the trace.
+        top = QHBoxLayout()
+        top.addWidget(self.status, 3)
+        top.addWidget(self.pressure, 2)
         left = QVBoxLayout()
-        left.addWidget(self.status)
         left.addWidget(steps)
         left.addLayout(tare)
         left.addWidget(self.live, 1)
         right = QVBoxLayout()
         right.addWidget(self.picker)
         right.addWidget(self.patient_note)
-        right.addWidget(self.pressure)
-        # The settings scroll rather than squeeze when the window is short.
-        form_scroll = QScrollArea()
-        form_scroll.setWidget(self.form)
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        right.addWidget(form_scroll, stretch=1)
+        right.addWidget(self.form)
+        right.addStretch(1)
         right.addWidget(self.start_button)
-        layout = QHBoxLayout(self)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(left, 1)
-        layout.addLayout(right, 1)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
         controller.ticked.connect(self.refresh)
         controller.patient_changed.connect(self._patient_note)
         controller.records_changed.connect(self._patient_note)
         self._patient_note()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # The readout and dial row: a fifth of the page, 90–300 px (issue 13).
+        self.pressure.setFixedHeight(max(90, min(300, self.height() // 5)))
+        self.status.setFont(theme.font(scaled_pt(theme.TITLE_PT + 4, self.height(), 700,
+                                                 lowest=0.8), bold=True))
 
     def _patient_note(self) -> None:
         c = self.controller
@@ -266,9 +277,8 @@ class RunPage(QWidget):
         self.banner = CueBanner(controller)
         self.live = LiveView(controller, span_s=40.0)
         self.pressure = PressurePanel(controller, readout_pt=52)
-        self.pressure.setMaximumHeight(180)
         self.trial = LiveTrialPanel(controller)
-        self.table = TrialTable(wrap=False)
+        self.table = TrialTable()
         self.table.itemSelectionChanged.connect(
             lambda: controller.select_trial(self.table.selected_trial()))
         self.alerts = QLabel("")
@@ -293,17 +303,23 @@ class RunPage(QWidget):
             self.mark_buttons.append(b)
             marks.addWidget(b)
 
+        # Issue 13: the trial table under the trace, as wide as it (no cut "what was seen"),
+        # the readout, dial and live trial beside them; all scaled to the window.
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + 4 * self.table.verticalHeader().defaultSectionSize() + 4)
         grid = QGridLayout()
         grid.addWidget(self.banner, 0, 0, 1, 2)
-        grid.addWidget(self.live, 1, 0, 2, 1)
-        grid.addWidget(self.pressure, 1, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.live, 3)
+        left.addWidget(self.table, 2)
+        grid.addLayout(left, 1, 0)
         side = QVBoxLayout()
-        side.addWidget(self.trial)
-        side.addWidget(self.table, 1)
-        grid.addLayout(side, 2, 1)
+        side.addWidget(self.pressure, 3)
+        side.addWidget(self.trial, 2)
+        grid.addLayout(side, 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(1, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.repeat_button)
@@ -318,6 +334,10 @@ class RunPage(QWidget):
         layout.addLayout(buttons)
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.refresh)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.banner.scale_to(self.height() / 520)  # issue 13: reads from 2 m at any size
 
     def refresh(self) -> None:
         if not self.isVisible():

@@ -24,6 +24,7 @@ class CueBanner(QFrame):
                  *, point_size: int = theme.CUE_PT) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.point_size = point_size
         self.word = QLabel("")
         self.word.setFont(theme.font(point_size, bold=True))
         self.detail = QLabel("")
@@ -43,6 +44,17 @@ class CueBanner(QFrame):
         self._style = ""
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.refresh)
+
+    def scale_to(self, k: float) -> None:
+        """Type ``k`` times its base size (0.7–2.5): the banner grows with the window."""
+        k = min(max(k, 0.7), 2.5)
+        pt = max(8, round(self.point_size * k))
+        if self.word.font().pointSize() == pt:
+            return
+        self.word.setFont(theme.font(pt, bold=True))
+        self.count.setFont(theme.font(pt, bold=True))
+        self.detail.setFont(theme.font(max(8, round(theme.TITLE_PT * k))))
+        self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
 
     def refresh(self) -> None:
         if not self.isVisible():

@@ -280,7 +280,7 @@ class PatientPicker(QWidget):
         c = self.controller
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem(texts.PATIENT_NONE, None)
+        self.combo.addItem(texts.PATIENT_NONE_SHORT, None)  # the note below says why
         if c.records is not None:
             try:
                 patients = c.records.patients()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cctf import texts
 from cctf.gui import theme
@@ -28,7 +29,10 @@ class Readout(QFrame):
         self.status.setFont(theme.font(theme.TITLE_PT, bold=True))
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setMinimumHeight(40)
-        theme.steady(self.value, self.value.fontMetrics().horizontalAdvance("88.8"))
+        theme.steady(self.value, 40)
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.point_size = point_size
+        self.setMinimumHeight(96)
         theme.steady(self.status, 120)
         number = QHBoxLayout()
         number.setSpacing(6)
@@ -39,6 +43,21 @@ class Readout(QFrame):
         layout.setSpacing(0)
         layout.addLayout(number)
         layout.addWidget(self.status)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The number as large as the card allows ("88.8" fits), so it grows with the window
+        (issue 13)."""
+        super().resizeEvent(event)
+        room_h = self.height() - self.status.minimumHeight() - 16
+        room_w = self.width() - self.unit.sizeHint().width() - 36
+        font = QFont(self.value.font())
+        font.setPixelSize(100)
+        probe = QFontMetrics(font)
+        k = min(room_h / max(probe.height(), 1), room_w / max(probe.horizontalAdvance("88.8"), 1))
+        px = max(12, int(100 * k))
+        if self.value.font().pixelSize() != px:
+            font.setPixelSize(px)
+            self.value.setFont(font)
 
     def set_state(self, pressure_mmhg: float, band: str, *, no_signal: str = "") -> None:
         """``band``: "in", "low", "high" or "" (no target cued). ``no_signal``: why the data

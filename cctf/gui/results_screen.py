@@ -5,7 +5,8 @@ are listed as "Trial 7: failed → passed (therapist)"."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -46,10 +47,34 @@ class TrialTable(QTableWidget):
         self.setWordWrap(wrap)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.horizontalHeader()
-        for col in range(len(self.COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(len(self.COLUMNS) - 1):  # fixed: widths never jump as rows change
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._shown: list[tuple] = []
+        self._fix_widths()
+
+    def _fix_widths(self) -> None:
+        """Each column as wide as the longest thing it can hold (in this font), the last
+        one takes the rest and wraps."""
+        fm = self.fontMetrics()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm_bold = QFontMetrics(bold)
+        pad = 16
+        longest = (("888", *self.COLUMNS[:1]),
+                   (*texts.PHASE_SHORT.values(), self.COLUMNS[1]),
+                   ("88.5", self.COLUMNS[2]),
+                   (texts.VERDICT_REPEATED, texts.VERDICT_INTERRUPTED, texts.VERDICT_RUNNING,
+                    texts.verdict_word(False, symbol=True) + texts.OVERRIDDEN_SUFFIX,
+                    self.COLUMNS[3]))
+        for col, words in enumerate(longest):
+            self.setColumnWidth(col, max(fm_bold.horizontalAdvance(w) for w in words) + pad)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fix_widths()
 
     def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None,
                     *, interrupted: int | None = None) -> None:
