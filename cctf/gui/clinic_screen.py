@@ -147,8 +147,8 @@ class SetupPage(QWidget):
         right.addStretch(1)
         right.addWidget(self.start_button)
         body = QHBoxLayout()
-        body.addLayout(left, 1)
-        body.addLayout(right, 1)
+        body.addLayout(left, 2)
+        body.addLayout(right, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -161,7 +161,7 @@ class SetupPage(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         # The readout and dial row: a fifth of the page, 90–300 px (issue 13).
-        self.pressure.setFixedHeight(max(90, min(300, self.height() // 5)))
+        self.pressure.setFixedHeight(max(80, min(300, self.height() // 6)))
         self.status.setFont(theme.font(scaled_pt(theme.TITLE_PT + 4, self.height(), 700,
                                                  lowest=0.8), bold=True))
 
@@ -337,7 +337,9 @@ class RunPage(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.banner.scale_to(self.height() / 520)  # issue 13: reads from 2 m at any size
+        # Issue 13: reads from 2 m at any size. From the window's height, not the page's: the
+        # banner's own size must not feed back into its type size.
+        self.banner.scale_to(self.window().height() / 760)
 
     def refresh(self) -> None:
         if not self.isVisible():

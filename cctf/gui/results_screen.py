@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -26,7 +27,9 @@ from cctf import texts
 from cctf.analysis.results import TrialResult
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
+from cctf.gui.elided import ElidedLabel
 from cctf.gui.live_view import LiveView
+from cctf.gui.sizes import scaled_pt
 
 
 class TrialTable(QTableWidget):
@@ -109,6 +112,25 @@ class TrialTable(QTableWidget):
         item = self.item(rows[0].row(), 0)
         text = item.text() if item is not None else ""
         return int(text) - 1 if text.isdigit() else None
+
+
+def action_rows(actions: tuple[str, ...] | list[str], corrections: tuple[str, ...] = (),
+                alerts: tuple[str, ...] = ()) -> list[str]:
+    """The therapist's actions one per line, times as m:ss ("21.0s repeat" → "0:21  repeat"),
+    then the corrections and alerts."""
+    rows = []
+    for action in actions:
+        stamp, _, text = action.partition(" ")
+        try:
+            seconds = float(stamp.removesuffix("s"))
+        except ValueError:
+            rows.append(action)
+            continue
+        whole = int(seconds)
+        rows.append(texts.ACTION_ROW.format(clock=f"{whole // 60}:{whole % 60:02d}", text=text))
+    rows += [texts.CORRECTION_ROW.format(text=c) for c in corrections]
+    rows += [texts.ALERT_ROW.format(text=a) for a in alerts]
+    return rows
 
 
 def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, ...], str]:
@@ -202,23 +224,43 @@ class ResultsScreen(QWidget):
         self.report_path: str | bool | None = None  # False while writing, then a message
         controller.record_completed.connect(self._record_completed)
 
+        # Issue 13: fixed space for everything, whatever the window: the action log a compact
+        # list (m:ss) beside the trial table, one elided line per status, cards that scale.
+        self.action_log = QListWidget()
+        self.action_log.setAccessibleName(texts.ACTIONS_TITLE)
+        self.action_log.setToolTip(texts.ACTIONS_TITLE)
+        self.action_log.setWordWrap(True)
+        self.action_log.setMinimumHeight(3 * self.action_log.fontMetrics().lineSpacing() + 8)
+        self.saved_to = ElidedLabel()
+        self.saved_to.setProperty("muted", True)
+        self.record_line = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.report_line = ElidedLabel()
+        self.notes.setVisible(False)  # superseded by saved_to and the action log
+        self.record_status.setVisible(False)
+        self.overview.setMinimumHeight(120)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + 4 * self.table.verticalHeader().defaultSectionSize() + 4)
         cards = QHBoxLayout()
-        cards.addWidget(self.activation, 1)
-        cards.addWidget(self.performance, 1)
-        cards.addWidget(self.reference, 1)
+        cards.addWidget(self.activation, 2)
+        cards.addWidget(self.performance, 2)
+        cards.addWidget(self.reference, 3)
+        right = QVBoxLayout()
+        right.addWidget(self.overview, 3)
+        right.addWidget(self.action_log, 1)
         grid = QGridLayout()
         grid.addWidget(self.table, 0, 0)
-        grid.addWidget(self.overview, 0, 1)
+        grid.addLayout(right, 0, 1)
         grid.setColumnStretch(0, 5)
         grid.setColumnStretch(1, 4)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.notes, 1)
+        buttons.addWidget(self.saved_to, 1)
         buttons.addWidget(self.folder_button)
         buttons.addWidget(self.new_button)
         record = QHBoxLayout()
         record.addWidget(self.notes_box, 1)
         side = QVBoxLayout()
-        side.addWidget(self.record_status)
+        side.addWidget(self.record_line)
+        side.addWidget(self.report_line)
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
@@ -232,6 +274,13 @@ class ResultsScreen(QWidget):
         layout.addLayout(record)
         layout.addLayout(buttons)
         self._enable_record()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        pt = scaled_pt(theme.CUE_PT, self.height(), 1000, lowest=0.55, highest=1.6)
+        for card in (self.activation, self.performance):
+            if card.value.font().pointSize() != pt:
+                card.value.setFont(theme.font(pt, bold=True))
 
     # --- the records ---------------------------------------------------------------------------
 
@@ -266,6 +315,9 @@ class ResultsScreen(QWidget):
         if isinstance(self.report_path, str):
             text += "\n" + self.report_path
         self.record_status.setText(text)
+        first, _, second = text.partition("\n")
+        self.record_line.setText(first)
+        self.report_line.setText(second)
 
     def _record_completed(self, session_id: int) -> None:
         if session_id == self.session_id:
@@ -300,6 +352,7 @@ class ResultsScreen(QWidget):
         self.report_path = False  # writing
         self._enable_record()
         self.record_status.setText(texts.REPORT_WRITING)
+        self.report_line.setText(texts.REPORT_WRITING)
         session_report_pdf(self.controller.data_dir, sid, self._report_saved,
                            self._report_failed)
 
@@ -370,6 +423,10 @@ class ResultsScreen(QWidget):
         if report.actions:
             notes.append(texts.ACTIONS_PREFIX + "; ".join(report.actions))
         self.notes.setText("\n".join(notes))
+        self.saved_to.setText(notes[0])
+        self.action_log.clear()
+        self.action_log.addItems(action_rows(report.actions, report.corrections,
+                                             report.alerts))
 
     def _open_folder(self) -> str | None:
         """Open the session's folder; when nothing can, say why (issue 13)."""
@@ -380,5 +437,6 @@ class ResultsScreen(QWidget):
         why = open_path(self.report.path.parent, texts.OPEN_WHAT_FOLDER)
         if why:
             self.record_status.setText(why)
+            self.report_line.setText(why)
             self.controller.notice.emit(why)
         return why

@@ -130,7 +130,9 @@ class PrescriptionEditor(QFrame):
         rows: tuple[tuple[str, QDoubleSpinBox | QSpinBox], ...] = (
                 (texts.RX_TARGET, self.target), (texts.RX_REPS, self.reps),
                 (texts.RX_HOLD, self.hold), (texts.RX_REST, self.rest))
-        for r, (text, box) in enumerate(rows):
+        for k, (text, box) in enumerate(rows):
+            # Issue 13: two pairs side by side, so the editor fits a 720-px-high screen.
+            r, first = k // 2, (k % 2) * 5
             label = QLabel(text)
             label.setFont(theme.font(theme.TITLE_PT))
             box.setFont(theme.font(theme.TITLE_PT, bold=True))
@@ -139,8 +141,9 @@ class PrescriptionEditor(QFrame):
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.setAccessibleName(text)
             box.valueChanged.connect(self._edited)
-            grid.addWidget(label, r, 0)
-            for col, (sign, step) in ((1, ("−", box.stepDown)), (3, ("+", box.stepUp))):
+            grid.addWidget(label, r, first)
+            for col, (sign, step) in ((first + 1, ("−", box.stepDown)),
+                                      (first + 3, ("+", box.stepUp))):
                 button = QPushButton(sign)
                 button.setFont(theme.font(theme.TITLE_PT, bold=True))
                 button.setFixedSize(56, 48)
@@ -149,9 +152,10 @@ class PrescriptionEditor(QFrame):
                 button.setAccessibleName(f"{text} {sign}")
                 button.clicked.connect(step)
                 grid.addWidget(button, r, col)
-            grid.addWidget(box, r, 2)
+            grid.addWidget(box, r, first + 2)
+        grid.setColumnMinimumWidth(4, 24)
         self.error = QLabel("")
-        grid.addWidget(self.error, len(rows), 0, 1, 4)
+        grid.addWidget(self.error, 2, 0, 1, 9)
         self.boxes = (self.target, self.reps, self.hold, self.rest)
 
     def load(self, rx: Prescription) -> None:
