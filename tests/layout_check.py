@@ -102,7 +102,7 @@ def _table_problems(table: QTableWidget) -> list[str]:
     if table.horizontalScrollBar().isVisible():
         out.append(f"{name(table)}: horizontal scrollbar (columns wider than the table)")
     fm = table.fontMetrics()
-    margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + 4
+    margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
     first = table.rowAt(0)
     last = table.rowAt(table.viewport().height() - 1)
     rows = range(max(first, 0), (last if last >= 0 else table.rowCount() - 1) + 1)
