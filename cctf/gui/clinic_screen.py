@@ -140,12 +140,12 @@ class SetupPage(QWidget):
         left.addWidget(steps)
         left.addLayout(tare)
         left.addWidget(self.live, 1)
+        left.addWidget(self.start_button)
         right = QVBoxLayout()
         right.addWidget(self.picker)
         right.addWidget(self.patient_note)
         right.addWidget(self.form)
         right.addStretch(1)
-        right.addWidget(self.start_button)
         body = QHBoxLayout()
         body.addLayout(left, 2)
         body.addLayout(right, 3)
@@ -161,7 +161,7 @@ class SetupPage(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         # The readout and dial row: a fifth of the page, 90–300 px (issue 13).
-        self.pressure.setFixedHeight(max(80, min(300, self.height() // 6)))
+        self.pressure.setFixedHeight(max(96, min(300, self.height() // 6)))
         self.status.setFont(theme.font(scaled_pt(theme.TITLE_PT + 4, self.height(), 700,
                                                  lowest=0.8), bold=True))
 

@@ -53,6 +53,8 @@ class ProtocolForm(QGroupBox):
         grid = QGridLayout(self)
         grid.setVerticalSpacing(2)
         self.setFont(theme.font(theme.SMALL_PT))  # issue 13: every field, unscrolled, at 720 px
+        self.setStyleSheet("QLabel, QCheckBox, QComboBox, QAbstractSpinBox "
+                           "{ font-weight: normal; }")  # only the title bold: narrower
         grid.addWidget(QLabel(texts.PRESET_LABEL), 0, 0)
         grid.addWidget(self.preset, 0, 1, 1, 2 * COLUMNS - 1)
         grid.addWidget(self.description, 1, 0, 1, 2 * COLUMNS)
@@ -87,6 +89,7 @@ class ProtocolForm(QGroupBox):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.VERMILLION};")
         grid.addWidget(self.error, last + 1, 0, 1, 2 * COLUMNS)
+        self.error.setVisible(False)  # takes room only when there is something to say
         self._filling = False
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self.show_settings(controller.settings, controller.settings_name)
@@ -105,6 +108,7 @@ class ProtocolForm(QGroupBox):
         self.preset.setCurrentIndex(max(0, self.preset.findData(name)))
         self.description.setText(texts.PRESET_DESCRIPTION.get(name, texts.PRESET_CUSTOM_NOTE))
         self.error.setText("")
+        self.error.setVisible(False)
         self._filling = False
 
     def _preset_chosen(self) -> None:
@@ -128,8 +132,10 @@ class ProtocolForm(QGroupBox):
                 stop_at_first_failure=self.stop_rule.isChecked())
         except ConfigError as exc:
             self.error.setText(str(exc))
+            self.error.setVisible(True)
             return
         self.error.setText("")
+        self.error.setVisible(False)
         name = next((n for n, (_, s) in PRESETS.items() if s == settings), "custom")
         self._filling = True
         self.preset.setCurrentIndex(self.preset.findData(name))

@@ -32,7 +32,7 @@ class Readout(QFrame):
         theme.steady(self.value, 40)
         self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.point_size = point_size
-        self.setMinimumHeight(64)
+        self.setMinimumHeight(96)
         theme.steady(self.status, 120)
         number = QHBoxLayout()
         number.setSpacing(6)

@@ -137,7 +137,7 @@ class PrescriptionEditor(QFrame):
             label.setFont(theme.font(theme.TITLE_PT))
             box.setFont(theme.font(theme.TITLE_PT, bold=True))
             box.setMinimumWidth(150)
-            box.setMinimumHeight(48)
+            box.setMinimumHeight(42)
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.setAccessibleName(text)
             box.valueChanged.connect(self._edited)
@@ -146,7 +146,7 @@ class PrescriptionEditor(QFrame):
                                       (first + 3, ("+", box.stepUp))):
                 button = QPushButton(sign)
                 button.setFont(theme.font(theme.TITLE_PT, bold=True))
-                button.setFixedSize(56, 48)
+                button.setFixedSize(56, 42)
                 button.setProperty("step", True)
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 button.setAccessibleName(f"{text} {sign}")
@@ -155,8 +155,14 @@ class PrescriptionEditor(QFrame):
             grid.addWidget(box, r, first + 2)
         grid.setColumnMinimumWidth(4, 24)
         self.error = QLabel("")
+        self.error.setVisible(False)  # room only when there is something to say
+        self.error.setText = self._say  # type: ignore[method-assign]
         grid.addWidget(self.error, 2, 0, 1, 9)
         self.boxes = (self.target, self.reps, self.hold, self.rest)
+
+    def _say(self, text: str) -> None:
+        QLabel.setText(self.error, text)
+        self.error.setVisible(bool(text))
 
     def load(self, rx: Prescription) -> None:
         """Show ``rx`` (a patient's prescription) and run with it."""
@@ -285,12 +291,11 @@ class TrainingScreen(QWidget):
         b.addStretch(1)
         b.addWidget(title)
         b.addWidget(howto)
-        b.addSpacing(6)
         b.addWidget(self.editor, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addWidget(self.rx_line)
         b.addLayout(rx_row)
-        b.addSpacing(6)
         b.addWidget(self.setup_line)
+        self.title = title
         b.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addStretch(1)
         self.rx_summary = _big_label(theme.TITLE_PT + 6)
@@ -438,6 +443,11 @@ class TrainingScreen(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if not self.patient_mode:  # issue 13: the title and Start fit 720 px, grow beyond
+            k = max(0.6, min(1.6, self.window().height() / 1000))
+            self.title.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
+            self.start_button.setFont(theme.font(round((theme.TITLE_PT + 6) * max(k, 0.8)),
+                                                 bold=True))
         if self.patient_mode:  # type and buttons grow with the window (readable at 2 m)
             k = max(0.6, min(self.width() / 1280, self.height() / 800))
             self.word.setFont(theme.font(round(theme.HUGE_PT * k)))
