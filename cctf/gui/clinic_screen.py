@@ -129,8 +129,9 @@ class SetupPage(QWidget):
         tare.addWidget(self.tare_button)
         tare.addWidget(tare_note, 1)
         steps.setFont(theme.font(theme.SMALL_PT))
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.status.setMinimumHeight(0)
+        self.pressure.setMinimumHeight(96)
         # Issue 13: one top row (status, readout, dial) scaled to the window; the whole
         # protocol form without scrolling beside the steps and the trace.
         top = QHBoxLayout()
@@ -138,8 +139,12 @@ class SetupPage(QWidget):
         top.addWidget(self.pressure, 2)
         left = QVBoxLayout()
         left.addWidget(steps)
-        left.addLayout(tare)
         left.addWidget(self.live, 1)
+        # Tare beside the start button; its note is step 1 and the button's tooltip.
+        tare_note.setVisible(False)
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.tare_button)
+        start_row.addWidget(self.start_button, 1)
         left.addWidget(self.start_button)
         right = QVBoxLayout()
         right.addWidget(self.picker)
@@ -161,7 +166,7 @@ class SetupPage(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         # The readout and dial row: a fifth of the page, 90–300 px (issue 13).
-        self.pressure.setFixedHeight(max(96, min(300, self.height() // 6)))
+        self.pressure.setMaximumHeight(max(96, min(300, self.height() // 6)))
         self.status.setFont(theme.font(scaled_pt(theme.TITLE_PT + 4, self.height(), 700,
                                                  lowest=0.8), bold=True))
 

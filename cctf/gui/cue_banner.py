@@ -34,6 +34,10 @@ class CueBanner(QFrame):
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
         self.detail.setWordWrap(True)
+        # Issue 13: the type follows the window (scale_to); its size must not hold the window
+        # open when it shrinks, so the big labels take no part in the minimum size.
+        for label in (self.word, self.count):
+            label.setMinimumHeight(1)  # a minimum of its own: not the font's
         layout = QHBoxLayout(self)
         layout.setContentsMargins(22, 6, 22, 6)
         layout.setSpacing(24)

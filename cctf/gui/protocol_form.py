@@ -53,8 +53,6 @@ class ProtocolForm(QGroupBox):
         grid = QGridLayout(self)
         grid.setVerticalSpacing(2)
         self.setFont(theme.font(theme.SMALL_PT))  # issue 13: every field, unscrolled, at 720 px
-        self.setStyleSheet("QLabel, QCheckBox, QComboBox, QAbstractSpinBox "
-                           "{ font-weight: normal; }")  # only the title bold: narrower
         grid.addWidget(QLabel(texts.PRESET_LABEL), 0, 0)
         grid.addWidget(self.preset, 0, 1, 1, 2 * COLUMNS - 1)
         grid.addWidget(self.description, 1, 0, 1, 2 * COLUMNS)
@@ -90,6 +88,8 @@ class ProtocolForm(QGroupBox):
         self.error.setStyleSheet(f"color: {theme.VERMILLION};")
         grid.addWidget(self.error, last + 1, 0, 1, 2 * COLUMNS)
         self.error.setVisible(False)  # takes room only when there is something to say
+        for child in self.findChildren(QWidget):  # the group's title bold, its fields not
+            child.setFont(theme.font(theme.SMALL_PT))
         self._filling = False
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self.show_settings(controller.settings, controller.settings_name)

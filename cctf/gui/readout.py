@@ -48,7 +48,8 @@ class Readout(QFrame):
         """The number as large as the card allows ("88.8" fits), so it grows with the window
         (issue 13)."""
         super().resizeEvent(event)
-        room_h = self.height() - self.status.minimumHeight() - 16
+        status_h = max(self.status.minimumHeight(), self.status.sizeHint().height())
+        room_h = (self.height() - status_h - 16) * 0.95
         room_w = self.width() - self.unit.sizeHint().width() - 36
         font = QFont(self.value.font())
         font.setPixelSize(100)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -169,6 +170,9 @@ class ScoreCard(QFrame):
         self.title.setProperty("muted", True)
         self.value = QLabel("")
         self.value.setFont(theme.font(theme.CUE_PT, bold=True))
+        # Scaled with the screen (ResultsScreen.resizeEvent): no part in the minimum size.
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.value.setMinimumHeight(1)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -230,7 +234,7 @@ class ResultsScreen(QWidget):
         self.action_log.setAccessibleName(texts.ACTIONS_TITLE)
         self.action_log.setToolTip(texts.ACTIONS_TITLE)
         self.action_log.setWordWrap(True)
-        self.action_log.setMinimumHeight(3 * self.action_log.fontMetrics().lineSpacing() + 8)
+        self.action_log.setMinimumHeight(2 * self.action_log.fontMetrics().lineSpacing() + 8)
         self.saved_to = ElidedLabel()
         self.saved_to.setProperty("muted", True)
         self.record_line = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
@@ -256,9 +260,11 @@ class ResultsScreen(QWidget):
         record.addWidget(self.notes_box, 1)
         side = QVBoxLayout()
         side.setSpacing(2)
-        side.addWidget(self.record_line)
+        lines = QHBoxLayout()
+        lines.addWidget(self.record_line, 1)
+        lines.addWidget(self.saved_to, 1)
+        side.addLayout(lines)
         side.addWidget(self.report_line)
-        side.addWidget(self.saved_to)
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
@@ -279,7 +285,11 @@ class ResultsScreen(QWidget):
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
         pt = scaled_pt(theme.CUE_PT, self.height(), 1000, lowest=0.55, highest=1.6)
-        for card in (self.activation, self.performance):
+        for card in (self.activation, self.performance):  # "not measured" fits the card
+            fm = QFontMetrics(theme.font(pt, bold=True))
+            room = card.contentsRect().width() - 24
+            if fm.horizontalAdvance(texts.NOT_MEASURED) > room > 0:
+                pt = max(8, int(pt * room / fm.horizontalAdvance(texts.NOT_MEASURED)))
             if card.value.font().pointSize() != pt:
                 card.value.setFont(theme.font(pt, bold=True))
 

@@ -282,6 +282,8 @@ class TrainingScreen(QWidget):
         self.start_button.clicked.connect(self.start_action.trigger)
         before = QWidget()
         b = QVBoxLayout(before)
+        b.setSpacing(4)
+        b.setContentsMargins(4, 4, 4, 4)
         title = _big_label(theme.CUE_PT)
         title.setText(texts.TRAINING_TITLE)
         howto = _big_label(theme.TITLE_PT, bold=False)
@@ -296,6 +298,7 @@ class TrainingScreen(QWidget):
         b.addLayout(rx_row)
         b.addWidget(self.setup_line)
         self.title = title
+        title.setMinimumHeight(1)  # its type follows the window: not its minimum
         b.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addStretch(1)
         self.rx_summary = _big_label(theme.TITLE_PT + 6)
@@ -325,6 +328,9 @@ class TrainingScreen(QWidget):
         bl.addWidget(self.hint)
         bl.addWidget(self.count)
         bl.addStretch(1)
+        if not patient_mode:  # scaled to the block in resizeEvent (issue 13)
+            for label in (self.word, self.count, self.hint):
+                label.setMinimumHeight(1)
         self.gauge = Gauge(dark=True, stage_bands=False)
         self.reps_label = _big_label(theme.CUE_PT)
         self.pressure_label = _big_label(theme.TITLE_PT, bold=False)
@@ -445,9 +451,14 @@ class TrainingScreen(QWidget):
         super().resizeEvent(event)
         if not self.patient_mode:  # issue 13: the title and Start fit 720 px, grow beyond
             k = max(0.6, min(1.6, self.window().height() / 1000))
+            big = max(0.5, min(2.2, self.block.height() / 430))
+            for label, pt in ((self.word, theme.HUGE_PT), (self.count, theme.HUGE_PT),
+                              (self.hint, theme.CUE_PT - 6)):
+                if label.font().pointSize() != round(pt * big):
+                    label.setFont(theme.font(round(pt * big), bold=True))
             self.title.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
-            self.start_button.setFont(theme.font(round((theme.TITLE_PT + 6) * max(k, 0.8)),
-                                                 bold=True))
+            self.start_button.setFont(theme.font(round((theme.TITLE_PT + 6)
+                                                       * min(max(k, 0.8), 1.3)), bold=True))
         if self.patient_mode:  # type and buttons grow with the window (readable at 2 m)
             k = max(0.6, min(self.width() / 1280, self.height() / 800))
             self.word.setFont(theme.font(round(theme.HUGE_PT * k)))
