@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QRect, Qt
 from PySide6 import QtGui
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QAbstractItemView,
     QAbstractScrollArea,
     QAbstractSpinBox,
     QComboBox,
@@ -26,8 +25,8 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QStyleOptionComboBox,
-    QTableWidget,
     QTabBar,
+    QTableWidget,
     QWidget,
 )
 
@@ -67,7 +66,7 @@ def _text_width(label: QLabel) -> int:
 
 
 def _label_problems(label: QLabel) -> list[str]:
-    if not label.text() or label.pixmap() is not None and not label.pixmap().isNull():
+    if not label.text() or (label.pixmap() is not None and not label.pixmap().isNull()):
         return []
     room = label.contentsRect()
     if label.wordWrap():

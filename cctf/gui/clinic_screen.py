@@ -35,8 +35,8 @@ from cctf.gui.live_view import LiveView
 from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
-from cctf.gui.sizes import scaled_pt
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
+from cctf.gui.sizes import scaled_pt
 from cctf.session.cue_text import live_verdict
 
 SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",

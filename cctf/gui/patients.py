@@ -47,6 +47,7 @@ from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, UNASSIGNED, AppController
 from cctf.gui.open_path import open_path
 from cctf.gui.session_review import SessionReviewDialog
+from cctf.gui.sizes import want
 from cctf.gui.worker import run_in_background
 from cctf.records import progress
 from cctf.records.history import (
@@ -390,7 +391,7 @@ class AttachDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        self.resize(640, 360)
+        want(self, 640, 360)
         self.refresh()
 
     def refresh(self) -> None:
@@ -438,7 +439,7 @@ class ProgressDialog(QDialog):
         self.code = code
         self.setWindowTitle(texts.HISTORY_TITLE.format(code=code))
         self.setModal(False)
-        self.resize(1180, 680)
+        want(self, 1400, 760)  # capped to the screen (issue 13)
         self.points: list[progress.ProgressPoint] = []
         self.rows: list[SessionRow] = []
         self.review: SessionReviewDialog | None = None
@@ -489,6 +490,8 @@ class ProgressDialog(QDialog):
         for col in range(len(texts.HISTORY_COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.sessions.setFont(theme.font(theme.SMALL_PT))
+        self.sessions.setWordWrap(False)
         self.sessions.itemDoubleClicked.connect(lambda _item: self.open_session())
         self.sessions.itemSelectionChanged.connect(self._enable)
         self.open_button = QPushButton(texts.HISTORY_OPEN)
@@ -531,7 +534,7 @@ class ProgressDialog(QDialog):
         right.addLayout(session_buttons)
         body = QHBoxLayout()
         body.addLayout(left, 1)
-        body.addLayout(right, 1)
+        body.addLayout(right, 2)  # every column of the session list without scrolling
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved, 1)
         buttons.addWidget(self.report_button)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cctf import texts
@@ -33,6 +33,7 @@ class Readout(QFrame):
         self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.point_size = point_size
         self.setMinimumHeight(96)
+        self.value.installEventFilter(self)
         theme.steady(self.status, 120)
         number = QHBoxLayout()
         number.setSpacing(6)
@@ -44,21 +45,20 @@ class Readout(QFrame):
         layout.addLayout(number)
         layout.addWidget(self.status)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """The number as large as the card allows ("88.8" fits), so it grows with the window
-        (issue 13)."""
-        super().resizeEvent(event)
-        status_h = max(self.status.minimumHeight(), self.status.sizeHint().height())
-        room_h = (self.height() - status_h - 16) * 0.95
-        room_w = self.width() - self.unit.sizeHint().width() - 36
-        font = QFont(self.value.font())
-        font.setPixelSize(100)
-        probe = QFontMetrics(font)
-        k = min(room_h / max(probe.height(), 1), room_w / max(probe.horizontalAdvance("88.8"), 1))
-        px = max(12, int(100 * k))
-        if self.value.font().pixelSize() != px:
-            font.setPixelSize(px)
-            self.value.setFont(font)
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """The number as large as its own label allows ("88.8" fits): it grows with the
+        window (issue 13). The label's size comes from the layout, never from its font."""
+        if obj is self.value and event.type() == QEvent.Type.Resize:
+            font = QFont(self.value.font())
+            font.setPixelSize(100)
+            probe = QFontMetrics(font)
+            k = min(self.value.height() / max(probe.height(), 1),
+                    self.value.width() / max(probe.horizontalAdvance("88.8"), 1))
+            px = max(10, int(100 * k * 0.97))
+            if self.value.font().pixelSize() != px:
+                font.setPixelSize(px)
+                self.value.setFont(font)
+        return False
 
     def set_state(self, pressure_mmhg: float, band: str, *, no_signal: str = "") -> None:
         """``band``: "in", "low", "high" or "" (no target cued). ``no_signal``: why the data

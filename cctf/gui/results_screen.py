@@ -61,7 +61,6 @@ class TrialTable(QTableWidget):
     def _fix_widths(self) -> None:
         """Each column as wide as the longest thing it can hold (in this font), the last
         one takes the rest and wraps."""
-        fm = self.fontMetrics()
         bold = QFont(self.font())
         bold.setBold(True)
         fm_bold = QFontMetrics(bold)

@@ -29,6 +29,7 @@ from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController
 from cctf.gui.open_path import open_path
 from cctf.gui.results_screen import TrialTable
+from cctf.gui.sizes import want
 from cctf.records import audit
 from cctf.records.actions import edit_lines, session_actions, time_words
 from cctf.records.history import report_files, score, session_row
@@ -45,7 +46,7 @@ class SessionReviewDialog(QDialog):
         self.controller = controller
         self.session_id = session_id
         self.setModal(False)
-        self.resize(1040, 680)
+        want(self, 1040, 680)  # capped to the screen (issue 13)
         self.heading = QLabel("")
         self.heading.setFont(theme.font(theme.BODY_PT + 2, bold=True))
         self.status = QLabel("")
@@ -126,8 +127,8 @@ class SessionReviewDialog(QDialog):
         for button in (self.pass_button, self.fail_button, self.measured_button,
                        self.mark_button, self.clear_button):
             button.setMaximumWidth(220)
-        self.table.setMinimumHeight(140)
-        self.plot.setMinimumHeight(160)
+        self.table.setMinimumHeight(120)
+        self.plot.setMinimumHeight(120)
         self.log.setMaximumHeight(5 * self.log.fontMetrics().lineSpacing() + 12)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)

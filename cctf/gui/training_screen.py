@@ -451,7 +451,7 @@ class TrainingScreen(QWidget):
         super().resizeEvent(event)
         if not self.patient_mode:  # issue 13: the title and Start fit 720 px, grow beyond
             k = max(0.6, min(1.6, self.window().height() / 1000))
-            big = max(0.5, min(2.2, self.block.height() / 430))
+            big = max(0.5, min(2.2, self.block.height() / 480))
             for label, pt in ((self.word, theme.HUGE_PT), (self.count, theme.HUGE_PT),
                               (self.hint, theme.CUE_PT - 6)):
                 if label.font().pointSize() != round(pt * big):
