@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -490,7 +491,7 @@ class ProgressDialog(QDialog):
         for col in range(len(texts.HISTORY_COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.sessions.setFont(theme.font(theme.SMALL_PT))
+        self.sessions.setStyleSheet(f"QTableWidget {{ font-size: {theme.SMALL_PT}pt; }}")
         self.sessions.setWordWrap(False)
         self.sessions.itemDoubleClicked.connect(lambda _item: self.open_session())
         self.sessions.itemSelectionChanged.connect(self._enable)
@@ -596,7 +597,25 @@ class ProgressDialog(QDialog):
             self.sessions.setItem(0, 0, QTableWidgetItem(texts.HISTORY_EMPTY))
         elif chosen is not None:
             self.select_session(chosen)
+        self._fit_columns()
         self._enable()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its widest text in the list's own font (issue 13: no
+        sideways scrolling); the last one takes the rest."""
+        table = self.sessions
+        fm = table.fontMetrics()
+        bold = QFont(table.font())
+        bold.setBold(True)
+        head = QFontMetrics(bold)
+        header = table.horizontalHeader()
+        for col in range(table.columnCount() - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            texts_in = [table.item(r, col).text() for r in range(table.rowCount())
+                        if table.item(r, col) is not None and (self.rows or col)]
+            width = max([fm.horizontalAdvance(t) for t in texts_in]
+                        + [head.horizontalAdvance(texts.HISTORY_COLUMNS[col]) + 8])
+            table.setColumnWidth(col, width + 14)
 
     def selected_session(self) -> int | None:
         rows = self.sessions.selectionModel().selectedRows()
