@@ -111,8 +111,8 @@ def _table_problems(table: QTableWidget) -> list[str]:
             if item is None or not item.text() or table.isColumnHidden(c):
                 continue
             width = table.columnWidth(c) - margin
-            f = item.font()
-            metrics = fm if f == table.font() else type(fm)(f)
+            own = item.data(Qt.ItemDataRole.FontRole)  # none: the view's font
+            metrics = fm if own is None else type(fm)(item.font())
             if table.wordWrap():
                 need = metrics.boundingRect(QRect(0, 0, max(width, 1), 100_000),
                                             Qt.TextFlag.TextWordWrap, item.text()).height()
