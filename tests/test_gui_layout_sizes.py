@@ -176,6 +176,35 @@ def test_readout_gauge_and_banner_grow_with_the_window(toured, name):
         assert min(large["banner_px"]) >= 1.3 * max(small["banner_px"])
 
 
+def test_trial_table_columns_stay_put_as_verdicts_change(qtbot):
+    from cctf.analysis.results import TrialResult
+    from cctf.gui.results_screen import TrialTable
+
+    table = TrialTable()
+    qtbot.addWidget(table)
+    table.resize(700, 300)
+    table.show()
+    first = TrialResult(0, "practice", 22.0, 0.0, 10.0, 20.0, reached=True, held=True,
+                        passed=True, longest_hold_s=10.0)
+    table.show_trials([first])
+    before = [table.columnWidth(c) for c in range(table.columnCount())]
+    later = [first, TrialResult(1, "endurance", 30.0, 20.0, 30.0, 20.0, reached=True,
+                                verdict_override=True, superseded=True,
+                                manual_faults=["scm", "breath", "jaw"])]
+    table.show_trials(later, TrialResult(2, "endurance", 30.0, 40.0, 50.0, 20.0))
+    assert [table.columnWidth(c) for c in range(table.columnCount())] == before
+    assert not table.horizontalScrollBar().isVisible()
+
+
+def test_the_action_log_is_a_list_with_minutes_and_seconds():
+    from cctf.gui.results_screen import action_rows
+
+    rows = action_rows(("21.0s repeat trial 2 (22 mmHg)", "133.7s paused", "0s resumed"),
+                       ("Trial 5: failed → passed (therapist)",), ("cuff leaking",))
+    assert rows == ["0:21  repeat trial 2 (22 mmHg)", "2:13  paused", "0:00  resumed",
+                    "correction: Trial 5: failed → passed (therapist)", "⚠ cuff leaking"]
+
+
 if __name__ == "__main__":  # the child process of the scaled sizes
     from PySide6.QtWidgets import QApplication
 
