@@ -100,6 +100,15 @@ def _table_problems(table: QTableWidget) -> list[str]:
     out = []
     if table.horizontalScrollBar().isVisible():
         out.append(f"{name(table)}: horizontal scrollbar (columns wider than the table)")
+    header = table.horizontalHeader()
+    head_fm = header.fontMetrics()
+    for c in range(table.columnCount()):
+        label = table.horizontalHeaderItem(c)
+        if label is not None and header.isVisible() and not table.isColumnHidden(c):
+            need = head_fm.horizontalAdvance(label.text()) + 12  # the section's padding
+            if need > table.columnWidth(c) + SLACK_PX:
+                out.append(f"{name(table)}: column title {label.text()!r} cut "
+                           f"(needs {need} px, has {table.columnWidth(c)})")
     fm = table.fontMetrics()
     margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
     first = table.rowAt(0)

@@ -30,7 +30,8 @@ SCREENS = {"1280x720": (1280, 720), "1366x768": (1366, 768), "1920x1080": (1920,
            "2560x1440": (2560, 1440)}
 SCALED = {"150%": (1.5, {"1920x1080@150%": (1920, 1080), "2560x1440@150%": (2560, 1440)}),
           "200%": (2.0, {"2560x1440@200%": (2560, 1440), "3840x2160@200%": (3840, 2160)})}
-MIN_TABLE_ROWS = 4  # a trial table shows at least this many rows
+MIN_TABLE_ROWS = 4  # a trial table has room for this many one-line rows
+MIN_WHOLE_ROWS = 3  # and shows this many trials whole (a long "what was seen" takes 2 lines)
 
 
 def room(screen_px: tuple[int, int], scale: float = 1.0) -> tuple[int, int]:
@@ -97,7 +98,20 @@ def _tables(widget) -> list[str]:
         row_px = table.verticalHeader().defaultSectionSize()
         rows = table.viewport().height() / row_px
         if rows < MIN_TABLE_ROWS:
-            out.append(f"a trial table shows {rows:.1f} rows (at least {MIN_TABLE_ROWS})")
+            out.append(f"a trial table has room for {rows:.1f} rows (at least "
+                       f"{MIN_TABLE_ROWS})")
+        # and as many of the trials shown are whole rows (wrapped rows count as they are)
+        top = table.rowAt(0)
+        whole, y = 0, 0
+        for r in range(max(top, 0), table.rowCount()):
+            y += table.rowHeight(r)
+            if y > table.viewport().height():
+                break
+            whole += 1
+        wanted = min(MIN_WHOLE_ROWS, table.rowCount())
+        if whole < wanted:
+            out.append(f"a trial table shows {whole} whole rows of {table.rowCount()} "
+                       f"(at least {wanted})")
     return out
 
 

@@ -310,8 +310,7 @@ class RunPage(QWidget):
 
         # Issue 13: the trial table under the trace, as wide as it (no cut "what was seen"),
         # the readout, dial and live trial beside them; all scaled to the window.
-        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
-                                    + 4 * self.table.verticalHeader().defaultSectionSize() + 4)
+        self.table.setColumnHidden(1, True)  # the part: the banner and step strip say it
         grid = QGridLayout()
         grid.addWidget(self.banner, 0, 0, 1, 2)
         left = QVBoxLayout()

@@ -32,6 +32,8 @@ from cctf.gui.elided import ElidedLabel
 from cctf.gui.live_view import LiveView
 from cctf.gui.sizes import scaled_pt
 
+MIN_ROWS = 4  # a trial table never shows fewer rows (issue 13)
+
 
 class TrialTable(QTableWidget):
     """One row per trial: phase, target, verdict (symbol and word), what was seen."""
@@ -55,6 +57,9 @@ class TrialTable(QTableWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Issue 13: desk-distance type (the therapist's table, not the patient's banner) so
+        # "what was seen" stays on one line; at least MIN_ROWS rows always shown.
+        self.setStyleSheet(f"QTableWidget {{ font-size: {theme.SMALL_PT}pt; }}")
         self._shown: list[tuple] = []
         self._fix_widths()
 
@@ -64,15 +69,25 @@ class TrialTable(QTableWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         fm_bold = QFontMetrics(bold)
-        pad = 16
-        longest = (("888", *self.COLUMNS[:1]),
+        pad = 12
+        # The rare long verdicts ("↺ repeated (not scored)") wrap onto a second line.
+        longest = (("88", *self.COLUMNS[:1]),
                    (*texts.PHASE_SHORT.values(), self.COLUMNS[1]),
                    ("88.5", self.COLUMNS[2]),
-                   (texts.VERDICT_REPEATED, texts.VERDICT_INTERRUPTED, texts.VERDICT_RUNNING,
+                   (texts.VERDICT_RUNNING, texts.verdict_word(True, symbol=True),
                     texts.verdict_word(False, symbol=True) + texts.OVERRIDDEN_SUFFIX,
                     self.COLUMNS[3]))
+        head = QFontMetrics(self.horizontalHeader().font())
         for col, words in enumerate(longest):
-            self.setColumnWidth(col, max(fm_bold.horizontalAdvance(w) for w in words) + pad)
+            self.setColumnWidth(col, max(max(fm_bold.horizontalAdvance(w) for w in words),
+                                         head.horizontalAdvance(self.COLUMNS[col]) + 8) + pad)
+        fixed = sum(self.columnWidth(c) for c in range(len(self.COLUMNS) - 1))
+        self.setMinimumWidth(fixed + fm_bold.horizontalAdvance(texts.HELD_STEADY.format(
+            seconds=60)) + pad + 2 * self.frameWidth() + 20)  # + a vertical scrollbar
+        rows = self.fontMetrics().height() + 10
+        self.verticalHeader().setDefaultSectionSize(rows)
+        self.setMinimumHeight(self.horizontalHeader().sizeHint().height()
+                              + MIN_ROWS * rows + 2 * self.frameWidth() + 2)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -95,7 +110,7 @@ class TrialTable(QTableWidget):
                 item.setToolTip(text)
                 if col == 3 and colour:
                     item.setForeground(theme.qcolor(colour))
-                    font = item.font()
+                    font = QFont(self.font())  # the table's own (the item's is the app's)
                     font.setBold(True)
                     item.setFont(font)
                 self.setItem(r, col, item)
@@ -241,8 +256,6 @@ class ResultsScreen(QWidget):
         self.notes.setVisible(False)  # superseded by saved_to and the action log
         self.record_status.setVisible(False)
         self.overview.setMinimumHeight(100)
-        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
-                                    + 4 * self.table.verticalHeader().defaultSectionSize() + 4)
         cards = QHBoxLayout()
         cards.addWidget(self.activation, 2)
         cards.addWidget(self.performance, 2)

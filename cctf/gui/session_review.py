@@ -46,7 +46,7 @@ class SessionReviewDialog(QDialog):
         self.controller = controller
         self.session_id = session_id
         self.setModal(False)
-        want(self, 1040, 680)  # capped to the screen (issue 13)
+        want(self, 1240, 720)  # capped to the screen (issue 13)
         self.heading = QLabel("")
         self.heading.setFont(theme.font(theme.BODY_PT + 2, bold=True))
         self.status = QLabel("")
@@ -127,7 +127,6 @@ class SessionReviewDialog(QDialog):
         for button in (self.pass_button, self.fail_button, self.measured_button,
                        self.mark_button, self.clear_button):
             button.setMaximumWidth(220)
-        self.table.setMinimumHeight(120)
         self.plot.setMinimumHeight(120)
         self.log.setMaximumHeight(5 * self.log.fontMetrics().lineSpacing() + 12)
         buttons = QHBoxLayout()
