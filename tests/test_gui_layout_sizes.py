@@ -167,7 +167,8 @@ def test_every_screen_fits_without_cuts_overlaps_or_scrollbars(toured, size):
     found = toured["found"][size]
     assert set(found) >= {"clinic-setup", "clinic-test", "clinic-results", "training-setup",
                           "training", "training-summary", "monitor", "history",
-                          "session-review", "new-patient", "preferences", "patient-mode"}
+                          "session-review", "attach", "new-patient", "preferences",
+                          "connection-reconnecting", "patient-mode"}
     broken = [f"{name}: {p}" for name, ps in found.items() for p in ps]
     assert not broken, f"{len(broken)} problems at {size}:\n" + "\n".join(broken[:200])
 

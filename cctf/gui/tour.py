@@ -65,7 +65,31 @@ def tour(visit: Visit, data_dir: Path | None = None) -> None:
     finally:
         controller.shutdown()
         window.close()
+    _reconnecting(visit, data_dir)
     _patient_mode(visit, data_dir)
+
+
+def _reconnecting(visit: Visit, data_dir: Path) -> None:
+    """The monitor while a bad cable drops out: "Reconnecting…", not an error."""
+    from cctf.sim.scenarios import load_scenario
+
+    controller = AppController(data_dir=data_dir, discover_fn=list)
+    window = MainWindow(controller)
+    window.resize(1280, 720)
+    window.show()
+    try:
+        window.tabs.setCurrentWidget(window.monitor)
+        window.bar.choose_simulator("bad-cable")
+        attach_virtual_sim(controller, load_scenario("bad-cable"))
+        controller.set_settings(preset("short"), name="short")
+        run_until(controller, lambda: controller.link_state.value == "reconnecting",
+                  limit_s=60)
+        controller.run_virtual(1.0, 0.25)
+        settle()
+        visit("connection-reconnecting", window)
+    finally:
+        controller.shutdown()
+        window.close()
 
 
 def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
@@ -129,6 +153,10 @@ def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
     assert history is not None
     settle()
     visit("history", history)
+    attacher = history.attach()
+    settle()
+    visit("attach", attacher)
+    attacher.close()
     review = history.open_session(history.rows[0].session_id) if history.rows else None
     if review is not None:
         settle()
