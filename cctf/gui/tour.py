@@ -206,8 +206,9 @@ def _patient_mode(visit: Visit, data_dir: Path) -> None:
         attach_virtual_sim(controller, "overshoot")
         controller.run_virtual(20.0, 0.25)
         controller.begin_training()
-        run_until(controller, lambda: controller.cue is not None
-                  and controller.cue.step == "hold", step_s=0.1)
+        run_until(controller, lambda: controller.cue is not None  # "A little less"
+                  and controller.cue.step == "hold" and controller.band == "high"
+                  and controller.display_mmhg > 25.5, step_s=0.1)
         settle()
         visit("patient-mode", window)
     finally:
