@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -189,6 +190,7 @@ class ScoreCard(QFrame):
         self.value.setMinimumHeight(1)
         self.note = QLabel("")
         self.note.setWordWrap(True)
+        self.note.setFont(theme.font(theme.SMALL_PT))  # issue 13: the card whole at 720 px
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.value)
@@ -247,7 +249,8 @@ class ResultsScreen(QWidget):
         self.action_log = QListWidget()
         self.action_log.setAccessibleName(texts.ACTIONS_TITLE)
         self.action_log.setToolTip(texts.ACTIONS_TITLE)
-        self.action_log.setWordWrap(True)
+        self.action_log.setWordWrap(False)  # one line each, "…" if long, whole in a tooltip
+        self.action_log.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.action_log.setMinimumHeight(2 * self.action_log.fontMetrics().lineSpacing() + 8)
         self.saved_to = ElidedLabel()
         self.saved_to.setProperty("muted", True)
@@ -258,7 +261,7 @@ class ResultsScreen(QWidget):
         self.overview.setMinimumHeight(100)
         cards = QHBoxLayout()
         cards.addWidget(self.activation, 2)
-        cards.addWidget(self.performance, 2)
+        cards.addWidget(self.performance, 3)
         cards.addWidget(self.reference, 3)
         right = QVBoxLayout()
         right.addWidget(self.overview, 3)
@@ -273,8 +276,8 @@ class ResultsScreen(QWidget):
         side = QVBoxLayout()
         side.setSpacing(2)
         lines = QHBoxLayout()
-        lines.addWidget(self.record_line, 1)
-        lines.addWidget(self.saved_to, 1)
+        lines.addWidget(self.record_line, 3)
+        lines.addWidget(self.saved_to, 2)
         side.addLayout(lines)
         side.addWidget(self.report_line)
         row = QHBoxLayout()
@@ -448,8 +451,10 @@ class ResultsScreen(QWidget):
         self.notes.setText("\n".join(notes))
         self.saved_to.setText(notes[0])
         self.action_log.clear()
-        self.action_log.addItems(action_rows(report.actions, report.corrections,
-                                             report.alerts))
+        for row in action_rows(report.actions, report.corrections, report.alerts):
+            item = QListWidgetItem(row)
+            item.setToolTip(row)
+            self.action_log.addItem(item)
 
     def _open_folder(self) -> str | None:
         """Open the session's folder; when nothing can, say why (issue 13)."""

@@ -136,7 +136,8 @@ def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
     c.run_virtual(1.0, 0.25)
     settle()
     visit("clinic-test", window)
-    run_until(c, lambda: c.phase == "endurance")
+    run_until(c, lambda: c.session is not None and any(  # override an endurance rep
+        t.phase == "endurance" for t in c.session.runner.trials))
     c.toggle_override()
     run_until(c, lambda: c.session is None)
     settle()
