@@ -114,10 +114,13 @@ def _table_problems(table: QTableWidget) -> list[str]:
     first = table.rowAt(0)
     last = table.rowAt(table.viewport().height() - 1)
     rows = range(max(first, 0), (last if last >= 0 else table.rowCount() - 1) + 1)
+    may_elide = table.property("cctf_elided_columns") or []  # declared, with a tooltip
     for r in rows:
         for c in range(table.columnCount()):
             item = table.item(r, c)
             if item is None or not item.text() or table.isColumnHidden(c):
+                continue
+            if c in may_elide and item.toolTip() == item.text():
                 continue
             width = table.columnWidth(c) - margin
             own = item.data(Qt.ItemDataRole.FontRole)  # none: the view's font

@@ -101,13 +101,9 @@ def _tables(widget) -> list[str]:
             out.append(f"a trial table has room for {rows:.1f} rows (at least "
                        f"{MIN_TABLE_ROWS})")
         # and as many of the trials shown are whole rows (wrapped rows count as they are)
-        top = table.rowAt(0)
-        whole, y = 0, 0
-        for r in range(max(top, 0), table.rowCount()):
-            y += table.rowHeight(r)
-            if y > table.viewport().height():
-                break
-            whole += 1
+        whole = sum(1 for r in range(table.rowCount())
+                    if table.rowViewportPosition(r) >= 0 and table.rowViewportPosition(r)
+                    + table.rowHeight(r) <= table.viewport().height())
         wanted = min(MIN_WHOLE_ROWS, table.rowCount())
         if whole < wanted:
             out.append(f"a trial table shows {whole} whole rows of {table.rowCount()} "

@@ -283,7 +283,7 @@ class RunPage(QWidget):
         self.live = LiveView(controller, span_s=40.0)
         self.pressure = PressurePanel(controller, readout_pt=52)
         self.trial = LiveTrialPanel(controller)
-        self.table = TrialTable()
+        self.table = TrialTable(wrap=False)  # more trials in view during the test
         self.table.itemSelectionChanged.connect(
             lambda: controller.select_trial(self.table.selected_trial()))
         self.alerts = QLabel("")

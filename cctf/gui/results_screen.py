@@ -52,6 +52,10 @@ class TrialTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(wrap)
+        if not wrap:  # one line a trial: a long "what was seen" ends in "…" (whole in its
+            self.setTextElideMode(Qt.TextElideMode.ElideRight)  # tooltip and the live panel)
+            self.setProperty("cctf_elided_columns", [len(self.COLUMNS) - 1])
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.horizontalHeader()
         for col in range(len(self.COLUMNS) - 1):  # fixed: widths never jump as rows change
@@ -77,7 +81,9 @@ class TrialTable(QTableWidget):
                    ("88.5", self.COLUMNS[2]),
                    (texts.VERDICT_RUNNING, texts.verdict_word(True, symbol=True),
                     texts.verdict_word(False, symbol=True) + texts.OVERRIDDEN_SUFFIX,
-                    self.COLUMNS[3]))
+                    self.COLUMNS[3],
+                    *(() if self.wordWrap() else (texts.VERDICT_REPEATED,
+                                                  texts.VERDICT_INTERRUPTED))))
         head = QFontMetrics(self.horizontalHeader().font())
         for col, words in enumerate(longest):
             self.setColumnWidth(col, max(max(fm_bold.horizontalAdvance(w) for w in words),
@@ -85,10 +91,15 @@ class TrialTable(QTableWidget):
         fixed = sum(self.columnWidth(c) for c in range(len(self.COLUMNS) - 1))
         self.setMinimumWidth(fixed + fm_bold.horizontalAdvance(texts.HELD_STEADY.format(
             seconds=60)) + pad + 2 * self.frameWidth() + 20)  # + a vertical scrollbar
-        rows = self.fontMetrics().height() + 10
+        rows = self.fontMetrics().height() + 16  # what a one-line row takes with its padding
         self.verticalHeader().setDefaultSectionSize(rows)
         self.setMinimumHeight(self.horizontalHeader().sizeHint().height()
                               + MIN_ROWS * rows + 2 * self.frameWidth() + 2)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        if self.follow:  # the newest trial stays in view whatever the window does
+            self.scrollToBottom()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -328,6 +328,7 @@ class TrainingScreen(QWidget):
         bl.addWidget(self.hint)
         bl.addWidget(self.count)
         bl.addStretch(1)
+        self.block.installEventFilter(self)
         if not patient_mode:  # scaled to the block in resizeEvent (issue 13)
             for label in (self.word, self.count, self.hint):
                 label.setMinimumHeight(1)
@@ -451,11 +452,7 @@ class TrainingScreen(QWidget):
         super().resizeEvent(event)
         if not self.patient_mode:  # issue 13: the title and Start fit 720 px, grow beyond
             k = max(0.6, min(1.6, self.window().height() / 1000))
-            big = max(0.5, min(2.2, self.block.height() / 480))
-            for label, pt in ((self.word, theme.HUGE_PT), (self.count, theme.HUGE_PT),
-                              (self.hint, theme.CUE_PT - 6)):
-                if label.font().pointSize() != round(pt * big):
-                    label.setFont(theme.font(round(pt * big), bold=True))
+            self._scale_block()
             self.title.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
             self.start_button.setFont(theme.font(round((theme.TITLE_PT + 6)
                                                        * min(max(k, 0.8), 1.3)), bold=True))
@@ -466,6 +463,21 @@ class TrainingScreen(QWidget):
             self.hint.setFont(theme.font(round((theme.CUE_PT - 6) * k)))
             self.start_button.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
             self.pause_button.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.block and event.type() == QEvent.Type.Resize:
+            self._scale_block()
+        return False
+
+    def _scale_block(self) -> None:
+        """The status block's words as large as the block allows (issue 13)."""
+        if self.patient_mode:
+            return
+        big = max(0.5, min(2.2, self.block.height() / 480))
+        for label, pt in ((self.word, theme.HUGE_PT), (self.count, theme.HUGE_PT),
+                          (self.hint, theme.CUE_PT - 6)):
+            if label.font().pointSize() != round(pt * big):
+                label.setFont(theme.font(round(pt * big), bold=True))
 
     # --- the patient's prescription ----------------------------------------------------------
 
