@@ -296,6 +296,7 @@ class RunPage(QWidget):
         self.override_button = _button(texts.OVERRIDE, screen.override_action)
         self.end_button = _button(texts.END_TEST, screen.end_action)
         marks = QHBoxLayout()
+        marks.setSpacing(4)
         mark_label = QLabel(texts.MARK_LABEL)
         mark_label.setToolTip(texts.MARK_TIP)
         marks.addWidget(mark_label)
@@ -304,7 +305,7 @@ class RunPage(QWidget):
             b = _button(action.text().replace("&", ""), action)
             b.setToolTip(texts.MARK_TIP)
             b.setStyleSheet(f"QPushButton {{ border: 2px solid {theme.MANUAL}; "
-                            "padding: 6px 8px; }")
+                            "padding: 6px 5px; }")  # issue 13: the row fits 1280 px
             self.mark_buttons.append(b)
             marks.addWidget(b)
 
@@ -481,6 +482,8 @@ class ClinicScreen(QWidget):
         start_text = texts.START_TEST if live else texts.START_NEEDS_DEVICE
         if self.setup_page.start_button.text() != start_text:
             self.setup_page.start_button.setText(start_text)
+            self.setup_page.start_button.setFont(theme.font(  # the long "no device" line fits
+                theme.TITLE_PT if live else theme.SMALL_PT, bold=True))  # a 1280-px window
         has_trials = running and s is not None and s.runner is not None and bool(s.runner.trials)
         self.repeat_action.setEnabled(has_trials)
         self.override_action.setEnabled(has_trials)

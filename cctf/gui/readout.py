@@ -76,9 +76,10 @@ class Readout(QFrame):
             self.status.setFont(theme.font(theme.SMALL_PT if no_signal else theme.TITLE_PT,
                                            bold=True))
             colour = theme.NO_SIGNAL if no_signal else theme.BAND_COLOURS.get(band, theme.TEXT)
-            self.status.setStyleSheet(
+            size = theme.SMALL_PT if no_signal else theme.TITLE_PT  # in the style sheet: a
+            self.status.setStyleSheet(  # style sheet set after setFont would undo the font
                 f"color: white; background: {colour}; border-radius: 6px; padding: 2px 10px;"
-                if band or no_signal else "")
+                f" font-size: {size}pt;" if band or no_signal else "")
 
     @property
     def stale(self) -> bool:

@@ -94,6 +94,9 @@ def _reconnecting(visit: Visit, data_dir: Path) -> None:
 
 def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
     window.tabs.setCurrentWidget(window.clinic)
+    c.ticked.emit()  # what the app's timer does: every view shows the state it is in
+    settle()
+    visit("clinic-no-device", window)  # as the app opens before a device is found
     window.bar.choose_simulator("compensator")
     attach_virtual_sim(c, "compensator")
     c.set_settings(preset("research").with_changes(**TOUR_SETTINGS))

@@ -224,9 +224,9 @@ class TrainingScreen(QWidget):
 
         # Sound: its state always visible; a missing device said on screen; the settings.
         self.sound_state = QLabel("")
-        self.sound_state.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.sound_state.setFont(theme.font(theme.BODY_PT, bold=True))  # fits 1280 px
         self.no_sound = QLabel(texts.SOUND_NONE)
-        self.no_sound.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.no_sound.setFont(theme.font(theme.BODY_PT, bold=True))
         self.no_sound.setStyleSheet(f"background: {theme.ORANGE}; color: black; "
                                     f"border-radius: 6px; padding: 4px 12px;")
         self.sound_mode = QComboBox()
