@@ -927,3 +927,10 @@ HEAD_EDF_PREFILTER = "on-board orientation filter; neutral pitch {pitch} roll {r
 def head_deg(value: float) -> str:
     """An angle in words: ``3.1°``, or ``not measured`` for NaN (never 0)."""
     return HEAD_NOT_MEASURED if value != value else HEAD_DEG.format(value=value)
+# --- Sizes from a 1280×720 laptop to a 4K monitor (issue 13, layout) -------------------------
+
+PATIENT_NONE_SHORT = "— no patient —"
+ACTIONS_TITLE = "Therapist's actions and corrections"
+ACTION_ROW = "{clock}  {text}"
+CORRECTION_ROW = "correction: {text}"
+ALERT_ROW = "⚠ {text}"
