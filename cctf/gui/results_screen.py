@@ -90,11 +90,15 @@ class TrialTable(QTableWidget):
                     self.COLUMNS[3],
                     *(() if self.wordWrap() else (texts.VERDICT_REPEATED,
                                                   texts.VERDICT_INTERRUPTED))))
+        if self.columnCount() > len(self.COLUMNS):  # the head sensor's angle column
+            longest += ((texts.head_deg(88.8), texts.head_deg(float("nan")),
+                         texts.HEAD_COLUMN_APP),)
         head = QFontMetrics(self.horizontalHeader().font())
+        titles = [self.horizontalHeaderItem(c).text() for c in range(self.columnCount())]
         for col, words in enumerate(longest):
             self.setColumnWidth(col, max(max(fm_bold.horizontalAdvance(w) for w in words),
-                                         head.horizontalAdvance(self.COLUMNS[col]) + 8) + pad)
-        fixed = sum(self.columnWidth(c) for c in range(len(self.COLUMNS) - 1))
+                                         head.horizontalAdvance(titles[col]) + 8) + pad)
+        fixed = sum(self.columnWidth(c) for c in range(self.columnCount() - 1))
         self.setMinimumWidth(fixed + fm_bold.horizontalAdvance(texts.HELD_STEADY.format(
             seconds=60)) + pad + 2 * self.frameWidth() + 20)  # + a vertical scrollbar
         rows = self.fontMetrics().height() + 16  # what a one-line row takes with its padding
@@ -151,10 +155,11 @@ class TrialTable(QTableWidget):
         self.setColumnCount(len(columns))
         self.setHorizontalHeaderLabels(columns)
         header = self.horizontalHeader()
-        for col in range(len(columns) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(len(columns) - 1):  # fixed, as without the head column (issue 13)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
         self._shown = []
+        self._fix_widths()
 
     def selected_trial(self) -> int | None:
         rows = self.selectionModel().selectedRows() if self.selectionModel() else []
@@ -262,8 +267,8 @@ class ResultsScreen(QWidget):
         self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
                                  "border-radius: 6px; padding: 6px;")
         self.ended.setVisible(False)
-        self.head_slope = QLabel("")  # head sensor: flexion per mmHg across the stages
-        self.head_slope.setWordWrap(True)
+        # Head sensor: flexion per mmHg across the stages (one elided line, whole as tooltip).
+        self.head_slope = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.head_slope.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
         self.performance = ScoreCard(texts.PI_TITLE)
@@ -303,16 +308,32 @@ class ResultsScreen(QWidget):
         controller.record_completed.connect(self._record_completed)
         # Possible breath holding: confirm, dismiss or take back on the selected row; undo.
         self.flag_reviews: FlagReviews | None = None
+        # Issue 13: one compact row beside the trace (short words, the whole in the tooltip),
+        # shown only when a trial has the flag; the status one elided line under the notes.
         self.flag_buttons = {
-            confirmed: QPushButton(label) for confirmed, label in (
-                (True, texts.FLAG_CONFIRM), (False, texts.FLAG_DISMISS),
-                (None, texts.FLAG_UNREVIEW))}
-        for confirmed, button in self.flag_buttons.items():
+            confirmed: QPushButton(short) for confirmed, short in (
+                (True, texts.FLAG_CONFIRM_SHORT), (False, texts.FLAG_DISMISS_SHORT),
+                (None, texts.FLAG_UNREVIEW_SHORT))}
+        for (confirmed, button), tip in zip(self.flag_buttons.items(), (
+                texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), strict=True):
+            button.setToolTip(tip)
             button.clicked.connect(lambda _=False, c=confirmed: self.review_flag(c))
-        self.flag_undo_button = QPushButton(texts.UNDO)
+        self.flag_undo_button = QPushButton(texts.FLAG_UNDO_SHORT)
+        self.flag_undo_button.setToolTip(texts.UNDO)
         self.flag_undo_button.clicked.connect(self.undo_flag_review)
-        self.flag_status = QLabel("")
-        self.flag_status.setWordWrap(True)
+        self.flag_caption = QLabel(texts.FLAG_ROW_CAPTION)
+        self.flag_caption.setProperty("muted", True)
+        self.flag_caption.setToolTip(texts.FLAG_STATUS_HINT)
+        self.flag_status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.flag_row = QWidget()  # hidden unless a trial has possible breath holding
+        flags = QHBoxLayout(self.flag_row)
+        flags.setContentsMargins(0, 0, 0, 0)
+        flags.addWidget(self.flag_caption)
+        flags.addStretch(1)
+        for button in (*self.flag_buttons.values(), self.flag_undo_button):
+            flags.addWidget(button)
+        self.flag_row.setVisible(False)
+        self.flag_status.setVisible(False)
         self.table.itemSelectionChanged.connect(self._enable_flags)
 
         # Issue 13: fixed space for everything, whatever the window: the action log a compact
@@ -337,6 +358,7 @@ class ResultsScreen(QWidget):
         right = QVBoxLayout()
         right.addWidget(self.overview, 3)
         right.addWidget(self.action_log, 1)
+        right.addWidget(self.flag_row)
         grid = QGridLayout()
         grid.addWidget(self.table, 0, 0)
         grid.addLayout(right, 0, 1)
@@ -351,6 +373,8 @@ class ResultsScreen(QWidget):
         lines.addWidget(self.saved_to, 2)
         side.addLayout(lines)
         side.addWidget(self.report_line)
+        side.addWidget(self.head_slope)  # beside the notes box: shown lines cost no height
+        side.addWidget(self.flag_status)
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
@@ -367,12 +391,6 @@ class ResultsScreen(QWidget):
         layout.addWidget(self.ended)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
-        flags = QHBoxLayout()
-        flags.addWidget(self.flag_status, 1)
-        for button in (*self.flag_buttons.values(), self.flag_undo_button):
-            flags.addWidget(button)
-        layout.addLayout(flags)
-        layout.addWidget(self.head_slope)
         layout.addLayout(record)
         self._enable_record()
         self._enable_flags()
@@ -386,7 +404,7 @@ class ResultsScreen(QWidget):
         self.flag_reviews = None if report.result is None else FlagReviews(
             report.result, scoring_plan(settings) if settings is not None else None,
             settings.baseline_mmhg if settings is not None else 20.0, self._store_review)
-        self.flag_status.setText("")
+        self.flag_status.setText(texts.FLAG_STATUS_HINT)  # shown only with a flag
 
     def _store_review(self, method: str, trial_index: int, *args: object) -> None:
         c = self.controller
@@ -405,9 +423,10 @@ class ResultsScreen(QWidget):
         for button in self.flag_buttons.values():
             button.setEnabled(flagged)
         self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
-        any_flag = reviews is not None and any(t.flags for t in reviews.result.trials)
-        for button in (*self.flag_buttons.values(), self.flag_undo_button):
-            button.setVisible(any_flag)
+        any_flag = reviews is not None and any(
+            reviews.has_flag(t.index, "breath_hold") for t in reviews.result.trials)
+        self.flag_row.setVisible(any_flag)
+        self.flag_status.setVisible(any_flag)
 
     def review_flag(self, confirmed: bool | None) -> bool:
         """Confirm, dismiss or take back "possible breath holding" on the selected trial."""

@@ -151,6 +151,7 @@ def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
     c.notice.emit(LONG_NOTICE)  # the status bar, as when the report is written
     settle()
     visit("clinic-results", window)
+    _flagged_results(visit, window)
 
     # The patient's history and a session reopened.
     history = window.clinic.setup_page.picker.show_progress()
@@ -195,6 +196,33 @@ def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
     settle()
     visit("monitor", window)
     c.stop_recording()
+
+
+def _flagged_results(visit: Visit, window: MainWindow) -> None:
+    """The same results with a head sensor's column and slope line and a stage trial flagged
+    for possible breath holding, confirmed from the flag row (not stored: the tour's
+    records keep the real session)."""
+    from dataclasses import replace
+
+    from cctf.analysis.results import Fault
+
+    results = window.clinic.results
+    report = results.report
+    assert report is not None and report.result is not None
+    trials = list(report.result.trials)
+    at = next(i for i, t in enumerate(trials) if t.phase == "stage")
+    trials[at] = replace(trials[at], flags=[Fault("breath_hold", trials[at].cue_start_s, 6.0)])
+    flagged = replace(report, result=replace(report.result, trials=trials,
+                                             head_measured=True))
+    results.show_report(flagged)
+    assert results.flag_reviews is not None
+    results.flag_reviews.store = None
+    results.table.selectRow(at)
+    results.review_flag(True)
+    settle()
+    visit("clinic-results-flagged", window)
+    results.show_report(report)
+    settle()
 
 
 def _patient_mode(visit: Visit, data_dir: Path) -> None:
