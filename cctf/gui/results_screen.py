@@ -267,10 +267,15 @@ class ResultsScreen(QWidget):
         self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
                                  "border-radius: 6px; padding: 6px;")
         self.ended.setVisible(False)
-        # Head sensor: flexion per mmHg across the stages (one elided line, whole as tooltip).
-        self.head_slope = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        # Head sensor: flexion per mmHg across the stages, in the activation card (issue 13:
+        # no row of its own at 1280×720).
+        self.head_slope = QLabel("")
+        self.head_slope.setWordWrap(True)
+        self.head_slope.setFont(theme.font(theme.SMALL_PT))
+        self.head_slope.setProperty("muted", True)
         self.head_slope.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
+        self.activation.layout().insertWidget(3, self.head_slope)
         self.performance = ScoreCard(texts.PI_TITLE)
         self.reference = ScoreCard(texts.REFERENCE_TITLE)
         self.reference.value.setVisible(False)
@@ -321,19 +326,20 @@ class ResultsScreen(QWidget):
         self.flag_undo_button = QPushButton(texts.FLAG_UNDO_SHORT)
         self.flag_undo_button.setToolTip(texts.UNDO)
         self.flag_undo_button.clicked.connect(self.undo_flag_review)
-        self.flag_caption = QLabel(texts.FLAG_ROW_CAPTION)
-        self.flag_caption.setProperty("muted", True)
-        self.flag_caption.setToolTip(texts.FLAG_STATUS_HINT)
+        # What was done last (whole in its tooltip and the status bar), else what to do.
         self.flag_status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.flag_status.setMinimumWidth(
+            QFontMetrics(theme.font(theme.SMALL_PT)).horizontalAdvance(texts.FLAG_ROW_CAPTION))
         self.flag_row = QWidget()  # hidden unless a trial has possible breath holding
         flags = QHBoxLayout(self.flag_row)
         flags.setContentsMargins(0, 0, 0, 0)
-        flags.addWidget(self.flag_caption)
-        flags.addStretch(1)
+        flags.addWidget(self.flag_status, 1)
         for button in (*self.flag_buttons.values(), self.flag_undo_button):
             flags.addWidget(button)
+        self.flag_row.setStyleSheet(  # compact: four buttons in the trace column at 1280 px
+            f"QPushButton {{ padding: 3px 6px; font-size: {theme.SMALL_PT}pt; }} "
+            f"QLabel {{ font-size: {theme.SMALL_PT}pt; }}")
         self.flag_row.setVisible(False)
-        self.flag_status.setVisible(False)
         self.table.itemSelectionChanged.connect(self._enable_flags)
 
         # Issue 13: fixed space for everything, whatever the window: the action log a compact
@@ -350,7 +356,7 @@ class ResultsScreen(QWidget):
         self.report_line = ElidedLabel()
         self.notes.setVisible(False)  # superseded by saved_to and the action log
         self.record_status.setVisible(False)
-        self.overview.setMinimumHeight(100)
+        self.overview.setMinimumHeight(80)  # room for the breath-flag row at 1280×720
         cards = QHBoxLayout()
         cards.addWidget(self.activation, 2)
         cards.addWidget(self.performance, 3)
@@ -373,8 +379,6 @@ class ResultsScreen(QWidget):
         lines.addWidget(self.saved_to, 2)
         side.addLayout(lines)
         side.addWidget(self.report_line)
-        side.addWidget(self.head_slope)  # beside the notes box: shown lines cost no height
-        side.addWidget(self.flag_status)
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
@@ -426,17 +430,16 @@ class ResultsScreen(QWidget):
         any_flag = reviews is not None and any(
             reviews.has_flag(t.index, "breath_hold") for t in reviews.result.trials)
         self.flag_row.setVisible(any_flag)
-        self.flag_status.setVisible(any_flag)
 
     def review_flag(self, confirmed: bool | None) -> bool:
         """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
         index = self.table.selected_trial()
         if self.flag_reviews is None or index is None:
-            self.flag_status.setText(texts.REVIEW_CHOOSE_TRIAL)
+            self._flag_say(texts.REVIEW_CHOOSE_TRIAL)
             return False
         change = self.flag_reviews.review(index, "breath_hold", confirmed)
         if change is None:
-            self.flag_status.setText(texts.FLAG_NO_FLAG.format(trial=index + 1))
+            self._flag_say(texts.FLAG_NO_FLAG.format(trial=index + 1))
             return False
         self._flag_changed(change.text)
         return True
@@ -444,10 +447,15 @@ class ResultsScreen(QWidget):
     def undo_flag_review(self) -> bool:
         change = self.flag_reviews.undo() if self.flag_reviews is not None else None
         if change is None:
-            self.flag_status.setText(texts.NOTHING_TO_UNDO)
+            self._flag_say(texts.NOTHING_TO_UNDO)
             return False
         self._flag_changed(texts.CORRECTION_UNDONE.format(text=change.text))
         return True
+
+    def _flag_say(self, text: str) -> None:
+        """In the flag row (elided) and whole in the status bar."""
+        self.flag_status.setText(text)
+        self.controller.notice.emit(text)
 
     def _flag_changed(self, text: str) -> None:
         """Show the changed verdicts and scores, keeping the notes and the reviews."""
