@@ -936,7 +936,6 @@ CORRECTION_ROW = "correction: {text}"
 ALERT_ROW = "⚠ {text}"
 
 # --- Results' breath-flag row beside the trace (issue 13 fix after the merges) ------------
-FLAG_ROW_CAPTION = "Breath flag:"
 FLAG_STATUS_HINT = ("Possible breath holding (a hypothesis): choose the trial in the table, then "
                     "Confirm or Dismiss beside the trace.")
 FLAG_CONFIRM_SHORT = "Confirm"

@@ -57,11 +57,8 @@ class TrialTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setWordWrap(wrap)
-        if not wrap:  # one line a trial: a long "what was seen" ends in "…" (whole in its
-            self.setTextElideMode(Qt.TextElideMode.ElideRight)  # tooltip and the live panel)
-            self.setProperty("cctf_elided_columns", [len(self.COLUMNS) - 1])
-            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.wrap = wrap  # without a head column (with one there is no room: one line)
+        self._set_wrap(wrap)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.horizontalHeader()
         for col in range(len(self.COLUMNS) - 1):  # fixed: widths never jump as rows change
@@ -73,6 +70,16 @@ class TrialTable(QTableWidget):
         self.setStyleSheet(f"QTableWidget {{ font-size: {theme.SMALL_PT}pt; }}")
         self._shown: list[tuple] = []
         self._fix_widths()
+
+    def _set_wrap(self, wrap: bool) -> None:
+        self.setWordWrap(wrap)
+        if wrap:
+            self.setProperty("cctf_elided_columns", [])
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        else:  # one line a trial: a long "what was seen" ends in "…" (whole in its
+            self.setTextElideMode(Qt.TextElideMode.ElideRight)  # tooltip and the live panel)
+            self.setProperty("cctf_elided_columns", [self.columnCount() - 1])
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
 
     def _fix_widths(self) -> None:
         """Each column as wide as the longest thing it can hold (in this font), the last
@@ -159,6 +166,9 @@ class TrialTable(QTableWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
         self._shown = []
+        # Issue 13: with the head column "what was seen" is too narrow to wrap at 1280 px
+        # (a flagged trial took 4 lines): one line a trial, whole in the tooltip.
+        self._set_wrap(self.wrap and not head)
         self._fix_widths()
 
     def selected_trial(self) -> int | None:
@@ -267,15 +277,12 @@ class ResultsScreen(QWidget):
         self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
                                  "border-radius: 6px; padding: 6px;")
         self.ended.setVisible(False)
-        # Head sensor: flexion per mmHg across the stages, in the activation card (issue 13:
-        # no row of its own at 1280×720).
-        self.head_slope = QLabel("")
-        self.head_slope.setWordWrap(True)
+        # Head sensor: flexion per mmHg across the stages: one line beside the notes (issue 13:
+        # no row of its own at 1280×720), whole in its tooltip.
+        self.head_slope = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.head_slope.setFont(theme.font(theme.SMALL_PT))
-        self.head_slope.setProperty("muted", True)
         self.head_slope.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
-        self.activation.layout().insertWidget(3, self.head_slope)
         self.performance = ScoreCard(texts.PI_TITLE)
         self.reference = ScoreCard(texts.REFERENCE_TITLE)
         self.reference.value.setVisible(False)
@@ -328,8 +335,6 @@ class ResultsScreen(QWidget):
         self.flag_undo_button.clicked.connect(self.undo_flag_review)
         # What was done last (whole in its tooltip and the status bar), else what to do.
         self.flag_status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
-        self.flag_status.setMinimumWidth(
-            QFontMetrics(theme.font(theme.SMALL_PT)).horizontalAdvance(texts.FLAG_ROW_CAPTION))
         self.flag_row = QWidget()  # hidden unless a trial has possible breath holding
         flags = QHBoxLayout(self.flag_row)
         flags.setContentsMargins(0, 0, 0, 0)
@@ -378,7 +383,10 @@ class ResultsScreen(QWidget):
         lines.addWidget(self.record_line, 3)
         lines.addWidget(self.saved_to, 2)
         side.addLayout(lines)
-        side.addWidget(self.report_line)
+        lines = QHBoxLayout()  # the report's line (once written) and the head's slope
+        lines.addWidget(self.report_line, 1)
+        lines.addWidget(self.head_slope, 1)
+        side.addLayout(lines)
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
@@ -528,6 +536,7 @@ class ResultsScreen(QWidget):
         first, _, second = text.partition("\n")
         self.record_line.setText(first)
         self.report_line.setText(second)
+        self.report_line.setVisible(bool(second))  # else the head's slope has the line
 
     def _record_completed(self, session_id: int) -> None:
         if session_id == self.session_id:
@@ -563,6 +572,7 @@ class ResultsScreen(QWidget):
         self._enable_record()
         self.record_status.setText(texts.REPORT_WRITING)
         self.report_line.setText(texts.REPORT_WRITING)
+        self.report_line.setVisible(True)
         session_report_pdf(self.controller.data_dir, sid, self._report_saved,
                            self._report_failed)
 
@@ -724,5 +734,6 @@ class ResultsScreen(QWidget):
         if why:
             self.record_status.setText(why)
             self.report_line.setText(why)
+            self.report_line.setVisible(True)
             self.controller.notice.emit(why)
         return why
