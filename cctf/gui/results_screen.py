@@ -101,7 +101,8 @@ class TrialTable(QTableWidget):
             longest += ((texts.head_deg(88.8), texts.head_deg(float("nan")),
                          texts.HEAD_COLUMN_APP),)
         head = QFontMetrics(self.horizontalHeader().font())
-        titles = [self.horizontalHeaderItem(c).text() for c in range(self.columnCount())]
+        titles = [item.text() if (item := self.horizontalHeaderItem(c)) is not None else ""
+                  for c in range(self.columnCount())]  # None while the columns change
         for col, words in enumerate(longest):
             self.setColumnWidth(col, max(max(fm_bold.horizontalAdvance(w) for w in words),
                                          head.horizontalAdvance(titles[col]) + 8) + pad)
