@@ -355,6 +355,7 @@ class ResultsScreen(QWidget):
         self.action_log.setToolTip(texts.ACTIONS_TITLE)
         self.action_log.setWordWrap(False)  # one line each, "…" if long, whole in a tooltip
         self.action_log.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.action_log.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.action_log.setMinimumHeight(2 * self.action_log.fontMetrics().lineSpacing() + 8)
         self.saved_to = ElidedLabel()
         self.saved_to.setProperty("muted", True)
@@ -478,6 +479,11 @@ class ResultsScreen(QWidget):
         if reviews is not None and reviews.done:  # listed with the test's corrections
             self.notes.setText(self.notes.text() + "\n" + texts.FLAG_REVIEWS_PREFIX
                                + "; ".join(c.text for c in reviews.done))
+            for row in action_rows((), tuple(c.text for c in reviews.done)):
+                item = QListWidgetItem(row)  # whole in the action log beside the trace
+                item.setToolTip(row)
+                self.action_log.addItem(item)
+            self.action_log.scrollToBottom()
         rows = [t.index for t in self.report.result.trials] if self.report.result else []
         if selected in rows:
             self.table.selectRow(rows.index(selected))

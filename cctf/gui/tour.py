@@ -210,7 +210,7 @@ def _flagged_results(visit: Visit, window: MainWindow) -> None:
     report = results.report
     assert report is not None and report.result is not None
     trials = list(report.result.trials)
-    at = next(i for i, t in enumerate(trials) if t.phase == "stage")
+    at = next(i for i, t in enumerate(trials) if t.phase == "stage" and t.scored)
     trials[at] = replace(trials[at], flags=[Fault("breath_hold", trials[at].cue_start_s, 6.0)])
     flagged = replace(report, result=replace(report.result, trials=trials,
                                              head_measured=True))
