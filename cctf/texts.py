@@ -169,8 +169,8 @@ SETUP_STEPS_HTML = (
     "<li><b>Tare</b> with the cuff open to air, before it goes under the neck (T).</li>"
     "<li>Patient supine in crook lying, head and neck neutral, no pillow. Fold the cuff and "
     "place it behind the neck, touching the occiput.</li>"
-    "<li>Inflate to 20 mmHg. Air flows back into the tube at first, so the pressure drops: "
-    "re-inflate 2–3 times until it stays.</li>"
+    "<li>Inflate to 20 mmHg. Air flows back into the tube at first: re-inflate 2–3 times "
+    "until it stays.</li>"
     "<li>Cue: tongue on the roof of the mouth, lips together, teeth slightly apart; a gentle "
     "“yes” nod.</li></ol>"
 )
@@ -927,3 +927,18 @@ HEAD_EDF_PREFILTER = "on-board orientation filter; neutral pitch {pitch} roll {r
 def head_deg(value: float) -> str:
     """An angle in words: ``3.1°``, or ``not measured`` for NaN (never 0)."""
     return HEAD_NOT_MEASURED if value != value else HEAD_DEG.format(value=value)
+# --- Sizes from a 1280×720 laptop to a 4K monitor (issue 13, layout) -------------------------
+
+PATIENT_NONE_SHORT = "— no patient —"
+ACTIONS_TITLE = "Therapist's actions and corrections"
+ACTION_ROW = "{clock}  {text}"
+CORRECTION_ROW = "correction: {text}"
+ALERT_ROW = "⚠ {text}"
+
+# --- Results' breath-flag row beside the trace (issue 13 fix after the merges) ------------
+FLAG_STATUS_HINT = ("Possible breath holding (a hypothesis): choose the trial in the table, then "
+                    "Confirm or Dismiss beside the trace.")
+FLAG_CONFIRM_SHORT = "Confirm"
+FLAG_DISMISS_SHORT = "Dismiss"
+FLAG_UNREVIEW_SHORT = "Not reviewed"
+FLAG_UNDO_SHORT = "Undo"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -39,6 +39,7 @@ from cctf.gui.patients import PatientPicker
 from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
+from cctf.gui.sizes import scaled_pt
 from cctf.session.cue_text import live_verdict
 from cctf.session.setup import start_warning
 
@@ -118,7 +119,6 @@ class SetupPage(QWidget):
         steps.setTextFormat(Qt.TextFormat.RichText)
         self.live = LiveView(controller, span_s=30.0)
         self.pressure = PressurePanel(controller, readout_pt=54)
-        self.pressure.setMaximumHeight(190)
         self.form = ProtocolForm(controller)
         self.picker = PatientPicker(controller)
         self.patient_note = QLabel("")
@@ -127,41 +127,56 @@ class SetupPage(QWidget):
         self.tare_button.setToolTip(texts.TARE_TIP)
         self.start_button = _button(texts.START_TEST, screen.start_action, primary=True)
         self.start_button.setFont(theme.font(theme.TITLE_PT, bold=True))
-        self.start_button.setMinimumHeight(50)
+        self.start_button.setMinimumHeight(44)
 
         tare = QHBoxLayout()
         tare_note = QLabel(texts.TARE_NOTE)
         tare_note.setWordWrap(True)
         tare_note.setProperty("muted", True)
-        tare.addWidget(self.tare_button)
         tare.addWidget(tare_note, 1)
+        steps.setFont(theme.font(theme.SMALL_PT))
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.status.setMinimumHeight(0)
+        self.pressure.setMinimumHeight(96)
+        # Issue 13: one top row (status, readout, dial) scaled to the window; the whole
+        # protocol form without scrolling beside the steps and the trace.
+        top = QHBoxLayout()
+        top.addWidget(self.status, 3)
+        top.addWidget(self.pressure, 2)
         left = QVBoxLayout()
-        left.addWidget(self.status)
         left.addWidget(steps)
-        left.addLayout(tare)
         left.addWidget(self.live, 1)
         self.head = HeadTrace(controller, span_s=30.0)  # zeroing: "lie still for 2 s"
         left.addWidget(self.head)
+        # Tare beside the start button; its note is step 1 and the button's tooltip.
+        tare_note.setVisible(False)
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.tare_button)
+        start_row.addWidget(self.start_button, 1)
+        left.addLayout(start_row)
         right = QVBoxLayout()
         right.addWidget(self.picker)
         right.addWidget(self.patient_note)
-        right.addWidget(self.pressure)
-        # The settings scroll rather than squeeze when the window is short.
-        form_scroll = QScrollArea()
-        form_scroll.setWidget(self.form)
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        right.addWidget(form_scroll, stretch=1)
-        right.addWidget(self.start_button)
-        layout = QHBoxLayout(self)
+        right.addWidget(self.form)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 3)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(left, 1)
-        layout.addLayout(right, 1)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
         controller.ticked.connect(self.refresh)
         controller.patient_changed.connect(self._patient_note)
         controller.records_changed.connect(self._patient_note)
         self._patient_note()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # The readout and dial row: a fifth of the page, 90–300 px (issue 13).
+        self.pressure.setMaximumHeight(max(96, min(300, self.height() // 6)))
+        self.status.setFont(theme.font(scaled_pt(theme.TITLE_PT + 4, self.height(), 700,
+                                                 lowest=0.8), bold=True))
 
     def _patient_note(self) -> None:
         c = self.controller
@@ -277,9 +292,8 @@ class RunPage(QWidget):
         self.banner = CueBanner(controller)
         self.live = LiveView(controller, span_s=40.0)
         self.pressure = PressurePanel(controller, readout_pt=52)
-        self.pressure.setMaximumHeight(180)
         self.trial = LiveTrialPanel(controller)
-        self.table = TrialTable(wrap=False)
+        self.table = TrialTable(wrap=False)  # more trials in view during the test
         self.table.itemSelectionChanged.connect(
             lambda: controller.select_trial(self.table.selected_trial()))
         self.alerts = QLabel("")
@@ -292,6 +306,7 @@ class RunPage(QWidget):
         self.override_button = _button(texts.OVERRIDE, screen.override_action)
         self.end_button = _button(texts.END_TEST, screen.end_action)
         marks = QHBoxLayout()
+        marks.setSpacing(4)
         mark_label = QLabel(texts.MARK_LABEL)
         mark_label.setToolTip(texts.MARK_TIP)
         marks.addWidget(mark_label)
@@ -300,25 +315,28 @@ class RunPage(QWidget):
             b = _button(action.text().replace("&", ""), action)
             b.setToolTip(texts.MARK_TIP)
             b.setStyleSheet(f"QPushButton {{ border: 2px solid {theme.MANUAL}; "
-                            "padding: 6px 8px; }")
+                            "padding: 6px 5px; }")  # issue 13: the row fits 1280 px
             self.mark_buttons.append(b)
             marks.addWidget(b)
 
+        # Issue 13: the trial table under the trace, as wide as it (no cut "what was seen"),
+        # the readout, dial and live trial beside them; all scaled to the window.
+        self.table.setColumnHidden(1, True)  # the part: the banner and step strip say it
         grid = QGridLayout()
         grid.addWidget(self.banner, 0, 0, 1, 2)
-        live = QVBoxLayout()  # the pressure, and below it the head angle when a sensor is on
-        live.addWidget(self.live, 1)
-        self.head = HeadTrace(controller, span_s=40.0)
-        live.addWidget(self.head)
-        grid.addLayout(live, 1, 0, 2, 1)
-        grid.addWidget(self.pressure, 1, 1)
+        left = QVBoxLayout()
+        left.addWidget(self.live, 3)
+        self.head = HeadTrace(controller, span_s=40.0)  # the head angle when a sensor is on
+        left.addWidget(self.head)
+        left.addWidget(self.table, 2)
+        grid.addLayout(left, 1, 0)
         side = QVBoxLayout()
-        side.addWidget(self.trial)
-        side.addWidget(self.table, 1)
-        grid.addLayout(side, 2, 1)
+        side.addWidget(self.pressure, 3)
+        side.addWidget(self.trial, 2)
+        grid.addLayout(side, 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(1, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.repeat_button)
@@ -333,6 +351,12 @@ class RunPage(QWidget):
         layout.addLayout(buttons)
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.refresh)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Issue 13: reads from 2 m at any size. From the window's height, not the page's: the
+        # banner's own size must not feed back into its type size.
+        self.banner.scale_to(self.window().height() / 760)
 
     def refresh(self) -> None:
         if not self.isVisible():
@@ -497,6 +521,8 @@ class ClinicScreen(QWidget):
             start_text = texts.START_NOT_SETTLED  # allowed, but it asks first
         if self.setup_page.start_button.text() != start_text:
             self.setup_page.start_button.setText(start_text)
+            self.setup_page.start_button.setFont(theme.font(  # the long "no device" line fits
+                theme.TITLE_PT if live else theme.SMALL_PT, bold=True))  # a 1280-px window
         has_trials = running and s is not None and s.runner is not None and bool(s.runner.trials)
         self.repeat_action.setEnabled(has_trials)
         self.override_action.setEnabled(has_trials)

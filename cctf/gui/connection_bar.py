@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QStyledItemDelegate,
     QWidget,
 )
@@ -25,6 +24,7 @@ from cctf import texts
 from cctf.acquisition.health import LinkHealth
 from cctf.gui import theme
 from cctf.gui.controller import AppController
+from cctf.gui.elided import ElidedLabel
 from cctf.sim.scenarios import list_scenarios
 
 SIM = "sim"
@@ -77,9 +77,8 @@ class ConnectionBar(QFrame):
         self.dot.setFont(theme.font(theme.TITLE_PT))
         self.state = QLabel(texts.LINK_STATE["closed"])
         self.state.setFont(theme.font(theme.BODY_PT, bold=True))
-        self.details = QLabel("")
+        self.details = ElidedLabel("", mode=Qt.TextElideMode.ElideRight, tooltip=False)
         self.details.setProperty("muted", True)
-        self.details.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._shown_state = ""
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

@@ -25,6 +25,7 @@ class CueBanner(QFrame):
                  *, point_size: int = theme.CUE_PT) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.point_size = point_size
         self.word = QLabel("")
         self.word.setFont(theme.font(point_size, bold=True))
         self.detail = QLabel("")
@@ -34,6 +35,10 @@ class CueBanner(QFrame):
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
         self.detail.setWordWrap(True)
+        # Issue 13: the type follows the window (scale_to); its size must not hold the window
+        # open when it shrinks, so the big labels take no part in the minimum size.
+        for label in (self.word, self.count):
+            label.setMinimumHeight(1)  # a minimum of its own: not the font's
         layout = QHBoxLayout(self)
         layout.setContentsMargins(22, 6, 22, 6)
         layout.setSpacing(24)
@@ -44,6 +49,17 @@ class CueBanner(QFrame):
         self._style = ""
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.refresh)
+
+    def scale_to(self, k: float) -> None:
+        """Type ``k`` times its base size (0.7–2.5): the banner grows with the window."""
+        k = min(max(k, 0.7), 2.5)
+        pt = max(8, round(self.point_size * k))
+        if self.word.font().pointSize() == pt:
+            return
+        self.word.setFont(theme.font(pt, bold=True))
+        self.count.setFont(theme.font(pt, bold=True))
+        self.detail.setFont(theme.font(max(8, round(theme.TITLE_PT * k))))
+        self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
 
     def refresh(self) -> None:
         if not self.isVisible():

@@ -37,7 +37,7 @@ class Gauge(QWidget):
         self.pressure_mmhg = math.nan
         self.band: tuple[float, float] | None = None  # (target, tolerance)
         self.live = True  # False: no signal — drawn grey, saying so
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(80, 80)  # grows with the window (issue 13)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)

@@ -31,6 +31,7 @@ from cctf.gui.controller import AppController
 from cctf.gui.monitor_screen import MonitorScreen
 from cctf.gui.patients import RecordsNotice
 from cctf.gui.preferences import PreferencesDialog
+from cctf.gui.sizes import want
 from cctf.gui.training_screen import TrainingScreen
 from cctf.records.app_state import SCREENS, AppState, load_state, save_state
 
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         controller.connect_failed.connect(
             lambda text: self.statusBar().showMessage(texts.CONNECT_FAILED.format(error=text)))
         controller.confirm_end = self.confirm_end
-        self.resize(1280, 800)
+        want(self, 1280, 800)  # capped to the screen: a 1280×720 laptop (issue 13)
         if open_records:
             self.open_records()
 

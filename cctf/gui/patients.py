@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +47,7 @@ from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, UNASSIGNED, AppController
 from cctf.gui.open_path import open_path
+from cctf.gui.sizes import want
 from cctf.gui.worker import run_in_background
 from cctf.records import progress
 from cctf.records.history import (
@@ -282,7 +284,7 @@ class PatientPicker(QWidget):
         c = self.controller
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem(texts.PATIENT_NONE, None)
+        self.combo.addItem(texts.PATIENT_NONE_SHORT, None)  # the note below says why
         if c.records is not None:
             try:
                 patients = c.records.patients()
@@ -392,7 +394,7 @@ class AttachDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        self.resize(640, 360)
+        want(self, 640, 360)
         self.refresh()
 
     def refresh(self) -> None:
@@ -440,7 +442,7 @@ class ProgressDialog(QDialog):
         self.code = code
         self.setWindowTitle(texts.HISTORY_TITLE.format(code=code))
         self.setModal(False)
-        self.resize(1180, 680)
+        want(self, 1400, 760)  # capped to the screen (issue 13)
         self.points: list[progress.ProgressPoint] = []
         self.rows: list[SessionRow] = []
         self.review: SessionReviewDialog | None = None
@@ -493,6 +495,8 @@ class ProgressDialog(QDialog):
         for col in range(len(texts.HISTORY_COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.sessions.setStyleSheet(f"QTableWidget {{ font-size: {theme.SMALL_PT}pt; }}")
+        self.sessions.setWordWrap(False)
         self.sessions.itemDoubleClicked.connect(lambda _item: self.open_session())
         self.sessions.itemSelectionChanged.connect(self._enable)
         self.open_button = QPushButton(texts.HISTORY_OPEN)
@@ -535,7 +539,7 @@ class ProgressDialog(QDialog):
         right.addLayout(session_buttons)
         body = QHBoxLayout()
         body.addLayout(left, 1)
-        body.addLayout(right, 1)
+        body.addLayout(right, 2)  # every column of the session list without scrolling
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved, 1)
         buttons.addWidget(self.report_button)
@@ -597,7 +601,25 @@ class ProgressDialog(QDialog):
             self.sessions.setItem(0, 0, QTableWidgetItem(texts.HISTORY_EMPTY))
         elif chosen is not None:
             self.select_session(chosen)
+        self._fit_columns()
         self._enable()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its widest text in the list's own font (issue 13: no
+        sideways scrolling); the last one takes the rest."""
+        table = self.sessions
+        fm = table.fontMetrics()
+        bold = QFont(table.font())
+        bold.setBold(True)
+        head = QFontMetrics(bold)
+        header = table.horizontalHeader()
+        for col in range(table.columnCount() - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            texts_in = [table.item(r, col).text() for r in range(table.rowCount())
+                        if table.item(r, col) is not None and (self.rows or col)]
+            width = max([fm.horizontalAdvance(t) for t in texts_in]
+                        + [head.horizontalAdvance(texts.HISTORY_COLUMNS[col]) + 8])
+            table.setColumnWidth(col, width + 14)
 
     def selected_session(self) -> int | None:
         rows = self.sessions.selectionModel().selectedRows()

@@ -22,6 +22,8 @@ from cctf.gui import theme
 from cctf.gui.controller import AppController
 from cctf.session.settings import ORDERS, PRESETS, ProtocolSettings
 
+COLUMNS = 3  # fields side by side (issue 13: the whole form fits a 1280×720 screen)
+
 # field: (kind, minimum, maximum, step, decimals)
 FIELDS: dict[str, tuple[str, float, float, float, int]] = {
     "baseline_mmhg": ("float", 5, 40, 0.5, 1),
@@ -47,13 +49,13 @@ class ProtocolForm(QGroupBox):
         self.description = QLabel("")
         self.description.setWordWrap(True)
         self.description.setProperty("muted", True)
-        self.description.setMinimumHeight(2 * self.description.fontMetrics().lineSpacing() + 4)
         self.inputs: dict[str, QSpinBox | QDoubleSpinBox] = {}
         grid = QGridLayout(self)
-        grid.setVerticalSpacing(4)
+        grid.setVerticalSpacing(2)
+        self.setFont(theme.font(theme.SMALL_PT))  # issue 13: every field, unscrolled, at 720 px
         grid.addWidget(QLabel(texts.PRESET_LABEL), 0, 0)
-        grid.addWidget(self.preset, 0, 1, 1, 3)
-        grid.addWidget(self.description, 1, 0, 1, 4)
+        grid.addWidget(self.preset, 0, 1, 1, 2 * COLUMNS - 1)
+        grid.addWidget(self.description, 1, 0, 1, 2 * COLUMNS)
         for k, (name, (kind, lo, hi, step, decimals)) in enumerate(FIELDS.items()):
             box: QSpinBox | QDoubleSpinBox
             if kind == "int":
@@ -67,7 +69,7 @@ class ProtocolForm(QGroupBox):
             box.setSuffix(texts.FIELD_SUFFIX.get(name, ""))
             box.valueChanged.connect(self._edited)
             self.inputs[name] = box
-            row, col = 2 + k // 2, (k % 2) * 2
+            row, col = 2 + k // COLUMNS, (k % COLUMNS) * 2
             grid.addWidget(QLabel(texts.FIELD_LABEL[name]), row, col)
             grid.addWidget(box, row, col + 1)
         self.order = QComboBox()
@@ -76,14 +78,18 @@ class ProtocolForm(QGroupBox):
         self.order.currentIndexChanged.connect(self._edited)
         self.stop_rule = QCheckBox(texts.STOP_AT_FIRST_FAILURE)
         self.stop_rule.toggled.connect(self._edited)
-        last = 2 + (len(FIELDS) + 1) // 2
-        grid.addWidget(QLabel(texts.FIELD_LABEL["order"]), last - 1, 2)
-        grid.addWidget(self.order, last - 1, 3)
-        grid.addWidget(self.stop_rule, last, 0, 1, 4)
+        k = len(FIELDS)  # the order in the next cell, the stop rule on its own row
+        grid.addWidget(QLabel(texts.FIELD_LABEL["order"]), 2 + k // COLUMNS, (k % COLUMNS) * 2)
+        grid.addWidget(self.order, 2 + k // COLUMNS, (k % COLUMNS) * 2 + 1)
+        last = 3 + k // COLUMNS
+        grid.addWidget(self.stop_rule, last, 0, 1, 2 * COLUMNS)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.VERMILLION};")
-        grid.addWidget(self.error, last + 1, 0, 1, 4)
+        grid.addWidget(self.error, last + 1, 0, 1, 2 * COLUMNS)
+        self.error.setVisible(False)  # takes room only when there is something to say
+        for child in self.findChildren(QWidget):  # the group's title bold, its fields not
+            child.setFont(theme.font(theme.SMALL_PT))
         self._filling = False
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self.show_settings(controller.settings, controller.settings_name)
@@ -102,6 +108,7 @@ class ProtocolForm(QGroupBox):
         self.preset.setCurrentIndex(max(0, self.preset.findData(name)))
         self.description.setText(texts.PRESET_DESCRIPTION.get(name, texts.PRESET_CUSTOM_NOTE))
         self.error.setText("")
+        self.error.setVisible(False)
         self._filling = False
 
     def _preset_chosen(self) -> None:
@@ -125,8 +132,10 @@ class ProtocolForm(QGroupBox):
                 stop_at_first_failure=self.stop_rule.isChecked())
         except ConfigError as exc:
             self.error.setText(str(exc))
+            self.error.setVisible(True)
             return
         self.error.setText("")
+        self.error.setVisible(False)
         name = next((n for n, (_, s) in PRESETS.items() if s == settings), "custom")
         self._filling = True
         self.preset.setCurrentIndex(self.preset.findData(name))

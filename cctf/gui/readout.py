@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cctf import texts
 from cctf.gui import theme
@@ -28,7 +29,11 @@ class Readout(QFrame):
         self.status.setFont(theme.font(theme.TITLE_PT, bold=True))
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setMinimumHeight(40)
-        theme.steady(self.value, self.value.fontMetrics().horizontalAdvance("88.8"))
+        theme.steady(self.value, 40)
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.point_size = point_size
+        self.setMinimumHeight(96)
+        self.value.installEventFilter(self)
         theme.steady(self.status, 120)
         number = QHBoxLayout()
         number.setSpacing(6)
@@ -39,6 +44,21 @@ class Readout(QFrame):
         layout.setSpacing(0)
         layout.addLayout(number)
         layout.addWidget(self.status)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """The number as large as its own label allows ("88.8" fits): it grows with the
+        window (issue 13). The label's size comes from the layout, never from its font."""
+        if obj is self.value and event.type() == QEvent.Type.Resize:
+            font = QFont(self.value.font())
+            font.setPixelSize(100)
+            probe = QFontMetrics(font)
+            k = min(self.value.height() / max(probe.height(), 1),
+                    self.value.width() / max(probe.horizontalAdvance("88.8"), 1))
+            px = max(10, int(100 * k * 0.97))
+            if self.value.font().pixelSize() != px:
+                font.setPixelSize(px)
+                self.value.setFont(font)
+        return False
 
     def set_state(self, pressure_mmhg: float, band: str, *, no_signal: str = "") -> None:
         """``band``: "in", "low", "high" or "" (no target cued). ``no_signal``: why the data
@@ -56,9 +76,10 @@ class Readout(QFrame):
             self.status.setFont(theme.font(theme.SMALL_PT if no_signal else theme.TITLE_PT,
                                            bold=True))
             colour = theme.NO_SIGNAL if no_signal else theme.BAND_COLOURS.get(band, theme.TEXT)
-            self.status.setStyleSheet(
+            size = theme.SMALL_PT if no_signal else theme.TITLE_PT  # in the style sheet: a
+            self.status.setStyleSheet(  # style sheet set after setFont would undo the font
                 f"color: white; background: {colour}; border-radius: 6px; padding: 2px 10px;"
-                if band or no_signal else "")
+                f" font-size: {size}pt;" if band or no_signal else "")
 
     @property
     def stale(self) -> bool:

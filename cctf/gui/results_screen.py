@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -17,8 +18,11 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,8 +34,12 @@ from cctf.analysis.head import HEAD_FLAG_TYPES
 from cctf.analysis.results import TrialResult
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
+from cctf.gui.elided import ElidedLabel
 from cctf.gui.live_view import LiveView
+from cctf.gui.sizes import scaled_pt
 from cctf.session.flag_review import FlagReviews
+
+MIN_ROWS = 4  # a trial table never shows fewer rows (issue 13)
 
 
 class TrialTable(QTableWidget):
@@ -49,13 +57,72 @@ class TrialTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setWordWrap(wrap)
+        self.wrap = wrap  # without a head column (with one there is no room: one line)
+        self._set_wrap(wrap)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.horizontalHeader()
-        for col in range(len(self.COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(len(self.COLUMNS) - 1):  # fixed: widths never jump as rows change
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Issue 13: desk-distance type (the therapist's table, not the patient's banner) so
+        # "what was seen" stays on one line; at least MIN_ROWS rows always shown.
+        self.setStyleSheet(f"QTableWidget {{ font-size: {theme.SMALL_PT}pt; }}")
         self._shown: list[tuple] = []
+        self._fix_widths()
+
+    def _set_wrap(self, wrap: bool) -> None:
+        self.setWordWrap(wrap)
+        if wrap:
+            self.setProperty("cctf_elided_columns", [])
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        else:  # one line a trial: a long "what was seen" ends in "…" (whole in its
+            self.setTextElideMode(Qt.TextElideMode.ElideRight)  # tooltip and the live panel)
+            self.setProperty("cctf_elided_columns", [self.columnCount() - 1])
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+
+    def _fix_widths(self) -> None:
+        """Each column as wide as the longest thing it can hold (in this font), the last
+        one takes the rest and wraps."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm_bold = QFontMetrics(bold)
+        pad = 12
+        # The rare long verdicts ("↺ repeated (not scored)") wrap onto a second line.
+        longest = (("88", *self.COLUMNS[:1]),
+                   (*texts.PHASE_SHORT.values(), self.COLUMNS[1]),
+                   ("88.5", self.COLUMNS[2]),
+                   (texts.VERDICT_RUNNING, texts.verdict_word(True, symbol=True),
+                    texts.verdict_word(False, symbol=True) + texts.OVERRIDDEN_SUFFIX,
+                    self.COLUMNS[3],
+                    *(() if self.wordWrap() else (texts.VERDICT_REPEATED,
+                                                  texts.VERDICT_INTERRUPTED))))
+        if self.columnCount() > len(self.COLUMNS):  # the head sensor's angle column
+            longest += ((texts.head_deg(88.8), texts.head_deg(float("nan")),
+                         texts.HEAD_COLUMN_APP),)
+        head = QFontMetrics(self.horizontalHeader().font())
+        titles = [item.text() if (item := self.horizontalHeaderItem(c)) is not None else ""
+                  for c in range(self.columnCount())]  # None while the columns change
+        for col, words in enumerate(longest):
+            self.setColumnWidth(col, max(max(fm_bold.horizontalAdvance(w) for w in words),
+                                         head.horizontalAdvance(titles[col]) + 8) + pad)
+        fixed = sum(self.columnWidth(c) for c in range(self.columnCount() - 1))
+        self.setMinimumWidth(fixed + fm_bold.horizontalAdvance(texts.HELD_STEADY.format(
+            seconds=60)) + pad + 2 * self.frameWidth() + 20)  # + a vertical scrollbar
+        rows = self.fontMetrics().height() + 16  # what a one-line row takes with its padding
+        self.verticalHeader().setDefaultSectionSize(rows)
+        self.setMinimumHeight(self.horizontalHeader().sizeHint().height()
+                              + MIN_ROWS * rows + 2 * self.frameWidth() + 2)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        if self.follow:  # the newest trial stays in view whatever the window does
+            self.scrollToBottom()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fix_widths()
 
     def show_trials(self, trials: list[TrialResult], open_trial: TrialResult | None = None,
                     *, interrupted: int | None = None, head: bool = False) -> None:
@@ -80,7 +147,7 @@ class TrialTable(QTableWidget):
                 item.setToolTip(text)
                 if col == 3 and colour:
                     item.setForeground(theme.qcolor(colour))
-                    font = item.font()
+                    font = QFont(self.font())  # the table's own (the item's is the app's)
                     font.setBold(True)
                     item.setFont(font)
                 self.setItem(r, col, item)
@@ -96,10 +163,14 @@ class TrialTable(QTableWidget):
         self.setColumnCount(len(columns))
         self.setHorizontalHeaderLabels(columns)
         header = self.horizontalHeader()
-        for col in range(len(columns) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(len(columns) - 1):  # fixed, as without the head column (issue 13)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
         self._shown = []
+        # Issue 13: with the head column "what was seen" is too narrow to wrap at 1280 px
+        # (a flagged trial took 4 lines): one line a trial, whole in the tooltip.
+        self._set_wrap(self.wrap and not head)
+        self._fix_widths()
 
     def selected_trial(self) -> int | None:
         rows = self.selectionModel().selectedRows() if self.selectionModel() else []
@@ -108,6 +179,25 @@ class TrialTable(QTableWidget):
         item = self.item(rows[0].row(), 0)
         text = item.text() if item is not None else ""
         return int(text) - 1 if text.isdigit() else None
+
+
+def action_rows(actions: tuple[str, ...] | list[str], corrections: tuple[str, ...] = (),
+                alerts: tuple[str, ...] = ()) -> list[str]:
+    """The therapist's actions one per line, times as m:ss ("21.0s repeat" → "0:21  repeat"),
+    then the corrections and alerts."""
+    rows = []
+    for action in actions:
+        stamp, _, text = action.partition(" ")
+        try:
+            seconds = float(stamp.removesuffix("s"))
+        except ValueError:
+            rows.append(action)
+            continue
+        whole = int(seconds)
+        rows.append(texts.ACTION_ROW.format(clock=f"{whole // 60}:{whole % 60:02d}", text=text))
+    rows += [texts.CORRECTION_ROW.format(text=c) for c in corrections]
+    rows += [texts.ALERT_ROW.format(text=a) for a in alerts]
+    return rows
 
 
 def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, ...], str]:
@@ -161,8 +251,12 @@ class ScoreCard(QFrame):
         self.title.setProperty("muted", True)
         self.value = QLabel("")
         self.value.setFont(theme.font(theme.CUE_PT, bold=True))
+        # Scaled with the screen (ResultsScreen.resizeEvent): no part in the minimum size.
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.value.setMinimumHeight(1)
         self.note = QLabel("")
         self.note.setWordWrap(True)
+        self.note.setFont(theme.font(theme.SMALL_PT))  # issue 13: the card whole at 720 px
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.value)
@@ -184,8 +278,10 @@ class ResultsScreen(QWidget):
         self.ended.setStyleSheet(f"color: {theme.TEXT}; background: #FCEBC5; "
                                  "border-radius: 6px; padding: 6px;")
         self.ended.setVisible(False)
-        self.head_slope = QLabel("")  # head sensor: flexion per mmHg across the stages
-        self.head_slope.setWordWrap(True)
+        # Head sensor: flexion per mmHg across the stages: one line beside the notes (issue 13:
+        # no row of its own at 1280×720), whole in its tooltip.
+        self.head_slope = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.head_slope.setFont(theme.font(theme.SMALL_PT))
         self.head_slope.setVisible(False)
         self.activation = ScoreCard(texts.ACTIVATION_TITLE)
         self.performance = ScoreCard(texts.PI_TITLE)
@@ -211,7 +307,7 @@ class ResultsScreen(QWidget):
         self.notes_box = QPlainTextEdit()
         self.notes_box.setPlaceholderText(texts.NOTES_LABEL)
         self.notes_box.setAccessibleName(texts.NOTES_LABEL)
-        self.notes_box.setMaximumHeight(70)
+        self.notes_box.setMaximumHeight(110)
         self.save_notes_button = QPushButton(texts.NOTES_SAVE)
         self.save_notes_button.clicked.connect(self.save_notes)
         self.report_button = QPushButton(texts.REPORT_BUTTON)
@@ -225,55 +321,91 @@ class ResultsScreen(QWidget):
         controller.record_completed.connect(self._record_completed)
         # Possible breath holding: confirm, dismiss or take back on the selected row; undo.
         self.flag_reviews: FlagReviews | None = None
+        # Issue 13: one compact row beside the trace (short words, the whole in the tooltip),
+        # shown only when a trial has the flag; the status one elided line under the notes.
         self.flag_buttons = {
-            confirmed: QPushButton(label) for confirmed, label in (
-                (True, texts.FLAG_CONFIRM), (False, texts.FLAG_DISMISS),
-                (None, texts.FLAG_UNREVIEW))}
-        for confirmed, button in self.flag_buttons.items():
+            confirmed: QPushButton(short) for confirmed, short in (
+                (True, texts.FLAG_CONFIRM_SHORT), (False, texts.FLAG_DISMISS_SHORT),
+                (None, texts.FLAG_UNREVIEW_SHORT))}
+        for (confirmed, button), tip in zip(self.flag_buttons.items(), (
+                texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), strict=True):
+            button.setToolTip(tip)
             button.clicked.connect(lambda _=False, c=confirmed: self.review_flag(c))
-        self.flag_undo_button = QPushButton(texts.UNDO)
+        self.flag_undo_button = QPushButton(texts.FLAG_UNDO_SHORT)
+        self.flag_undo_button.setToolTip(texts.UNDO)
         self.flag_undo_button.clicked.connect(self.undo_flag_review)
-        self.flag_status = QLabel("")
-        self.flag_status.setWordWrap(True)
+        # What was done last (whole in its tooltip and the status bar), else what to do.
+        self.flag_status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.flag_row = QWidget()  # hidden unless a trial has possible breath holding
+        flags = QHBoxLayout(self.flag_row)
+        flags.setContentsMargins(0, 0, 0, 0)
+        flags.addWidget(self.flag_status, 1)
+        for button in (*self.flag_buttons.values(), self.flag_undo_button):
+            flags.addWidget(button)
+        self.flag_row.setStyleSheet(  # compact: four buttons in the trace column at 1280 px
+            f"QPushButton {{ padding: 3px 6px; font-size: {theme.SMALL_PT}pt; }} "
+            f"QLabel {{ font-size: {theme.SMALL_PT}pt; }}")
+        self.flag_row.setVisible(False)
         self.table.itemSelectionChanged.connect(self._enable_flags)
 
+        # Issue 13: fixed space for everything, whatever the window: the action log a compact
+        # list (m:ss) beside the trial table, one elided line per status, cards that scale.
+        self.action_log = QListWidget()
+        self.action_log.setAccessibleName(texts.ACTIONS_TITLE)
+        self.action_log.setToolTip(texts.ACTIONS_TITLE)
+        self.action_log.setWordWrap(False)  # one line each, "…" if long, whole in a tooltip
+        self.action_log.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.action_log.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.action_log.setMinimumHeight(2 * self.action_log.fontMetrics().lineSpacing() + 8)
+        self.saved_to = ElidedLabel()
+        self.saved_to.setProperty("muted", True)
+        self.record_line = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.report_line = ElidedLabel()
+        self.notes.setVisible(False)  # superseded by saved_to and the action log
+        self.record_status.setVisible(False)
+        self.overview.setMinimumHeight(80)  # room for the breath-flag row at 1280×720
         cards = QHBoxLayout()
-        cards.addWidget(self.activation, 1)
-        cards.addWidget(self.performance, 1)
-        cards.addWidget(self.reference, 1)
+        cards.addWidget(self.activation, 2)
+        cards.addWidget(self.performance, 3)
+        cards.addWidget(self.reference, 3)
+        right = QVBoxLayout()
+        right.addWidget(self.overview, 3)
+        right.addWidget(self.action_log, 1)
+        right.addWidget(self.flag_row)
         grid = QGridLayout()
         grid.addWidget(self.table, 0, 0)
-        grid.addWidget(self.overview, 0, 1)
+        grid.addLayout(right, 0, 1)
         grid.setColumnStretch(0, 5)
         grid.setColumnStretch(1, 4)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.notes, 1)
-        buttons.addWidget(self.folder_button)
-        buttons.addWidget(self.new_button)
         record = QHBoxLayout()
         record.addWidget(self.notes_box, 1)
         side = QVBoxLayout()
-        side.addWidget(self.record_status)
+        side.setSpacing(2)
+        lines = QHBoxLayout()
+        lines.addWidget(self.record_line, 3)
+        lines.addWidget(self.saved_to, 2)
+        side.addLayout(lines)
+        lines = QHBoxLayout()  # the report's line (once written) and the head's slope
+        lines.addWidget(self.report_line, 1)
+        lines.addWidget(self.head_slope, 1)
+        side.addLayout(lines)
         row = QHBoxLayout()
         row.addWidget(self.save_notes_button)
         row.addWidget(self.report_button)
         row.addWidget(self.open_report_button)
         row.addWidget(self.attach_button)
+        row.addStretch(1)
+        row.addWidget(self.folder_button)
+        row.addWidget(self.new_button)
         side.addLayout(row)
         record.addLayout(side, 1)
+        self.heading.setVisible(False)  # the step strip above says "Results"
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.ended)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
-        flags = QHBoxLayout()
-        flags.addWidget(self.flag_status, 1)
-        for button in (*self.flag_buttons.values(), self.flag_undo_button):
-            flags.addWidget(button)
-        layout.addLayout(flags)
-        layout.addWidget(self.head_slope)
         layout.addLayout(record)
-        layout.addLayout(buttons)
         self._enable_record()
         self._enable_flags()
 
@@ -286,7 +418,7 @@ class ResultsScreen(QWidget):
         self.flag_reviews = None if report.result is None else FlagReviews(
             report.result, scoring_plan(settings) if settings is not None else None,
             settings.baseline_mmhg if settings is not None else 20.0, self._store_review)
-        self.flag_status.setText("")
+        self.flag_status.setText(texts.FLAG_STATUS_HINT)  # shown only with a flag
 
     def _store_review(self, method: str, trial_index: int, *args: object) -> None:
         c = self.controller
@@ -305,19 +437,19 @@ class ResultsScreen(QWidget):
         for button in self.flag_buttons.values():
             button.setEnabled(flagged)
         self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
-        any_flag = reviews is not None and any(t.flags for t in reviews.result.trials)
-        for button in (*self.flag_buttons.values(), self.flag_undo_button):
-            button.setVisible(any_flag)
+        any_flag = reviews is not None and any(
+            reviews.has_flag(t.index, "breath_hold") for t in reviews.result.trials)
+        self.flag_row.setVisible(any_flag)
 
     def review_flag(self, confirmed: bool | None) -> bool:
         """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
         index = self.table.selected_trial()
         if self.flag_reviews is None or index is None:
-            self.flag_status.setText(texts.REVIEW_CHOOSE_TRIAL)
+            self._flag_say(texts.REVIEW_CHOOSE_TRIAL)
             return False
         change = self.flag_reviews.review(index, "breath_hold", confirmed)
         if change is None:
-            self.flag_status.setText(texts.FLAG_NO_FLAG.format(trial=index + 1))
+            self._flag_say(texts.FLAG_NO_FLAG.format(trial=index + 1))
             return False
         self._flag_changed(change.text)
         return True
@@ -325,10 +457,15 @@ class ResultsScreen(QWidget):
     def undo_flag_review(self) -> bool:
         change = self.flag_reviews.undo() if self.flag_reviews is not None else None
         if change is None:
-            self.flag_status.setText(texts.NOTHING_TO_UNDO)
+            self._flag_say(texts.NOTHING_TO_UNDO)
             return False
         self._flag_changed(texts.CORRECTION_UNDONE.format(text=change.text))
         return True
+
+    def _flag_say(self, text: str) -> None:
+        """In the flag row (elided) and whole in the status bar."""
+        self.flag_status.setText(text)
+        self.controller.notice.emit(text)
 
     def _flag_changed(self, text: str) -> None:
         """Show the changed verdicts and scores, keeping the notes and the reviews."""
@@ -342,12 +479,28 @@ class ResultsScreen(QWidget):
         if reviews is not None and reviews.done:  # listed with the test's corrections
             self.notes.setText(self.notes.text() + "\n" + texts.FLAG_REVIEWS_PREFIX
                                + "; ".join(c.text for c in reviews.done))
+            for row in action_rows((), tuple(c.text for c in reviews.done)):
+                item = QListWidgetItem(row)  # whole in the action log beside the trace
+                item.setToolTip(row)
+                self.action_log.addItem(item)
+            self.action_log.scrollToBottom()
         rows = [t.index for t in self.report.result.trials] if self.report.result else []
         if selected in rows:
             self.table.selectRow(rows.index(selected))
         self.flag_status.setText(text)
         self.controller.notice.emit(text)
         self._enable_flags()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        pt = scaled_pt(theme.CUE_PT, self.height(), 1000, lowest=0.55, highest=1.6)
+        for card in (self.activation, self.performance):  # "not measured" fits the card
+            fm = QFontMetrics(theme.font(pt, bold=True))
+            room = card.contentsRect().width() - 24
+            if fm.horizontalAdvance(texts.NOT_MEASURED) > room > 0:
+                pt = max(8, int(pt * room / fm.horizontalAdvance(texts.NOT_MEASURED)))
+            if card.value.font().pointSize() != pt:
+                card.value.setFont(theme.font(pt, bold=True))
 
     # --- the records ---------------------------------------------------------------------------
 
@@ -387,6 +540,10 @@ class ResultsScreen(QWidget):
         if isinstance(self.report_path, str):
             text += "\n" + self.report_path
         self.record_status.setText(text)
+        first, _, second = text.partition("\n")
+        self.record_line.setText(first)
+        self.report_line.setText(second)
+        self.report_line.setVisible(bool(second))  # else the head's slope has the line
 
     def _record_completed(self, session_id: int) -> None:
         if session_id == self.session_id:
@@ -421,6 +578,8 @@ class ResultsScreen(QWidget):
         self.report_path = False  # writing
         self._enable_record()
         self.record_status.setText(texts.REPORT_WRITING)
+        self.report_line.setText(texts.REPORT_WRITING)
+        self.report_line.setVisible(True)
         session_report_pdf(self.controller.data_dir, sid, self._report_saved,
                            self._report_failed)
 
@@ -564,6 +723,12 @@ class ResultsScreen(QWidget):
         if report.actions:
             notes.append(texts.ACTIONS_PREFIX + "; ".join(report.actions))
         self.notes.setText("\n".join(notes))
+        self.saved_to.setText(notes[0])
+        self.action_log.clear()
+        for row in action_rows(report.actions, report.corrections, report.alerts):
+            item = QListWidgetItem(row)
+            item.setToolTip(row)
+            self.action_log.addItem(item)
         self._enable_flags()
 
     def _open_folder(self) -> str | None:
@@ -575,5 +740,7 @@ class ResultsScreen(QWidget):
         why = open_path(self.report.path.parent, texts.OPEN_WHAT_FOLDER)
         if why:
             self.record_status.setText(why)
+            self.report_line.setText(why)
+            self.report_line.setVisible(True)
             self.controller.notice.emit(why)
         return why

@@ -31,6 +31,7 @@ from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController
 from cctf.gui.open_path import open_path
 from cctf.gui.results_screen import TrialTable
+from cctf.gui.sizes import want
 from cctf.records import audit
 from cctf.records.actions import edit_lines, session_actions, time_words
 from cctf.records.history import report_files, score, session_row
@@ -48,7 +49,7 @@ class SessionReviewDialog(QDialog):
         self.controller = controller
         self.session_id = session_id
         self.setModal(False)
-        self.resize(1040, 680)
+        want(self, 1240, 720)  # capped to the screen (issue 13)
         self.heading = QLabel("")
         self.heading.setFont(theme.font(theme.BODY_PT + 2, bold=True))
         self.status = QLabel("")
@@ -137,8 +138,7 @@ class SessionReviewDialog(QDialog):
         for button in (self.pass_button, self.fail_button, self.measured_button,
                        self.mark_button, self.clear_button, *self.flag_buttons.values()):
             button.setMaximumWidth(220)
-        self.table.setMinimumHeight(140)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(120)
         self.log.setMaximumHeight(5 * self.log.fontMetrics().lineSpacing() + 12)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)

@@ -144,7 +144,9 @@ class TraceCanvas(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(160, 120)
+        # Small enough for the results' overview at 1280×720 (issue 13: a LiveView is given
+        # ~100 px there); ticks and the axis title still fit in 80.
+        self.setMinimumSize(160, 80)
         self.y_title = y_title
         self.x_title = x_title
         self.scene = Scene()

@@ -130,29 +130,39 @@ class PrescriptionEditor(QFrame):
         rows: tuple[tuple[str, QDoubleSpinBox | QSpinBox], ...] = (
                 (texts.RX_TARGET, self.target), (texts.RX_REPS, self.reps),
                 (texts.RX_HOLD, self.hold), (texts.RX_REST, self.rest))
-        for r, (text, box) in enumerate(rows):
+        for k, (text, box) in enumerate(rows):
+            # Issue 13: two pairs side by side, so the editor fits a 720-px-high screen.
+            r, first = k // 2, (k % 2) * 5
             label = QLabel(text)
             label.setFont(theme.font(theme.TITLE_PT))
             box.setFont(theme.font(theme.TITLE_PT, bold=True))
             box.setMinimumWidth(150)
-            box.setMinimumHeight(48)
+            box.setMinimumHeight(42)
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.setAccessibleName(text)
             box.valueChanged.connect(self._edited)
-            grid.addWidget(label, r, 0)
-            for col, (sign, step) in ((1, ("−", box.stepDown)), (3, ("+", box.stepUp))):
+            grid.addWidget(label, r, first)
+            for col, (sign, step) in ((first + 1, ("−", box.stepDown)),
+                                      (first + 3, ("+", box.stepUp))):
                 button = QPushButton(sign)
                 button.setFont(theme.font(theme.TITLE_PT, bold=True))
-                button.setFixedSize(56, 48)
+                button.setFixedSize(56, 42)
                 button.setProperty("step", True)
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 button.setAccessibleName(f"{text} {sign}")
                 button.clicked.connect(step)
                 grid.addWidget(button, r, col)
-            grid.addWidget(box, r, 2)
+            grid.addWidget(box, r, first + 2)
+        grid.setColumnMinimumWidth(4, 24)
         self.error = QLabel("")
-        grid.addWidget(self.error, len(rows), 0, 1, 4)
+        self.error.setVisible(False)  # room only when there is something to say
+        self.error.setText = self._say  # type: ignore[method-assign]
+        grid.addWidget(self.error, 2, 0, 1, 9)
         self.boxes = (self.target, self.reps, self.hold, self.rest)
+
+    def _say(self, text: str) -> None:
+        QLabel.setText(self.error, text)
+        self.error.setVisible(bool(text))
 
     def load(self, rx: Prescription) -> None:
         """Show ``rx`` (a patient's prescription) and run with it."""
@@ -211,9 +221,9 @@ class TrainingScreen(QWidget):
 
         # Sound: its state always visible; a missing device said on screen; the settings.
         self.sound_state = QLabel("")
-        self.sound_state.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.sound_state.setFont(theme.font(theme.BODY_PT, bold=True))  # fits 1280 px
         self.no_sound = QLabel(texts.SOUND_NONE)
-        self.no_sound.setFont(theme.font(theme.BODY_PT + 2, bold=True))
+        self.no_sound.setFont(theme.font(theme.BODY_PT, bold=True))
         self.no_sound.setStyleSheet(f"background: {theme.ORANGE}; color: black; "
                                     f"border-radius: 6px; padding: 4px 12px;")
         self.sound_mode = QComboBox()
@@ -269,6 +279,8 @@ class TrainingScreen(QWidget):
         self.start_button.clicked.connect(self.start_action.trigger)
         before = QWidget()
         b = QVBoxLayout(before)
+        b.setSpacing(4)
+        b.setContentsMargins(4, 4, 4, 4)
         title = _big_label(theme.CUE_PT)
         title.setText(texts.TRAINING_TITLE)
         howto = _big_label(theme.TITLE_PT, bold=False)
@@ -278,12 +290,12 @@ class TrainingScreen(QWidget):
         b.addStretch(1)
         b.addWidget(title)
         b.addWidget(howto)
-        b.addSpacing(6)
         b.addWidget(self.editor, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addWidget(self.rx_line)
         b.addLayout(rx_row)
-        b.addSpacing(6)
         b.addWidget(self.setup_line)
+        self.title = title
+        title.setMinimumHeight(1)  # its type follows the window: not its minimum
         b.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         b.addStretch(1)
         self.rx_summary = _big_label(theme.TITLE_PT + 6)
@@ -313,6 +325,10 @@ class TrainingScreen(QWidget):
         bl.addWidget(self.hint)
         bl.addWidget(self.count)
         bl.addStretch(1)
+        self.block.installEventFilter(self)
+        if not patient_mode:  # scaled to the block in resizeEvent (issue 13)
+            for label in (self.word, self.count, self.hint):
+                label.setMinimumHeight(1)
         self.gauge = Gauge(dark=True, stage_bands=False)
         self.reps_label = _big_label(theme.CUE_PT)
         self.pressure_label = _big_label(theme.TITLE_PT, bold=False)
@@ -431,6 +447,12 @@ class TrainingScreen(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if not self.patient_mode:  # issue 13: the title and Start fit 720 px, grow beyond
+            k = max(0.6, min(1.6, self.window().height() / 1000))
+            self._scale_block()
+            self.title.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
+            self.start_button.setFont(theme.font(round((theme.TITLE_PT + 6)
+                                                       * min(max(k, 0.8), 1.3)), bold=True))
         if self.patient_mode:  # type and buttons grow with the window (readable at 2 m)
             k = max(0.6, min(self.width() / 1280, self.height() / 800))
             self.word.setFont(theme.font(round(theme.HUGE_PT * k)))
@@ -438,6 +460,21 @@ class TrainingScreen(QWidget):
             self.hint.setFont(theme.font(round((theme.CUE_PT - 6) * k)))
             self.start_button.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
             self.pause_button.setFont(theme.font(round(theme.CUE_PT * k), bold=True))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.block and event.type() == QEvent.Type.Resize:
+            self._scale_block()
+        return False
+
+    def _scale_block(self) -> None:
+        """The status block's words as large as the block allows (issue 13)."""
+        if self.patient_mode:
+            return
+        big = max(0.5, min(2.2, self.block.height() / 480))
+        for label, pt in ((self.word, theme.HUGE_PT), (self.count, theme.HUGE_PT),
+                          (self.hint, theme.CUE_PT - 6)):
+            if label.font().pointSize() != round(pt * big):
+                label.setFont(theme.font(round(pt * big), bold=True))
 
     # --- the patient's prescription ----------------------------------------------------------
 
