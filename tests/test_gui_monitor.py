@@ -32,9 +32,11 @@ def test_monitor_draws_what_the_device_streams(app):
     device.connect()
     device.start(rate_hz=50, threaded=False)
     controller.attach(device, "simulator: test", threaded=False)
+    window.resize(1600, 900)  # wide enough for every sample (≤ 2 a pixel column): none merged
     controller.run_virtual(10.0, 1 / 30)
     live = window.monitor.live
     x, y = live.curve.getData()
+    assert live.canvas.plot_rect().width() >= 500 / 2 * live.span_s / 10.0
     assert len(x) == device.buffer.written == 500
     assert y[-1] > y[0] + 4  # the rising trace is drawn
     latest = device.buffer.latest(1)["pressure_mmhg"][0]
@@ -95,6 +97,7 @@ def test_monitor_survives_many_redraws(app):
     device.connect()
     device.start(rate_hz=50, threaded=False)
     controller.attach(device, "simulator: test", threaded=False)
+    window.resize(1600, 900)  # wide enough for every sample (≤ 2 a pixel column): none merged
     for _ in range(600):
         controller.run_virtual(0.033, 0.033)
     x, _ = window.monitor.live.curve.getData()

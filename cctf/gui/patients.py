@@ -615,8 +615,8 @@ class ProgressDialog(QDialog):
         header = table.horizontalHeader()
         for col in range(table.columnCount() - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-            texts_in = [table.item(r, col).text() for r in range(table.rowCount())
-                        if table.item(r, col) is not None and (self.rows or col)]
+            items = [table.item(r, col) for r in range(table.rowCount())]
+            texts_in = [item.text() for item in items if item is not None and (self.rows or col)]
             width = max([fm.horizontalAdvance(t) for t in texts_in]
                         + [head.horizontalAdvance(texts.HISTORY_COLUMNS[col]) + 8])
             table.setColumnWidth(col, width + 14)

@@ -89,7 +89,7 @@ class TrialTable(QTableWidget):
         fm_bold = QFontMetrics(bold)
         pad = 12
         # The rare long verdicts ("↺ repeated (not scored)") wrap onto a second line.
-        longest = (("88", *self.COLUMNS[:1]),
+        longest: tuple[tuple[str, ...], ...] = (("88", *self.COLUMNS[:1]),
                    (*texts.PHASE_SHORT.values(), self.COLUMNS[1]),
                    ("88.5", self.COLUMNS[2]),
                    (texts.VERDICT_RUNNING, texts.verdict_word(True, symbol=True),

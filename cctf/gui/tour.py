@@ -15,6 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -92,7 +93,8 @@ def _reconnecting(visit: Visit, data_dir: Path) -> None:
         window.close()
 
 
-def _main_window(visit: Visit, c: AppController, window: MainWindow) -> None:
+def _main_window(visit: Visit, c: Any, window: MainWindow) -> None:
+    # c: the AppController; Any because the tour reads session state it has just made exist
     window.tabs.setCurrentWidget(window.clinic)
     c.ticked.emit()  # what the app's timer does: every view shows the state it is in
     settle()

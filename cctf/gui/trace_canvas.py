@@ -194,6 +194,9 @@ class TraceCanvas(QWidget):
             self.scroll(-dx, 0, area)
         left = max(area.left(), int(min(dirty_from_x, r.right() - max(dx, _FRESH_PX))) - 4)
         self.update(QRect(left, area.top(), area.right() - left + 1, area.height()))
+        # The left axis line beside the moved area: some window systems shift or blend the
+        # pixel column next to a scrolled rectangle, so it is repainted (3 px) each frame.
+        self.update(QRect(int(r.left()) - 1, area.top(), 3, area.height()))
         # The time labels under the plot: a thin band, repainted whole (a label cut by an
         # edge is left out, which moving pixels would not do).
         self.update(QRect(0, int(r.bottom()) + 1, self.width(), int(self._fm.height()) + 8))
