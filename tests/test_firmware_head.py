@@ -223,7 +223,11 @@ def test_a_sensor_that_stops_answering_sets_head_fault_and_never_stalls_sampling
     t_s = np.array([cap.sample_t_us[int(s)] for s in heads[:, 0]]) * 1e-6
     fault = (heads[:, 3] & HEAD_FAULT) != 0
     assert abs(fault.sum() - 0.3 * RATE_HZ) <= 2
-    assert np.all((t_s[fault] >= 1.2) & (t_s[fault] < 1.51))
+    # The sensor is read ~2 ms after the sampling instant the HEAD is stamped with (PROTOCOL.md
+    # section 15), and the tick's phase depends on when START came: a sample up to one period
+    # before the outage can carry its fault.
+    period_s = 1.0 / RATE_HZ
+    assert np.all((t_s[fault] >= 1.2 - period_s) & (t_s[fault] < 1.5 + period_s))
     # back after the fault: settling for 0.5 s, then the angle again
     after = t_s > 1.5
     settled = after & (heads[:, 3] == 0)
