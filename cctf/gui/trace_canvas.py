@@ -315,11 +315,16 @@ class TraceCanvas(QWidget):
         # over the plot's height costs twenty times as much.
         top, height = round(r.top()), round(r.height())
         minor_colour, major_colour = _opaque_grid(28), _opaque_grid(64)
-        for t in _ticks(s.t0, s.t1, minor):
+        # Only the ticks the repainted strip can show (a label reaches 40 px either side):
+        # a scrolled frame repaints a few pixels, not the whole width's grid and labels.
+        dirty = event.rect()
+        g0 = max(s.t0, s.t0 + (dirty.left() - r.left() - 48) / xscale)
+        g1 = min(s.t1, s.t0 + (dirty.right() - r.left() + 48) / xscale)
+        for t in _ticks(g0, g1, minor):
             p.fillRect(xs(t), top, 1, height, minor_colour)
         p.setFont(self.tick_font)
         text = QColor(theme.TEXT)
-        for t in _ticks(s.t0, s.t1, major):
+        for t in _ticks(g0, g1, major):
             x = xs(t) + 0.5
             p.fillRect(xs(t), top, 1, height, major_colour)
             p.setPen(QPen(text, 1))
