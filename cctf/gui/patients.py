@@ -49,19 +49,12 @@ from cctf.gui.controller import RECORDS_ERRORS, UNASSIGNED, AppController
 from cctf.gui.open_path import open_path
 from cctf.gui.sizes import want
 from cctf.gui.worker import run_in_background
-from cctf.records import progress
-from cctf.records.history import (
-    SessionRow,
-    attach_recording,
-    session_rows,
-    unassigned_recordings,
-)
-from cctf.records.paths import DataDir, make_private_dir
-from cctf.records.recovery import Recovered
-from cctf.records.startup import open_records
 
 if TYPE_CHECKING:  # imported when first used: not on the path to the first frame
     from cctf.gui.session_review import SessionReviewDialog
+    from cctf.records import progress
+    from cctf.records.history import SessionRow
+    from cctf.records.recovery import Recovered
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +73,9 @@ def write_pdf_in_background(
     """Run ``make(records)`` on a worker with its own connection to the records."""
 
     def work() -> Path:
+        from cctf.records.paths import DataDir
+        from cctf.records.startup import open_records
+
         records = open_records(DataDir.resolve(data_root))
         try:
             return make(records)
@@ -94,6 +90,7 @@ def session_report_pdf(data_root: Path, session_id: int,
                        on_error: Callable[[BaseException], None]) -> None:
     """The one-page session report, in the patient's folder."""
     from cctf.records import report
+    from cctf.records.paths import make_private_dir
 
     def make(records) -> Path:  # type: ignore[no-untyped-def]
         inp = report.report_input(records, session_id)
@@ -106,6 +103,7 @@ def session_report_pdf(data_root: Path, session_id: int,
 def progress_report_pdf(data_root: Path, code: str, on_done: Callable[[Path], None],
                         on_error: Callable[[BaseException], None]) -> None:
     from cctf.records import progress_report
+    from cctf.records.paths import make_private_dir
 
     def make(records) -> Path:  # type: ignore[no-untyped-def]
         today = date.today()
@@ -398,6 +396,8 @@ class AttachDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
+        from cctf.records.history import unassigned_recordings
+
         self.list.clear()
         records = self.controller.records
         paths = unassigned_recordings(records, self.folder) if records is not None else []
@@ -417,6 +417,8 @@ class AttachDialog(QDialog):
         if item is None or records is None:
             return None
         path = Path(item.data(Qt.ItemDataRole.UserRole))
+        from cctf.records.history import attach_recording
+
         try:
             session_id = attach_recording(records, path, self.code)
         except RECORDS_ERRORS as exc:
@@ -562,6 +564,9 @@ class ProgressDialog(QDialog):
             self.rows = []
             self._show_rows()
             return
+        from cctf.records import progress
+        from cctf.records.history import session_rows
+
         try:
             self.points = progress.progress_series(records, self.code)
             today = date.today()
