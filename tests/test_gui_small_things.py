@@ -11,7 +11,13 @@ import math
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QPushButton,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cctf import texts
 from cctf.gui import theme
@@ -146,6 +152,12 @@ def test_start_on_an_unsettled_cuff_asks_then_counts_in_and_cues_in_plain_words(
     assert not controller.setup.ready
     qtbot.waitUntil(lambda: clinic.setup_page.start_button.text() == texts.START_NOT_SETTLED,
                     timeout=2000)
+    # the longer words never widen the set-up page: small type, no wider than "Start test"
+    button = clinic.setup_page.start_button
+    assert button.font().pointSizeF() < theme.TITLE_PT
+    plain = QPushButton(texts.START_TEST)
+    plain.setFont(theme.font(theme.TITLE_PT, bold=True))
+    assert button.sizeHint().width() <= 1.5 * plain.sizeHint().width()  # (it was 2.2×)
     asked: list[str] = []
     clinic.confirm_start = lambda warning: asked.append(warning) or False
     qtbot.keyClick(window, Qt.Key.Key_Space)

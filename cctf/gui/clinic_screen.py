@@ -521,8 +521,11 @@ class ClinicScreen(QWidget):
             start_text = texts.START_NOT_SETTLED  # allowed, but it asks first
         if self.setup_page.start_button.text() != start_text:
             self.setup_page.start_button.setText(start_text)
-            self.setup_page.start_button.setFont(theme.font(  # the long "no device" line fits
-                theme.TITLE_PT if live else theme.SMALL_PT, bold=True))  # a 1280-px window
+            # Only "Start test" is in big type: the longer warnings ("plug in the sensor",
+            # "cuff not settled yet") in small type, or the set-up page outgrows a 1280-px
+            # laptop screen (a real window opened 1512 px wide).
+            self.setup_page.start_button.setFont(theme.font(
+                theme.TITLE_PT if start_text == texts.START_TEST else theme.SMALL_PT, bold=True))
         has_trials = running and s is not None and s.runner is not None and bool(s.runner.trials)
         self.repeat_action.setEnabled(has_trials)
         self.override_action.setEnabled(has_trials)
