@@ -45,9 +45,7 @@ def repaint_ms(app: QApplication, frames: int, *, segments: bool, cached_axis: b
     w.setYRange(14, 34, padding=0)
     w.show()
     app.processEvents()
-    rng = np.random.default_rng(0)
-    t = np.arange(points) / 50.0
-    p = 20.0 + 0.3 * np.sin(t) + rng.normal(0.0, 0.05, points)
+    t, p = _trace(points)
     times = []
     for k in range(frames):
         tk = t + k / 30.0
@@ -65,6 +63,13 @@ def repaint_ms(app: QApplication, frames: int, *, segments: bool, cached_axis: b
     return float(np.median(times[5:])) * 1e3
 
 
+def _trace(points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same 50-Hz pressure trace for every case (seeded)."""
+    rng = np.random.default_rng(0)
+    t = np.arange(points) / 50.0
+    return t, 20.0 + 0.3 * np.sin(t) + rng.normal(0.0, 0.05, points)
+
+
 def canvas_ms(app: QApplication, frames: int, points: int = 1500) -> float:
     from cctf.gui.history import column_decimate
     from cctf.gui.trace_canvas import Series, TraceCanvas
@@ -73,9 +78,7 @@ def canvas_ms(app: QApplication, frames: int, points: int = 1500) -> float:
     w.resize(680, 420)
     w.show()
     app.processEvents()
-    rng = np.random.default_rng(0)
-    t = np.arange(points) / 50.0
-    p = 20.0 + 0.3 * np.sin(t) + rng.normal(0.0, 0.05, points)
+    t, p = _trace(points)
     times = []
     for k in range(frames):
         tk = t + k / 30.0
