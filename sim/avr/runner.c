@@ -79,6 +79,19 @@ DEFINE_FIFO(uint16_t, uart_fifo); /* only isfull() is used: is the UART's RX FIF
 
 static volatile sig_atomic_t stop_signal;
 
+/* A trace over time: one or two value columns (pressure; head pitch and roll). */
+struct series {
+	double *t_s, *y[2];
+	size_t n, cap, cursor;
+};
+
+/* A random stream: xorshift64*, 53 random bits, never 0; Box-Muller makes Gaussians in pairs. */
+struct rng {
+	uint64_t state;
+	int have_spare;
+	double spare;
+};
+
 static struct {
 	/* options */
 	const char *elf_path, *trace_path, *link_path, *eeprom_path, *mcu, *head_path;
@@ -96,14 +109,8 @@ static struct {
 	int resetting; /* a reset the runner itself does (so the hook does not report it twice) */
 	int mcusr_family;
 
-	/* the trace */
-	double *t_s, *p_mmhg;
-	size_t n, cursor;
-
-	/* noise */
-	uint64_t rng;
-	int have_spare;
-	double spare;
+	struct series trace;
+	struct rng noise;
 
 	/* the pty */
 	int master;
@@ -120,7 +127,7 @@ static struct {
 	int n_unplug, n_reset, next_unplug, next_reset, faulty;
 	double plug_back_s;  /* > 0 while the cable is out */
 	double next_garbage_s;
-	uint64_t fault_rng;
+	struct rng faults;
 	uint8_t frame[FRAME_CAP];
 	size_t frame_len;
 	int first_frame_after_boot;
@@ -199,117 +206,147 @@ static int has_suffix(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static void trace_push(size_t *cap, double t, double p, const char *where)
+/* A trace over time with one or two value columns, read from a text or float64 file and
+ * interpolated linearly (the pressure trace and the head-angle trace share it). */
+struct series_kind {
+	const char *name;     /* "trace", in messages */
+	const char *values;   /* "pressure", in the finite-number message */
+	const char *columns;  /* "t_s pressure_mmhg", the expected text line */
+	const char *record;   /* "pair", one binary record */
+	const char *binary;   /* "(t_s, pressure_mmhg) pairs" */
+	int ncol, min_cols;   /* value columns; numbers a text line needs, time included */
+};
+
+static void series_push(struct series *s, const struct series_kind *k, const double *v,
+			const char *where)
 {
-	if (!isfinite(t) || !isfinite(p))
-		die(2, "%s: time and pressure must be finite numbers", where);
-	if (R.n && t <= R.t_s[R.n - 1])
-		die(2, "%s: times must increase (%.9g after %.9g)", where, t, R.t_s[R.n - 1]);
-	if (R.n == *cap) {
-		*cap = *cap ? *cap * 2 : 4096;
-		R.t_s = realloc(R.t_s, *cap * sizeof(double));
-		R.p_mmhg = realloc(R.p_mmhg, *cap * sizeof(double));
-		if (!R.t_s || !R.p_mmhg)
-			die(2, "out of memory reading the trace");
+	for (int c = 0; c <= k->ncol; c++)
+		if (!isfinite(v[c]))
+			die(2, "%s: time and %s must be finite numbers", where, k->values);
+	if (s->n && v[0] <= s->t_s[s->n - 1])
+		die(2, "%s: times must increase (%.9g after %.9g)", where, v[0], s->t_s[s->n - 1]);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 4096;
+		s->t_s = realloc(s->t_s, s->cap * sizeof(double));
+		if (!s->t_s)
+			die(2, "out of memory reading the %s", k->name);
+		for (int c = 0; c < k->ncol; c++) {
+			s->y[c] = realloc(s->y[c], s->cap * sizeof(double));
+			if (!s->y[c])
+				die(2, "out of memory reading the %s", k->name);
+		}
 	}
-	R.t_s[R.n] = t;
-	R.p_mmhg[R.n] = p;
-	R.n++;
+	s->t_s[s->n] = v[0];
+	for (int c = 0; c < k->ncol; c++)
+		s->y[c][s->n] = v[c + 1];
+	s->n++;
 }
 
-static void trace_load(const char *path)
+/* Text lines "t v1 [v2]" (# comments; separators space, tab or comma; a missing optional
+ * column is 0), or float64 records in a .bin or .f64 file. */
+static void series_load(struct series *s, const struct series_kind *k, const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	size_t cap = 0;
 	char where[PATH_MAX + 32];
+	const int width = k->ncol + 1;
 	if (!f)
-		die(2, "cannot open trace %s: %s", path, strerror(errno));
+		die(2, "cannot open %s %s: %s", k->name, path, strerror(errno));
 	if (has_suffix(path, ".bin") || has_suffix(path, ".f64")) {
-		double pair[2];
-		size_t k = 0;
-		while (fread(pair, sizeof(double), 2, f) == 2) {
-			snprintf(where, sizeof where, "%s, pair %zu", path, k++);
-			trace_push(&cap, pair[0], pair[1], where);
+		double v[3];
+		size_t r = 0;
+		while (fread(v, sizeof(double), (size_t)width, f) == (size_t)width) {
+			snprintf(where, sizeof where, "%s, %s %zu", path, k->record, r++);
+			series_push(s, k, v, where);
 		}
-		if (!feof(f) || ftell(f) % (long)(2 * sizeof(double)))
-			die(2, "%s: not a whole number of float64 (t_s, pressure_mmhg) pairs", path);
+		if (!feof(f) || ftell(f) % (long)(width * sizeof(double)))
+			die(2, "%s: not a whole number of float64 %s", path, k->binary);
 	} else {
 		char line[512];
 		unsigned long lineno = 0;
 		while (fgets(line, sizeof line, f)) {
-			char *s = line, *end;
+			char *p = line, *end;
+			double v[3] = {0, 0, 0};
+			int c;
 			lineno++;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s == '#' || *s == '\n' || *s == '\r' || *s == 0)
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '#' || *p == '\n' || *p == '\r' || *p == 0)
 				continue;
 			snprintf(where, sizeof where, "%s, line %lu", path, lineno);
-			double t = strtod(s, &end);
-			if (end == s)
-				die(2, "%s: expected \"t_s pressure_mmhg\"", where);
-			s = end;
-			while (*s == ' ' || *s == '\t' || *s == ',')
-				s++;
-			double p = strtod(s, &end);
-			if (end == s)
-				die(2, "%s: expected \"t_s pressure_mmhg\"", where);
-			trace_push(&cap, t, p, where);
+			for (c = 0; c < width; c++) {
+				while (*p == ' ' || *p == '\t' || *p == ',')
+					p++;
+				v[c] = strtod(p, &end);
+				if (end == p)
+					break;
+				p = end;
+			}
+			if (c < k->min_cols)
+				die(2, "%s: expected \"%s\"", where, k->columns);
+			series_push(s, k, v, where);
 		}
 	}
 	fclose(f);
-	if (!R.n)
-		die(2, "%s: the trace is empty", path);
+	if (!s->n)
+		die(2, "%s: the %s is empty", path, k->name);
 }
 
-/* Pressure at simulated time t: linear interpolation, holding the ends outside the trace. */
-static double pressure_at(double t)
+/* Column c at time t: linear interpolation, holding the ends outside the trace. The cursor
+ * makes a forward walk cheap; a step back (the head's low-pass delay) searches again. */
+static double series_at(struct series *s, int c, double t)
 {
-	if (!R.n)
-		return R.const_mmhg;
-	if (t <= R.t_s[0])
-		return R.p_mmhg[0];
-	if (t >= R.t_s[R.n - 1])
-		return R.p_mmhg[R.n - 1];
-	if (t < R.t_s[R.cursor]) { /* never happens: simulated time only moves forward */
-		size_t lo = 0, hi = R.n - 1;
+	const double *y = s->y[c];
+	if (t <= s->t_s[0])
+		return y[0];
+	if (t >= s->t_s[s->n - 1])
+		return y[s->n - 1];
+	if (t < s->t_s[s->cursor]) {
+		size_t lo = 0, hi = s->n - 1;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
-			if (R.t_s[mid] <= t)
+			if (s->t_s[mid] <= t)
 				lo = mid;
 			else
 				hi = mid;
 		}
-		R.cursor = lo;
+		s->cursor = lo;
 	}
-	while (R.t_s[R.cursor + 1] <= t)
-		R.cursor++;
-	size_t k = R.cursor;
-	double w = (t - R.t_s[k]) / (R.t_s[k + 1] - R.t_s[k]);
-	return R.p_mmhg[k] + w * (R.p_mmhg[k + 1] - R.p_mmhg[k]);
+	while (s->t_s[s->cursor + 1] <= t)
+		s->cursor++;
+	size_t i = s->cursor;
+	double w = (t - s->t_s[i]) / (s->t_s[i + 1] - s->t_s[i]);
+	return y[i] + w * (y[i + 1] - y[i]);
 }
 
-/* --- the sensor on ADC0 ------------------------------------------------------------------- */
+static const struct series_kind PRESSURE_TRACE = {
+	"trace", "pressure", "t_s pressure_mmhg", "pair", "(t_s, pressure_mmhg) pairs", 1, 2,
+};
 
-static double uniform01(void)
+/* Pressure at simulated time t (the constant --pressure-mmhg without a trace). */
+static double pressure_at(double t)
 {
-	/* xorshift64*, 53 random bits, never 0 */
-	R.rng ^= R.rng >> 12;
-	R.rng ^= R.rng << 25;
-	R.rng ^= R.rng >> 27;
-	uint64_t x = R.rng * 2685821657736338717ULL;
+	return R.trace.n ? series_at(&R.trace, 0, t) : R.const_mmhg;
+}
+
+static double rng_uniform(struct rng *g)
+{
+	g->state ^= g->state >> 12;
+	g->state ^= g->state << 25;
+	g->state ^= g->state >> 27;
+	uint64_t x = g->state * 2685821657736338717ULL;
 	return ((x >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-static double gaussian(void)
+static double rng_gaussian(struct rng *g)
 {
-	if (R.have_spare) {
-		R.have_spare = 0;
-		return R.spare;
+	if (g->have_spare) {
+		g->have_spare = 0;
+		return g->spare;
 	}
-	double u = uniform01(), v = uniform01();
+	double u = rng_uniform(g), v = rng_uniform(g);
 	double r = sqrt(-2.0 * log(u));
-	R.spare = r * sin(2 * M_PI * v);
-	R.have_spare = 1;
+	g->spare = r * sin(2 * M_PI * v);
+	g->have_spare = 1;
 	return r * cos(2 * M_PI * v);
 }
 
@@ -340,134 +377,21 @@ static double gaussian(void)
 
 static struct {
 	int fitted;
-	double *t_s, *pitch_deg, *roll_deg; /* the trace, or one point (constant angles) */
-	size_t n, cursor;
+	struct series trace; /* pitch, roll; or one point (constant angles) */
 	double const_pitch, const_roll, noise_mg;
 	double fail_s[MAX_EVENTS], fail_len_s[MAX_EVENTS];
 	int n_fail, have_const;
-	uint64_t rng;
-	int have_spare;
-	double spare;
+	struct rng noise;
 	avr_irq_t *irq;
 	uint8_t reg[128];
 	uint8_t selected, ptr, index;
 	unsigned long long reads, naks;
 } H;
 
-static void head_push(size_t *cap, double t, double p, double r, const char *where)
-{
-	if (!isfinite(t) || !isfinite(p) || !isfinite(r))
-		die(2, "%s: time and angles must be finite numbers", where);
-	if (H.n && t <= H.t_s[H.n - 1])
-		die(2, "%s: times must increase (%.9g after %.9g)", where, t, H.t_s[H.n - 1]);
-	if (H.n == *cap) {
-		*cap = *cap ? *cap * 2 : 4096;
-		H.t_s = realloc(H.t_s, *cap * sizeof(double));
-		H.pitch_deg = realloc(H.pitch_deg, *cap * sizeof(double));
-		H.roll_deg = realloc(H.roll_deg, *cap * sizeof(double));
-		if (!H.t_s || !H.pitch_deg || !H.roll_deg)
-			die(2, "out of memory reading the head trace");
-	}
-	H.t_s[H.n] = t;
-	H.pitch_deg[H.n] = p;
-	H.roll_deg[H.n] = r;
-	H.n++;
-}
-
-/* "t_s pitch_deg [roll_deg]" lines (# comments; roll 0 if absent), or float64 triples in a .bin
- * or .f64 file. */
-static void head_load(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 0;
-	char where[PATH_MAX + 32];
-	if (!f)
-		die(2, "cannot open head trace %s: %s", path, strerror(errno));
-	if (has_suffix(path, ".bin") || has_suffix(path, ".f64")) {
-		double v[3];
-		size_t k = 0;
-		while (fread(v, sizeof(double), 3, f) == 3) {
-			snprintf(where, sizeof where, "%s, triple %zu", path, k++);
-			head_push(&cap, v[0], v[1], v[2], where);
-		}
-		if (!feof(f) || ftell(f) % (long)(3 * sizeof(double)))
-			die(2, "%s: not a whole number of float64 (t_s, pitch_deg, roll_deg) triples",
-			    path);
-	} else {
-		char line[512];
-		unsigned long lineno = 0;
-		while (fgets(line, sizeof line, f)) {
-			char *s = line, *end;
-			double v[3] = {0, 0, 0};
-			int k;
-			lineno++;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s == '#' || *s == '\n' || *s == '\r' || *s == 0)
-				continue;
-			snprintf(where, sizeof where, "%s, line %lu", path, lineno);
-			for (k = 0; k < 3; k++) {
-				while (*s == ' ' || *s == '\t' || *s == ',')
-					s++;
-				v[k] = strtod(s, &end);
-				if (end == s)
-					break;
-				s = end;
-			}
-			if (k < 2)
-				die(2, "%s: expected \"t_s pitch_deg [roll_deg]\"", where);
-			head_push(&cap, v[0], v[1], v[2], where);
-		}
-	}
-	fclose(f);
-	if (!H.n)
-		die(2, "%s: the head trace is empty", path);
-}
-
-static double head_interp(const double *y, double t)
-{
-	if (H.n == 1 || t <= H.t_s[0])
-		return y[0];
-	if (t >= H.t_s[H.n - 1])
-		return y[H.n - 1];
-	if (t < H.t_s[H.cursor]) { /* the low-pass delay can step back by a few ms */
-		size_t lo = 0, hi = H.n - 1;
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-			if (H.t_s[mid] <= t)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		H.cursor = lo;
-	}
-	while (H.t_s[H.cursor + 1] <= t)
-		H.cursor++;
-	size_t k = H.cursor;
-	double w = (t - H.t_s[k]) / (H.t_s[k + 1] - H.t_s[k]);
-	return y[k] + w * (y[k + 1] - y[k]);
-}
-
-static double head_gaussian(void)
-{
-	if (H.have_spare) {
-		H.have_spare = 0;
-		return H.spare;
-	}
-	double u, v;
-	H.rng ^= H.rng >> 12;
-	H.rng ^= H.rng << 25;
-	H.rng ^= H.rng >> 27;
-	u = (((H.rng * 2685821657736338717ULL) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-	H.rng ^= H.rng >> 12;
-	H.rng ^= H.rng << 25;
-	H.rng ^= H.rng >> 27;
-	v = (((H.rng * 2685821657736338717ULL) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-	double r = sqrt(-2.0 * log(u));
-	H.spare = r * sin(2 * M_PI * v);
-	H.have_spare = 1;
-	return r * cos(2 * M_PI * v);
-}
+static const struct series_kind HEAD_TRACE = {
+	"head trace", "angles", "t_s pitch_deg [roll_deg]", "triple",
+	"(t_s, pitch_deg, roll_deg) triples", 2, 2,
+};
 
 static void put_i16(uint8_t *p, double v)
 {
@@ -488,18 +412,18 @@ static void head_latch(void)
 	if (r[0x6B] & 0x40) /* asleep */
 		return;
 	double t = floor(sim_s() * 1000.0) / 1000.0 - delay_ms[r[0x1A] & 7] * 1e-3;
-	double p = head_interp(H.pitch_deg, t) * M_PI / 180.0;
-	double q = head_interp(H.roll_deg, t) * M_PI / 180.0;
+	double p = series_at(&H.trace, 0, t) * M_PI / 180.0;
+	double q = series_at(&H.trace, 1, t) * M_PI / 180.0;
 	double lsb = MPU_LSB_PER_G / (double)(1 << ((r[0x1C] >> 3) & 3));
 	double up[3] = {sin(q), cos(q) * sin(p), cos(q) * cos(p)};
 	for (int k = 0; k < 3; k++)
 		put_i16(r + 0x3B + 2 * k,
-			(up[k] + (H.noise_mg > 0 ? H.noise_mg * 1e-3 * head_gaussian() : 0.0)) * lsb);
+			(up[k] + (H.noise_mg > 0 ? H.noise_mg * 1e-3 * rng_gaussian(&H.noise) : 0.0)) * lsb);
 	put_i16(r + 0x41, (25.0 - 36.53) * 340.0);
 	double dt = 1e-3, dps = MPU_GYRO_LSB_PER_DPS / (double)(1 << ((r[0x1B] >> 3) & 3));
-	put_i16(r + 0x43, (head_interp(H.pitch_deg, t) - head_interp(H.pitch_deg, t - dt)) / dt * dps);
+	put_i16(r + 0x43, (series_at(&H.trace, 0, t) - series_at(&H.trace, 0, t - dt)) / dt * dps);
 	put_i16(r + 0x45, 0.0);
-	put_i16(r + 0x47, (head_interp(H.roll_deg, t) - head_interp(H.roll_deg, t - dt)) / dt * dps);
+	put_i16(r + 0x47, (series_at(&H.trace, 1, t) - series_at(&H.trace, 1, t - dt)) / dt * dps);
 }
 
 static int head_failing(void)
@@ -576,13 +500,13 @@ static void head_attach(void)
 {
 	if (!H.fitted)
 		return;
-	if (!H.n) {
-		size_t cap = 0;
-		head_push(&cap, 0.0, H.const_pitch, H.const_roll, "--head-pitch-deg");
+	if (!H.trace.n) {
+		const double v[3] = {0.0, H.const_pitch, H.const_roll};
+		series_push(&H.trace, &HEAD_TRACE, v, "--head-pitch-deg");
 	}
 	H.reg[0x6B] = 0x40; /* power-on: asleep */
 	H.reg[0x75] = 0x68; /* WHO_AM_I */
-	H.rng = (R.rng * 0xD1B54A32D192ED03ULL) | 1;
+	H.noise.state = (R.noise.state * 0xD1B54A32D192ED03ULL) | 1;
 	H.irq = avr_alloc_irq(&R.avr->irq_pool, 0, 2, head_irq_names);
 	avr_irq_register_notify(H.irq + TWI_IRQ_OUTPUT, head_bus, NULL);
 	avr_irq_t *in = avr_io_getirq(R.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
@@ -634,7 +558,7 @@ static void adc_trigger(struct avr_irq_t *irq, uint32_t value, void *param)
 	double p_kpa = pressure_at(sim_s()) * KPA_PER_MMHG;
 	double vout_mv = R.vcc_mv * (0.09 * p_kpa + 0.04) + R.offset_mv;
 	if (R.noise_mv > 0)
-		vout_mv += R.noise_mv * gaussian();
+		vout_mv += R.noise_mv * rng_gaussian(&R.noise);
 	if (vout_mv < 0)
 		vout_mv = 0;
 	if (vout_mv > R.vcc_mv)
@@ -680,10 +604,7 @@ static void out_append(uint8_t b)
 
 static double fault_uniform(void)
 {
-	R.fault_rng ^= R.fault_rng >> 12;
-	R.fault_rng ^= R.fault_rng << 25;
-	R.fault_rng ^= R.fault_rng >> 27;
-	return (((R.fault_rng * 2685821657736338717ULL) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+	return rng_uniform(&R.faults);
 }
 
 static double next_garbage_after(double t)
@@ -1191,8 +1112,8 @@ static void parse_args(int argc, char **argv)
 	uint64_t z = R.seed + 0x9E3779B97F4A7C15ULL;
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	R.rng = (z ^ (z >> 31)) | 1;
-	R.fault_rng = (R.rng * 0x9E3779B97F4A7C15ULL) | 1; /* its own stream: noise is unchanged */
+	R.noise.state = (z ^ (z >> 31)) | 1;
+	R.faults.state = (R.noise.state * 0x9E3779B97F4A7C15ULL) | 1; /* its own stream: noise is unchanged */
 	R.faulty = R.garbage_rate_hz > 0 || R.corrupt_prob > 0 || R.drop_prob > 0 ||
 		   R.lose_hello_prob > 0 || R.n_unplug > 0;
 	R.next_garbage_s = next_garbage_after(0.0);
@@ -1286,9 +1207,9 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	avr_global_logger_set(logger);
 	if (R.trace_path)
-		trace_load(R.trace_path);
+		series_load(&R.trace, &PRESSURE_TRACE, R.trace_path);
 	if (R.head_path)
-		head_load(R.head_path);
+		series_load(&H.trace, &HEAD_TRACE, R.head_path);
 	R.out = malloc(OUT_CAP);
 	if (!R.out)
 		die(2, "out of memory");
@@ -1311,8 +1232,8 @@ int main(int argc, char **argv)
 	event("ready", "mcu=%s freq_hz=%u pty=%s link=%s mode=%s reset_on_open=%d trace_points=%zu "
 	      "noise_mv=%g offset_mv=%g vcc_mv=%g adc=%s head=%s head_points=%zu",
 	      R.avr->mmcu, R.avr->frequency, R.pty_name, R.link_path ? R.link_path : "-",
-	      R.fast ? "fast" : "paced", R.reset_on_open, R.n, R.noise_mv, R.offset_mv, R.vcc_mv,
-	      R.adc_exact ? "ideal" : "simavr", H.fitted ? "mpu6050" : "none", H.n);
+	      R.fast ? "fast" : "paced", R.reset_on_open, R.trace.n, R.noise_mv, R.offset_mv, R.vcc_mv,
+	      R.adc_exact ? "ideal" : "simavr", H.fitted ? "mpu6050" : "none", H.trace.n);
 
 	const avr_cycle_count_t end_cycle =
 		R.duration_s > 0 ? (avr_cycle_count_t)llround(R.duration_s * R.avr->frequency) : 0;
