@@ -11,8 +11,8 @@ quiet run, of the highest window power / rest reference in it), then chooses the
 1 %, and prints the share of held breaths found. No rule of that family, tuned on these very
 trials, does better. It also prints how much power the patient's band keeps during the held
 stretch itself (simulator truth: from 1 s after the breathing stops to 0.5 s before it comes
-back), over the rest ripple power: a held breath that keeps more than a threshold there cannot
-be found with that threshold, whatever the window.
+back), over the rest ripple power: a held breath that keeps more than a threshold there on
+average is found with that threshold only where a shorter stretch inside it dips lower.
 
 The detector's patient band and rest reference are read from the real detector (a subclass that
 records them when a cue starts); the hold is judged from where the detector judges it
