@@ -84,8 +84,9 @@ def flag_score(ratio: np.ndarray, full: np.ndarray, rate_hz: float, window_s: fl
 
 
 def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
-               cfg: AnalysisConfig) -> list[tuple[bool, list[float], float]]:
-    """(breath held, score per window, held-stretch power / reference) per measured trial."""
+               cfg: AnalysisConfig) -> list[tuple[int, bool, list[float], float]]:
+    """(trial index, breath held, score per window, held-stretch power / reference) per
+    measured trial."""
     person = make_person(seed)
     t, p, target, phase = sample_session(person, rate_hz)
     saved = engine_module.BreathHoldDetector
@@ -126,7 +127,7 @@ def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
             quiet = (ts >= from_s + 1.0) & (ts <= from_s + sig.breath_hold_s - 0.5)
             if quiet.sum() >= rate_hz:
                 kept = float(np.mean(y[quiet] ** 2) / reference)
-        rows.append((held, scores, kept))
+        rows.append((trial.index, held, scores, kept))
     return rows
 
 
@@ -145,9 +146,9 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = [row for s in seeds for k in range(args.people)
             for row in trial_rows(s + k, args.rate, windows, cfg)]  # type: ignore[arg-type]
-    held = np.array([r[0] for r in rows])
-    scores = np.array([r[1] for r in rows])
-    kept = np.array([r[2] for r in rows if r[0] and not math.isnan(r[2])])
+    held = np.array([r[1] for r in rows])
+    scores = np.array([r[2] for r in rows])
+    kept = np.array([r[3] for r in rows if r[1] and not math.isnan(r[3])])
     print(f"{len(seeds)} cohorts × {args.people} people at {args.rate:g} Hz: {held.sum()} held "
           f"breaths, {(~held).sum()} clean holds (measured trials)\n")
     print("| window (quiet span) | found, ≤ 2 % flagged | ≤ 1.5 % | ≤ 1 % | threshold at 2 % |")
