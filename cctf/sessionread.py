@@ -443,9 +443,16 @@ class _Cells:
         self.arr = np.frombuffer(block, dtype=np.uint8)
         if sep is None:
             sep = np.flatnonzero((self.arr == _COMMA) | (self.arr == _NL))
-        self.starts = np.concatenate(([0], sep + 1))
-        self.ends = np.concatenate((sep, [len(block)]))
+        self.sep = sep
         self.n = n
+
+    def bounds(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where the cells of column ``j`` start and end (the separators of that column
+        only: no array of every cell's bounds)."""
+        n, sep = self.n, self.sep
+        starts = sep[j - 1:: n] + 1 if j else np.concatenate(([0], sep[n - 1:: n] + 1))
+        ends = sep[j:: n] if j < n - 1 else np.append(sep[n - 1:: n], len(self.block))
+        return starts, ends
 
     @classmethod
     def if_regular(cls, block: bytes, arr: np.ndarray, n: int) -> _Cells | None:
@@ -484,7 +491,7 @@ class _Cells:
         cell's length and first byte pick the word it can only be, then every byte is
         compared, place by place for all rows (no sorting, no gathering)."""
         arr = self.arr
-        s, e = self.starts[j:: self.n], self.ends[j:: self.n]
+        s, e = self.bounds(j)
         if len(s) == 0:
             return None
         order = sorted(known)
@@ -520,7 +527,7 @@ class _Cells:
         one division by the power of ten, which IEEE rounds correctly from two exact
         operands: the same bits as ``float()`` (tests/test_sessionread_fast.py)."""
         arr = self.arr
-        s, e = self.starts[j:: self.n], self.ends[j:: self.n]
+        s, e = self.bounds(j)
         if len(s) == 0:
             return None
         width = e - s
@@ -565,8 +572,7 @@ class _Cells:
         return mantissa
 
     def column(self, j: int) -> np.ndarray:
-        s = self.starts[j::self.n]
-        e = self.ends[j::self.n]
+        s, e = self.bounds(j)
         width = e - s
         w = int(width.max()) if len(width) else 0
         if w == 0:

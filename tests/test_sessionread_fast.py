@@ -63,9 +63,10 @@ def _cells(column: list[bytes], blank_ok: bool = False) -> np.ndarray | None:
     return cells.decimals(0, blank_ok)
 
 
-@pytest.mark.parametrize("cell", [*CELLS, b"-0.000", b"+0", b"5.", b"123456789012345",
-                                  b"1234567890123456", b"0.00000000000001",
-                                  b"9007199254740993", b"-.5", b"+.", b" 1.5", b"1.5 "])
+@pytest.mark.parametrize("cell", [*(c for c in CELLS if b"," not in c), b"-0.000", b"+0",
+                                  b"5.", b"123456789012345", b"1234567890123456",
+                                  b"0.00000000000001", b"9007199254740993", b"-.5", b"+.",
+                                  b" 1.5", b"1.5 "])
 def test_a_plain_decimal_reads_as_float_does_or_goes_to_the_general_path(cell):
     for column in ([cell], [cell, cell, cell]):
         got = _cells(column)
