@@ -1,7 +1,7 @@
 """Issue 14, stop 10: the app opens its link while the window is being built, and nothing on
 the way to the first frame with data imports what that frame does not need (``numpy.ma``,
 which ``np.median``'s first call imports, scipy, pyqtgraph, matplotlib, QtMultimedia, the
-records database)."""
+records database, the preferences dialog)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ started = start("healthy", controller=AppController(data_dir=data_dir, discover_
                 audio=False)
 app, controller = started.app, started.controller
 HEAVY = ("numpy.ma", "scipy", "pyqtgraph", "matplotlib", "PySide6.QtMultimedia",
-         "cctf.records.db")
+         "cctf.records.db", "cctf.gui.preferences", "cctf.records.clinic_settings")
 
 def drawn():
     if len(controller.history) and "first_frame" not in seen:
