@@ -8,7 +8,8 @@ first), as an installed cctf runs: pip compiles the package on install; a shell 
 ``PYTHONDONTWRITEBYTECODE`` would otherwise recompile cctf's sources in every child.
 
 Every figure is a whole child process (interpreter start included), wall time from spawn, the
-median of ``--runs``; peak memory is the child's ru_maxrss (os.wait4).
+median of ``--runs``; peak memory is the child's ru_maxrss (os.wait4; this process imports
+neither numpy nor cctf, so the figure is the child's own).
 1. ``cctf analyze`` of one 6-minute 50 Hz session vs a plain script that reads the same file
    with ``numpy.loadtxt`` (and vs ``python -c pass``, the interpreter alone).
 2. ``cctf analyze`` of ``--sessions`` six-minute sessions in one call vs one process running
@@ -82,13 +83,16 @@ def main() -> None:
         for k in range(args.sessions):
             many.append(d / f"s{k:03d}.csv")
             shutil.copyfile(one, many[-1])
-        sys.path.insert(0, str(REPO / "benchmarks"))
-        from bench_analysis import simulated_session  # the same one-hour file as there
-
-        devnull = open(os.devnull, "w")  # noqa: SIM115
-        stderr, sys.stderr = sys.stderr, devnull
-        hour = simulated_session(100, 3600.0, d)
-        sys.stderr = stderr
+        # The same one-hour file as benchmarks/bench_analysis.py, written by a child: this
+        # process stays small, because a child's ru_maxrss starts at the parent's resident
+        # size when it forks (with cctf and the simulator imported here, every child,
+        # numpy.loadtxt's too, read ~110 MB).
+        subprocess.run([py, "-c", "import sys; from pathlib import Path; "
+                        f"sys.path.insert(0, {str(REPO / 'benchmarks')!r}); "
+                        "from bench_analysis import simulated_session; "
+                        f"simulated_session(100, 3600.0, Path({str(d)!r}))"],
+                       check=True, capture_output=True)
+        hour = d / "hour.csv"
 
         run([*cctf, "analyze", str(one)])  # warm-up: bytecode caches written
         t_pass, _ = median_run([py, "-c", "pass"], args.runs)

@@ -243,6 +243,11 @@ class _Body:
             if block.endswith(b"\r"):
                 block = block[:-1]
         arr = np.frombuffer(block, dtype=np.uint8)
+        if self.blank_at is None:
+            cells = _Cells.if_regular(block, arr, self.n)
+            if cells is not None:  # every line has its n fields and fits: no line to name
+                self._convert(cells, start)
+                return
         newlines = np.flatnonzero(arr == _NL)
         ends = np.append(newlines, len(block))
         starts = np.concatenate(([0], newlines + 1))
@@ -276,20 +281,34 @@ class _Body:
             bad = int(wrong[0])
             raise FileFormatError(self.name, int(start + bad), f"{int(per_line[bad]) + 1} fields, "
                                   f"expected {self.n} ({','.join(self.columns)})")
-        cells = _Cells(block, self.n)
+        self._convert(_Cells(block, self.n), start)
+
+    def _convert(self, cells: _Cells, start: int) -> None:
+        """Every column of a block whose lines all have the right field count."""
         for j, (column, blank_ok) in enumerate((("t_s", False), ("pressure_mmhg", False),
                                                  ("target_mmhg", True))):
-            self.floats[j].append(self._floats(cells.column(j), column, start, blank_ok))
-        self.phase.append(self._phases(cells.column(3), start))
+            self.floats[j].append(self._numbers(cells, j, column, start, blank_ok))
+        words = cells.words(3, self.phases)
+        self.phase.append(words if words is not None else self._phases(cells.column(3), start))
+        ascii_only = cells.ascii_only() if self.n > 4 else True
         for j in range(4, self.n):
             column = self.columns[j]
             if column in self.head:
-                self.head[column].append(self._floats(cells.column(j), column, start, True))
-            texts = self._texts(cells.column(j), start)  # checked even when not kept
-            if self.keep_extra:
-                self.extra[j - 4].append(texts)
+                self.head[column].append(self._numbers(cells, j, column, start, True))
+            if self.keep_extra or not ascii_only:  # checked even when not kept
+                texts = self._texts(cells.column(j), start)
+                if self.keep_extra:
+                    self.extra[j - 4].append(texts)
         del cells
         assert all(c.n == self.phase.n for c in self.floats)
+
+    def _numbers(self, cells: _Cells, j: int, column: str, start: int, blank_ok: bool
+                 ) -> np.ndarray:
+        """Column ``j`` as numbers: plain decimals straight from the block's bytes, anything
+        else (and every error) through the general path."""
+        fast = cells.decimals(j, blank_ok)
+        return fast if fast is not None else self._floats(cells.column(j), column, start,
+                                                          blank_ok)
 
     def _floats(self, raw: np.ndarray, column: str, start: int, blank_ok: bool
                 ) -> np.ndarray:
@@ -375,6 +394,7 @@ class _Body:
         return Parsed(metadata, self.columns, t_s, p, target, phase, extra, dropped, head)
 
 
+_POW10 = 10.0 ** np.arange(16)  # exact in float64
 _NUMBER_BYTES = np.zeros(256, dtype=bool)
 _NUMBER_BYTES[list(b"0123456789.+-eE\x00")] = True
 
@@ -418,17 +438,141 @@ class _Cells:
 
     _MAX_GATHER = 256  # wider cells (long notes): sliced one by one instead
 
-    def __init__(self, block: bytes, n: int) -> None:
+    def __init__(self, block: bytes, n: int, sep: np.ndarray | None = None) -> None:
         self.block = block
         self.arr = np.frombuffer(block, dtype=np.uint8)
-        sep = np.flatnonzero((self.arr == _COMMA) | (self.arr == _NL))
-        self.starts = np.concatenate(([0], sep + 1))
-        self.ends = np.concatenate((sep, [len(block)]))
+        if sep is None:
+            sep = np.flatnonzero((self.arr == _COMMA) | (self.arr == _NL))
+        self.sep = sep
         self.n = n
 
+    def bounds(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where the cells of column ``j`` start and end (the separators of that column
+        only: no array of every cell's bounds)."""
+        n, sep = self.n, self.sep
+        starts = sep[j - 1:: n] + 1 if j else np.concatenate(([0], sep[n - 1:: n] + 1))
+        ends = sep[j:: n] if j < n - 1 else np.append(sep[n - 1:: n], len(self.block))
+        return starts, ends
+
+    @classmethod
+    def if_regular(cls, block: bytes, arr: np.ndarray, n: int) -> _Cells | None:
+        """The cells, when every line of ``block`` has exactly ``n`` fields and none is longer
+        than ``MAX_LINE_BYTES`` (so none is blank): one pass finds the separators, and every
+        n-th of them must be the newlines, all of them. None otherwise: the caller's checked
+        path then finds the line to name."""
+        if b"\r" in block:
+            return None
+        is_sep = arr == _COMMA
+        is_sep |= arr == _NL
+        sep = np.flatnonzero(is_sep)
+        del is_sep
+        lines = block.count(b"\n") + 1
+        if len(sep) != lines * n - 1:
+            return None
+        newlines = sep[n - 1:: n]
+        if not (arr[newlines] == _NL).all():
+            return None
+        if lines > 1:
+            longest = max(int(newlines[0]), int(np.diff(newlines).max(initial=0)) - 1,
+                          len(block) - int(newlines[-1]) - 1)
+        else:
+            longest = len(block)
+        if longest > MAX_LINE_BYTES:
+            return None
+        return cls(block, n, sep)
+
+    def ascii_only(self) -> bool:
+        """No byte above 127: every cell decodes as UTF-8."""
+        return bool(self.arr.max(initial=0) < 128)
+
+    def words(self, j: int, known: dict[bytes, str]) -> np.ndarray | None:
+        """Column ``j`` as the ``known`` words (object array) when every cell is exactly one
+        of them; None otherwise (the general path strips spaces and names a bad cell). A
+        cell's length and first byte pick the word it can only be, then every byte is
+        compared, place by place for all rows (no sorting, no gathering)."""
+        arr = self.arr
+        s, e = self.bounds(j)
+        if len(s) == 0:
+            return None
+        order = sorted(known)
+        keys = [len(w) * 256 + (w[0] if w else 0) for w in order]
+        if len(set(keys)) != len(keys):  # two words alike at a glance: the general path
+            return None
+        width = e - s
+        key = width * 256 + arr.take(s, mode="clip") * (width > 0)
+        sorted_keys = np.array(sorted(keys))
+        code = np.minimum(np.searchsorted(sorted_keys, key), len(keys) - 1)
+        if not (sorted_keys[code] == key).all():
+            return None
+        by_key = sorted(range(len(order)), key=lambda i: keys[i])
+        table = [order[i] for i in by_key]  # code -> word, in key order
+        longest = max(len(w) for w in order)
+        for i in range(longest):
+            expect = np.array([w[i] if i < len(w) else 0 for w in table], dtype=np.uint8)
+            c = arr.take(s + i, mode="clip")
+            if not ((c == expect[code]) | (width <= i)).all():
+                return None
+        values = np.empty(len(table), dtype=object)
+        values[:] = [known[w] for w in table]
+        return values[code]
+
+    def decimals(self, j: int, blank_ok: bool) -> np.ndarray | None:
+        """Column ``j`` when every cell is a plain decimal (an optional sign, at most 15
+        digits, the point — if any — the same number of places from the right in every cell,
+        as cctf and most tools write a column: "-0.015", "3599.9900") or blank where
+        ``blank_ok`` (NaN); None for anything else.
+
+        Read straight from the block without gathering the cells: the digits right-aligned,
+        one place at a time for all rows (Horner's rule, exact in float64 below 2**53), then
+        one division by the power of ten, which IEEE rounds correctly from two exact
+        operands: the same bits as ``float()`` (tests/test_sessionread_fast.py)."""
+        arr = self.arr
+        s, e = self.bounds(j)
+        if len(s) == 0:
+            return None
+        width = e - s
+        first = arr.take(s, mode="clip")
+        signed = ((first == 45) | (first == 43)) & (width > 1)  # '-', '+'
+        negative = (first == 45) & signed
+        if signed.any():
+            width = width - signed
+        w = int(width.max())
+        blank = width == 0
+        has_blank = bool(blank.any())
+        if has_blank and not blank_ok:
+            return None
+        if w == 0:
+            return np.full(len(s), np.nan)
+        k0 = int(np.argmin(blank)) if has_blank else 0  # the first cell with a number
+        places = self.block.rfind(b".", int(s[k0]), int(e[k0]))
+        places = int(e[k0]) - places - 1 if places >= 0 else -1  # digits after the point
+        if w - (places >= 0) > 15:
+            return None
+        if places >= 0 and not ((width >= 2) | blank).all():  # "." alone is no number
+            return None
+        mantissa = np.zeros(len(s))
+        for k in range(w, 0, -1):  # the k-th byte from the right end of a w-wide cell
+            c = arr.take(e - k, mode="clip")
+            inside = width >= k
+            if k == places + 1:  # the point's place: a point in every cell with a number
+                if not (((c == 46) & inside) | blank).all():
+                    return None
+                continue
+            c -= 48
+            c *= inside
+            if not (c < 10).all():
+                return None
+            mantissa *= 10.0
+            mantissa += c
+        if places > 0:
+            mantissa /= _POW10[places]
+        np.negative(mantissa, out=mantissa, where=negative)
+        if has_blank:
+            mantissa[blank] = np.nan
+        return mantissa
+
     def column(self, j: int) -> np.ndarray:
-        s = self.starts[j::self.n]
-        e = self.ends[j::self.n]
+        s, e = self.bounds(j)
         width = e - s
         w = int(width.max()) if len(width) else 0
         if w == 0:

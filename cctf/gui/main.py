@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -30,10 +31,12 @@ from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
 from cctf.gui.monitor_screen import MonitorScreen
 from cctf.gui.patients import RecordsNotice
-from cctf.gui.preferences import PreferencesDialog
 from cctf.gui.sizes import want
 from cctf.gui.training_screen import TrainingScreen
 from cctf.records.app_state import SCREENS, AppState, load_state, save_state
+
+if TYPE_CHECKING:  # the dialog (and the clinic settings it edits) loads when first opened
+    from cctf.gui.preferences import PreferencesDialog
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +225,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(texts.FOLDER_SET.format(path=path), NOTICE_MS)
 
     def show_preferences(self) -> PreferencesDialog:
+        from cctf.gui.preferences import PreferencesDialog
+
         self.preferences = PreferencesDialog(parent=self)
         self.preferences.accepted.connect(lambda: self.statusBar().showMessage(
             texts.PREFERENCES_SAVED.format(path=self.preferences.saved_to), NOTICE_MS))

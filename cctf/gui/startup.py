@@ -43,15 +43,19 @@ def start(sim: str | None = None, port: str | None = None, lsl: bool = False, *,
     theme.apply(cast(QApplication, app))
     controller = controller or AppController()
     controller.lsl.enabled = lsl  # cctf --lsl: the outlet opens when a device is attached
-    window = MainWindow(controller, AudioCues(enabled=audio))
-    remember_settings(window.training_sound)
-    window.show()
+    # Connecting first: opening the link (the simulator's imports and set-up, the handshake,
+    # the first samples) runs on its worker thread while the window is built; the result
+    # comes back through the event loop, so the window, built meanwhile, still hears of it.
     if port:
         controller.connect_port(port)
     elif sim:
-        window.bar.choose_simulator(sim)
         controller.connect_sim(sim)
-    else:
+    window = MainWindow(controller, AudioCues(enabled=audio))
+    remember_settings(window.training_sound)
+    window.show()
+    if sim:
+        window.bar.choose_simulator(sim)
+    elif not port:
         QTimer.singleShot(0, lambda: auto_connect(controller, window.bar))
     first_frame.after_first_frame(window.open_records)  # recovers, shows damage, the screen
     live = window.clinic.setup_page.live

@@ -23,6 +23,20 @@ from cctf import texts
 SETUP_STATES = ("waiting", "deflated", "low", "high", "settling", "falling", "steadying", "ready")
 
 
+def median(x: np.ndarray) -> float:
+    """``float(np.median(x))`` of a 1-D float array, bit for bit, without ``np.median``'s
+    first call importing ``numpy.ma`` (tens of milliseconds before the app's first frame,
+    issue 14). NaN if any value is NaN, as there."""
+    n = len(x)
+    if n == 0 or np.isnan(x).any():
+        return math.nan
+    half = n // 2
+    if n % 2:
+        return float(np.partition(x, half)[half])
+    part = np.partition(x, (half - 1, half))
+    return float((part[half - 1] + part[half]) / 2.0)
+
+
 @dataclass(frozen=True, slots=True)
 class SetupStatus:
     state: str  # one of SETUP_STATES
@@ -73,7 +87,7 @@ class SetupGuide:
         self._t, self._p = self._t[keep], self._p[keep]
         now = float(self._t[-1])
         recent = self._t >= now - self.window_s
-        level = float(np.median(self._p[recent]))
+        level = median(self._p[recent])
         slope = self._slope_per_min()
         state = self._classify(level, slope)
         still = not math.isnan(slope) and abs(slope) <= self.falling_mmhg_per_min
