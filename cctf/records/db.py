@@ -11,11 +11,14 @@ deleted patient) are overwritten on disk rather than left in free pages.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sqlite3
 import stat
 import struct
+import tempfile
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -196,21 +199,62 @@ def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION,
     return [m.version for m in pending]
 
 
-def backup(conn: sqlite3.Connection, dest: Path) -> Path:
-    """A consistent copy of the open database (SQLite's online backup), 0600."""
+def backup(conn: sqlite3.Connection, dest: Path, *, keep_existing: bool = False) -> Path | None:
+    """A consistent copy of the open database (SQLite's online backup), 0600, never written
+    over another file. Each call copies into its own temporary file, so cctf processes
+    backing up at once (two recordings starting together) never touch each other's copy.
+    The copy is published without replacing anything: when ``dest`` exists, it is kept and
+    this copy dropped (``keep_existing``: returns None) or this copy is numbered
+    ``<stem>-2<suffix>``, ``-3`` …"""
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    create_private(tmp)
-    out = sqlite3.connect(tmp)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)  # mkstemp made it 0600
+    tmp = Path(name)
     try:
-        conn.backup(out)
-        out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        out = sqlite3.connect(tmp)
+        try:
+            conn.backup(out)
+            out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            out.close()
+        return _publish(tmp, dest, keep_existing)
     finally:
-        out.close()
-    os.replace(tmp, dest)
-    return dest
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _publish(tmp: Path, dest: Path, keep_existing: bool) -> Path | None:
+    """Give ``tmp`` the name ``dest`` (or the next free numbered name) without replacing
+    a file: a hard link fails when the name is taken, where a rename would overwrite."""
+    for n in range(1, 1000):
+        name = dest if n == 1 else dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
+        try:
+            os.link(tmp, name)
+            return name
+        except FileExistsError:
+            pass
+        except OSError as exc:  # no hard links in this folder (some network or FAT drives)
+            if exc.errno not in _NO_LINKS:
+                raise
+            if not name.exists():
+                os.replace(tmp, name)
+                return name
+        if keep_existing:
+            return None
+    raise FileExistsError(errno.EEXIST, "no free backup name", str(dest))
+
+
+_NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
+
+
+def remove_stale_parts(folder: Path, older_than_s: float = 3600.0) -> None:
+    """Remove backup copies cctf left half-made (a crash during a backup): only its own
+    ``.cctf-….db.….part`` files, and only old ones (a younger one may be in progress)."""
+    now = time.time()
+    for part in folder.glob(".cctf-*.db.*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than_s:
+                part.unlink()
 
 
 def daily_backup(conn: sqlite3.Connection, folder: Path, today: date,
@@ -221,8 +265,9 @@ def daily_backup(conn: sqlite3.Connection, folder: Path, today: date,
         return None
     dest = folder / f"cctf-{today.isoformat()}.db"
     made = None
+    remove_stale_parts(folder)
     if not dest.exists():
-        made = backup(conn, dest)
+        made = backup(conn, dest, keep_existing=True)
     dailies = sorted(folder.glob("cctf-[0-9]*.db"))
     for old in dailies[:-keep]:
         with contextlib.suppress(OSError):

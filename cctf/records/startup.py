@@ -9,6 +9,7 @@ daily backup.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ def open_records(data_dir: str | Path | DataDir | None = None, *,
     conn = open_database(data.db_path)
     try:
         daily_backup(conn, data.backups, today or date.today())
-    except OSError as exc:  # a full disk must not stop a session from starting
+    except (OSError, sqlite3.Error) as exc:  # a full disk must not stop a session starting
         log.error("could not back up the records database: %s", exc)
     return Records(conn, data)
 
