@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import texts
+from cctf.analysis.head import HEAD_FLAG_TYPES
 from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
@@ -41,6 +42,7 @@ from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.gui.sizes import scaled_pt
 from cctf.session.cue_text import live_verdict
+from cctf.session.head_live import hold_flexion_deg, live_head_text, stage_angles
 from cctf.session.setup import start_warning
 
 SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",
@@ -226,12 +228,18 @@ class LiveTrialPanel(QFrame):
         self.faults.setWordWrap(True)
         self.faults.setStyleSheet(f"color: {theme.VERMILLION}; font-weight: bold;")
         self.faults.setFont(theme.font(theme.SMALL_PT + 1, bold=True))
+        # Issue 17: the head's flexion at this hold and per stage (only with a head sensor).
+        self.head = QLabel("")
+        self.head.setWordWrap(True)
+        self.head.setFont(theme.font(theme.SMALL_PT))
+        self.head.setVisible(False)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(self.reached, 1)
         top.addWidget(self.held, 1)
         layout.addLayout(top)
         layout.addWidget(self.faults)
+        layout.addWidget(self.head)
         controller.ticked.connect(self.refresh)
 
     def refresh(self) -> None:
@@ -283,6 +291,27 @@ class LiveTrialPanel(QFrame):
                 label.setStyleSheet(f"color: {colour};")
         if self.faults.text() != faults:
             self.faults.setText(faults)
+        self._show_head()
+
+    def _show_head(self) -> None:
+        """The head lines, set only when they change (nothing without a sensor)."""
+        c = self.controller
+        s = c.session
+        text = ""
+        if c.head.fitted and s is not None and s.runner is not None:
+            cue, live = c.cue, s.live
+            under_way = (cue is not None and cue.step in ("nod", "hold", "relax")
+                         and live.index is not None and s.runner.analyzer.open_trial is not None)
+            now = math.nan
+            if under_way and live.reached_s is not None:
+                offset = s.t0_host_s - c.origin_s  # session time → display time
+                now = hold_flexion_deg(c.head, live.reached_s + offset, s.latest_t_s + offset)
+            text = live_head_text(stage_angles(s.runner.trials), under_way, now,
+                                  live.reached_s is not None)
+        if self.head.text() != text:
+            self.head.setText(text)
+        if self.head.isVisibleTo(self) != bool(text):
+            self.head.setVisible(bool(text))
 
 
 class RunPage(QWidget):
@@ -399,6 +428,12 @@ class ClinicScreen(QWidget):
                                                 lambda: controller.review_flag(True))
         self.dismiss_flag_action = self._action(texts.FLAG_DISMISS_KEY, "Shift+B",
                                                 lambda: controller.review_flag(False))
+        self.confirm_head_action = self._action(  # head sensor: retraction / chin poke
+            texts.HEAD_FLAG_CONFIRM_KEY, "H",
+            lambda: controller.review_flag(True, HEAD_FLAG_TYPES))
+        self.dismiss_head_action = self._action(
+            texts.HEAD_FLAG_DISMISS_KEY, "Shift+H",
+            lambda: controller.review_flag(False, HEAD_FLAG_TYPES))
         self.undo_action = self._action(texts.UNDO, "Ctrl+Z", controller.undo_correction)
         self.tare_action = self._action(texts.TARE_BUTTON, "T", controller.tare)
         self.end_action = self._action(texts.END_TEST, "Ctrl+E",
@@ -435,7 +470,8 @@ class ClinicScreen(QWidget):
     def actions_for_menu(self) -> list[QAction]:
         return [self.start_action, self.repeat_action, self.override_action,
                 *self.mark_actions, self.confirm_flag_action, self.dismiss_flag_action,
-                self.undo_action, self.tare_action, self.end_action]
+                self.confirm_head_action, self.dismiss_head_action, self.undo_action,
+                self.tare_action, self.end_action]
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -538,5 +574,9 @@ class ClinicScreen(QWidget):
                    and s.corrections.review_target("breath_hold") is not None)
         self.confirm_flag_action.setEnabled(flagged)
         self.dismiss_flag_action.setEnabled(flagged)
+        head_flagged = (running and s is not None and s.corrections is not None
+                        and s.corrections.review_target(HEAD_FLAG_TYPES) is not None)
+        self.confirm_head_action.setEnabled(head_flagged)
+        self.dismiss_head_action.setEnabled(head_flagged)
         self.end_action.setEnabled(running)
         self.tare_action.setEnabled(on_setup and self.setup_page.tare_button.isEnabled())

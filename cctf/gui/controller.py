@@ -43,6 +43,7 @@ from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
 from cctf.records.paths import DataDir
+from cctf.session.active import UNASSIGNED as UNASSIGNED  # re-exported for the views
 from cctf.session.active import ActiveSession, SessionReport, recording_path
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.corrections import Correction, Corrections
@@ -659,12 +660,15 @@ class AppController(QObject):
                                    self.history.latest_mmhg))
         return True
 
-    def review_flag(self, confirmed: bool | None, flag_type: str = "breath_hold") -> bool:
-        """B / Shift+B: confirm or dismiss "possible breath holding" (the selected trial, else
-        the latest with the flag); the rules live in ``Corrections.review``."""
+    def review_flag(self, confirmed: bool | None,
+                    flag_type: str | tuple[str, ...] = "breath_hold") -> bool:
+        """B / Shift+B: confirm or dismiss "possible breath holding"; H / Shift+H the head's
+        ``("retraction", "chin_poke")`` (the selected trial, else the latest with the flag);
+        the rules live in ``Corrections.review``."""
         s = self.session
         change = s.corrections.review(flag_type, confirmed) if s and s.corrections else None
-        return self._corrected(change, texts.NOTHING_TO_REVIEW)
+        return self._corrected(change, texts.NOTHING_TO_REVIEW if flag_type == "breath_hold"
+                               else texts.NOTHING_TO_REVIEW_HEAD)
 
     def undo_correction(self) -> bool:
         """Ctrl+Z: take back the last override or mark (in the runner and the records)."""

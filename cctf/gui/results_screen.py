@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -210,7 +211,8 @@ def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, 
         if t.verdict_override is not None:
             verdict += texts.OVERRIDDEN_SUFFIX
         colour = theme.BLUISH_GREEN if t.passed else theme.VERMILLION
-    seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
+    lift_motion = getattr(t, "head_lift_motion", None)  # head_lift confirmed by motion?
+    seen = [texts.fault_words(f.type, f.value, lift_motion) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(k, k) + texts.MARKED_BY_HAND for k in t.manual_faults]
     seen += [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
     if not seen and t.held:
@@ -227,8 +229,8 @@ def with_head_cell(cells: tuple[str, ...], t: TrialResult | None) -> tuple[str, 
         head_flags = [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type))
                       for f in t.flags if f.type in HEAD_FLAG_TYPES]
         head_flags = [h for h in head_flags if h not in seen]  # listed once (issue-17br too)
-        if t.head_lift_motion:
-            head_flags.append(texts.HEAD_LIFT_MOTION.strip())
+        if t.head_lift_motion and not any(f.type == "head_lift" for f in t.faults):
+            head_flags.append(texts.HEAD_LIFT_MOTION.strip())  # else said with the fault
         seen = "; ".join([s for s in (seen, *head_flags) if s])
     return (*cells[:4], angle, seen)
 
@@ -340,6 +342,13 @@ class ResultsScreen(QWidget):
         flags = QHBoxLayout(self.flag_row)
         flags.setContentsMargins(0, 0, 0, 0)
         flags.addWidget(self.flag_status, 1)
+        # Which flag (issue 17, head sensor): shown when the chosen trial has more than one.
+        self.flag_kind = QComboBox()
+        self.flag_kind.setToolTip(texts.FLAG_WHICH)
+        self.flag_kind.setAccessibleName(texts.FLAG_WHICH)
+        self.flag_kind.setVisible(False)
+        self.flag_kind.currentIndexChanged.connect(lambda _=0: self._flag_tips())
+        flags.addWidget(self.flag_kind)
         for button in (*self.flag_buttons.values(), self.flag_undo_button):
             flags.addWidget(button)
         self.flag_row.setStyleSheet(  # compact: four buttons in the trace column at 1280 px
@@ -418,7 +427,7 @@ class ResultsScreen(QWidget):
         self.flag_reviews = None if report.result is None else FlagReviews(
             report.result, scoring_plan(settings) if settings is not None else None,
             settings.baseline_mmhg if settings is not None else 20.0, self._store_review)
-        self.flag_status.setText(texts.FLAG_STATUS_HINT)  # shown only with a flag
+        self.flag_status.setText(texts.FLAG_STATUS_HINT_ANY)  # shown only with a flag
 
     def _store_review(self, method: str, trial_index: int, *args: object) -> None:
         c = self.controller
@@ -432,24 +441,39 @@ class ResultsScreen(QWidget):
     def _enable_flags(self) -> None:
         reviews = self.flag_reviews
         index = self.table.selected_trial()
-        flagged = (reviews is not None and index is not None
-                   and reviews.has_flag(index, "breath_hold"))
+        kinds = reviews.flag_types(index) if reviews is not None and index is not None else []
+        if kinds != [self.flag_kind.itemData(k) for k in range(self.flag_kind.count())]:
+            self.flag_kind.clear()
+            for kind in kinds:
+                self.flag_kind.addItem(texts.FLAG_SHORT.get(kind, kind), kind)
+        self.flag_kind.setVisible(len(kinds) > 1)
+        self._flag_tips()
         for button in self.flag_buttons.values():
-            button.setEnabled(flagged)
+            button.setEnabled(bool(kinds))
         self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
-        any_flag = reviews is not None and any(
-            reviews.has_flag(t.index, "breath_hold") for t in reviews.result.trials)
-        self.flag_row.setVisible(any_flag)
+        self.flag_row.setVisible(reviews is not None and reviews.any_flag)
 
-    def review_flag(self, confirmed: bool | None) -> bool:
-        """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
+    def _flag_tips(self) -> None:
+        """The buttons' tooltips name the flag they act on."""
+        kind = self.flag_kind.currentData()
+        name = texts.FLAG_NAME.get(kind, kind) if kind else None
+        for button, generic, template in zip(self.flag_buttons.values(), (
+                texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), (
+                texts.FLAG_CONFIRM_OF, texts.FLAG_DISMISS_OF, texts.FLAG_UNREVIEW_OF),
+                strict=True):
+            button.setToolTip(template.format(flag=name) if name else generic)
+
+    def review_flag(self, confirmed: bool | None, flag_type: str | None = None) -> bool:
+        """Confirm, dismiss or take back a hypothesis flag on the selected trial: ``flag_type``,
+        else the one chosen beside the buttons (the trial's only flag when it has one)."""
         index = self.table.selected_trial()
         if self.flag_reviews is None or index is None:
             self._flag_say(texts.REVIEW_CHOOSE_TRIAL)
             return False
-        change = self.flag_reviews.review(index, "breath_hold", confirmed)
+        kind = flag_type or self.flag_kind.currentData()
+        change = self.flag_reviews.review(index, kind, confirmed) if kind else None
         if change is None:
-            self._flag_say(texts.FLAG_NO_FLAG.format(trial=index + 1))
+            self._flag_say(texts.FLAG_NO_FLAG_ANY.format(trial=index + 1))
             return False
         self._flag_changed(change.text)
         return True

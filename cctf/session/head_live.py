@@ -10,10 +10,13 @@ newest angle is current. Time is the samples' display time, never the wall clock
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from cctf import texts
 from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
+from cctf.analysis.results import TrialResult
 
 STALE_S = 0.5
 """The newest angle older than this (by sample time) while samples arrive: not current."""
@@ -94,3 +97,44 @@ def head_cells(head: tuple[np.ndarray, np.ndarray] | None, n: int) -> dict[str, 
             cells[ok] = [f"{v:.2f}" for v in values[ok]]
         out[name] = cells
     return out
+
+
+MIN_MEASURED_FRACTION = 0.8
+"""As the analysis (``head_min_measured_fraction``): less of the window with an angle is
+"not measured", never a mean of a few samples."""
+
+
+def hold_flexion_deg(head: HeadLive, from_display_s: float, to_display_s: float) -> float:
+    """The mean zeroed pitch from reaching the target to now (display times): the flexion at
+    this hold so far, as the analysis will compute it at the trial's end; NaN when too little
+    of it was measured (or no sensor)."""
+    if not head.fitted or not to_display_s >= from_display_s:
+        return math.nan
+    _, pitch = head.window(from_display_s, to_display_s)
+    ok = np.isfinite(pitch)
+    if not len(pitch) or ok.mean() < MIN_MEASURED_FRACTION:
+        return math.nan
+    return float(pitch[ok].mean())
+
+
+def stage_angles(trials: Sequence[TrialResult]) -> list[tuple[float, float]]:
+    """(target mmHg, flexion at the hold °) of the finished stage trials in order (repeated
+    trials left out); NaN flexion = not measured."""
+    return [(t.target_mmhg, t.head_flexion_deg) for t in trials
+            if t.phase == "stage" and not t.superseded]
+
+
+def live_head_text(stages: Sequence[tuple[float, float]], under_way: bool,
+                   now_deg: float = math.nan, reached: bool = False) -> str:
+    """The live trial panel's head lines: during a cued trial (``under_way``) the flexion at
+    the hold so far once the target is reached (``now_deg``), and per finished stage. "not
+    measured" where the sensor gave no angle — never 0."""
+    lines = []
+    if under_way:
+        lines.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
+                     else texts.HEAD_LIVE_WAITING)
+    if stages:
+        lines.append(texts.HEAD_LIVE_STAGES.format(stages=" · ".join(
+            texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
+            for target, deg in stages)))
+    return "\n".join(lines)
