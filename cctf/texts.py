@@ -972,7 +972,7 @@ HEAD_LIVE_STAGES = "per stage: {stages}"
 HEAD_LIVE_WAITING = "head flexion: from reaching the target"
 # The progress report and the history window.
 HEAD_PROGRESS_TITLE = "Head flexion at the hold (head sensor; a measurement, no norm)"
-HEAD_PROGRESS_COLUMNS = ("date", "flexion per stage (mmHg: °)", "flexion per mmHg")
+HEAD_PROGRESS_COLUMNS = ("date", "flexion per mmHg", "flexion at the hold per stage (mmHg: °)")
 HEAD_PROGRESS_SLOPE = "{slope:.2f}°/mmHg (R² {r2:.2f})"
 HEAD_PROGRESS_NONE = "No test of this patient had a head sensor: head flexion not measured."
 HEAD_PROGRESS_LINE = "{day:%d %b %Y}: {slope}"
@@ -980,8 +980,10 @@ HEAD_PROGRESS_APP = "Head flexion per mmHg (head sensor): {lines}"
 # `cctf record --head-neutral`.
 HEAD_NEUTRAL_HELP = ("the head sensor's resting pitch and roll in degrees, as PITCH,ROLL (e.g. "
                      "from a calibration step or an earlier recording's head_neutral_deg); "
-                     "default: zero from the first still 2 s of the recording")
-HEAD_NEUTRAL_BAD = ("--head-neutral needs two angles in degrees, PITCH,ROLL, each between -180 "
+                     "default: zero from the first still 2 s of the recording; a negative "
+                     "pitch: --head-neutral=-4.5,1")
+HEAD_NEUTRAL_NO_SENSOR = "cctf record: --head-neutral ignored: the device has no head sensor"
+HEAD_NEUTRAL_BAD = ("needs two angles in degrees, PITCH,ROLL, each between -180 "
                     "and 180 (e.g. 12.5,-3), got {text!r}")
 
 

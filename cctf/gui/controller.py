@@ -295,10 +295,10 @@ class AppController(QObject):
         if len(rows):
             self.signal.saw_samples(device.clock.now())
             self.frames += 1
-            self.lsl.samples(rows)
             t_display = rows["t_s"] - self.origin_s
             p = rows["pressure_mmhg"]
             head = self.head.feed(t_display, rows)
+            self.lsl.samples(rows, head)
             target, events = (self._feed_session(rows, head) if self.session is not None
                               else (None, []))
             self.history.extend(t_display, p, target)

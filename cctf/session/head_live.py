@@ -16,7 +16,7 @@ import numpy as np
 
 from cctf import texts
 from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
-from cctf.analysis.results import TrialResult
+from cctf.analysis.head import stage_angles as stage_angles  # re-exported for the panel
 
 STALE_S = 0.5
 """The newest angle older than this (by sample time) while samples arrive: not current."""
@@ -115,13 +115,6 @@ def hold_flexion_deg(head: HeadLive, from_display_s: float, to_display_s: float)
     if not len(pitch) or ok.mean() < MIN_MEASURED_FRACTION:
         return math.nan
     return float(pitch[ok].mean())
-
-
-def stage_angles(trials: Sequence[TrialResult]) -> list[tuple[float, float]]:
-    """(target mmHg, flexion at the hold °) of the finished stage trials in order (repeated
-    trials left out); NaN flexion = not measured."""
-    return [(t.target_mmhg, t.head_flexion_deg) for t in trials
-            if t.phase == "stage" and not t.superseded]
 
 
 def live_head_text(stages: Sequence[tuple[float, float]], under_way: bool,
