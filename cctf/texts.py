@@ -953,7 +953,8 @@ NOTHING_TO_REVIEW_HEAD = "No trial with possible retraction or chin poke to revi
 HEAD_FLAG_CONFIRM_KEY = "&H Confirm possible retraction / chin poke"
 HEAD_FLAG_DISMISS_KEY = "Dismiss possible retraction / chin poke"
 FLAG_STATUS_HINT_ANY = ("A hypothesis flag (possible breath holding, retraction or chin poke): "
-                        "choose the trial in the table and the flag, then Confirm or Dismiss.")
+                        "choose the trial in the table, then Confirm or Dismiss (with several "
+                        "flags on the trial, the button asks which).")
 FLAG_WHICH = "Which flag of the chosen trial to confirm or dismiss"
 FLAG_CONFIRM_OF = "Confirm {flag} (fails the trial)"
 FLAG_DISMISS_OF = "Dismiss {flag}"

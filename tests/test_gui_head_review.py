@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cctf import texts
+from cctf.analysis.results import Fault
 from cctf.gui.patients import ProgressDialog
 from cctf.gui.session_review import SessionReviewDialog
 from cctf.gui.simlink import attach_virtual_sim
@@ -74,11 +75,20 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, ap
     assert table.item(index, 3).text() == "✓ passed"
     assert results.activation.value.text().startswith("10")
     table.selectRow(index)
-    assert results.flag_kind.currentData() == "retraction"
-    assert not results.flag_kind.isVisibleTo(results)  # one flag on the trial: no chooser
     assert results.flag_buttons[True].isEnabled()
-    assert "possible retraction" in results.flag_buttons[True].toolTip()
+    assert results.flag_buttons[True].toolTip() == "Confirm possible retraction (fails the trial)"
+    # A trial with two flags: the button asks which one, in a menu at the button.
+    shown = results.flag_reviews.result.trials[index]
+    shown.flags.append(Fault("breath_hold", shown.cue_start_s, 6.0))
+    results._enable_flags()
     results.flag_buttons[True].click()
+    assert table.item(index, 3).text() == "✓ passed"  # nothing yet: asked which
+    menu = results.flag_menu
+    assert [a.text() for a in menu.actions()] == ["possible retraction",
+                                                  "possible breath holding"]
+    menu.actions()[0].trigger()
+    menu.close()
+    assert shown.flag_review == {"retraction": True}
     assert table.item(index, 3).text() == "✗ failed"
     assert "confirmed by the therapist" in table.item(index, 5).text()
     assert results.activation.value.text().startswith("2")  # 24 mmHg failed: 22 held

@@ -232,6 +232,8 @@ class LiveTrialPanel(QFrame):
         self.head = QLabel("")
         self.head.setWordWrap(True)
         self.head.setFont(theme.font(theme.SMALL_PT))
+        self.head.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.head.setMinimumWidth(1)  # wraps to the panel; never widens the window
         self.head.setVisible(False)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -355,12 +357,14 @@ class RunPage(QWidget):
         grid.addWidget(self.banner, 0, 0, 1, 2)
         left = QVBoxLayout()
         left.addWidget(self.live, 3)
-        self.head = HeadTrace(controller, span_s=40.0)  # the head angle when a sensor is on
-        left.addWidget(self.head)
         left.addWidget(self.table, 2)
         grid.addLayout(left, 1, 0)
         side = QVBoxLayout()
         side.addWidget(self.pressure, 3)
+        # The head angle when a sensor is on (issue 17): beside the trace, above the trial's
+        # panel, low — under the trace the page outgrew 1280×720.
+        self.head = HeadTrace(controller, span_s=40.0, plot_px=64, rezero=False)
+        side.addWidget(self.head)
         side.addWidget(self.trial, 2)
         grid.addLayout(side, 1, 1)
         grid.setColumnStretch(0, 3)

@@ -12,7 +12,6 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -342,15 +342,11 @@ class ResultsScreen(QWidget):
         flags = QHBoxLayout(self.flag_row)
         flags.setContentsMargins(0, 0, 0, 0)
         flags.addWidget(self.flag_status, 1)
-        # Which flag (issue 17, head sensor): shown when the chosen trial has more than one.
-        self.flag_kind = QComboBox()
-        self.flag_kind.setToolTip(texts.FLAG_WHICH)
-        self.flag_kind.setAccessibleName(texts.FLAG_WHICH)
-        self.flag_kind.setVisible(False)
-        self.flag_kind.currentIndexChanged.connect(lambda _=0: self._flag_tips())
-        flags.addWidget(self.flag_kind)
         for button in (*self.flag_buttons.values(), self.flag_undo_button):
             flags.addWidget(button)
+        # Issue 17: a trial with several flags (breath holding, retraction, chin poke): a
+        # button asks which, in a menu at the button (no room for a chooser at 1280 px).
+        self.flag_menu: QMenu | None = None
         self.flag_row.setStyleSheet(  # compact: four buttons in the trace column at 1280 px
             f"QPushButton {{ padding: 3px 6px; font-size: {theme.SMALL_PT}pt; }} "
             f"QLabel {{ font-size: {theme.SMALL_PT}pt; }}")
@@ -438,45 +434,50 @@ class ResultsScreen(QWidget):
         except RECORDS_ERRORS as exc:
             c.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
 
+    def _selected_flags(self) -> list[str]:
+        reviews, index = self.flag_reviews, self.table.selected_trial()
+        return reviews.flag_types(index) if reviews is not None and index is not None else []
+
     def _enable_flags(self) -> None:
         reviews = self.flag_reviews
-        index = self.table.selected_trial()
-        kinds = reviews.flag_types(index) if reviews is not None and index is not None else []
-        if kinds != [self.flag_kind.itemData(k) for k in range(self.flag_kind.count())]:
-            self.flag_kind.clear()
-            for kind in kinds:
-                self.flag_kind.addItem(texts.FLAG_SHORT.get(kind, kind), kind)
-        self.flag_kind.setVisible(len(kinds) > 1)
-        self._flag_tips()
-        for button in self.flag_buttons.values():
-            button.setEnabled(bool(kinds))
-        self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
-        self.flag_row.setVisible(reviews is not None and reviews.any_flag)
-
-    def _flag_tips(self) -> None:
-        """The buttons' tooltips name the flag they act on."""
-        kind = self.flag_kind.currentData()
-        name = texts.FLAG_NAME.get(kind, kind) if kind else None
+        kinds = self._selected_flags()
         for button, generic, template in zip(self.flag_buttons.values(), (
                 texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), (
                 texts.FLAG_CONFIRM_OF, texts.FLAG_DISMISS_OF, texts.FLAG_UNREVIEW_OF),
                 strict=True):
-            button.setToolTip(template.format(flag=name) if name else generic)
+            button.setEnabled(bool(kinds))
+            button.setToolTip(template.format(flag=" / ".join(
+                texts.FLAG_NAME.get(k, k) for k in kinds)) if kinds else generic)
+        self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
+        self.flag_row.setVisible(reviews is not None and reviews.any_flag)
 
     def review_flag(self, confirmed: bool | None, flag_type: str | None = None) -> bool:
         """Confirm, dismiss or take back a hypothesis flag on the selected trial: ``flag_type``,
-        else the one chosen beside the buttons (the trial's only flag when it has one)."""
+        else its only flag; with several, a menu at the button asks which (False: asked)."""
         index = self.table.selected_trial()
         if self.flag_reviews is None or index is None:
             self._flag_say(texts.REVIEW_CHOOSE_TRIAL)
             return False
-        kind = flag_type or self.flag_kind.currentData()
+        kinds = self._selected_flags()
+        if flag_type is None and len(kinds) > 1:
+            self._ask_which(confirmed, kinds)
+            return False
+        kind = flag_type or (kinds[0] if kinds else None)
         change = self.flag_reviews.review(index, kind, confirmed) if kind else None
         if change is None:
             self._flag_say(texts.FLAG_NO_FLAG_ANY.format(trial=index + 1))
             return False
         self._flag_changed(change.text)
         return True
+
+    def _ask_which(self, confirmed: bool | None, kinds: list[str]) -> None:
+        button = self.flag_buttons[confirmed]
+        menu = QMenu(self)
+        for kind in kinds:
+            menu.addAction(texts.FLAG_NAME.get(kind, kind),
+                           lambda k=kind: self.review_flag(confirmed, k))
+        self.flag_menu = menu
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
 
     def undo_flag_review(self) -> bool:
         change = self.flag_reviews.undo() if self.flag_reviews is not None else None

@@ -67,6 +67,7 @@ def tour(visit: Visit, data_dir: Path | None = None) -> None:
         controller.shutdown()
         window.close()
     _reconnecting(visit, data_dir)
+    _head_test(visit, data_dir)
     _patient_mode(visit, data_dir)
 
 
@@ -88,6 +89,31 @@ def _reconnecting(visit: Visit, data_dir: Path) -> None:
         controller.run_virtual(1.0, 0.25)
         settle()
         visit("connection-reconnecting", window)
+    finally:
+        controller.shutdown()
+        window.close()
+
+
+def _head_test(visit: Visit, data_dir: Path) -> None:
+    """Issue 17: a test with a head sensor — the head trace, and the live trial panel's
+    flexion at this hold and per stage, with a retraction flagged (H to review)."""
+    controller = AppController(data_dir=data_dir, discover_fn=list)
+    controller.confirm_end = lambda reason: True
+    window = MainWindow(controller)
+    window.resize(1280, 720)
+    window.show()
+    try:
+        window.tabs.setCurrentWidget(window.clinic)
+        window.bar.choose_simulator("retraction")
+        attach_virtual_sim(controller, "retraction")
+        run_until(controller, lambda: controller.setup.ready)
+        controller.begin_clinic()
+        run_until(controller, lambda: controller.session is not None
+                  and len(controller.session.runner.trials) >= 3
+                  and controller.session.live.reached_s is not None
+                  and controller.session.latest_t_s > controller.session.live.reached_s + 3)
+        settle()
+        visit("clinic-test-head", window)
     finally:
         controller.shutdown()
         window.close()
@@ -202,8 +228,8 @@ def _main_window(visit: Visit, c: Any, window: MainWindow) -> None:
 
 def _flagged_results(visit: Visit, window: MainWindow) -> None:
     """The same results with a head sensor's column and slope line and a stage trial flagged
-    for possible breath holding, confirmed from the flag row (not stored: the tour's
-    records keep the real session)."""
+    for possible breath holding and possible retraction, the breath flag confirmed from the
+    flag row (not stored: the tour's records keep the real session)."""
     from dataclasses import replace
 
     from cctf.analysis.results import Fault
@@ -213,14 +239,15 @@ def _flagged_results(visit: Visit, window: MainWindow) -> None:
     assert report is not None and report.result is not None
     trials = list(report.result.trials)
     at = next(i for i, t in enumerate(trials) if t.phase == "stage" and t.scored)
-    trials[at] = replace(trials[at], flags=[Fault("breath_hold", trials[at].cue_start_s, 6.0)])
+    trials[at] = replace(trials[at], flags=[Fault("breath_hold", trials[at].cue_start_s, 6.0),
+                                            Fault("retraction", trials[at].cue_start_s, 0.4)])
     flagged = replace(report, result=replace(report.result, trials=trials,
                                              head_measured=True))
     results.show_report(flagged)
     assert results.flag_reviews is not None
     results.flag_reviews.store = None
     results.table.selectRow(at)
-    results.review_flag(True)
+    results.review_flag(True, "breath_hold")  # two flags: the button would ask which
     settle()
     visit("clinic-results-flagged", window)
     results.show_report(report)
