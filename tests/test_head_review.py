@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import math
+import shutil
+import subprocess
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,9 +23,12 @@ from cctf.analysis.scoring import ScoringPlan
 from cctf.cli import main
 from cctf.errors import ConfigError
 from cctf.records import audit
+from cctf.records.clinic_settings import ClinicSettings
+from cctf.records.edf import session_annotations
 from cctf.records.progress import progress
 from cctf.records.progress_head import head_progress, head_summary
 from cctf.records.recovery import begin_session, complete_session
+from cctf.records.report import report_input, write_session_report
 from cctf.records.startup import open_records
 from cctf.session.corrections import Corrections
 from cctf.session.flag_review import FlagReviews
@@ -96,6 +101,18 @@ def test_a_head_flag_confirmed_in_the_records_fails_the_trial_there_too(tmp_path
         assert records.session(sid).activation_score_mmhg == 4  # 26 mmHg failed: 24 held
         assert records.load_result(sid).trials[2].flag_review == {"retraction": True}
         assert [e.value for e in audit.edits(records, sid)] == ["confirmed:retraction"]
+        # The reports carry the review: the PDF's trial table, its edit trail, and EDF+.
+        result = records.load_result(sid)
+        notes = session_annotations(result, 0.0, read_session(retraction_csv).t_s)
+        mine = [a.text for a in notes if a.text.startswith("trial 3 flag retraction")]
+        assert len(mine) == 1 and "confirmed by the therapist" in mine[0]
+        if shutil.which("pdftotext"):
+            pdf = write_session_report(report_input(records, sid), tmp_path / "r.pdf",
+                                       clinic=ClinicSettings())
+            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                                  capture_output=True, text=True).stdout
+            assert "possible retraction" in text and "confirmed by the therapist" in text
+            assert "trial 3: possible retraction confirmed" in text
     finally:
         records.close()
 
