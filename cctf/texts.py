@@ -967,10 +967,10 @@ HEAD_LIFT_BY_MOTION = {
     False: " — not confirmed by motion: the head sensor saw no rise",
 }
 # The live trial panel (only with a head sensor).
-HEAD_LIVE_NOW = "head flexion at this hold: {angle}"
+HEAD_LIVE = "head flexion — {parts}"  # one line, the whole in its tooltip
+HEAD_LIVE_NOW = "this hold {angle}"
+HEAD_LIVE_WAITING = "this hold: from reaching the target"
 HEAD_LIVE_STAGE = "{target:g} mmHg {angle}"
-HEAD_LIVE_STAGES = "per stage: {stages}"
-HEAD_LIVE_WAITING = "head flexion: from reaching the target"
 # The progress report and the history window.
 HEAD_PROGRESS_TITLE = "Head flexion at the hold (head sensor; a measurement, no norm)"
 HEAD_PROGRESS_COLUMNS = ("date", "flexion per mmHg", "flexion at the hold per stage (mmHg: °)")

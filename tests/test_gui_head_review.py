@@ -47,15 +47,15 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, ap
     panel.refresh()
     assert panel.head.isVisible()
     now = panel.head.text()
-    assert now.startswith("head flexion at this hold: ") and now.endswith("°"), now
-    assert 1.0 < float(now.split(": ")[1][:-1]) < 6.0  # a proper nod, 1.5°/mmHg × 2 mmHg
+    assert now.startswith("head flexion — this hold ") and now.endswith("°"), now
+    assert 1.0 < float(now.split()[-1][:-1]) < 6.0  # a proper nod, 1.5°/mmHg × 2 mmHg
     assert not screen.confirm_head_action.isEnabled()  # no head flag yet
 
     run_until(controller, lambda: bool(_flagged(runner)), limit_s=400)
     index = _flagged(runner)[-1]
     trial = runner.trials[index]
     panel.refresh()
-    assert "per stage: 22 mmHg " in panel.head.text() and "24 mmHg " in panel.head.text()
+    assert "22 mmHg " in panel.head.text() and "24 mmHg " in panel.head.text()
     assert "0.0°" not in panel.head.text()
     screen._update_actions()
     assert screen.confirm_head_action.isEnabled() and trial.passed

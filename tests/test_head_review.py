@@ -188,10 +188,10 @@ def test_head_lift_says_whether_the_head_sensor_saw_the_head_rise(tmp_path):
 
 def test_the_live_angles_say_not_measured_never_zero():
     text = live_head_text([(22.0, 3.14), (24.0, math.nan)], True, math.nan, True)
-    assert text == ("head flexion at this hold: not measured\n"
-                    "per stage: 22 mmHg 3.1° · 24 mmHg not measured")
+    assert text == "head flexion — this hold not measured · 22 mmHg 3.1° · 24 mmHg not measured"
     assert "0.0°" not in text
-    assert live_head_text([], True) == texts.HEAD_LIVE_WAITING  # not reached yet
+    assert live_head_text([], True) == "head flexion — this hold: from reaching the target"
+    assert live_head_text([(22.0, 2.0)], False) == "head flexion — 22 mmHg 2.0°"  # resting
     assert live_head_text([], False) == ""  # between trials, nothing finished yet
 
 

@@ -32,6 +32,7 @@ from cctf.analysis.head import HEAD_FLAG_TYPES
 from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
+from cctf.gui.elided import ElidedLabel
 from cctf.gui.gauge import Gauge
 from cctf.gui.head_trace import HeadTrace
 from cctf.gui.keys import menu_text
@@ -229,11 +230,8 @@ class LiveTrialPanel(QFrame):
         self.faults.setStyleSheet(f"color: {theme.VERMILLION}; font-weight: bold;")
         self.faults.setFont(theme.font(theme.SMALL_PT + 1, bold=True))
         # Issue 17: the head's flexion at this hold and per stage (only with a head sensor).
-        self.head = QLabel("")
-        self.head.setWordWrap(True)
+        self.head = ElidedLabel(mode=Qt.TextElideMode.ElideRight)  # one line, whole in tip
         self.head.setFont(theme.font(theme.SMALL_PT))
-        self.head.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.head.setMinimumWidth(1)  # wraps to the panel; never widens the window
         self.head.setVisible(False)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()

@@ -60,8 +60,10 @@ class HeadTrace(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setLabel("left", texts.HEAD_TRACE_LABEL,
-                           **{"font-size": f"{theme.SMALL_PT}pt", "color": theme.MUTED})
+        self.plot.setBackground("w")  # as the pressure trace
+        if self.plot_px >= 100:  # a low plot (the run page): the caption names it
+            self.plot.setLabel("left", texts.HEAD_TRACE_LABEL,
+                               **{"font-size": f"{theme.SMALL_PT}pt", "color": theme.MUTED})
         self.plot.setFixedHeight(self.plot_px)
         self.plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(theme.GRID, width=1)))
         self.curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRACE, width=2), connect="finite")

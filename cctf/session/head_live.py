@@ -119,15 +119,13 @@ def hold_flexion_deg(head: HeadLive, from_display_s: float, to_display_s: float)
 
 def live_head_text(stages: Sequence[tuple[float, float]], under_way: bool,
                    now_deg: float = math.nan, reached: bool = False) -> str:
-    """The live trial panel's head lines: during a cued trial (``under_way``) the flexion at
-    the hold so far once the target is reached (``now_deg``), and per finished stage. "not
-    measured" where the sensor gave no angle — never 0."""
-    lines = []
+    """The live trial panel's head line: during a cued trial (``under_way``) the flexion at
+    the hold so far once the target is reached (``now_deg``), then each finished stage's.
+    "not measured" where the sensor gave no angle — never 0; "" when there is nothing."""
+    parts = []
     if under_way:
-        lines.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
+        parts.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
                      else texts.HEAD_LIVE_WAITING)
-    if stages:
-        lines.append(texts.HEAD_LIVE_STAGES.format(stages=" · ".join(
-            texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
-            for target, deg in stages)))
-    return "\n".join(lines)
+    parts += [texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
+              for target, deg in stages]
+    return texts.HEAD_LIVE.format(parts=" · ".join(parts)) if parts else ""
