@@ -360,9 +360,10 @@ class RunPage(QWidget):
         side = QVBoxLayout()
         side.addWidget(self.pressure, 3)
         # The head angle when a sensor is on (issue 17): beside the trace, above the trial's
-        # panel, low — under the trace the page outgrew 1280×720.
-        self.head = HeadTrace(controller, span_s=40.0, plot_px=64, rezero=False)
-        side.addWidget(self.head)
+        # panel, 64 px at 1280×720 and taller with room — under the trace the page outgrew
+        # 1280×720.
+        self.head = HeadTrace(controller, span_s=40.0, plot_px=64, rezero=False, grow=True)
+        side.addWidget(self.head, 2)
         side.addWidget(self.trial, 2)
         grid.addLayout(side, 1, 1)
         grid.setColumnStretch(0, 3)

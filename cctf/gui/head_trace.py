@@ -25,11 +25,12 @@ from cctf.gui.elided import ElidedLabel
 class HeadTrace(QWidget):
     def __init__(self, controller: AppController, span_s: float = 30.0,
                  parent: QWidget | None = None, *, plot_px: int = 120,
-                 rezero: bool = True) -> None:
+                 rezero: bool = True, grow: bool = False) -> None:
         super().__init__(parent)
         self.controller = controller
         self.span_s = span_s
         self.plot_px = plot_px  # the run page's is lower: the test's pressure trace comes first
+        self.grow = grow  # at least plot_px high, taller when the page has room
         self.draws = 0
         # One line, never widening the page (the set-up page at 1280 px); cut at its start,
         # so "… — lie still for 2 s to zero the head sensor" stays; whole in the tooltip.
@@ -64,7 +65,10 @@ class HeadTrace(QWidget):
         if self.plot_px >= 100:  # a low plot (the run page): the caption names it
             self.plot.setLabel("left", texts.HEAD_TRACE_LABEL,
                                **{"font-size": f"{theme.SMALL_PT}pt", "color": theme.MUTED})
-        self.plot.setFixedHeight(self.plot_px)
+        if self.grow:
+            self.plot.setMinimumHeight(self.plot_px)
+        else:
+            self.plot.setFixedHeight(self.plot_px)
         self.plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(theme.GRID, width=1)))
         self.curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRACE, width=2), connect="finite")
         self.plot.addItem(self.curve)
