@@ -6,6 +6,7 @@ are listed as "Trial 7: failed → passed (therapist)"."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -474,8 +475,8 @@ class ResultsScreen(QWidget):
         button = self.flag_buttons[confirmed]
         menu = QMenu(self)
         for kind in kinds:
-            menu.addAction(texts.FLAG_NAME.get(kind, kind),
-                           lambda k=kind: self.review_flag(confirmed, k))
+            action = menu.addAction(texts.FLAG_NAME.get(kind, kind))
+            action.triggered.connect(partial(self.review_flag, confirmed, kind))
         self.flag_menu = menu
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
 

@@ -202,10 +202,9 @@ class SessionReviewDialog(QDialog):
             button.setEnabled(editable)
         flagged = result is not None and any(t.flags for t in result.trials)
         self._trials = list(result.trials) if result is not None else []
-        self._editable = editable
-        for button in (*self.flag_buttons.values(), self.flag_kind):
-            button.setEnabled(editable and flagged)
-            button.setVisible(flagged)
+        for widget in (*self.flag_buttons.values(), self.flag_kind):
+            widget.setEnabled(editable and flagged)
+            widget.setVisible(flagged)
         self._flag_choices()
         if not self.notes_box.document().isModified():
             self.notes_box.setPlainText(s.therapist_notes)

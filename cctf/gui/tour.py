@@ -108,12 +108,13 @@ def _head_test(visit: Visit, data_dir: Path) -> None:
         attach_virtual_sim(controller, "retraction")
         run_until(controller, lambda: controller.setup.ready)
         controller.begin_clinic()
+        runner = controller.session.runner if controller.session is not None else None
+        assert runner is not None
         # In the rest after the third stage (the last trial's verdict and the per-stage
         # angles). Not mid-hold: there the readout's "✓ in the band" is cut by 7 px at
         # 1280×720 with or without a head sensor (an issue-14 widget; reported).
-        run_until(controller, lambda: controller.session is not None
-                  and len(controller.session.runner.trials) >= 3
-                  and controller.session.runner.analyzer.open_trial is None
+        run_until(controller, lambda: len(runner.trials) >= 3
+                  and runner.analyzer.open_trial is None
                   and controller.cue is not None and controller.cue.step == "rest")
         controller.run_virtual(2.0)
         settle()
