@@ -9,6 +9,7 @@ import copy
 import math
 import shutil
 import subprocess
+from datetime import date
 from types import SimpleNamespace
 
 import numpy as np
@@ -27,6 +28,7 @@ from cctf.records.clinic_settings import ClinicSettings
 from cctf.records.edf import session_annotations
 from cctf.records.progress import progress
 from cctf.records.progress_head import head_progress, head_summary
+from cctf.records.progress_report import write_progress_report
 from cctf.records.recovery import begin_session, complete_session
 from cctf.records.report import report_input, write_session_report
 from cctf.records.startup import open_records
@@ -260,5 +262,14 @@ def test_progress_lists_the_flexion_per_test_and_not_measured_without_a_sensor(
         line = head_summary(found)
         assert "not measured" in line and "-0.03°/mmHg" in line
         assert head_summary(found[:1]) == ""  # no test had a sensor: nothing shown
+        if shutil.which("pdftotext"):
+            pdf = write_progress_report(records, "P-1", tmp_path / "p.pdf", today=date.today(),
+                                        clinic=ClinicSettings())
+            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                                  capture_output=True, text=True).stdout
+            assert texts.HEAD_PROGRESS_TITLE in " ".join(text.split())
+            rows = [ln for ln in text.splitlines() if "°/mmHg" in ln or "22: 2.6°" in ln]
+            assert any("-0.03°/mmHg" in ln and "22: 2.6°" in ln for ln in rows), rows
+            assert sum("not measured" in ln for ln in text.splitlines()) >= 1
     finally:
         records.close()
