@@ -971,6 +971,7 @@ HEAD_LIVE = "head flexion — {parts}"  # one line, the whole in its tooltip
 HEAD_LIVE_NOW = "this hold {angle}"
 HEAD_LIVE_WAITING = "this hold: from reaching the target"
 HEAD_LIVE_STAGE = "{target:g} mmHg {angle}"
+HEAD_ZEROED = "✓ Head sensor zeroed"  # the set-up page (the angle: during the test)
 # The progress report and the history window.
 HEAD_PROGRESS_TITLE = "Head flexion at the hold (head sensor; a measurement, no norm)"
 HEAD_PROGRESS_COLUMNS = ("date", "flexion per mmHg", "flexion at the hold per stage (mmHg: °)")

@@ -149,7 +149,9 @@ class SetupPage(QWidget):
         left = QVBoxLayout()
         left.addWidget(steps)
         left.addWidget(self.live, 1)
-        self.head = HeadTrace(controller, span_s=30.0)  # zeroing: "lie still for 2 s"
+        # The head sensor's zeroing ("lie still for 2 s", Zero again) without its plot: with
+        # one the set-up steps were cut at 1280×720 (issue 17); the run page shows the angle.
+        self.head = HeadTrace(controller, span_s=30.0, plot_px=0)
         left.addWidget(self.head)
         # Tare beside the start button; its note is step 1 and the button's tooltip.
         tare_note.setVisible(False)

@@ -91,27 +91,28 @@ class HeadTrace(QWidget):
             self.setVisible(fitted)
         if not fitted:
             return
-        if self.plot is None:
+        if self.plot is None and self.plot_px > 0:  # plot_px 0: the caption row only
             self._build_plot()
         window = self.window()
         if window is not None and window.isMinimized():
             return
-        t1 = self.controller.now_display_s
-        t1 = max(0.0 if math.isnan(t1) else t1, self.span_s)
-        t, pitch = head.window(t1 - self.span_s, t1 + 1e-9)
-        self.curve.setData(t, pitch)
-        self.plot.setXRange(t1 - self.span_s, t1, padding=0.0)
-        finite = pitch[np.isfinite(pitch)]
-        lo = min(-2.0, math.floor(float(finite.min())) - 1) if len(finite) else -2.0
-        hi = max(10.0, math.ceil(float(finite.max())) + 1) if len(finite) else 10.0
-        self.plot.setYRange(lo, hi, padding=0.0)
+        if self.plot is not None:
+            t1 = self.controller.now_display_s
+            t1 = max(0.0 if math.isnan(t1) else t1, self.span_s)
+            t, pitch = head.window(t1 - self.span_s, t1 + 1e-9)
+            self.curve.setData(t, pitch)
+            self.plot.setXRange(t1 - self.span_s, t1, padding=0.0)
+            finite = pitch[np.isfinite(pitch)]
+            lo = min(-2.0, math.floor(float(finite.min())) - 1) if len(finite) else -2.0
+            hi = max(10.0, math.ceil(float(finite.max())) + 1) if len(finite) else 10.0
+            self.plot.setYRange(lo, hi, padding=0.0)
         self.rezero_button.setEnabled(self.controller.session is None)
         if head.neutral is None:
             caption = texts.HEAD_TRACE_TITLE + " — " + texts.HEAD_ZEROING
         elif not head.current:
             caption = texts.HEAD_TRACE_TITLE + " — " + texts.HEAD_STALE
         else:
-            caption = texts.HEAD_TRACE_TITLE
+            caption = texts.HEAD_TRACE_TITLE if self.plot is not None else texts.HEAD_ZEROED
         if self.caption.text() != caption:  # set only when it changes
             self.caption.setText(caption)
         self.draws += 1

@@ -95,8 +95,8 @@ def _reconnecting(visit: Visit, data_dir: Path) -> None:
 
 
 def _head_test(visit: Visit, data_dir: Path) -> None:
-    """Issue 17: a test with a head sensor — the head trace beside the pressure, and the live
-    trial panel's flexion per stage, with a retraction flagged (H to review)."""
+    """Issue 17: a head sensor on the set-up page, then a test with it — the head trace beside
+    the pressure, and the live trial panel's flexion per stage, with a retraction flagged."""
     controller = AppController(data_dir=data_dir, discover_fn=list)
     controller.confirm_end = lambda reason: True
     window = MainWindow(controller)
@@ -107,6 +107,9 @@ def _head_test(visit: Visit, data_dir: Path) -> None:
         window.bar.choose_simulator("retraction")
         attach_virtual_sim(controller, "retraction")
         run_until(controller, lambda: controller.setup.ready)
+        controller.run_virtual(2.0)
+        settle()
+        visit("clinic-setup-head", window)  # the head trace zeroed, under the pressure
         controller.begin_clinic()
         runner = controller.session.runner if controller.session is not None else None
         assert runner is not None
