@@ -121,6 +121,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _head_neutral(text: str) -> object:
+    """``--head-neutral PITCH,ROLL``: the head sensor's resting angles (issue 17)."""
+    from cctf.acquisition.head_zero import neutral_from_text
+
+    try:
+        return neutral_from_text(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(texts.HEAD_NEUTRAL_BAD.format(text=text)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     """Argument errors as one ``cctf:`` line (exit 2), like every other error."""
 
@@ -330,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true",
                    help="with --sim: run the simulator on a virtual clock, as fast as possible")
     add_lsl_argument(p)
+    p.add_argument("--head-neutral", type=_head_neutral, default=None, metavar="PITCH,ROLL",
+                   help=texts.HEAD_NEUTRAL_HELP)
     p.add_argument("--json", action="store_true",
                    help="print the summary (file, samples, link health) as JSON on stdout")
 

@@ -89,8 +89,10 @@ KEYS_HTML = (
     "2 breath holding, 3 jaw or hyoid, 4 other (fails the trial)</td></tr>"
     "<tr><td>B / Shift+B</td><td>confirm / dismiss “possible breath holding” on the "
     "last trial that has it (or the row selected)</td></tr>"
+    "<tr><td>H / Shift+H</td><td>confirm / dismiss “possible retraction” or “possible chin "
+    "poke” (head sensor) on the last trial that has one (or the row selected)</td></tr>"
     "<tr><td>T</td><td>tare (cuff open to air)</td></tr>"
-    "<tr><td>Ctrl+Z</td><td>undo the last correction (O, 1 – 4, B)</td></tr>"
+    "<tr><td>Ctrl+Z</td><td>undo the last correction (O, 1 – 4, B, H)</td></tr>"
     "<tr><td>Ctrl+E</td><td>end the test now (asks first)</td></tr>"
     "<tr><td colspan='2'><b>Home training</b></td></tr>"
     "<tr><td>Space</td><td>start / pause / resume</td></tr>"
@@ -942,3 +944,55 @@ FLAG_CONFIRM_SHORT = "Confirm"
 FLAG_DISMISS_SHORT = "Dismiss"
 FLAG_UNREVIEW_SHORT = "Not reviewed"
 FLAG_UNDO_SHORT = "Undo"
+# --- head hypotheses reviewed, live angles, progress, LSL and `cctf record` (issue 17, ux) -----
+# The head flags (possible retraction / chin poke) are reviewed like possible breath holding: a
+# confirmed one fails the trial like a hand mark; the angles are measurements, "not measured"
+# when the sensor gave none (never 0).
+
+NOTHING_TO_REVIEW_HEAD = "No trial with possible retraction or chin poke to review."
+HEAD_FLAG_CONFIRM_KEY = "&H Confirm possible retraction / chin poke"
+HEAD_FLAG_DISMISS_KEY = "Dismiss possible retraction / chin poke"
+FLAG_STATUS_HINT_ANY = ("A hypothesis flag (possible breath holding, retraction or chin poke): "
+                        "choose the trial in the table, then Confirm or Dismiss (with several "
+                        "flags on the trial, the button asks which).")
+FLAG_WHICH = "Which flag of the chosen trial to confirm or dismiss"
+FLAG_CONFIRM_OF = "Confirm {flag} (fails the trial)"
+FLAG_DISMISS_OF = "Dismiss {flag}"
+FLAG_UNREVIEW_OF = "{flag}: back to not reviewed"
+FLAG_NO_FLAG_ANY = "Trial {trial} has no hypothesis flag to review."
+# The pressure-only head_lift fault, with what the head sensor saw (issue 17: "head_lift
+# confirmed by motion"); None: no sensor, nothing added.
+HEAD_LIFT_BY_MOTION = {
+    True: " — confirmed by motion: the head rose (head sensor)",
+    False: " — not confirmed by motion: the head sensor saw no rise",
+}
+# The live trial panel (only with a head sensor).
+HEAD_LIVE = "head flexion — {parts}"  # one line, the whole in its tooltip
+HEAD_LIVE_NOW = "this hold {angle}"
+HEAD_LIVE_WAITING = "this hold: from reaching the target"
+HEAD_LIVE_STAGE = "{target:g} mmHg {angle}"
+HEAD_ZEROED = "✓ Head sensor zeroed"  # the set-up page (the angle: during the test)
+# The progress report and the history window.
+HEAD_PROGRESS_TITLE = "Head flexion at the hold (head sensor; a measurement, no norm)"
+HEAD_PROGRESS_COLUMNS = ("date", "flexion per mmHg", "flexion at the hold per stage (mmHg: °)")
+HEAD_PROGRESS_SLOPE = "{slope:.2f}°/mmHg (R² {r2:.2f})"
+HEAD_PROGRESS_NONE = "No test of this patient had a head sensor: head flexion not measured."
+HEAD_PROGRESS_LINE = "{day:%d %b %Y}: {slope}"
+HEAD_PROGRESS_APP = "Head flexion per mmHg (head sensor): {lines}"
+# `cctf record --head-neutral`.
+HEAD_NEUTRAL_HELP = ("the head sensor's resting pitch and roll in degrees, as PITCH,ROLL (e.g. "
+                     "from a calibration step or an earlier recording's head_neutral_deg); "
+                     "default: zero from the first still 2 s of the recording; a negative "
+                     "pitch: --head-neutral=-4.5,1")
+HEAD_NEUTRAL_NO_SENSOR = "cctf record: --head-neutral ignored: the device has no head sensor"
+HEAD_NEUTRAL_BAD = ("needs two angles in degrees, PITCH,ROLL, each between -180 "
+                    "and 180 (e.g. 12.5,-3), got {text!r}")
+
+
+def fault_words(kind: str, value: float, lift_motion: bool | None = None) -> str:
+    """A fault in words; a ``head_lift`` says whether the head sensor's motion confirms it
+    (``lift_motion``: None = not measured, nothing added)."""
+    text = describe_fault(kind, value)
+    if kind == "head_lift" and lift_motion is not None:
+        text += HEAD_LIFT_BY_MOTION[lift_motion]
+    return text

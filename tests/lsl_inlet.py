@@ -34,10 +34,12 @@ def main() -> None:
         "unit": ch.child_value("unit"), "firmware": acq.child_value("firmware"),
         "sensor": acq.child_value("sensor"), "calibration_id": acq.child_value("calibration_id"),
         "events_type": inlets["events"].info(timeout=10.0).type(),
+        "channel_list": _channels(info),  # every channel: (label, unit, type) (issue 17)
     }
     print("ready", flush=True)
     expected = int(sys.stdin.readline())
     values: list[float] = []
+    rows: list[list[float]] = []
     stamps: list[float] = []
     markers: list[tuple[float, str]] = []
     deadline = time.monotonic() + 60.0
@@ -46,11 +48,21 @@ def main() -> None:
     ):
         data, ts = inlets["pressure"].pull_chunk(timeout=0.2)
         values += [row[0] for row in data]
+        rows += [list(row) for row in data]
         stamps += ts
         data, ts = inlets["events"].pull_chunk(timeout=0.0)
         markers += [(t, row[0]) for t, row in zip(ts, data, strict=True)]
     print(json.dumps({"info": described, "values": values, "stamps": stamps,
-                      "markers": markers}), flush=True)
+                      "markers": markers, "rows": rows}), flush=True)
+
+
+def _channels(info: pylsl.StreamInfo) -> list[list[str]]:
+    out = []
+    ch = info.desc().child("channels").child("channel")
+    for _ in range(info.channel_count()):
+        out.append([ch.child_value("label"), ch.child_value("unit"), ch.child_value("type")])
+        ch = ch.next_sibling()
+    return out
 
 
 if __name__ == "__main__":

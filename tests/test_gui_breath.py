@@ -104,6 +104,6 @@ def test_a_past_session_flag_is_confirmed_with_a_reason_in_the_review_window(qtb
     assert records.session(sid).activation_score_mmhg == 8
     review.table.selectRow(0)
     review.reason.setText("x")
-    assert not review.review_flag(True) and "no breath_hold flag" in review.message.text()
+    assert not review.review_flag(True) and "no hypothesis flag" in review.message.text()
     assert [e.value for e in audit.edits(records, sid)] == [
         "confirmed:breath_hold", "unreviewed:breath_hold"]

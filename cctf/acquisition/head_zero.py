@@ -56,6 +56,19 @@ def parse_neutral(text: str | None) -> tuple[float, float] | None:
     return None
 
 
+def neutral_from_text(text: str) -> HeadNeutral:
+    """``PITCH,ROLL`` (degrees, each within ±180) as a neutral given, not found: its still
+    window is unknown (NaN). ``ValueError`` with the reason otherwise."""
+    parts = text.split(",")
+    try:
+        pitch, roll = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        pitch = roll = math.nan
+    if not all(math.isfinite(v) and abs(v) <= 180.0 for v in (pitch, roll)):
+        raise ValueError(f"not two angles PITCH,ROLL within ±180°: {text!r}")
+    return HeadNeutral(pitch, roll, math.nan, math.nan)
+
+
 class _Extreme:
     """Sliding-window max (or min) over appended values, with amortised O(1) updates."""
 

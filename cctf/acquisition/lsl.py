@@ -7,7 +7,9 @@ Optional (``pip install 'cctf[lsl]'``) and off by default: ``--lsl`` on ``cctf r
 Two streams per device (``docs/lsl.md``):
 
 - ``cctf-pressure-<serial>``: type ``Pressure``, one float32 channel ``pressure_mmhg`` (unit
-  mmHg), nominal rate = the device's rate, ``source_id`` = the serial;
+  mmHg) — with a head sensor fitted two more, ``head_pitch_deg`` and ``head_roll_deg``
+  (degrees, zeroed, NaN = not measured) — nominal rate = the device's rate, ``source_id`` =
+  the serial;
 - ``cctf-events-<serial>``: type ``Markers``, one string channel (``cctf.session.markers``).
 
 Timestamps are not the time a frame was read: each sample's time is the device's own sample
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 PRESSURE_TYPE = "Pressure"
 MARKERS_TYPE = "Markers"
 CHANNEL = "pressure_mmhg"
+HEAD_TYPE = "Orientation"
+HEAD_CHANNELS = (("head_pitch_deg", "degrees", HEAD_TYPE), ("head_roll_deg", "degrees", HEAD_TYPE))
+"""With a head sensor (issue 17) the pressure stream has these two more channels, the
+session CSV's columns: zeroed flexion (+ = chin towards chest) and roll; NaN = not measured."""
+HEAD_REFERENCE = ("zeroed: 0 = the head at rest (the first still 2 s, or the neutral given); "
+                  "NaN = not measured")
 CLOSE_LINGER_S = 0.5
 """On close, connected inlets get this long to take the last samples before the outlet goes
 (liblsl drops what is still queued when an outlet is destroyed)."""
@@ -87,6 +95,7 @@ class StreamSource:
     calibration_id: str = ""
     firmware: str = ""
     sensor: str = ""
+    head_sensor: bool = False  # HELLO says a head sensor is fitted: two more channels
 
     @classmethod
     def of_device(cls, device: Any, rate_hz: float | None = None) -> StreamSource:
@@ -96,7 +105,7 @@ class StreamSource:
         cal = device.calibration
         return cls(hello.serial_text, float(rate_hz or hello.sample_rate_hz),
                    str(cal.calibration_id if cal is not None else hello.calibration_id),
-                   hello.firmware_text, hello.sensor_text)
+                   hello.firmware_text, hello.sensor_text, bool(hello.head_sensor))
 
 
 def clock_offset_s(clock: Clock, lsl_clock: Callable[[], float], tries: int = 5) -> float:
@@ -122,13 +131,19 @@ class LslOutlet:
         lsl = self._lsl
         self.pressure_name = f"cctf-pressure-{source.serial}"
         self.events_name = f"cctf-events-{source.serial}"
-        info = lsl.StreamInfo(self.pressure_name, PRESSURE_TYPE, 1, source.rate_hz,
+        self.head = source.head_sensor
+        channels = ((CHANNEL, "mmHg", PRESSURE_TYPE),) + (HEAD_CHANNELS if self.head else ())
+        info = lsl.StreamInfo(self.pressure_name, PRESSURE_TYPE, len(channels), source.rate_hz,
                               lsl.cf_float32, source.serial)
         desc = info.desc()
-        ch = desc.append_child("channels").append_child("channel")
-        ch.append_child_value("label", CHANNEL)
-        ch.append_child_value("unit", "mmHg")
-        ch.append_child_value("type", PRESSURE_TYPE)
+        chans = desc.append_child("channels")
+        for label, unit, kind in channels:
+            ch = chans.append_child("channel")
+            ch.append_child_value("label", label)
+            ch.append_child_value("unit", unit)
+            ch.append_child_value("type", kind)
+            if kind == HEAD_TYPE:
+                ch.append_child_value("reference", HEAD_REFERENCE)
         _describe(desc, source)
         events = lsl.StreamInfo(self.events_name, MARKERS_TYPE, 1, lsl.IRREGULAR_RATE,
                                 lsl.cf_string, f"{source.serial}-events")
@@ -157,12 +172,19 @@ class LslOutlet:
         ok = self._pressure.wait_for_consumers(timeout_s)
         return ok and self._events.wait_for_consumers(max(0.0, end - time.monotonic()))
 
-    def push_rows(self, rows: np.ndarray) -> None:
-        """Samples (``SAMPLE_DTYPE`` rows) stamped with their mapped sample times."""
+    def push_rows(self, rows: np.ndarray,
+                  head: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Samples (``SAMPLE_DTYPE`` rows) stamped with their mapped sample times. With a head
+        sensor, ``head`` = zeroed (pitch, roll) per row; NaN (or no ``head``: not zeroed yet)
+        = not measured, never 0."""
         if not len(rows):
             return
         stamps = np.asarray(rows["t_s"], dtype=np.float64) + self.offset_s
         values = np.asarray(rows["pressure_mmhg"], dtype=np.float32).reshape(-1, 1)
+        if self.head:
+            angles = (np.full((len(rows), 2), np.nan, dtype=np.float32) if head is None
+                      else np.column_stack(head).astype(np.float32))
+            values = np.hstack((values, angles))
         self._pressure.push_chunk(values.tolist(), stamps.tolist())
         self.samples += len(rows)
 

@@ -12,6 +12,7 @@ streaming engine gives the same answer for any chunking.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,3 +139,10 @@ def flexion_slope(trials: list[TrialResult], cfg: AnalysisConfig) -> FlexionSlop
     ss_res = float(((y - (intercept + slope * x)) ** 2).sum())
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 1e-12 else 1.0
     return FlexionSlope(slope, intercept, r2, len(xs))
+
+
+def stage_angles(trials: Sequence[TrialResult]) -> list[tuple[float, float]]:
+    """(target mmHg, flexion at the hold °) of the stage trials in order, repeated ones left
+    out; NaN = not measured. What the live panel and the progress report list per stage."""
+    return [(t.target_mmhg, t.head_flexion_deg) for t in trials
+            if t.phase == "stage" and not t.superseded]

@@ -95,9 +95,13 @@ def _record(args: argparse.Namespace, typed: object) -> int:
         # The wall clock of t_s = 0 and every 10 s (docs/time.md); --fast: as if real time.
         # The recording starts before START: every sample the device sends is in the file
         # (sample 0 included), none is skipped as "older than the recording".
+        neutral = getattr(args, "head_neutral", None)  # --head-neutral (issue 17)
+        if neutral is not None and not (device.hello is not None and device.hello.head_sensor):
+            print(texts.HEAD_NEUTRAL_NO_SENSOR, file=sys.stderr)
         recorder = SessionRecorder(device, args.output, metadata,
                                    wall=following(clock) if args.fast else time.time,
-                                   overwrite=bool(getattr(args, "force", False)))
+                                   overwrite=bool(getattr(args, "force", False)),
+                                   head_neutral=neutral)
         recorder.start()
         device.start(threaded=not args.fast)
         assert recorder.t0_s is not None  # set by start()
@@ -109,7 +113,8 @@ def _record(args: argparse.Namespace, typed: object) -> int:
             from cctf.session.lsl_feed import DeviceLslPump
 
             pump = DeviceLslPump(device, outlet, recorder.t0_s, cues=recorder.cues,
-                                 rate_hz=float(args.rate_hz or device.rate_hz or 0))
+                                 rate_hz=float(args.rate_hz or device.rate_hz or 0),
+                                 head_neutral=neutral)
         end = recorder.t0_s + args.seconds
         next_report = recorder.t0_s
         try:

@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import texts
+from cctf.analysis.head import HEAD_FLAG_TYPES
 from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
+from cctf.gui.elided import ElidedLabel
 from cctf.gui.gauge import Gauge
 from cctf.gui.head_trace import HeadTrace
 from cctf.gui.keys import menu_text
@@ -41,6 +43,7 @@ from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.gui.sizes import scaled_pt
 from cctf.session.cue_text import live_verdict
+from cctf.session.head_live import hold_flexion_deg, live_head_text, stage_angles
 from cctf.session.setup import start_warning
 
 SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",
@@ -146,7 +149,9 @@ class SetupPage(QWidget):
         left = QVBoxLayout()
         left.addWidget(steps)
         left.addWidget(self.live, 1)
-        self.head = HeadTrace(controller, span_s=30.0)  # zeroing: "lie still for 2 s"
+        # The head sensor's zeroing ("lie still for 2 s", Zero again) without its plot: with
+        # one the set-up steps were cut at 1280×720 (issue 17); the run page shows the angle.
+        self.head = HeadTrace(controller, span_s=30.0, plot_px=0)
         left.addWidget(self.head)
         # Tare beside the start button; its note is step 1 and the button's tooltip.
         tare_note.setVisible(False)
@@ -226,12 +231,17 @@ class LiveTrialPanel(QFrame):
         self.faults.setWordWrap(True)
         self.faults.setStyleSheet(f"color: {theme.VERMILLION}; font-weight: bold;")
         self.faults.setFont(theme.font(theme.SMALL_PT + 1, bold=True))
+        # Issue 17: the head's flexion at this hold and per stage (only with a head sensor).
+        self.head = ElidedLabel(mode=Qt.TextElideMode.ElideRight)  # one line, whole in tip
+        self.head.setFont(theme.font(theme.SMALL_PT))
+        self.head.setVisible(False)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(self.reached, 1)
         top.addWidget(self.held, 1)
         layout.addLayout(top)
         layout.addWidget(self.faults)
+        layout.addWidget(self.head)
         controller.ticked.connect(self.refresh)
 
     def refresh(self) -> None:
@@ -283,6 +293,27 @@ class LiveTrialPanel(QFrame):
                 label.setStyleSheet(f"color: {colour};")
         if self.faults.text() != faults:
             self.faults.setText(faults)
+        self._show_head()
+
+    def _show_head(self) -> None:
+        """The head lines, set only when they change (nothing without a sensor)."""
+        c = self.controller
+        s = c.session
+        text = ""
+        if c.head.fitted and s is not None and s.runner is not None:
+            cue, live = c.cue, s.live
+            under_way = (cue is not None and cue.step in ("nod", "hold", "relax")
+                         and live.index is not None and s.runner.analyzer.open_trial is not None)
+            now = math.nan
+            if under_way and live.reached_s is not None:
+                offset = s.t0_host_s - c.origin_s  # session time → display time
+                now = hold_flexion_deg(c.head, live.reached_s + offset, s.latest_t_s + offset)
+            text = live_head_text(stage_angles(s.runner.trials), under_way, now,
+                                  live.reached_s is not None)
+        if self.head.text() != text:
+            self.head.setText(text)
+        if self.head.isVisibleTo(self) != bool(text):
+            self.head.setVisible(bool(text))
 
 
 class RunPage(QWidget):
@@ -326,12 +357,15 @@ class RunPage(QWidget):
         grid.addWidget(self.banner, 0, 0, 1, 2)
         left = QVBoxLayout()
         left.addWidget(self.live, 3)
-        self.head = HeadTrace(controller, span_s=40.0)  # the head angle when a sensor is on
-        left.addWidget(self.head)
         left.addWidget(self.table, 2)
         grid.addLayout(left, 1, 0)
         side = QVBoxLayout()
         side.addWidget(self.pressure, 3)
+        # The head angle when a sensor is on (issue 17): beside the trace, above the trial's
+        # panel, 64 px at 1280×720 and taller with room — under the trace the page outgrew
+        # 1280×720.
+        self.head = HeadTrace(controller, span_s=40.0, plot_px=64, rezero=False, grow=True)
+        side.addWidget(self.head, 2)
         side.addWidget(self.trial, 2)
         grid.addLayout(side, 1, 1)
         grid.setColumnStretch(0, 3)
@@ -399,6 +433,12 @@ class ClinicScreen(QWidget):
                                                 lambda: controller.review_flag(True))
         self.dismiss_flag_action = self._action(texts.FLAG_DISMISS_KEY, "Shift+B",
                                                 lambda: controller.review_flag(False))
+        self.confirm_head_action = self._action(  # head sensor: retraction / chin poke
+            texts.HEAD_FLAG_CONFIRM_KEY, "H",
+            lambda: controller.review_flag(True, HEAD_FLAG_TYPES))
+        self.dismiss_head_action = self._action(
+            texts.HEAD_FLAG_DISMISS_KEY, "Shift+H",
+            lambda: controller.review_flag(False, HEAD_FLAG_TYPES))
         self.undo_action = self._action(texts.UNDO, "Ctrl+Z", controller.undo_correction)
         self.tare_action = self._action(texts.TARE_BUTTON, "T", controller.tare)
         self.end_action = self._action(texts.END_TEST, "Ctrl+E",
@@ -435,7 +475,8 @@ class ClinicScreen(QWidget):
     def actions_for_menu(self) -> list[QAction]:
         return [self.start_action, self.repeat_action, self.override_action,
                 *self.mark_actions, self.confirm_flag_action, self.dismiss_flag_action,
-                self.undo_action, self.tare_action, self.end_action]
+                self.confirm_head_action, self.dismiss_head_action, self.undo_action,
+                self.tare_action, self.end_action]
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -538,5 +579,9 @@ class ClinicScreen(QWidget):
                    and s.corrections.review_target("breath_hold") is not None)
         self.confirm_flag_action.setEnabled(flagged)
         self.dismiss_flag_action.setEnabled(flagged)
+        head_flagged = (running and s is not None and s.corrections is not None
+                        and s.corrections.review_target(HEAD_FLAG_TYPES) is not None)
+        self.confirm_head_action.setEnabled(head_flagged)
+        self.dismiss_head_action.setEnabled(head_flagged)
         self.end_action.setEnabled(running)
         self.tare_action.setEnabled(on_setup and self.setup_page.tare_button.isEnabled())

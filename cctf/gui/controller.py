@@ -21,7 +21,7 @@ import math
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -39,26 +39,26 @@ from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
 from cctf.gui.history import Marker, TraceStore, event_marker
 from cctf.gui.pacing import FramePacer
-from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder, ended_metadata
+from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
 from cctf.records.paths import DataDir
-from cctf.session.alerts import AlertLog
+from cctf.session.active import UNASSIGNED as UNASSIGNED  # re-exported for the views
+from cctf.session.active import ActiveSession, SessionReport, recording_path
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.corrections import Correction, Corrections
 from cctf.session.cue_text import phase_of
 from cctf.session.cued import Cue, CuedRunner
-from cctf.session.ending import end_early
-from cctf.session.head_live import HeadLive, head_cells
+from cctf.session.finish import closing_metadata, finish_runner, session_report
+from cctf.session.head_live import HeadLive
 from cctf.session.link_window import LinkQuality, LinkWindow
-from cctf.session.live_trial import LiveTrial
 from cctf.session.liveness import SignalStatus, SignalWatch, last_reset_s
 from cctf.session.lsl_feed import LslSwitch
-from cctf.session.metadata import final_metadata, start_metadata
+from cctf.session.metadata import start_metadata
 from cctf.session.rest_level import current_rest_mmhg
 from cctf.session.settings import ProtocolSettings, preset
 from cctf.session.setup import SetupGuide, SetupStatus
-from cctf.session.training import Prescription, TrainingRunner, TrainingSummary
+from cctf.session.training import Prescription, TrainingRunner
 from cctf.sessionfile import HEAD_COLUMNS
 
 if TYPE_CHECKING:  # the records are imported when opened, after the first frame (startup.py)
@@ -75,55 +75,12 @@ COMPENSATION_KINDS = ("scm", "breath", "jaw", "other")
 
 
 RECORDS_ERRORS = (CctfError, OSError, sqlite3.Error)
-UNASSIGNED = "recordings"  # sessions with no patient chosen: data folder/recordings/
 
 
 def default_data_dir() -> Path:
     """The records' data folder: ``$CCTF_DATA_DIR`` (``cctf --data-dir``), else the
     platform's (``cctf.records.paths``)."""
     return DataDir.resolve(None).root
-
-
-@dataclass(slots=True)
-class ActiveSession:
-    kind: str  # "clinic", "training", "monitor"
-    runner: CuedRunner | None
-    t0_host_s: float  # host time of t_s = 0 in the session file
-    recorder: BackgroundRecorder
-    band_mmhg: float = 1.0
-    settings: ProtocolSettings | None = None
-    prescription: Prescription | None = None
-    actions: list[str] = field(default_factory=list)
-    alerts: AlertLog = field(default_factory=AlertLog)  # a list[str]; gaps leave the screen
-    pending_marks: list[str] = field(default_factory=list)
-    shown: tuple[float | None, str] | None = None  # what the simulated patient was shown
-    live: LiveTrial = field(default_factory=LiveTrial)
-    latest_t_s: float = math.nan  # session time of the newest sample
-    error_shown: bool = False  # the recorder's error was reported
-    record: RecordsSession | None = None  # registered in the patient records
-    pairs: ClockPairs | None = None  # the wall clock of t_s = 0 and every 10 s
-    corrections: Corrections | None = None  # O, 1–4 and undo (cued sessions)
-
-
-@dataclass(frozen=True, slots=True)
-class SessionReport:
-    """A finished session, for the results and summary screens."""
-
-    kind: str
-    path: Path
-    result: SessionResult | None
-    summary: TrainingSummary | None
-    settings: ProtocolSettings | None
-    actions: tuple[str, ...]
-    alerts: tuple[str, ...]
-    t0_display_s: float  # display time of the session's t_s = 0
-    end_display_s: float
-    recorder: BackgroundRecorder
-    session_id: int | None = None  # in the patient records (None: not registered)
-    patient_code: str | None = None
-    ended_early_s: float | None = None  # session time the therapist ended it (None: complete)
-    interrupted_trial: int | None = None  # the trial under way then (not scored)
-    corrections: tuple[str, ...] = ()  # "Trial 7: failed → passed (therapist)", in order
 
 
 class AppController(QObject):
@@ -338,10 +295,10 @@ class AppController(QObject):
         if len(rows):
             self.signal.saw_samples(device.clock.now())
             self.frames += 1
-            self.lsl.samples(rows)
             t_display = rows["t_s"] - self.origin_s
             p = rows["pressure_mmhg"]
             head = self.head.feed(t_display, rows)
+            self.lsl.samples(rows, head)
             target, events = (self._feed_session(rows, head) if self.session is not None
                               else (None, []))
             self.history.extend(t_display, p, target)
@@ -441,7 +398,7 @@ class AppController(QObject):
             path = record.csv_path
             metadata.update(record.metadata)
         else:
-            path = self._new_path(kind)
+            path = recording_path(self.data_dir, kind, datetime.now())
         recorder = BackgroundRecorder(path, metadata, EXTRA_COLUMNS + (
             HEAD_COLUMNS if self.head.fitted else ()))
         session = ActiveSession(kind, runner, t0, recorder, band_mmhg, record=record,
@@ -489,16 +446,6 @@ class AppController(QObject):
             self.notice.emit(texts.RECORDS_BEGIN_FAILED.format(error=exc))
             return False
 
-    def _new_path(self, kind: str) -> Path:
-        folder = self.data_dir / UNASSIGNED
-        stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
-        path = folder / f"{stamp}_{kind}.csv"
-        n = 1
-        while path.exists():  # two sessions in one second
-            n += 1
-            path = folder / f"{stamp}_{kind}-{n}.csv"
-        return path
-
     def _preroll(self, device: Device) -> np.ndarray:
         n = max(1, math.ceil(PREROLL_S * self.rate_hz))
         start = max(0, self._cursor - n)
@@ -517,15 +464,7 @@ class AppController(QObject):
             target, phase, events = fed.target_mmhg, list(fed.phase), fed.events
         else:
             target, phase, events = np.full(n, np.nan), [""] * n, []
-        marks = np.full(n, "", dtype=object)
-        if session.pending_marks and n:
-            marks[0] = " | ".join(session.pending_marks)
-            session.pending_marks.clear()
-        extra = {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"], "marker": marks}
-        if HEAD_COLUMNS[0] in session.recorder.extra_columns:
-            extra.update(head_cells(head, n))
-        session.recorder.write(t, p, target, phase, extra)
-        session.latest_t_s = float(t[-1]) if n else session.latest_t_s
+        session.write(rows, t, target, phase, head)
         self.lsl.cues(t, target, phase)
         if session.pairs is not None:
             session.pairs.update(rows)
@@ -721,12 +660,15 @@ class AppController(QObject):
                                    self.history.latest_mmhg))
         return True
 
-    def review_flag(self, confirmed: bool | None, flag_type: str = "breath_hold") -> bool:
-        """B / Shift+B: confirm or dismiss "possible breath holding" (the selected trial, else
-        the latest with the flag); the rules live in ``Corrections.review``."""
+    def review_flag(self, confirmed: bool | None,
+                    flag_type: str | tuple[str, ...] = "breath_hold") -> bool:
+        """B / Shift+B: confirm or dismiss "possible breath holding"; H / Shift+H the head's
+        ``("retraction", "chin_poke")`` (the selected trial, else the latest with the flag);
+        the rules live in ``Corrections.review``."""
         s = self.session
         change = s.corrections.review(flag_type, confirmed) if s and s.corrections else None
-        return self._corrected(change, texts.NOTHING_TO_REVIEW)
+        return self._corrected(change, texts.NOTHING_TO_REVIEW if flag_type == "breath_hold"
+                               else texts.NOTHING_TO_REVIEW_HEAD)
 
     def undo_correction(self) -> bool:
         """Ctrl+Z: take back the last override or mark (in the runner and the records)."""
@@ -774,9 +716,7 @@ class AppController(QObject):
     def _act(self, text: str) -> None:
         s = self.session
         assert s is not None
-        stamp = f"{s.latest_t_s:.1f}s" if not math.isnan(s.latest_t_s) else "0s"
-        s.actions.append(f"{stamp} {text}")
-        s.pending_marks.append(text.replace(",", ";"))
+        s.act(text)
         self.lsl.mark(text, s.latest_t_s + s.t0_host_s)
 
     def request_end(self, reason: str = "end") -> bool:
@@ -801,41 +741,16 @@ class AppController(QObject):
         session = self.session
         if session is None:
             return
-        result = summary = early = None
-        if session.runner is not None:
-            runner = session.runner
-            early = end_early(runner, session.latest_t_s)  # the trial under way is void
-            if early is not None:
-                if early.interrupted_trial is not None:
-                    self._act(texts.ACTION_INTERRUPTED.format(trial=early.interrupted_trial + 1))
-                self._act(texts.ACTION_ENDED_EARLY.format(t_s=early.t_s))
-            events = runner.finish()
-            if events:
-                self._on_events(events)
-            result = runner.result()
-            if isinstance(runner, TrainingRunner):
-                summary = runner.summary()
-        final = final_metadata(self.device, session.t0_host_s, session.kind, result, summary,
-                               session.actions)
-        final.update(ended_metadata(early.t_s if early is not None else None))
-        if session.pairs is not None:
-            final.update(session.pairs.metadata())
-        final.update(self.lsl.metadata(session.t0_host_s))
-        if HEAD_COLUMNS[0] in session.recorder.extra_columns:
-            final.update(self.head.metadata())
-        session.recorder.close(final, wait=False)  # the writer thread finishes the file
+        ended = finish_runner(session, self._act)  # ended early: the trial under way is void
+        if ended.events:
+            self._on_events(ended.events)
+        session.recorder.close(closing_metadata(  # the writer thread finishes the file
+            self.device, session, ended, self.lsl.metadata(session.t0_host_s),
+            self.head.metadata()), wait=False)
         self.lsl.stop_session(session.latest_t_s + session.t0_host_s)
-        t0_display = session.t0_host_s - self.origin_s
-        record = session.record
-        report = SessionReport(
-            session.kind, session.recorder.path, result, summary, session.settings,
-            tuple(session.actions), tuple(session.alerts), t0_display,
-            self.history.latest_t_s, session.recorder,
-            record.id if record is not None else None,
-            record.patient_code if record is not None else None,
-            early.t_s if early else None, early.interrupted_trial if early else None,
-            tuple(c.text for c in session.corrections.done) if session.corrections else (),
-        )
+        report = session_report(session, ended, session.t0_host_s - self.origin_s,
+                                self.history.latest_t_s)
+        record, result = session.record, ended.result
         if record is not None:
             # complete_session reads the closed CSV back: wait for the writer off the UI
             # thread, then complete on it (the records' connection lives here).

@@ -431,6 +431,9 @@ class AttachDialog(QDialog):
         return session_id
 
 
+HEAD_TESTS_SHOWN = 6  # the history window's head line: the latest tests (all in the report)
+
+
 class ProgressDialog(QDialog):
     """A patient's history and progress: the clinic scores over time on fixed clinical axes
     with the reference lines, the change against the smallest real difference in words, home
@@ -486,6 +489,9 @@ class ProgressDialog(QDialog):
         adherence_title.setProperty("muted", True)
         self.adherence = QLabel("")
         self.adherence.setWordWrap(True)
+        self.head_progress = QLabel("")  # issue 17: flexion per mmHg (only with a head sensor)
+        self.head_progress.setWordWrap(True)
+        self.head_progress.setVisible(False)
         # the sessions
         self.sessions = QTableWidget(0, len(texts.HISTORY_COLUMNS))
         self.sessions.setHorizontalHeaderLabels(texts.HISTORY_COLUMNS)
@@ -530,6 +536,7 @@ class ProgressDialog(QDialog):
         left.addWidget(self.summary)
         left.addWidget(adherence_title)
         left.addWidget(self.adherence)
+        left.addWidget(self.head_progress)
         session_buttons = QGridLayout()
         session_buttons.addWidget(self.open_button, 0, 0)
         session_buttons.addWidget(self.exclude_button, 0, 1)
@@ -566,13 +573,16 @@ class ProgressDialog(QDialog):
             return
         from cctf.records import progress
         from cctf.records.history import session_rows
+        from cctf.records.progress_head import head_progress, head_summary
 
         try:
-            self.points = progress.progress_series(records, self.code)
+            found = progress.progress(records, self.code)
+            self.points = found.series
             today = date.today()
             start = today - timedelta(days=7 * ADHERENCE_WEEKS - 1)
             adherence = progress.adherence(records, self.code, start, today)
             self.rows = session_rows(records, self.code)
+            head = head_summary(head_progress(records, found.all[-HEAD_TESTS_SHOWN:]))
         except RECORDS_ERRORS as exc:
             self.summary.setText(texts.RECORDS_WRITE_FAILED.format(error=exc))
             return
@@ -589,6 +599,8 @@ class ProgressDialog(QDialog):
         lines = [w.words(texts.ADHERENCE_WEEK.format(day=w.days[0].day)) for w in weeks
                  if w.sessions_prescribed]
         self.adherence.setText("\n".join(lines) if lines else adherence.words())
+        self.head_progress.setText(head)
+        self.head_progress.setVisible(bool(head))
         self._show_rows()
 
     def _show_rows(self) -> None:

@@ -24,16 +24,7 @@ from cctf.sessionfile import SessionWriter
 log = logging.getLogger(__name__)
 
 EXTRA_COLUMNS = ("raw", "flags", "seq", "marker")
-# The closing ``ended`` metadata: a file-format contract read by the analysis (not translated).
-ENDED_EARLY = "early at {t_s:.2f} s"
-ENDED_COMPLETE = "complete"
-
-
-def ended_metadata(early_at_s: float | None) -> dict[str, str]:
-    """``ended: complete``, or ``ended: early at 123.45 s`` (the session time of the newest
-    sample when the therapist ended it)."""
-    return {"ended": ENDED_COMPLETE if early_at_s is None
-            else ENDED_EARLY.format(t_s=early_at_s)}
+# The closing ``ended`` line: ``cctf.sessionfile.ended_metadata`` (via cctf.session.finish).
 
 
 class BackgroundRecorder:

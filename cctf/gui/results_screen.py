@@ -6,6 +6,7 @@ are listed as "Trial 7: failed → passed (therapist)"."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -210,7 +212,8 @@ def trial_row(t: TrialResult, *, interrupted: bool = False) -> tuple[tuple[str, 
         if t.verdict_override is not None:
             verdict += texts.OVERRIDDEN_SUFFIX
         colour = theme.BLUISH_GREEN if t.passed else theme.VERMILLION
-    seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
+    lift_motion = getattr(t, "head_lift_motion", None)  # head_lift confirmed by motion?
+    seen = [texts.fault_words(f.type, f.value, lift_motion) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(k, k) + texts.MARKED_BY_HAND for k in t.manual_faults]
     seen += [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
     if not seen and t.held:
@@ -227,8 +230,8 @@ def with_head_cell(cells: tuple[str, ...], t: TrialResult | None) -> tuple[str, 
         head_flags = [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type))
                       for f in t.flags if f.type in HEAD_FLAG_TYPES]
         head_flags = [h for h in head_flags if h not in seen]  # listed once (issue-17br too)
-        if t.head_lift_motion:
-            head_flags.append(texts.HEAD_LIFT_MOTION.strip())
+        if t.head_lift_motion and not any(f.type == "head_lift" for f in t.faults):
+            head_flags.append(texts.HEAD_LIFT_MOTION.strip())  # else said with the fault
         seen = "; ".join([s for s in (seen, *head_flags) if s])
     return (*cells[:4], angle, seen)
 
@@ -342,6 +345,9 @@ class ResultsScreen(QWidget):
         flags.addWidget(self.flag_status, 1)
         for button in (*self.flag_buttons.values(), self.flag_undo_button):
             flags.addWidget(button)
+        # Issue 17: a trial with several flags (breath holding, retraction, chin poke): a
+        # button asks which, in a menu at the button (no room for a chooser at 1280 px).
+        self.flag_menu: QMenu | None = None
         self.flag_row.setStyleSheet(  # compact: four buttons in the trace column at 1280 px
             f"QPushButton {{ padding: 3px 6px; font-size: {theme.SMALL_PT}pt; }} "
             f"QLabel {{ font-size: {theme.SMALL_PT}pt; }}")
@@ -418,7 +424,7 @@ class ResultsScreen(QWidget):
         self.flag_reviews = None if report.result is None else FlagReviews(
             report.result, scoring_plan(settings) if settings is not None else None,
             settings.baseline_mmhg if settings is not None else 20.0, self._store_review)
-        self.flag_status.setText(texts.FLAG_STATUS_HINT)  # shown only with a flag
+        self.flag_status.setText(texts.FLAG_STATUS_HINT_ANY)  # shown only with a flag
 
     def _store_review(self, method: str, trial_index: int, *args: object) -> None:
         c = self.controller
@@ -429,30 +435,50 @@ class ResultsScreen(QWidget):
         except RECORDS_ERRORS as exc:
             c.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
 
+    def _selected_flags(self) -> list[str]:
+        reviews, index = self.flag_reviews, self.table.selected_trial()
+        return reviews.flag_types(index) if reviews is not None and index is not None else []
+
     def _enable_flags(self) -> None:
         reviews = self.flag_reviews
-        index = self.table.selected_trial()
-        flagged = (reviews is not None and index is not None
-                   and reviews.has_flag(index, "breath_hold"))
-        for button in self.flag_buttons.values():
-            button.setEnabled(flagged)
+        kinds = self._selected_flags()
+        for button, generic, template in zip(self.flag_buttons.values(), (
+                texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), (
+                texts.FLAG_CONFIRM_OF, texts.FLAG_DISMISS_OF, texts.FLAG_UNREVIEW_OF),
+                strict=True):
+            button.setEnabled(bool(kinds))
+            button.setToolTip(template.format(flag=" / ".join(
+                texts.FLAG_NAME.get(k, k) for k in kinds)) if kinds else generic)
         self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
-        any_flag = reviews is not None and any(
-            reviews.has_flag(t.index, "breath_hold") for t in reviews.result.trials)
-        self.flag_row.setVisible(any_flag)
+        self.flag_row.setVisible(reviews is not None and reviews.any_flag)
 
-    def review_flag(self, confirmed: bool | None) -> bool:
-        """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
+    def review_flag(self, confirmed: bool | None, flag_type: str | None = None) -> bool:
+        """Confirm, dismiss or take back a hypothesis flag on the selected trial: ``flag_type``,
+        else its only flag; with several, a menu at the button asks which (False: asked)."""
         index = self.table.selected_trial()
         if self.flag_reviews is None or index is None:
             self._flag_say(texts.REVIEW_CHOOSE_TRIAL)
             return False
-        change = self.flag_reviews.review(index, "breath_hold", confirmed)
+        kinds = self._selected_flags()
+        if flag_type is None and len(kinds) > 1:
+            self._ask_which(confirmed, kinds)
+            return False
+        kind = flag_type or (kinds[0] if kinds else None)
+        change = self.flag_reviews.review(index, kind, confirmed) if kind else None
         if change is None:
-            self._flag_say(texts.FLAG_NO_FLAG.format(trial=index + 1))
+            self._flag_say(texts.FLAG_NO_FLAG_ANY.format(trial=index + 1))
             return False
         self._flag_changed(change.text)
         return True
+
+    def _ask_which(self, confirmed: bool | None, kinds: list[str]) -> None:
+        button = self.flag_buttons[confirmed]
+        menu = QMenu(self)
+        for kind in kinds:
+            action = menu.addAction(texts.FLAG_NAME.get(kind, kind))
+            action.triggered.connect(partial(self.review_flag, confirmed, kind))
+        self.flag_menu = menu
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
 
     def undo_flag_review(self) -> bool:
         change = self.flag_reviews.undo() if self.flag_reviews is not None else None

@@ -1,7 +1,8 @@
 """A past session reopened from the patient's history: its results read-only with its trace,
 and what the therapist may still do — add notes, override a verdict, mark compensation seen
-afterwards, confirm or dismiss "possible breath holding" (each kept with the time and a
-reason: ``cctf.records.audit``), and write or open its PDF report."""
+afterwards, confirm or dismiss a hypothesis flag — possible breath holding, retraction or chin
+poke — (each kept with the time and a reason: ``cctf.records.audit``), and write or open its
+PDF report."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from cctf import texts
 from cctf.analysis.offline import analyze_recording
-from cctf.analysis.results import SessionResult
+from cctf.analysis.results import SessionResult, TrialResult
 from cctf.errors import CctfError
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController
@@ -87,11 +88,18 @@ class SessionReviewDialog(QDialog):
         self.fail_button.clicked.connect(lambda: self.override(False))
         self.measured_button.clicked.connect(lambda: self.override(None))
         # possible breath holding (a hypothesis flag): confirm, dismiss, back to not reviewed
+        # (issue 17: and the head's possible retraction / chin poke — the flag chosen here)
+        self.flag_kind = QComboBox()
+        self.flag_kind.setToolTip(texts.FLAG_WHICH)
+        self.flag_kind.setAccessibleName(texts.FLAG_WHICH)
         self.flag_buttons = {c: QPushButton(label) for c, label in (
-            (True, texts.FLAG_CONFIRM), (False, texts.FLAG_DISMISS),
-            (None, texts.FLAG_UNREVIEW))}
+            (True, texts.FLAG_CONFIRM_SHORT), (False, texts.FLAG_DISMISS_SHORT),
+            (None, texts.FLAG_UNREVIEW_SHORT))}
         for confirmed, button in self.flag_buttons.items():
             button.clicked.connect(lambda _=False, c=confirmed: self.review_flag(c))
+        self._trials: list[TrialResult] = []  # the trials shown (their flags fill flag_kind)
+        self.table.itemSelectionChanged.connect(self._flag_choices)
+        self.flag_kind.currentIndexChanged.connect(lambda _=0: self._flag_tips())
         self.mark_button.clicked.connect(lambda: self.mark(self.kind.currentData()))
         self.clear_button.clicked.connect(lambda: self.mark(None))
         self.notes_box = QPlainTextEdit()
@@ -126,8 +134,9 @@ class SessionReviewDialog(QDialog):
         edits.addWidget(self.kind, 2, 0)
         edits.addWidget(self.mark_button, 2, 1)
         edits.addWidget(self.clear_button, 2, 2)
+        edits.addWidget(self.flag_kind, 3, 0, 1, 3)
         for col, button in enumerate(self.flag_buttons.values()):
-            edits.addWidget(button, 3, col)
+            edits.addWidget(button, 4, col)
         side = QVBoxLayout()
         side.addLayout(edits)
         side.addWidget(self.notes_box, 1)
@@ -192,9 +201,11 @@ class SessionReviewDialog(QDialog):
                        self.mark_button, self.clear_button):
             button.setEnabled(editable)
         flagged = result is not None and any(t.flags for t in result.trials)
-        for button in self.flag_buttons.values():
-            button.setEnabled(editable and flagged)
-            button.setVisible(flagged)
+        self._trials = list(result.trials) if result is not None else []
+        for widget in (*self.flag_buttons.values(), self.flag_kind):
+            widget.setEnabled(editable and flagged)
+            widget.setVisible(flagged)
+        self._flag_choices()
         if not self.notes_box.document().isModified():
             self.notes_box.setPlainText(s.therapist_notes)
         self.csv_path = records.csv_path(s)
@@ -268,16 +279,42 @@ class SessionReviewDialog(QDialog):
         return self._apply(lambda r: audit.edit_compensation(
             r, self.session_id, index, kind, reason=self.reason.text()), what)
 
-    def review_flag(self, confirmed: bool | None) -> bool:
-        """Confirm, dismiss or take back "possible breath holding" on the selected trial."""
+    def _flag_choices(self) -> None:
+        """The selected trial's hypothesis flags in the flag chooser (kept when unchanged)."""
+        index = self.table.selected_trial()
+        trial = next((t for t in self._trials if t.index == index), None)
+        kinds = [] if trial is None else list(dict.fromkeys(f.type for f in trial.flags))
+        if kinds != [self.flag_kind.itemData(k) for k in range(self.flag_kind.count())]:
+            self.flag_kind.clear()
+            for kind in kinds:
+                self.flag_kind.addItem(texts.FLAG_NAME.get(kind, kind), kind)
+        self._flag_tips()
+
+    def _flag_tips(self) -> None:
+        kind = self.flag_kind.currentData()
+        name = texts.FLAG_NAME.get(kind, kind) if kind else None
+        for button, generic, template in zip(self.flag_buttons.values(), (
+                texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), (
+                texts.FLAG_CONFIRM_OF, texts.FLAG_DISMISS_OF, texts.FLAG_UNREVIEW_OF),
+                strict=True):
+            button.setToolTip(template.format(flag=name) if name else generic)
+
+    def review_flag(self, confirmed: bool | None, flag_type: str | None = None) -> bool:
+        """Confirm, dismiss or take back a hypothesis flag on the selected trial (``flag_type``,
+        else the one chosen: possible breath holding, retraction or chin poke), with the
+        reason, in the audit trail."""
         index = self._trial()
         if index is None:
             return False
+        kind = flag_type or self.flag_kind.currentData()
+        if not kind:
+            self.message.setText(texts.FLAG_NO_FLAG_ANY.format(trial=index + 1))
+            return False
         what = texts.REPORT_EDIT_FLAG[{True: "confirmed", False: "dismissed",
                                        None: "unreviewed"}[confirmed]].format(
-            trial=index + 1, flag=texts.FLAG_NAME["breath_hold"])
+            trial=index + 1, flag=texts.FLAG_NAME.get(kind, kind))
         return self._apply(lambda r: audit.edit_flag_review(
-            r, self.session_id, index, "breath_hold", confirmed, reason=self.reason.text()),
+            r, self.session_id, index, kind, confirmed, reason=self.reason.text()),
             what)
 
     def save_notes(self) -> bool:

@@ -67,6 +67,7 @@ def tour(visit: Visit, data_dir: Path | None = None) -> None:
         controller.shutdown()
         window.close()
     _reconnecting(visit, data_dir)
+    _head_test(visit, data_dir)
     _patient_mode(visit, data_dir)
 
 
@@ -88,6 +89,39 @@ def _reconnecting(visit: Visit, data_dir: Path) -> None:
         controller.run_virtual(1.0, 0.25)
         settle()
         visit("connection-reconnecting", window)
+    finally:
+        controller.shutdown()
+        window.close()
+
+
+def _head_test(visit: Visit, data_dir: Path) -> None:
+    """Issue 17: a head sensor on the set-up page, then a test with it — the head trace beside
+    the pressure, and the live trial panel's flexion per stage, with a retraction flagged."""
+    controller = AppController(data_dir=data_dir, discover_fn=list)
+    controller.confirm_end = lambda reason: True
+    window = MainWindow(controller)
+    window.resize(1280, 720)
+    window.show()
+    try:
+        window.tabs.setCurrentWidget(window.clinic)
+        window.bar.choose_simulator("retraction")
+        attach_virtual_sim(controller, "retraction")
+        run_until(controller, lambda: controller.setup.ready)
+        controller.run_virtual(2.0)
+        settle()
+        visit("clinic-setup-head", window)  # the head trace zeroed, under the pressure
+        controller.begin_clinic()
+        runner = controller.session.runner if controller.session is not None else None
+        assert runner is not None
+        # In the rest after the third stage (the last trial's verdict and the per-stage
+        # angles). Not mid-hold: there the readout's "✓ in the band" is cut by 7 px at
+        # 1280×720 with or without a head sensor (an issue-14 widget; reported).
+        run_until(controller, lambda: len(runner.trials) >= 3
+                  and runner.analyzer.open_trial is None
+                  and controller.cue is not None and controller.cue.step == "rest")
+        controller.run_virtual(2.0)
+        settle()
+        visit("clinic-test-head", window)
     finally:
         controller.shutdown()
         window.close()
@@ -202,8 +236,8 @@ def _main_window(visit: Visit, c: Any, window: MainWindow) -> None:
 
 def _flagged_results(visit: Visit, window: MainWindow) -> None:
     """The same results with a head sensor's column and slope line and a stage trial flagged
-    for possible breath holding, confirmed from the flag row (not stored: the tour's
-    records keep the real session)."""
+    for possible breath holding and possible retraction, the breath flag confirmed from the
+    flag row (not stored: the tour's records keep the real session)."""
     from dataclasses import replace
 
     from cctf.analysis.results import Fault
@@ -213,14 +247,15 @@ def _flagged_results(visit: Visit, window: MainWindow) -> None:
     assert report is not None and report.result is not None
     trials = list(report.result.trials)
     at = next(i for i, t in enumerate(trials) if t.phase == "stage" and t.scored)
-    trials[at] = replace(trials[at], flags=[Fault("breath_hold", trials[at].cue_start_s, 6.0)])
+    trials[at] = replace(trials[at], flags=[Fault("breath_hold", trials[at].cue_start_s, 6.0),
+                                            Fault("retraction", trials[at].cue_start_s, 0.4)])
     flagged = replace(report, result=replace(report.result, trials=trials,
                                              head_measured=True))
     results.show_report(flagged)
     assert results.flag_reviews is not None
     results.flag_reviews.store = None
     results.table.selectRow(at)
-    results.review_flag(True)
+    results.review_flag(True, "breath_hold")  # two flags: the button would ask which
     settle()
     visit("clinic-results-flagged", window)
     results.show_report(report)

@@ -29,6 +29,7 @@ from cctf.records.progress import (
     protocol_words,
     summary_words,
 )
+from cctf.records.progress_head import head_progress
 from cctf.records.store import Records
 
 ADHERENCE_WEEKS = 6
@@ -160,7 +161,20 @@ def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
         page.table(columns, rows, (1.3, 0.6, 0.8, 0.5, 0.8), colours=colours)
     else:
         page.line(texts.CHANGE_EMPTY, MIN_PT)
+    _head_table(page, records, found.all)
     signature_block(page, clinic)
+
+
+def _head_table(page: Page, records: Records, points: list[ProgressPoint]) -> None:
+    """Issue 17: the head sensor's flexion test by test, newest first ("not measured" for a
+    test without a sensor); nothing when no test had one."""
+    found = head_progress(records, points)
+    if not any(h.measured for h in found):
+        return
+    page.heading(texts.HEAD_PROGRESS_TITLE)
+    rows = [[f"{_when(p):%d %b %Y %H:%M}", h.slope_words, h.stage_words]
+            for p, h in zip(reversed(points), reversed(found), strict=True)]
+    page.table(texts.HEAD_PROGRESS_COLUMNS, rows, (1.3, 1.6))
 
 
 def write_progress_report(records: Records, code: str, path: str | Path, *, today: date,

@@ -191,9 +191,11 @@ def score_lines(inp: ReportInput) -> list[tuple[str, int, bool]]:
 
 def trial_row(t: TrialResult, hold_s: float, head: bool = False) -> tuple[list[str], str]:
     """One row of the trial table; ``head``: a head sensor was fitted (the angle column)."""
-    seen = [texts.describe_fault(f.type, f.value) for f in t.faults]
+    seen = [texts.fault_words(f.type, f.value, t.head_lift_motion) for f in t.faults]
     seen += [texts.MANUAL_FAULT_TEXT.get(m, m) + texts.MARKED_BY_HAND for m in t.manual_faults]
     seen += [texts.describe_flag(f.type, f.value, t.flag_review.get(f.type)) for f in t.flags]
+    if t.head_lift_motion and not any(f.type == "head_lift" for f in t.faults):
+        seen.append(texts.HEAD_LIFT_MOTION.strip())  # the head rose; no head lift in pressure
     if not seen and t.held and not t.interrupted:
         seen.append(texts.HELD_STEADY.format(seconds=hold_s))
     verdict = texts.verdict_word(t.passed)

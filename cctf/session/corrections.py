@@ -65,6 +65,17 @@ def verdict_of(trial: TrialResult, is_open: bool) -> str:
     return texts.verdict_word(trial.passed)
 
 
+def flag_to_review(trial: TrialResult, flag_type: str | tuple[str, ...],
+                   confirmed: bool | None) -> str | None:
+    """Which of the trial's flags a review acts on: ``flag_type`` itself when one type is
+    given; among several, the first on the trial not already reviewed as ``confirmed`` (None
+    when every one is)."""
+    if isinstance(flag_type, str):
+        return flag_type if any(f.type == flag_type for f in trial.flags) else None
+    on_trial = list(dict.fromkeys(f.type for f in trial.flags if f.type in flag_type))
+    return next((k for k in on_trial if trial.flag_review.get(k) != confirmed), None)
+
+
 class Corrections:
     def __init__(self, runner: CuedRunner, store: Store | None = None) -> None:
         self.runner = runner
@@ -149,32 +160,41 @@ class Corrections:
         self.done.append(change)
         return change
 
-    def review_target(self, flag_type: str) -> tuple[TrialResult, bool] | None:
+    def review_target(self, flag_type: str | tuple[str, ...]
+                      ) -> tuple[TrialResult, bool] | None:
         """The trial a flag review acts on, and whether it is under way: the selected one,
-        else the latest (under way or finished) that has the flag."""
+        else the latest (under way or finished) that has the flag (or one of the flags, e.g.
+        the head's ``("retraction", "chin_poke")``)."""
+        types = (flag_type,) if isinstance(flag_type, str) else flag_type
         chosen = self.selected
         open_trial = self.runner.analyzer.open_trial
         candidates = [t for t in (open_trial, *reversed(self.runner.trials)) if t is not None]
         if chosen is not None:
             candidates = [t for t in candidates if t.index == chosen]
         for trial in candidates:
-            if any(f.type == flag_type for f in trial.flags):
+            if any(f.type in types for f in trial.flags):
                 return trial, trial is open_trial
         return None
 
-    def review(self, flag_type: str, confirmed: bool | None) -> Correction | None:
+    def review(self, flag_type: str | tuple[str, ...], confirmed: bool | None
+               ) -> Correction | None:
         """Confirm (True) or dismiss (False) a hypothesis flag such as ``breath_hold``, or take
-        the review back (None); None when no trial has that flag."""
+        the review back (None); None when no trial has that flag. Given several types (the
+        head's H key), the target trial's first flag of them not already so reviewed (press
+        again for the next); all so reviewed: None."""
         found = self.review_target(flag_type)
         if found is None:
             return None
         trial, is_open = found
+        picked = flag_to_review(trial, flag_type, confirmed)
+        if picked is None:
+            return None
         before = verdict_of(trial, is_open)
-        previous = trial.flag_review.get(flag_type)
-        self.runner.review_flag(trial.index, flag_type, confirmed)
+        previous = trial.flag_review.get(picked)
+        self.runner.review_flag(trial.index, picked, confirmed)
         change = Correction("review", trial.index, before, verdict_of(trial, is_open),
-                            mark=flag_type, previous_review=previous, review=confirmed)
-        self._store("review_flag", trial.index, flag_type, confirmed)
+                            mark=picked, previous_review=previous, review=confirmed)
+        self._store("review_flag", trial.index, picked, confirmed)
         self.done.append(change)
         return change
 

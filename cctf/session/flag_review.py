@@ -1,4 +1,5 @@
-"""Confirming or dismissing "possible breath holding" on the results of a session just ended,
+"""Confirming or dismissing a hypothesis flag ("possible breath holding", and with a head
+sensor "possible retraction" / "possible chin poke") on the results of a session just ended,
 headless so that the rules are tested without a window.
 
 During the test the therapist reviews a flag with B / Shift+B (``Corrections.review``). On
@@ -38,6 +39,16 @@ class FlagReviews:
     def has_flag(self, trial_index: int, flag_type: str) -> bool:
         trial = self.trial(trial_index)
         return trial is not None and any(f.type == flag_type for f in trial.flags)
+
+    def flag_types(self, trial_index: int) -> list[str]:
+        """The trial's hypothesis flags (``breath_hold``, ``retraction``, ``chin_poke``), each
+        once, in the order found: what the results screen offers to review."""
+        trial = self.trial(trial_index)
+        return [] if trial is None else list(dict.fromkeys(f.type for f in trial.flags))
+
+    @property
+    def any_flag(self) -> bool:
+        return any(t.flags for t in self.result.trials)
 
     def review(self, trial_index: int, flag_type: str, confirmed: bool | None
                ) -> Correction | None:

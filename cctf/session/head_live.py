@@ -10,10 +10,13 @@ newest angle is current. Time is the samples' display time, never the wall clock
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from cctf import texts
 from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
+from cctf.analysis.head import stage_angles as stage_angles  # re-exported for the panel
 
 STALE_S = 0.5
 """The newest angle older than this (by sample time) while samples arrive: not current."""
@@ -94,3 +97,35 @@ def head_cells(head: tuple[np.ndarray, np.ndarray] | None, n: int) -> dict[str, 
             cells[ok] = [f"{v:.2f}" for v in values[ok]]
         out[name] = cells
     return out
+
+
+MIN_MEASURED_FRACTION = 0.8
+"""As the analysis (``head_min_measured_fraction``): less of the window with an angle is
+"not measured", never a mean of a few samples."""
+
+
+def hold_flexion_deg(head: HeadLive, from_display_s: float, to_display_s: float) -> float:
+    """The mean zeroed pitch from reaching the target to now (display times): the flexion at
+    this hold so far, as the analysis will compute it at the trial's end; NaN when too little
+    of it was measured (or no sensor)."""
+    if not head.fitted or not to_display_s >= from_display_s:
+        return math.nan
+    _, pitch = head.window(from_display_s, to_display_s)
+    ok = np.isfinite(pitch)
+    if not len(pitch) or ok.mean() < MIN_MEASURED_FRACTION:
+        return math.nan
+    return float(pitch[ok].mean())
+
+
+def live_head_text(stages: Sequence[tuple[float, float]], under_way: bool,
+                   now_deg: float = math.nan, reached: bool = False) -> str:
+    """The live trial panel's head line: during a cued trial (``under_way``) the flexion at
+    the hold so far once the target is reached (``now_deg``), then each finished stage's.
+    "not measured" where the sensor gave no angle — never 0; "" when there is nothing."""
+    parts = []
+    if under_way:
+        parts.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
+                     else texts.HEAD_LIVE_WAITING)
+    parts += [texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
+              for target, deg in stages]
+    return texts.HEAD_LIVE.format(parts=" · ".join(parts)) if parts else ""

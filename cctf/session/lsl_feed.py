@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from cctf.acquisition.device import Device
+from cctf.acquisition.head_zero import HeadNeutral, HeadZeroing
 from cctf.acquisition.health import LinkEvent
 from cctf.acquisition.lsl import LslOutlet, load_pylsl
 from cctf.analysis.engine import CcftAnalyzer
@@ -47,8 +48,9 @@ class LslFeed:
         self._cue = None
         self.flush()
 
-    def samples(self, rows: np.ndarray) -> None:
-        self.outlet.push_rows(rows)
+    def samples(self, rows: np.ndarray,
+                head: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        self.outlet.push_rows(rows, head)
 
     def cues(self, t_session_s: np.ndarray, target_mmhg: np.ndarray, phase: Sequence[str]
              ) -> None:
@@ -86,9 +88,13 @@ class DeviceLslPump:
     """Everything new in ``device.buffer`` onto the outlet (its own cursor, like the recorder)."""
 
     def __init__(self, device: Device, outlet: LslOutlet, t0_host_s: float, *,
-                 rate_hz: float, cues: CueLookup | None = None) -> None:
+                 rate_hz: float, cues: CueLookup | None = None,
+                 head_neutral: HeadNeutral | None = None) -> None:
         self.device = device
         self.feed = LslFeed(outlet, link_events_seen=len(device.events))
+        # Head sensor: zeroed as the recorder zeroes the file (the same rows from t0, so the
+        # same still window), or from the neutral given (``cctf record --head-neutral``).
+        self.head = StreamZeroing(head_neutral) if outlet.head else None
         self.cues = cues
         self._analyzer = CcftAnalyzer(rate_hz) if cues is not None else None
         self._cursor = device.buffer.written
@@ -103,7 +109,9 @@ class DeviceLslPump:
         t0 = self.feed.t0_host_s
         rows = rows[rows["t_s"] >= t0] if len(rows) else rows
         if len(rows):
-            self.feed.samples(rows)
+            head = (self.head.zero(rows["t_s"] - t0, rows["head_pitch_deg"],
+                                   rows["head_roll_deg"]) if self.head is not None else None)
+            self.feed.samples(rows, head)
             if self.cues is not None and self._analyzer is not None:
                 t = rows["t_s"] - t0
                 target, phase = self.cues(t)
@@ -121,6 +129,29 @@ class DeviceLslPump:
         last = self.device.buffer.latest(1)
         end = float(last["t_s"][0]) if len(last) else self.feed.t0_host_s
         self.feed.stop_session(end)
+
+
+class StreamZeroing:
+    """Zeroed (pitch, roll) for successive rows: from a given neutral, or from the first still
+    2 s (``HeadZeroing``; rows up to that window's end: NaN, as in the session file)."""
+
+    def __init__(self, neutral: HeadNeutral | None = None) -> None:
+        self.neutral = neutral
+        self.zeroing = HeadZeroing() if neutral is None else None
+
+    def zero(self, t_s: np.ndarray, pitch: np.ndarray, roll: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        if self.zeroing is not None and self.neutral is None:
+            self.neutral = self.zeroing.feed(t_s, pitch, roll)
+        n = self.neutral
+        if n is None:
+            return np.full(len(t_s), np.nan), np.full(len(t_s), np.nan)
+        zp, zr = pitch - n.pitch_deg, roll - n.roll_deg
+        if self.zeroing is not None:
+            early = np.asarray(t_s) <= n.to_s
+            zp[early] = np.nan
+            zr[early] = np.nan
+        return zp, zr
 
 
 OutletOpener = Callable[[Device, float], LslOutlet]
@@ -176,9 +207,11 @@ class LslSwitch:
             feed.flush()
             feed.outlet.close()
 
-    def samples(self, rows: np.ndarray) -> None:
+    def samples(self, rows: np.ndarray,
+                head: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Rows as they arrive; ``head``: their zeroed (pitch, roll) with a head sensor."""
         if self.feed is not None:
-            self.feed.samples(rows)
+            self.feed.samples(rows, head)
 
     def start_session(self, t0_host_s: float) -> None:
         if self.feed is not None:

@@ -1,0 +1,139 @@
+"""The head sensor's hypotheses and angles in the app (issue 17), against the simulator's
+retracting patient on a virtual clock: the live trial panel's flexion at this hold and per
+stage (nothing without a sensor), H / Shift+H / Ctrl+Z during the test, the results screen's
+flag review, the session review with a reason, and the history window's head line."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cctf import texts
+from cctf.analysis.results import Fault
+from cctf.gui.patients import ProgressDialog
+from cctf.gui.session_review import SessionReviewDialog
+from cctf.gui.simlink import attach_virtual_sim
+from cctf.records import audit
+
+from .gui_helpers import make_app, run_until
+
+
+@pytest.fixture
+def app(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CCTF_CONFIG_DIR", str(tmp_path / "config"))
+    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
+    yield controller, window
+    controller.shutdown()
+
+
+def _flagged(runner) -> list[int]:
+    return [t.index for t in runner.trials if any(f.type == "retraction" for f in t.flags)]
+
+
+def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, app):
+    controller, window = app
+    controller.records.add_patient("P-1")
+    controller.records_changed.emit()
+    controller.select_patient("P-1")
+    attach_virtual_sim(controller, "retraction")
+    run_until(controller, lambda: controller.setup.ready)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    runner = controller.session.runner
+    panel = window.clinic.run_page.trial
+    screen = window.clinic
+    # Holding the first stage: the flexion at this hold so far.
+    run_until(controller, lambda: controller.session.live.reached_s is not None
+              and controller.session.latest_t_s > controller.session.live.reached_s + 3)
+    panel.refresh()
+    assert panel.head.isVisible()
+    now = panel.head.text()
+    assert now.startswith("head flexion — this hold ") and now.endswith("°"), now
+    assert 1.0 < float(now.split()[-1][:-1]) < 6.0  # a proper nod, 1.5°/mmHg × 2 mmHg
+    assert not screen.confirm_head_action.isEnabled()  # no head flag yet
+
+    run_until(controller, lambda: bool(_flagged(runner)), limit_s=400)
+    index = _flagged(runner)[-1]
+    trial = runner.trials[index]
+    panel.refresh()
+    assert "22 mmHg " in panel.head.text() and "24 mmHg " in panel.head.text()
+    assert "0.0°" not in panel.head.text()
+    screen._update_actions()
+    assert screen.confirm_head_action.isEnabled() and trial.passed
+    qtbot.keyClick(window, Qt.Key.Key_H)  # confirmed: the trial fails
+    assert trial.flag_review == {"retraction": True} and not trial.passed
+    assert "possible retraction confirmed" in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert trial.flag_review == {} and trial.passed
+    qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ShiftModifier)  # dismissed
+    assert trial.flag_review == {"retraction": False} and trial.passed
+    run_until(controller, lambda: controller.session is None)
+
+    results = screen.results
+    table = results.table
+    assert "possible retraction" in table.item(index, 5).text()
+    assert "dismissed by the therapist" in table.item(index, 5).text()
+    assert table.item(index, 3).text() == "✓ passed"
+    assert results.activation.value.text().startswith("10")
+    table.selectRow(index)
+    assert results.flag_buttons[True].isEnabled()
+    assert results.flag_buttons[True].toolTip() == "Confirm possible retraction (fails the trial)"
+    # A trial with two flags: the button asks which one, in a menu at the button.
+    shown = results.flag_reviews.result.trials[index]
+    shown.flags.append(Fault("breath_hold", shown.cue_start_s, 6.0))
+    results._enable_flags()
+    results.flag_buttons[True].click()
+    assert table.item(index, 3).text() == "✓ passed"  # nothing yet: asked which
+    menu = results.flag_menu
+    assert [a.text() for a in menu.actions()] == ["possible retraction",
+                                                  "possible breath holding"]
+    menu.actions()[0].trigger()
+    menu.close()
+    assert shown.flag_review == {"retraction": True}
+    assert table.item(index, 3).text() == "✗ failed"
+    assert "confirmed by the therapist" in table.item(index, 5).text()
+    assert results.activation.value.text().startswith("2")  # 24 mmHg failed: 22 held
+    sid = results.session_id
+    records = controller.records
+    qtbot.waitUntil(lambda: records.load_result(sid) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: records.load_result(sid).trials[index].flag_review
+                    == {"retraction": True}, timeout=10000)
+    assert not records.load_result(sid).trials[index].passed
+    table.selectRow(0)  # 22 mmHg: clean, nothing to review
+    assert not results.flag_buttons[True].isEnabled()
+
+    review = SessionReviewDialog(controller, sid)
+    qtbot.addWidget(review)
+    review.table.selectRow(index)
+    assert review.flag_kind.currentData() == "retraction"
+    assert review.flag_kind.currentText() == "possible retraction"
+    assert not review.review_flag(False), "no reason: refused"
+    review.reason.setText("a proper nod on the video")
+    assert review.review_flag(False)
+    assert records.load_result(sid).trials[index].flag_review == {"retraction": False}
+    assert records.load_result(sid).trials[index].passed
+    assert "dismissed by the therapist" in review.table.item(index, 5).text()
+    assert [e.value for e in audit.edits(records, sid)] == ["dismissed:retraction"]
+    assert ("trial 2: possible retraction dismissed — reason: a proper nod on the video"
+            in review.log.toPlainText())
+
+    history = ProgressDialog(controller, "P-1")
+    qtbot.addWidget(history)
+    history.show()
+    assert history.head_progress.isVisible()
+    assert history.head_progress.text().startswith("Head flexion per mmHg (head sensor): ")
+    assert "°/mmHg (R² " in history.head_progress.text()  # five stages: the relation
+
+
+def test_without_a_sensor_the_panel_shows_no_angle(qtbot, app):
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    run_until(controller, lambda: controller.setup.ready)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    run_until(controller, lambda: len(controller.session.runner.trials) >= 1)
+    panel = window.clinic.run_page.trial
+    panel.refresh()
+    assert panel.head.text() == "" and not panel.head.isVisible()
+    assert not window.clinic.confirm_head_action.isEnabled()
+    assert texts.NOTHING_TO_REVIEW_HEAD.startswith("No trial")
+    assert not controller.review_flag(True, ("retraction", "retraction"))
+    assert window.statusBar().currentMessage() == texts.NOTHING_TO_REVIEW_HEAD
