@@ -159,3 +159,32 @@ class HeadZeroing:
                                        self._t[0], self._t[-1])
             return True
         return False
+
+
+class StreamZeroing:
+    """Zeroed (pitch, roll) for successive rows: from a given neutral, or from the first still
+    2 s (``HeadZeroing``; rows up to that window's end: NaN however the stream was chunked).
+    The one rule the session file, the app's trace and the LSL stream share."""
+
+    def __init__(self, neutral: HeadNeutral | None = None) -> None:
+        self.neutral = neutral
+        self.zeroing = HeadZeroing() if neutral is None else None
+
+    @property
+    def found(self) -> bool:
+        """The neutral comes (or will come) from the stream, not given."""
+        return self.zeroing is not None
+
+    def zero(self, t_s: np.ndarray, pitch: np.ndarray, roll: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        if self.zeroing is not None and self.neutral is None:
+            self.neutral = self.zeroing.feed(t_s, pitch, roll)
+        n = self.neutral
+        if n is None:
+            return np.full(len(t_s), np.nan), np.full(len(t_s), np.nan)
+        zp, zr = pitch - n.pitch_deg, roll - n.roll_deg
+        if self.zeroing is not None:
+            early = np.asarray(t_s) <= n.to_s
+            zp[early] = np.nan
+            zr[early] = np.nan
+        return zp, zr

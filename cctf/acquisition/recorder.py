@@ -19,7 +19,7 @@ import numpy as np
 
 from cctf import __version__
 from cctf.acquisition.device import Device
-from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
+from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, StreamZeroing
 from cctf.acquisition.health import LinkHealth
 from cctf.acquisition.walltime import ClockPairs, WallClock
 from cctf.sessionfile import HEAD_COLUMNS, SessionWriter
@@ -83,16 +83,18 @@ class SessionRecorder:
         # app's calibration step, the recording's first still 2 s give it; rows up to the end
         # of that window have no angle (whatever the polling, so the file is reproducible).
         self.head = device.hello is not None and device.hello.head_sensor
-        self.head_zeroing: HeadZeroing | None = None
-        self.head_neutral = head_neutral
+        self.head_zeroing = StreamZeroing(head_neutral)
         columns: tuple[str, ...] = EXTRA_COLUMNS
         if self.head:
             columns = EXTRA_COLUMNS + HEAD_COLUMNS
-            if head_neutral is None:
-                self.head_zeroing = HeadZeroing()
-            else:
+            if head_neutral is not None:
                 meta[NEUTRAL_KEY] = head_neutral.metadata_value()
         self._writer = SessionWriter(self.path, meta, columns, overwrite=overwrite)
+
+    @property
+    def head_neutral(self) -> HeadNeutral | None:
+        """The neutral given, or found in the recording's first still 2 s (None: not yet)."""
+        return self.head_zeroing.neutral
 
     def start(self) -> None:
         """Record from now on (older samples in the buffer are skipped)."""
@@ -136,19 +138,12 @@ class SessionRecorder:
 
     def _head_cells(self, t: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Zeroed pitch and roll as text, blank where not measured or not yet zeroed."""
-        pitch, roll = rows["head_pitch_deg"], rows["head_roll_deg"]
-        if self.head_zeroing is not None and self.head_neutral is None:
-            self.head_neutral = self.head_zeroing.feed(t, pitch, roll)
-        neutral = self.head_neutral
+        zeroed = self.head_zeroing.zero(t, rows["head_pitch_deg"], rows["head_roll_deg"])
         cells = {}
-        for name, values, zero in (("head_pitch_deg", pitch, "pitch_deg"),
-                                   ("head_roll_deg", roll, "roll_deg")):
+        for name, values in zip(HEAD_COLUMNS, zeroed, strict=True):
             out = np.full(len(t), "", dtype=object)
-            if neutral is not None:
-                ok = np.isfinite(values)
-                if self.head_zeroing is not None:
-                    ok &= t > neutral.to_s
-                out[ok] = [f"{v:.2f}" for v in values[ok] - getattr(neutral, zero)]
+            ok = np.isfinite(values)
+            out[ok] = [f"{v:.2f}" for v in values[ok]]
             cells[name] = out
         return cells
 
@@ -184,7 +179,7 @@ class SessionRecorder:
         final["sample_rate_changes"] = "; ".join(
             f"{max(t, 0.0):.3f}s@{r}Hz" for t, r in before + [c for c in changes if c[0] > 0]
         ) or "none"
-        if self.head_zeroing is not None:
+        if self.head and self.head_zeroing.found:
             final[NEUTRAL_KEY] = (self.head_neutral.metadata_value()
                                   if self.head_neutral is not None else NO_NEUTRAL)
         final.update(extra_metadata or {})

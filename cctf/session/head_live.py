@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from cctf import texts
-from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, HeadZeroing
+from cctf.acquisition.head_zero import NEUTRAL_KEY, NO_NEUTRAL, HeadNeutral, StreamZeroing
 from cctf.analysis.head import stage_angles as stage_angles  # re-exported for the panel
 
 STALE_S = 0.5
@@ -26,7 +26,7 @@ class HeadLive:
     def __init__(self, fitted: bool = False, keep_s: float = 120.0) -> None:
         self.fitted = fitted
         self.keep_s = keep_s
-        self.zeroing = HeadZeroing()
+        self.zeroing = StreamZeroing()
         self.t = np.zeros(0)
         self.pitch = np.zeros(0)
         self.latest_t_s = math.nan  # display time of the newest sample seen
@@ -39,23 +39,14 @@ class HeadLive:
     def rezero(self) -> None:
         """Find the neutral again from the next still 2 s (the headband moved, or the patient
         was not lying still). Never during a recording: a file keeps one neutral."""
-        self.zeroing = HeadZeroing()
+        self.zeroing = StreamZeroing()
 
     def feed(self, t_s: np.ndarray,
              rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Zeroed (pitch, roll) for these buffer rows; None when no sensor is fitted."""
         if not self.fitted:
             return None
-        pitch, roll = rows["head_pitch_deg"], rows["head_roll_deg"]
-        neutral = self.zeroing.feed(t_s, pitch, roll)
-        if neutral is None:
-            zp = np.full(len(t_s), np.nan)
-            zr = zp.copy()
-        else:
-            zp, zr = pitch - neutral.pitch_deg, roll - neutral.roll_deg
-            early = np.asarray(t_s) <= neutral.to_s  # up to the still window's end: however
-            zp[early] = np.nan  # the stream was chunked, no angle (as in the recorder)
-            zr[early] = np.nan
+        zp, zr = self.zeroing.zero(t_s, rows["head_pitch_deg"], rows["head_roll_deg"])
         if len(t_s):
             self.latest_t_s = float(t_s[-1])
             ok = np.flatnonzero(np.isfinite(zp))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from cctf.acquisition.device import Device
-from cctf.acquisition.head_zero import HeadNeutral, HeadZeroing
+from cctf.acquisition.head_zero import HeadNeutral, StreamZeroing
 from cctf.acquisition.health import LinkEvent
 from cctf.acquisition.lsl import LslOutlet, load_pylsl
 from cctf.analysis.engine import CcftAnalyzer
@@ -129,29 +129,6 @@ class DeviceLslPump:
         last = self.device.buffer.latest(1)
         end = float(last["t_s"][0]) if len(last) else self.feed.t0_host_s
         self.feed.stop_session(end)
-
-
-class StreamZeroing:
-    """Zeroed (pitch, roll) for successive rows: from a given neutral, or from the first still
-    2 s (``HeadZeroing``; rows up to that window's end: NaN, as in the session file)."""
-
-    def __init__(self, neutral: HeadNeutral | None = None) -> None:
-        self.neutral = neutral
-        self.zeroing = HeadZeroing() if neutral is None else None
-
-    def zero(self, t_s: np.ndarray, pitch: np.ndarray, roll: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
-        if self.zeroing is not None and self.neutral is None:
-            self.neutral = self.zeroing.feed(t_s, pitch, roll)
-        n = self.neutral
-        if n is None:
-            return np.full(len(t_s), np.nan), np.full(len(t_s), np.nan)
-        zp, zr = pitch - n.pitch_deg, roll - n.roll_deg
-        if self.zeroing is not None:
-            early = np.asarray(t_s) <= n.to_s
-            zp[early] = np.nan
-            zr[early] = np.nan
-        return zp, zr
 
 
 OutletOpener = Callable[[Device, float], LslOutlet]
