@@ -40,6 +40,7 @@ from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.gui.sizes import scaled_pt
+from cctf.gui.steady import SteadyBox
 from cctf.session.cue_text import live_verdict
 from cctf.session.setup import start_warning
 
@@ -141,7 +142,7 @@ class SetupPage(QWidget):
         # Issue 13: one top row (status, readout, dial) scaled to the window; the whole
         # protocol form without scrolling beside the steps and the trace.
         top = QHBoxLayout()
-        top.addWidget(self.status, 3)
+        top.addWidget(SteadyBox(self.status), 3)  # its text changes each frame
         top.addWidget(self.pressure, 2)
         left = QVBoxLayout()
         left.addWidget(steps)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from cctf import texts
 from cctf.gui import theme
+from cctf.gui.steady import SteadyBox
 
 
 class Readout(QFrame):
@@ -37,7 +38,7 @@ class Readout(QFrame):
         theme.steady(self.status, 120)
         number = QHBoxLayout()
         number.setSpacing(6)
-        number.addWidget(self.value, 1)
+        number.addWidget(SteadyBox(self.value), 1)  # a new number: no layout pass
         number.addWidget(self.unit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 8)
