@@ -229,8 +229,9 @@ class LiveTrialPanel(QFrame):
         self.faults.setFont(theme.font(theme.SMALL_PT + 1, bold=True))
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(self.reached, 1)
-        top.addWidget(self.held, 1)
+        self._boxes = {label: SteadyBox(label) for label in (self.reached, self.held)}
+        top.addWidget(self._boxes[self.reached], 1)  # "holding 3 / 10 s": no layout pass
+        top.addWidget(self._boxes[self.held], 1)
         layout.addLayout(top)
         layout.addWidget(self.faults)
         controller.ticked.connect(self.refresh)
@@ -279,8 +280,7 @@ class LiveTrialPanel(QFrame):
                 faults = cells[4] if not (last.passed and not last.faults) else ""
         for label, text, colour in ((self.reached, reached, reached_colour),
                                     (self.held, held, held_colour)):
-            if label.text() != text:
-                label.setText(text)
+            if self._boxes[label].set_text(text):
                 label.setStyleSheet(f"color: {colour};")
         if self.faults.text() != faults:
             self.faults.setText(faults)

@@ -20,8 +20,18 @@ Use it only for labels whose box the layout decides, not their text (a size poli
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QWidget
+
+_DIGIT = re.compile(r"[0-9]")
+
+
+def shape(text: str) -> str:
+    """``text`` with every digit as 0: two texts of one shape take the same room (UI fonts
+    give all digits one width), so a countdown or a reading needs no new layout."""
+    return _DIGIT.sub("0", text)
 
 
 class SteadyBox(QWidget):
@@ -47,6 +57,17 @@ class SteadyBox(QWidget):
 
     def heightForWidth(self, width: int) -> int:
         return self.label.heightForWidth(width)
+
+    def set_text(self, text: str) -> bool:
+        """Show ``text``; a layout pass only when its shape changed (see :func:`shape`), for
+        labels whose hints follow their text. True when the text changed."""
+        old = self.label.text()
+        if text == old:
+            return False
+        self.label.setText(text)
+        if shape(text) != shape(old):
+            self.relayout()
+        return True
 
     def relayout(self) -> None:
         """The label's hints changed in a way the layout must see (a rare change: another
