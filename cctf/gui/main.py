@@ -89,10 +89,9 @@ class MainWindow(QMainWindow):
         central = self.centralWidget()
         if event.type() == QEvent.Type.WindowStateChange and central is not None:
             # pace the timer to visibility
-            timer = self.controller.timer
+            pacer = self.controller.pacer
             if self.isMinimized():
-                self._tick_ms = getattr(self, "_tick_ms", timer.interval())
-                timer.setInterval(max(timer.interval(), MINIMISED_TICK_MS))
+                pacer.set_slow(MINIMISED_TICK_MS)
                 # Nobody sees it: no widget paints (labels and dials still take their new
                 # values, and everything is drawn afresh when the window comes back).
                 self.setUpdatesEnabled(False)
@@ -108,8 +107,7 @@ class MainWindow(QMainWindow):
                     self._focus = None
                 self.setUpdatesEnabled(True)
                 self._batch_reads(0.0)
-                if hasattr(self, "_tick_ms"):
-                    timer.setInterval(self._tick_ms)
+                pacer.set_slow(None)
 
     def _batch_reads(self, batch_s: float) -> None:
         """The device reader's batching (``Device.read_batch_s``): minimised, nobody watches

@@ -43,7 +43,7 @@ _TIME_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0
                  1800.0, 3600.0)
 _PIECE = 100  # points per stroked piece of the trace (see paintEvent)
 _LABEL_LEVELS = 3  # a label moves at most this many lines away from its spot, else it goes
-_FRESH_PX = 60  # scroll_plot repaints at least this strip at the right
+_FRESH_PX = 0  # scroll_plot repaints at least this strip at the right
 
 
 @dataclass
