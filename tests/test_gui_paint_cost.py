@@ -159,3 +159,12 @@ def _rgb(image) -> np.ndarray:
     w, h = image.width(), image.height()
     raw = np.frombuffer(image.constBits(), np.uint8)[: h * image.bytesPerLine()]
     return raw.reshape(h, image.bytesPerLine())[:, : 4 * w].reshape(h, w, 4)[..., :3].astype(int)
+
+
+def test_the_app_paints_without_qts_gui_thread_pool():
+    """Set before the first paint (Qt reads it once): fills and blits stay on the UI thread."""
+    import os
+
+    import cctf.gui.main  # noqa: F401
+
+    assert os.environ.get("QT_NO_GUI_THREADPOOL")

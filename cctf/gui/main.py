@@ -37,6 +37,13 @@ from cctf.records.app_state import SCREENS, AppState, load_state, save_state
 
 log = logging.getLogger(__name__)
 
+# Qt's raster engine hands large fills and blits (the trace's background, a grid line over the
+# plot's height) to a thread pool and waits for it. On a 2-core machine shared with other work
+# the hand-off cost more than it saved: under Xvfb the set-up screen's frame took 4.0–4.5 ms of
+# the UI thread without it against 5.2–5.7 ms with it, and the process less CPU (issue 14,
+# benchmarks/README.md). Qt reads this when it first paints; a value set by the user stays.
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
+
 NOTICE_MS = 8000
 MINIMISED_TICK_MS = 100  # minimised: nothing to draw; data, recording and cues keep flowing
 
