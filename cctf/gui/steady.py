@@ -15,8 +15,8 @@ layout pass; the box asks for one only when told (:meth:`SteadyBox.relayout`) or
 set with :meth:`SteadyBox.set_text` changes shape or does not fit it, and the layout sees the
 label's hints as they are at its next pass.
 
-Use it only for labels whose box the layout decides, not their text (a size policy of
-``Ignored``, a fixed width, or hints that do not depend on the text).
+Use it for labels whose box the layout decides, not their text (a size policy of
+``Ignored``, a fixed width), or whose text is set with :meth:`SteadyBox.set_text`.
 """
 
 from __future__ import annotations
