@@ -80,7 +80,7 @@ class Readout(QFrame):
                                                bold=True))
                 self._status_box.setSizePolicy(self.status.sizePolicy())
                 self._status_box.relayout()
-            self._status_box.set_text(status)
+            self.status.setText(status)  # one line of one font: the box's size holds
             colour = theme.NO_SIGNAL if no_signal else theme.BAND_COLOURS.get(band, theme.TEXT)
             size = theme.SMALL_PT if no_signal else theme.TITLE_PT  # in the style sheet: a
             self.status.setStyleSheet(  # style sheet set after setFont would undo the font

@@ -12,8 +12,8 @@ widget ignores. So the label sits alone in a :class:`SteadyBox` (no layout), whi
 window's layout sizes as it sized the label (same size policy, minimum, maximum and hints);
 the box gives the label its own size. The label's text, font and style then change without a
 layout pass; the box asks for one only when told (:meth:`SteadyBox.relayout`) or when a text
-set with :meth:`SteadyBox.set_text` changes shape or does not fit it, and the layout sees the
-label's hints as they are at its next pass.
+set with :meth:`SteadyBox.set_text` changes shape, and the layout sees the label's hints as
+they are at its next pass.
 
 Use it for labels whose box the layout decides, not their text (a size policy of
 ``Ignored``, a fixed width), or whose text is set with :meth:`SteadyBox.set_text`.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 _DIGIT = re.compile(r"[0-9]")
 
@@ -60,28 +60,15 @@ class SteadyBox(QWidget):
         return self.label.heightForWidth(width)
 
     def set_text(self, text: str) -> bool:
-        """Show ``text``; a layout pass only when it changed shape (see :func:`shape`) or does
-        not fit the box as laid out (a countdown's next second: none). True when the text
-        changed."""
+        """Show ``text``; a layout pass only when it changed shape (see :func:`shape`): a
+        countdown's next second needs none. True when the text changed."""
         old = self.label.text()
         if text == old:
             return False
         self.label.setText(text)
-        if shape(text) != shape(old) or not self.fits():
+        if shape(text) != shape(old):
             self.relayout()
         return True
-
-    def fits(self) -> bool:
-        """The label's text is shown whole in the box's present size."""
-        label = self.label
-        policy = self.sizePolicy()
-        ignored = QSizePolicy.Policy.Ignored  # the layout does not look at the hint there
-        if label.wordWrap():
-            return (policy.verticalPolicy() == ignored
-                    or label.heightForWidth(self.width()) <= self.height())
-        hint = label.sizeHint()
-        return ((policy.horizontalPolicy() == ignored or hint.width() <= self.width())
-                and (policy.verticalPolicy() == ignored or hint.height() <= self.height()))
 
     def relayout(self) -> None:
         """The label's hints changed in a way the layout must see (a rare change: another
