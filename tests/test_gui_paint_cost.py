@@ -88,8 +88,7 @@ def test_minimised_window_slows_the_timer_and_restores_it(app):
     device.connect()
     device.start(rate_hz=50, threaded=False)
     controller.attach(device, "simulator: test", threaded=False)
-    normal = controller.timer.interval()
-    assert normal < MINIMISED_TICK_MS
+    assert controller.timer.interval() < MINIMISED_TICK_MS
     window.showMinimized()
     assert controller.timer.interval() == MINIMISED_TICK_MS
     assert not window.updatesEnabled()  # no widget paints while nobody can see it
@@ -100,8 +99,72 @@ def test_minimised_window_slows_the_timer_and_restores_it(app):
     device.run_for(1.0)
     controller.tick()
     assert len(controller.history) > before  # data keep flowing into the history
+    controller.pacer.poll()  # a steady interval: the pacer leaves it alone
+    assert controller.timer.interval() == MINIMISED_TICK_MS
     window.showNormal()
-    assert controller.timer.interval() == normal
+    assert controller.pacer.slow_ms is None
+    assert controller.timer.interval() < MINIMISED_TICK_MS
     assert window.updatesEnabled()
     assert device.read_batch_s == 0
     assert window.clinic.isVisible()
+
+
+def test_the_dial_repaints_only_the_needle_and_the_value(qtbot):
+    """A new pressure repaints the needle's old and new places and the value, and the dial
+    on screen then equals a dial drawn afresh."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    gauge, fresh = Gauge(), Gauge()
+    for g in (gauge, fresh):
+        qtbot.addWidget(g)
+        g.resize(300, 300)
+    gauge.show()
+    qtbot.waitExposed(gauge)
+    gauge.set_state(21.0, (24.0, 1.0))
+    QApplication.processEvents()
+    regions = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):
+            if obj is gauge and event.type() == QEvent.Type.Paint:
+                regions.append(event.region())
+            return False
+
+    spy = Paints()
+    gauge.installEventFilter(spy)
+    for mmhg in (21.4, 22.3, 23.9, 25.2):
+        gauge.set_state(mmhg, (24.0, 1.0))
+        QApplication.processEvents()
+    assert len(regions) == 4
+    for region in regions:
+        area = sum(r.width() * r.height() for r in region)
+        assert area < 0.5 * gauge.width() * gauge.height()  # not the whole dial
+    shown = QApplication.primaryScreen().grabWindow(gauge.winId()).toImage()
+    fresh.set_state(25.2, (24.0, 1.0))
+    if shown.isNull() or shown.width() != gauge.width():
+        pytest.skip("this platform cannot read back the window")
+    expected = fresh.grab().toImage()
+    a, b = (_rgb(image) for image in (shown, expected))
+    assert (np.abs(a - b).max(axis=2) > 24).sum() < 20  # no stale needle left behind
+    gauge.set_state(25.2, (26.0, 1.0))  # a new band: the whole dial
+    QApplication.processEvents()
+    assert regions[-1].boundingRect() == gauge.rect()
+
+
+def _rgb(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    w, h = image.width(), image.height()
+    raw = np.frombuffer(image.constBits(), np.uint8)[: h * image.bytesPerLine()]
+    return raw.reshape(h, image.bytesPerLine())[:, : 4 * w].reshape(h, w, 4)[..., :3].astype(int)
+
+
+def test_the_app_paints_without_qts_gui_thread_pool():
+    """Set before the first paint (Qt reads it once): fills and blits stay on the UI thread."""
+    import os
+
+    import cctf.gui.main  # noqa: F401
+
+    assert os.environ.get("QT_NO_GUI_THREADPOOL")

@@ -42,6 +42,7 @@ from cctf.gui.protocol_form import ProtocolForm
 from cctf.gui.readout import Readout
 from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.gui.sizes import scaled_pt
+from cctf.gui.steady import SteadyBox
 from cctf.session.cue_text import live_verdict
 from cctf.session.head_live import hold_flexion_deg, live_head_text, stage_angles
 from cctf.session.setup import start_warning
@@ -144,7 +145,7 @@ class SetupPage(QWidget):
         # Issue 13: one top row (status, readout, dial) scaled to the window; the whole
         # protocol form without scrolling beside the steps and the trace.
         top = QHBoxLayout()
-        top.addWidget(self.status, 3)
+        top.addWidget(SteadyBox(self.status), 3)  # its text changes each frame
         top.addWidget(self.pressure, 2)
         left = QVBoxLayout()
         left.addWidget(steps)
@@ -237,8 +238,9 @@ class LiveTrialPanel(QFrame):
         self.head.setVisible(False)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(self.reached, 1)
-        top.addWidget(self.held, 1)
+        self._boxes = {label: SteadyBox(label) for label in (self.reached, self.held)}
+        top.addWidget(self._boxes[self.reached], 1)  # "holding 3 / 10 s": no layout pass
+        top.addWidget(self._boxes[self.held], 1)
         layout.addLayout(top)
         layout.addWidget(self.faults)
         layout.addWidget(self.head)
@@ -288,8 +290,7 @@ class LiveTrialPanel(QFrame):
                 faults = cells[4] if not (last.passed and not last.faults) else ""
         for label, text, colour in ((self.reached, reached, reached_colour),
                                     (self.held, held, held_colour)):
-            if label.text() != text:
-                label.setText(text)
+            if self._boxes[label].set_text(text):
                 label.setStyleSheet(f"color: {colour};")
         if self.faults.text() != faults:
             self.faults.setText(faults)

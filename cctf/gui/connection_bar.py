@@ -25,6 +25,7 @@ from cctf.acquisition.health import LinkHealth
 from cctf.gui import theme
 from cctf.gui.controller import AppController
 from cctf.gui.elided import ElidedLabel
+from cctf.gui.steady import SteadyBox
 from cctf.sim.scenarios import list_scenarios
 
 SIM = "sim"
@@ -92,7 +93,8 @@ class ConnectionBar(QFrame):
         layout.addSpacing(16)
         layout.addWidget(self.dot)
         layout.addWidget(self.state)
-        layout.addWidget(self.details, stretch=1)
+        # The rate in the details changes every second or so: no layout pass for it.
+        layout.addWidget(SteadyBox(self.details), stretch=1)
 
         controller.ports_changed.connect(self._fill_ports)
         controller.connection_changed.connect(self._show_connection)

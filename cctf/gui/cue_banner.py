@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
+from cctf.gui.steady import SteadyBox
 from cctf.session.cue_text import cue_detail
 
 STEP_COLOURS = {"nod": theme.BLUE, "hold": theme.BLUISH_GREEN, "relax": "#3C7FA6",
@@ -42,9 +43,13 @@ class CueBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(22, 6, 22, 6)
         layout.setSpacing(24)
+        # The countdown and the detail ("this try ends in 15 s") change every second: in
+        # boxes that re-lay out the window only when their text changes shape (cctf/gui/steady).
+        self._detail_box = SteadyBox(self.detail)
+        self._count_box = SteadyBox(self.count)
         layout.addWidget(self.word)
-        layout.addWidget(self.detail, stretch=1)
-        layout.addWidget(self.count)
+        layout.addWidget(self._detail_box, stretch=1)
+        layout.addWidget(self._count_box)
         self.setAccessibleName(texts.CUE_NAME)
         self._style = ""
         controller.ticked.connect(self.refresh)
@@ -60,6 +65,9 @@ class CueBanner(QFrame):
         self.count.setFont(theme.font(pt, bold=True))
         self.detail.setFont(theme.font(max(8, round(theme.TITLE_PT * k))))
         self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
+        self._count_box.setFixedWidth(self.count.width())
+        self._detail_box.relayout()
+        self._count_box.relayout()
 
     def refresh(self) -> None:
         if not self.isVisible():
@@ -94,10 +102,8 @@ class CueBanner(QFrame):
     def _show(self, step: str, word: str, detail: str, count: str) -> None:
         if self.word.text() != word:
             self.word.setText(word)
-        if self.detail.text() != detail:
-            self.detail.setText(detail)
-        if self.count.text() != count:
-            self.count.setText(count)
+        self._detail_box.set_text(detail)
+        self._count_box.set_text(count)
         style = (f"CueBanner {{ background: {STEP_COLOURS.get(step, '#5E5E5E')}; "
                  "border-radius: 10px; } QLabel { color: white; }")
         if style != self._style:

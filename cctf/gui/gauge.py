@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap, QRegion
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cctf import texts
@@ -57,10 +57,41 @@ class Gauge(QWidget):
             math.isnan(pressure_mmhg) and math.isnan(self.pressure_mmhg))
         if same and band == self.band and live == self.live:
             return
+        only_needle = band == self.band and live == self.live
+        old = self.pressure_mmhg
         self.pressure_mmhg = pressure_mmhg
         self.band = band
         self.live = live
-        self.update()
+        if only_needle:
+            # Only the needle and the value under the hub moved: repaint those, not the
+            # whole dial and the page behind it (issue 14).
+            self.update(QRegion(self.needle_rect(old)) | QRegion(self.needle_rect(pressure_mmhg))
+                        | QRegion(self.value_rect()))
+        else:
+            self.update()
+
+    def _geometry(self) -> tuple[float, float, float, float]:
+        side = min(self.width(), self.height()) - 8
+        r = side / 2
+        return self.width() / 2, self.height() / 2, r, r * 0.14
+
+    def needle_rect(self, mmhg: float) -> QRect:
+        """Where the needle at ``mmhg`` (and the hub) is drawn, with its pen's width around."""
+        cx, cy, r, ring = self._geometry()
+        pad = max(2.0, r * 0.03) + 3
+        hub = QRectF(cx - r * 0.05, cy - r * 0.05, r * 0.1, r * 0.1)
+        if math.isnan(mmhg):
+            return hub.adjusted(-pad, -pad, pad, pad).toAlignedRect()
+        a = math.radians(angle_deg(mmhg))
+        tip = r - ring * 0.6
+        x, y = cx + tip * math.cos(a), cy - tip * math.sin(a)
+        box = QRectF(QPointF(min(cx, x), min(cy, y)), QPointF(max(cx, x), max(cy, y)))
+        return box.united(hub).adjusted(-pad, -pad, pad, pad).toAlignedRect()
+
+    def value_rect(self) -> QRect:
+        """The value under the hub (with room for type taller than its line)."""
+        cx, cy, r, _ = self._geometry()
+        return QRectF(cx - 0.7 * r, cy + r * 0.12, 1.4 * r, r * 0.66 + 8).toAlignedRect()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         side = min(self.width(), self.height()) - 8

@@ -40,6 +40,13 @@ if TYPE_CHECKING:  # the dialog (and the clinic settings it edits) loads when fi
 
 log = logging.getLogger(__name__)
 
+# Qt's raster engine hands large fills and blits (the trace's background, a grid line over the
+# plot's height) to a thread pool and waits for it. On a 2-core machine shared with other work
+# the hand-off cost more than it saved: under Xvfb the set-up screen's frame took 4.0–4.5 ms of
+# the UI thread without it against 5.2–5.7 ms with it, and the process less CPU (issue 14,
+# benchmarks/README.md). Qt reads this when it first paints; a value set by the user stays.
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
+
 NOTICE_MS = 8000
 MINIMISED_TICK_MS = 100  # minimised: nothing to draw; data, recording and cues keep flowing
 
@@ -92,10 +99,9 @@ class MainWindow(QMainWindow):
         central = self.centralWidget()
         if event.type() == QEvent.Type.WindowStateChange and central is not None:
             # pace the timer to visibility
-            timer = self.controller.timer
+            pacer = self.controller.pacer
             if self.isMinimized():
-                self._tick_ms = getattr(self, "_tick_ms", timer.interval())
-                timer.setInterval(max(timer.interval(), MINIMISED_TICK_MS))
+                pacer.set_slow(MINIMISED_TICK_MS)
                 # Nobody sees it: no widget paints (labels and dials still take their new
                 # values, and everything is drawn afresh when the window comes back).
                 self.setUpdatesEnabled(False)
@@ -111,8 +117,7 @@ class MainWindow(QMainWindow):
                     self._focus = None
                 self.setUpdatesEnabled(True)
                 self._batch_reads(0.0)
-                if hasattr(self, "_tick_ms"):
-                    timer.setInterval(self._tick_ms)
+                pacer.set_slow(None)
 
     def _batch_reads(self, batch_s: float) -> None:
         """The device reader's batching (``Device.read_batch_s``): minimised, nobody watches

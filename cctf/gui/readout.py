@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from cctf import texts
 from cctf.gui import theme
+from cctf.gui.steady import SteadyBox
 
 
 class Readout(QFrame):
@@ -37,13 +38,14 @@ class Readout(QFrame):
         theme.steady(self.status, 120)
         number = QHBoxLayout()
         number.setSpacing(6)
-        number.addWidget(self.value, 1)
+        number.addWidget(SteadyBox(self.value), 1)  # a new number: no layout pass
         number.addWidget(self.unit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 8)
         layout.setSpacing(0)
         layout.addLayout(number)
-        layout.addWidget(self.status)
+        self._status_box = SteadyBox(self.status)  # "in the band" ↔ "above": no layout pass
+        layout.addWidget(self._status_box)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """The number as large as its own label allows ("88.8" fits): it grows with the
@@ -71,10 +73,14 @@ class Readout(QFrame):
             self.value.setStyleSheet(value_style)
         status = no_signal or texts.BAND_SHORT.get(band, "")
         if self.status.text() != status:
-            self.status.setText(status)
-            self.status.setWordWrap(bool(no_signal))  # smaller, on two lines if need be
-            self.status.setFont(theme.font(theme.SMALL_PT if no_signal else theme.TITLE_PT,
-                                           bold=True))
+            wrap = bool(no_signal)  # smaller, on two lines if need be
+            if wrap != self.status.wordWrap():
+                self.status.setWordWrap(wrap)
+                self.status.setFont(theme.font(theme.SMALL_PT if wrap else theme.TITLE_PT,
+                                               bold=True))
+                self._status_box.setSizePolicy(self.status.sizePolicy())
+                self._status_box.relayout()
+            self.status.setText(status)  # one line of one font: the box's size holds
             colour = theme.NO_SIGNAL if no_signal else theme.BAND_COLOURS.get(band, theme.TEXT)
             size = theme.SMALL_PT if no_signal else theme.TITLE_PT  # in the style sheet: a
             self.status.setStyleSheet(  # style sheet set after setFont would undo the font

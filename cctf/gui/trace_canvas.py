@@ -43,7 +43,7 @@ _TIME_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0
                  1800.0, 3600.0)
 _PIECE = 100  # points per stroked piece of the trace (see paintEvent)
 _LABEL_LEVELS = 3  # a label moves at most this many lines away from its spot, else it goes
-_FRESH_PX = 60  # scroll_plot repaints at least this strip at the right
+_FRESH_PX = 0  # scroll_plot repaints at least this strip at the right
 
 
 @dataclass
@@ -315,25 +315,33 @@ class TraceCanvas(QWidget):
         # over the plot's height costs twenty times as much.
         top, height = round(r.top()), round(r.height())
         minor_colour, major_colour = _opaque_grid(28), _opaque_grid(64)
-        # Only the ticks the repainted strip can show (a label reaches 40 px either side):
-        # a scrolled frame repaints a few pixels, not the whole width's grid and labels.
-        dirty = event.rect()
-        g0 = max(s.t0, s.t0 + (dirty.left() - r.left() - 48) / xscale)
-        g1 = min(s.t1, s.t0 + (dirty.right() - r.left() + 48) / xscale)
-        for t in _ticks(g0, g1, minor):
-            p.fillRect(xs(t), top, 1, height, minor_colour)
-        p.setFont(self.tick_font)
-        text = QColor(theme.TEXT)
-        for t in _ticks(g0, g1, major):
-            x = xs(t) + 0.5
-            p.fillRect(xs(t), top, 1, height, major_colour)
-            p.setPen(QPen(text, 1))
-            p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
-            half = fm.horizontalAdvance(_clock(t)) / 2
-            if x - half < r.left() - 4 or x + half > self.width():
-                continue  # cut by the edge: left out, as pyqtgraph did
-            p.drawText(QRectF(x - 40, r.bottom() + 6, 80, fm.height()),
-                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, _clock(t))
+        # Only the ticks the repainted parts can show: the grid lines where the plot is
+        # repainted (a strip when scrolling), the tick marks and labels (a label reaches 40 px
+        # either side) where the time-label band under it is: a scrolled frame draws a few
+        # grid lines, not the whole width's.
+        in_plot = [q for q in event.region() if q.top() <= r.bottom()]
+        in_band = [q for q in event.region() if q.bottom() > r.bottom()]
+        for q in in_plot:  # a few rectangles: the strip, the axis column, a label's box
+            g0 = max(s.t0, s.t0 + (q.left() - r.left() - 2) / xscale)
+            g1 = min(s.t1, s.t0 + (q.right() - r.left() + 2) / xscale)
+            for t in _ticks(g0, g1, minor):
+                p.fillRect(xs(t), top, 1, height, minor_colour)
+            for t in _ticks(g0, g1, major):
+                p.fillRect(xs(t), top, 1, height, major_colour)
+        if in_band:
+            p.setFont(self.tick_font)
+            p.setPen(QPen(QColor(theme.TEXT), 1))
+            g0 = max(s.t0, s.t0 + (min(q.left() for q in in_band) - r.left() - 48) / xscale)
+            g1 = min(s.t1, s.t0 + (max(q.right() for q in in_band) - r.left() + 48) / xscale)
+            for t in _ticks(g0, g1, major):
+                x = xs(t) + 0.5
+                p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
+                label = _clock(t)
+                half = fm.horizontalAdvance(label) / 2
+                if x - half < r.left() - 4 or x + half > self.width():
+                    continue  # cut by the edge: left out, as pyqtgraph did
+                p.drawText(QRectF(x - 40, r.bottom() + 6, 80, fm.height()),
+                           Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
 
         p.setClipRect(r.adjusted(1, 0, 0, 0))  # the left axis line stays as drawn
         band_colour = QColor(theme.TARGET_BAND[:7])

@@ -1,0 +1,131 @@
+"""A frame in which only numbers changed does not lay out the window again (issue 14).
+
+Qt answers a label's new text with a layout pass of the whole window (every word-wrapped
+label of every stacked screen asked for its height); under Xvfb that was a seventh of the UI
+thread at 25 frames a second. The labels that change every frame sit in a
+:class:`~cctf.gui.steady.SteadyBox`. A layout pass starts with a ``LayoutRequest`` event
+delivered to a widget that has a layout: these tests count them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+from cctf.gui.simlink import attach_virtual_sim
+from cctf.gui.steady import SteadyBox, shape
+
+from .gui_helpers import make_app, run_until
+
+FRAME_S = 0.04  # 25 frames a second, as at 50 Hz
+
+
+class LayoutPasses(QObject):
+    """Counts ``LayoutRequest`` events that reach a widget with a layout (each one runs
+    ``QLayout::activate`` there, and from there up to the window)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self.where: list[str] = []
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.LayoutRequest and isinstance(obj, QWidget)
+                and obj.layout() is not None):
+            self.count += 1
+            self.where.append(type(obj).__name__)
+        return False
+
+
+@pytest.fixture
+def passes():
+    app = QApplication.instance()
+    counter = LayoutPasses()
+    app.installEventFilter(counter)
+    yield counter
+    app.removeEventFilter(counter)
+
+
+@pytest.fixture
+def app(qtbot, tmp_path):
+    controller, window = make_app(qtbot, tmp_path)
+    window.resize(1600, 1000)
+    yield controller, window
+    controller.shutdown()
+
+
+def _frame(controller) -> None:
+    controller.run_virtual(FRAME_S, FRAME_S)
+    for _ in range(12):  # a layout pass goes up one level per turn of the event loop
+        QApplication.processEvents()
+
+
+def test_set_up_frames_do_not_lay_out_the_window(app, passes):
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    page = window.clinic.setup_page
+    for _ in range(40):  # connected, drawn, laid out once
+        _frame(controller)
+    numbers, statuses = set(), set()
+    passes.count = 0
+    for _ in range(60):
+        _frame(controller)
+        numbers.add(page.pressure.readout.value.text())
+        statuses.add(page.status.text())
+    assert len(numbers) > 10  # the number did change, frame after frame
+    assert passes.count == 0, passes.where
+
+
+def test_countdowns_during_a_test_do_not_lay_out_the_window(app, passes):
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    run_until(controller, lambda: controller.setup.ready)
+    assert controller.begin_clinic()
+    run_until(controller, lambda: controller.cue is not None and controller.cue.step == "hold")
+    run_page = window.clinic.run_page
+    banner, trial = run_page.banner, run_page.trial
+
+    def shapes():
+        return (banner.word.text(), shape(banner.detail.text()), shape(banner.count.text()),
+                shape(trial.reached.text()), shape(trial.held.text()),
+                trial.faults.text(), run_page.alerts.text(), run_page.table.rowCount())
+
+    for _ in range(5):  # the run page laid out once
+        _frame(controller)
+    quiet = counted = 0
+    counts = set()
+    seen = [shapes()]
+    for _ in range(200):
+        passes.count = 0
+        _frame(controller)
+        counts.add(banner.count.text())
+        seen.append(shapes())
+        if seen[-1] == seen[-2] and controller.session is not None:
+            quiet += 1
+            counted += passes.count
+    assert quiet > 100 and len(counts) > 5  # the countdown ran through many seconds
+    assert counted == 0
+
+
+def test_a_steady_box_re_lays_out_only_for_a_new_shape(qtbot, passes):
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    label = QLabel("ends in 15 s")
+    box = SteadyBox(label)
+    layout.addWidget(box)
+    layout.addWidget(QLabel("a neighbour"))
+    window.show()
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    passes.count = 0
+    assert box.set_text("ends in 14 s")
+    QApplication.processEvents()
+    assert passes.count == 0 and label.text() == "ends in 14 s"
+    assert not box.set_text("ends in 14 s")  # the same text: nothing to do
+    assert box.set_text("ends in 9 s, then rest for a while")  # another shape: laid out
+    QApplication.processEvents()
+    assert passes.count > 0
+    assert label.width() == box.width() and label.height() == box.height()
+    assert box.width() >= label.sizeHint().width()  # the longer text got its room
