@@ -121,6 +121,72 @@ def _band_filter(sos: np.ndarray, first: float) -> _Section | _ScipySections:
     return _ScipySections(sos, first)
 
 
+class _SectionBank:
+    """Complex-pole ``_Section``s fed the same input, run side by side: ``process`` returns
+    (sections, samples), each row the bits its section's ``process`` would return
+    (tests/test_breath_bank.py), in one set of array operations instead of one per band (a rest
+    segment filters every sub-band).
+
+    The same operations in the same operand order, row by row: NumPy's vector complex product
+    rounds a·b and b·a differently (fused multiply-add), so every product keeps its order and
+    its temporaries are named (an expression's large temporary may be reused as the output with
+    the operands swapped); the scalars between blocks are Python complex arithmetic, as there.
+    Each row keeps its own block (their lengths differ at low rates); a step ends at the first
+    block end of any row.
+    """
+
+    def __init__(self, sections: list[_Section]) -> None:
+        self.poles = [s.pole for s in sections]
+        self.blocks = np.array([s.block for s in sections])
+        width = int(self.blocks.max())
+        self._pw = np.zeros((len(sections), width), dtype=np.complex128)
+        self._pinv = np.zeros((len(sections), width), dtype=np.complex128)
+        for k, s in enumerate(sections):
+            self._pw[k, : s.block] = s._pw
+            self._pinv[k, : s.block] = s._pinv
+        self._direct = np.array([[s.direct] for s in sections])
+        self._residue = np.array([[s.residue] for s in sections])
+        self._c: list[complex] | None = None  # p·w just before the current block, per row
+        self._s = np.zeros(len(sections), dtype=np.complex128)  # running sums in the block
+        self._j = np.zeros(len(sections), dtype=np.int64)  # positions in the blocks
+
+    @staticmethod
+    def fits(filters: list[_Section | _ScipySections]) -> bool:
+        return len(filters) > 1 and all(isinstance(f, _Section) and f._fir is None
+                                        for f in filters)
+
+    def _tables(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """p**(j0+i) and p**-(j0+i), i < n, per row from its own position j0."""
+        j = self._j
+        if (j == j[0]).all():
+            return self._pw[:, j[0] : j[0] + n], self._pinv[:, j[0] : j[0] + n]
+        rows = np.arange(len(j))[:, None]
+        cols = j[:, None] + np.arange(n)
+        return self._pw[rows, cols], self._pinv[rows, cols]
+
+    def process(self, u: np.ndarray) -> np.ndarray:
+        if self._c is None:  # steady state for the first input held forever
+            self._c = [p * u[0] / (1.0 - p) for p in self.poles]
+        w = np.empty((len(self.poles), len(u)), dtype=np.complex128)
+        i = 0
+        while i < len(u):
+            n = min(int((self.blocks - self._j).min()), len(u) - i)
+            pw, pinv = self._tables(n)
+            terms = pinv * u[i : i + n]
+            terms[:, 0] += self._s
+            s = np.cumsum(terms, axis=1)
+            start = np.array(self._c)[:, None] + s
+            seg = pw * start
+            w[:, i : i + n] = seg
+            i += n
+            self._j += n
+            self._s = s[:, -1].copy()
+            for k in np.flatnonzero(self._j == self.blocks).tolist():
+                self._c[k] = self.poles[k] * complex(seg[k, -1])
+                self._s[k], self._j[k] = 0j, 0
+        return self._direct * u + (self._residue * w).real
+
+
 @dataclass(frozen=True, slots=True)
 class BreathFact:
     """Something the ripple decided about the cued segment that began at ``cue_start_s``.
@@ -149,6 +215,7 @@ class _Segment:
         self.judge_from_s: float | None = None  # seeding time, once known
         self.bands: list[int] = []  # sub-bands filtered: all at rest, the patient's in a hold
         self.filters: list[_Section | _ScipySections] = []  # per filtered band
+        self.bank: _SectionBank | None = None  # the same filters run side by side, if they can
         self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
         self.cum = np.zeros(0)  # running sums of used y², per filtered band
         self.hist_t = np.zeros(0)  # times and running sums over the trailing window
@@ -271,13 +338,18 @@ class BreathHoldDetector:
             if not seg.cued:
                 seg.bands = list(range(len(self.sos)))
             seg.filters = [self._fresh_filter(k, float(p[0])) for k in seg.bands]
+            if _SectionBank.fits(seg.filters):
+                seg.bank = _SectionBank(seg.filters)  # type: ignore[arg-type]
             seg.cum = np.zeros(len(seg.bands))
             seg.hist_c = np.zeros((0, len(seg.bands)))
             seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
             seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
-        y = np.empty((len(t), len(seg.bands)))
-        for i, band_filter in enumerate(seg.filters):
-            y[:, i] = band_filter.process(p)
+        if seg.bank is not None:
+            y = seg.bank.process(p).T
+        else:
+            y = np.empty((len(t), len(seg.bands)))
+            for i, band_filter in enumerate(seg.filters):
+                y[:, i] = band_filter.process(p)
         used = t >= seg.use_from_s - _EPS
         if not used.any():
             return
