@@ -150,6 +150,14 @@ class _SectionBank:
         self._s = np.zeros(len(sections), dtype=np.complex128)  # running sums in the block
         self._j = np.zeros(len(sections), dtype=np.int64)  # positions in the blocks
 
+    def fresh(self) -> _SectionBank:
+        """An unstarted bank sharing this one's tables (built once per detector)."""
+        new = copy.copy(self)
+        new._c = None
+        new._s = np.zeros_like(self._s)
+        new._j = np.zeros_like(self._j)
+        return new
+
     @staticmethod
     def fits(filters: list[_Section | _ScipySections]) -> bool:
         return len(filters) > 1 and all(isinstance(f, _Section) and f._fir is None
@@ -214,12 +222,13 @@ class _Segment:
         self.start_s = start_s
         self.judge_from_s: float | None = None  # seeding time, once known
         self.bands: list[int] = []  # sub-bands filtered: all at rest, the patient's in a hold
-        self.filters: list[_Section | _ScipySections] = []  # per filtered band
-        self.bank: _SectionBank | None = None  # the same filters run side by side, if they can
+        self.started = False  # filtering has begun
+        self.filters: list[_Section | _ScipySections] = []  # per filtered band, or ...
+        self.bank: _SectionBank | None = None  # ... at rest all bands side by side
         self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
         self.cum = np.zeros(0)  # running sums of used y², per filtered band
-        self.hist_t = np.zeros(0)  # times and running sums over the trailing window
-        self.hist_c = np.zeros((0, 0))
+        self.hist_t = np.zeros(0)  # times and running sums (bands × samples) over the
+        self.hist_c = np.zeros((0, 0))  # trailing window
         self.reference = math.nan  # rest power this cued segment is judged against
         self.measured: bool | None = None
         self.quiet_from_s: float | None = None  # start time of the current quiet run ...
@@ -244,6 +253,7 @@ class BreathHoldDetector:
         # One unstarted NumPy section per band, copied for each segment (over a thousand
         # segment filters an hour: building each afresh was a tenth of the detector's time).
         self._blank = [_band_filter(sos, 0.0) for sos in self.sos]
+        self._rest_bank = _SectionBank(self._blank) if _SectionBank.fits(self._blank) else None
         self._seg: _Segment | None = None
         self._seen = 0
         self._rest_t = np.zeros(0)  # grid times and window powers (rows; per band) of rest
@@ -334,32 +344,32 @@ class BreathHoldDetector:
         if start >= len(t):
             return
         t, p, base = t[start:], p[start:], base + start
-        if not seg.filters:  # start afresh, seeded at the steady state of this sample
+        if not seg.started:  # start afresh, seeded at the steady state of this sample
+            seg.started = True
             if not seg.cued:
                 seg.bands = list(range(len(self.sos)))
-            seg.filters = [self._fresh_filter(k, float(p[0])) for k in seg.bands]
-            if _SectionBank.fits(seg.filters):
-                seg.bank = _SectionBank(seg.filters)  # type: ignore[arg-type]
+            if not seg.cued and self._rest_bank is not None:
+                seg.bank = self._rest_bank.fresh()
+            else:
+                seg.filters = [self._fresh_filter(k, float(p[0])) for k in seg.bands]
             seg.cum = np.zeros(len(seg.bands))
-            seg.hist_c = np.zeros((0, len(seg.bands)))
+            seg.hist_c = np.zeros((len(seg.bands), 0))
             seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
             seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
         if seg.bank is not None:
-            y = seg.bank.process(p).T
+            y = seg.bank.process(p)  # (bands, samples)
         else:
-            y = np.empty((len(t), len(seg.bands)))
-            for i, band_filter in enumerate(seg.filters):
-                y[:, i] = band_filter.process(p)
+            y = np.stack([band_filter.process(p) for band_filter in seg.filters])
         used = t >= seg.use_from_s - _EPS
         if not used.any():
             return
         first_used = int(np.flatnonzero(used)[0])
-        t, y, base = t[first_used:], y[first_used:], base + first_used
+        t, y, base = t[first_used:], y[:, first_used:], base + first_used
         # Running sums, sequential from the carried total: the same for any chunking.
-        cum = np.cumsum(np.concatenate((seg.cum[None, :], y * y)), axis=0)[1:]
-        seg.cum = cum[-1].copy()
+        cum = np.cumsum(np.concatenate((seg.cum[:, None], y * y), axis=1), axis=1)[:, 1:]
+        seg.cum = cum[:, -1].copy()
         hist_t = np.concatenate((seg.hist_t, t))
-        hist_c = np.concatenate((seg.hist_c, cum))
+        hist_c = np.concatenate((seg.hist_c, cum), axis=1)
         # Window power, (running sum now − at the window's start) / count, at the samples a
         # decision reads: every full window of a hold; at rest only the grid's samples.
         w = cfg.breath_window_s
@@ -368,19 +378,19 @@ class BreathHoldDetector:
         if len(rows):
             first_new = len(hist_t) - len(t)
             lo = np.searchsorted(hist_t, t[rows] - w + _EPS)  # first sample inside the window
-            c_lo = np.where((lo > 0)[:, None], hist_c[np.maximum(lo - 1, 0)], 0.0)
+            c_lo = np.where(lo > 0, hist_c[:, np.maximum(lo - 1, 0)], 0.0)
             count = rows + first_new - lo + 1
-            power = (cum[rows] - c_lo) / count[:, None]  # (rows, bands)
+            power = (cum[:, rows] - c_lo) / count  # (bands, rows)
         # Keep the trailing window and one sample before it, whose running sum every later
         # window subtracts (so no later window can reach past the history, however sparse).
         first_kept = max(int(np.searchsorted(hist_t, t[-1] - w - 2 * self.dt)) - 1, 0)
-        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[first_kept:]
+        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[:, first_kept:]
         if not len(rows):
             return
         if seg.cued:
-            self._judge_hold(seg, t, power[:, 0], rows, base, facts)
+            self._judge_hold(seg, t, power[0], rows, base, facts)
         else:
-            self._keep_rest(seg, t[rows], power)
+            self._keep_rest(seg, t[rows], power.T)
 
     def _fresh_filter(self, band: int, first: float) -> _Section | _ScipySections:
         """Band ``band``'s filter, unstarted (a NumPy section seeds itself at its first
