@@ -49,9 +49,9 @@ class _Recording(BreathHoldDetector):
         self.pf: list[np.ndarray] = []
         self.cues: dict[float, tuple[int, float]] = {}  # cue start -> (band, reference)
 
-    def update(self, t_s, pressure_mmhg, target_mmhg, phase):  # type: ignore[no-untyped-def]
+    def update(self, t_s, pressure_mmhg, target_mmhg, phase, runs=None):  # type: ignore[no-untyped-def]
         self.pf.append(np.array(pressure_mmhg, dtype=float))
-        return super().update(t_s, pressure_mmhg, target_mmhg, phase)
+        return super().update(t_s, pressure_mmhg, target_mmhg, phase, runs)
 
     def _start_cue(self, facts, sample):  # type: ignore[no-untyped-def]
         super()._start_cue(facts, sample)

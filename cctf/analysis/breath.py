@@ -29,6 +29,7 @@ the one that made it, so any chunking gives the same facts (tests/test_breath_ho
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.filters import _Section
+from cctf.analysis.median import column_medians
 from cctf.analysis.results import Event, Fault, TrialResult
 
 
@@ -119,6 +121,80 @@ def _band_filter(sos: np.ndarray, first: float) -> _Section | _ScipySections:
     return _ScipySections(sos, first)
 
 
+class _SectionBank:
+    """Complex-pole ``_Section``s fed the same input, run side by side: ``process`` returns
+    (sections, samples), each row the bits its section's ``process`` would return
+    (tests/test_breath_bank.py), in one set of array operations instead of one per band (a rest
+    segment filters every sub-band).
+
+    The same operations in the same operand order, row by row: NumPy's vector complex product
+    rounds a·b and b·a differently (fused multiply-add), so every product keeps its order and
+    its temporaries are named (an expression's large temporary may be reused as the output with
+    the operands swapped); the scalars between blocks are Python complex arithmetic, as there.
+    Each row keeps its own block (their lengths differ at low rates); a step ends at the first
+    block end of any row.
+    """
+
+    def __init__(self, sections: list[_Section]) -> None:
+        self.poles = [s.pole for s in sections]
+        self.blocks = np.array([s.block for s in sections])
+        width = int(self.blocks.max())
+        self._pw = np.zeros((len(sections), width), dtype=np.complex128)
+        self._pinv = np.zeros((len(sections), width), dtype=np.complex128)
+        for k, s in enumerate(sections):
+            self._pw[k, : s.block] = s._pw
+            self._pinv[k, : s.block] = s._pinv
+        self._direct = np.array([[s.direct] for s in sections])
+        self._residue = np.array([[s.residue] for s in sections])
+        self._c: list[complex] | None = None  # p·w just before the current block, per row
+        self._s = np.zeros(len(sections), dtype=np.complex128)  # running sums in the block
+        self._j = np.zeros(len(sections), dtype=np.int64)  # positions in the blocks
+
+    def fresh(self) -> _SectionBank:
+        """An unstarted bank sharing this one's tables (built once per detector)."""
+        new = copy.copy(self)
+        new._c = None
+        new._s = np.zeros_like(self._s)
+        new._j = np.zeros_like(self._j)
+        return new
+
+    @staticmethod
+    def fits(filters: list[_Section | _ScipySections]) -> bool:
+        return len(filters) > 1 and all(isinstance(f, _Section) and f._fir is None
+                                        for f in filters)
+
+    def _tables(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """p**(j0+i) and p**-(j0+i), i < n, per row from its own position j0."""
+        j = self._j
+        if (j == j[0]).all():
+            return self._pw[:, j[0] : j[0] + n], self._pinv[:, j[0] : j[0] + n]
+        rows = np.arange(len(j))[:, None]
+        cols = j[:, None] + np.arange(n)
+        return self._pw[rows, cols], self._pinv[rows, cols]
+
+    def process(self, u: np.ndarray) -> np.ndarray:
+        if self._c is None:  # steady state for the first input held forever
+            self._c = [p * u[0] / (1.0 - p) for p in self.poles]
+        w = np.empty((len(self.poles), len(u)), dtype=np.complex128)
+        i = 0
+        while i < len(u):
+            n = min(int((self.blocks - self._j).min()), len(u) - i)
+            pw, pinv = self._tables(n)
+            terms = pinv * u[i : i + n]
+            terms[:, 0] += self._s
+            s = np.cumsum(terms, axis=1)
+            start = np.array(self._c)[:, None] + s
+            seg = pw * start
+            w[:, i : i + n] = seg
+            i += n
+            self._j += n
+            self._s = s[:, -1].copy()
+            for k in np.flatnonzero(self._j == self.blocks).tolist():
+                self._c[k] = self.poles[k] * complex(seg[k, -1])
+                self._s[k], self._j[k] = 0j, 0
+        return self._direct * u + (self._residue * w).real
+
+
 @dataclass(frozen=True, slots=True)
 class BreathFact:
     """Something the ripple decided about the cued segment that began at ``cue_start_s``.
@@ -146,11 +222,13 @@ class _Segment:
         self.start_s = start_s
         self.judge_from_s: float | None = None  # seeding time, once known
         self.bands: list[int] = []  # sub-bands filtered: all at rest, the patient's in a hold
-        self.filters: list[_Section | _ScipySections] = []  # per filtered band
+        self.started = False  # filtering has begun
+        self.filters: list[_Section | _ScipySections] = []  # per filtered band, or ...
+        self.bank: _SectionBank | None = None  # ... at rest all bands side by side
         self.use_from_s = math.inf  # first time whose y² counts (after the warm-up)
         self.cum = np.zeros(0)  # running sums of used y², per filtered band
-        self.hist_t = np.zeros(0)  # times and running sums over the trailing window
-        self.hist_c = np.zeros((0, 0))
+        self.hist_t = np.zeros(0)  # times and running sums (bands × samples) over the
+        self.hist_c = np.zeros((0, 0))  # trailing window
         self.reference = math.nan  # rest power this cued segment is judged against
         self.measured: bool | None = None
         self.quiet_from_s: float | None = None  # start time of the current quiet run ...
@@ -172,24 +250,32 @@ class BreathHoldDetector:
         bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
                 for lo, hi in respiratory_subbands_hz(cfg)]
         self.sos = [sos for sos in bank if sos is not None]
+        # One unstarted NumPy section per band, copied for each segment (over a thousand
+        # segment filters an hour: building each afresh was a tenth of the detector's time).
+        self._blank = [_band_filter(sos, 0.0) for sos in self.sos]
+        self._rest_bank = _SectionBank(self._blank) if _SectionBank.fits(self._blank) else None
         self._seg: _Segment | None = None
         self._seen = 0
-        self._rest_t: list[float] = []  # grid times and window powers (per band) of rest
-        self._rest_p: list[np.ndarray] = []
+        self._rest_t = np.zeros(0)  # grid times and window powers (rows; per band) of rest
+        self._rest_p = np.zeros((0, len(self.sos)))
         self._rest_points = 0  # rest grid points kept so far (for the minimum)
 
     def update(
         self, t_s: np.ndarray, pressure_mmhg: np.ndarray, target_mmhg: np.ndarray,
-        phase: np.ndarray,
+        phase: np.ndarray, runs: list[tuple[int, int]] | None = None,
     ) -> list[BreathFact]:
-        """Next samples (``pressure_mmhg`` already low-passed by the engine is fine)."""
+        """Next samples (``pressure_mmhg`` already low-passed by the engine is fine).
+
+        ``runs``: the [a, b) runs of equal (target, phase) in this chunk, when the caller has
+        them already (the engine does: comparing the phase words costs ~10 ms an hour)."""
         facts: list[BreathFact] = []
         n = len(t_s)
-        same_t = (target_mmhg[1:] == target_mmhg[:-1]) | (
-            np.isnan(target_mmhg[1:]) & np.isnan(target_mmhg[:-1]))
-        cuts = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
-        bounds = [0, *cuts.tolist(), n]
-        for a, b in itertools.pairwise(bounds):
+        if runs is None:
+            same_t = (target_mmhg[1:] == target_mmhg[:-1]) | (
+                np.isnan(target_mmhg[1:]) & np.isnan(target_mmhg[:-1]))
+            cuts = np.flatnonzero(~same_t | (phase[1:] != phase[:-1])) + 1
+            runs = list(itertools.pairwise([0, *cuts.tolist(), n]))
+        for a, b in runs:
             if a == b:
                 continue
             key = (float(target_mmhg[a]), str(phase[a]))
@@ -213,12 +299,12 @@ class BreathHoldDetector:
         seg = self._seg
         assert seg is not None
         cfg = self.cfg
-        keep = np.asarray(self._rest_t) >= seg.start_s - cfg.breath_rest_memory_s
+        keep = self._rest_t >= seg.start_s - cfg.breath_rest_memory_s
         judged_s = self._rest_points * _REST_GRID_S
         enough = judged_s + _EPS >= cfg.breath_rest_min_s and keep.any()
         reference = math.nan
         if enough:  # the sub-band the patient breathes in: most ripple power at rest
-            medians = np.median(np.asarray(self._rest_p)[keep], axis=0)
+            medians = column_medians(self._rest_p[keep])
             band = int(np.argmax(medians))
             reference = float(medians[band])
         if not self.sos or not enough or reference < cfg.breath_min_rest_rms_mmhg ** 2:
@@ -258,73 +344,95 @@ class BreathHoldDetector:
         if start >= len(t):
             return
         t, p, base = t[start:], p[start:], base + start
-        if not seg.filters:  # start afresh, seeded at the steady state of this sample
+        if not seg.started:  # start afresh, seeded at the steady state of this sample
+            seg.started = True
             if not seg.cued:
                 seg.bands = list(range(len(self.sos)))
-            seg.filters = [_band_filter(self.sos[k], float(p[0])) for k in seg.bands]
+            if not seg.cued and self._rest_bank is not None:
+                seg.bank = self._rest_bank.fresh()
+            else:
+                seg.filters = [self._fresh_filter(k, float(p[0])) for k in seg.bands]
             seg.cum = np.zeros(len(seg.bands))
-            seg.hist_c = np.zeros((0, len(seg.bands)))
+            seg.hist_c = np.zeros((len(seg.bands), 0))
             seg.use_from_s = float(t[0]) + cfg.breath_warmup_s
             seg.grid_origin_s = seg.use_from_s + cfg.breath_window_s
-        y = np.empty((len(t), len(seg.bands)))
-        for i, band_filter in enumerate(seg.filters):
-            y[:, i] = band_filter.process(p)
+        if seg.bank is not None:
+            y = seg.bank.process(p)  # (bands, samples)
+        else:
+            y = np.stack([band_filter.process(p) for band_filter in seg.filters])
         used = t >= seg.use_from_s - _EPS
         if not used.any():
             return
         first_used = int(np.flatnonzero(used)[0])
-        t, y, base = t[first_used:], y[first_used:], base + first_used
+        t, y, base = t[first_used:], y[:, first_used:], base + first_used
         # Running sums, sequential from the carried total: the same for any chunking.
-        cum = np.cumsum(np.concatenate((seg.cum[None, :], y * y)), axis=0)[1:]
-        seg.cum = cum[-1].copy()
+        cum = np.cumsum(np.concatenate((seg.cum[:, None], y * y), axis=1), axis=1)[:, 1:]
+        seg.cum = cum[:, -1].copy()
         hist_t = np.concatenate((seg.hist_t, t))
-        hist_c = np.concatenate((seg.hist_c, cum))
-        # Window power at each new sample: (running sum now − at the window's start) / count.
+        hist_c = np.concatenate((seg.hist_c, cum), axis=1)
+        # Window power, (running sum now − at the window's start) / count, at the samples a
+        # decision reads: every full window of a hold; at rest only the grid's samples.
         w = cfg.breath_window_s
         full = t >= seg.use_from_s + w - self.dt - _EPS
-        first_new = len(hist_t) - len(t)
-        lo = np.searchsorted(hist_t, t - w + _EPS)  # first sample inside the window
-        c_lo = np.where((lo > 0)[:, None], hist_c[np.maximum(lo - 1, 0)], 0.0)
-        count = np.arange(first_new, len(hist_t)) - lo + 1
-        power = (cum - c_lo) / count[:, None]  # (samples, bands)
+        rows = np.flatnonzero(full) if seg.cued else self._rest_rows(seg, t, full)
+        if len(rows):
+            first_new = len(hist_t) - len(t)
+            lo = np.searchsorted(hist_t, t[rows] - w + _EPS)  # first sample inside the window
+            c_lo = np.where(lo > 0, hist_c[:, np.maximum(lo - 1, 0)], 0.0)
+            count = rows + first_new - lo + 1
+            power = (cum[:, rows] - c_lo) / count  # (bands, rows)
         # Keep the trailing window and one sample before it, whose running sum every later
         # window subtracts (so no later window can reach past the history, however sparse).
         first_kept = max(int(np.searchsorted(hist_t, t[-1] - w - 2 * self.dt)) - 1, 0)
-        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[first_kept:]
-        if seg.cued:
-            self._judge_hold(seg, t, power[:, 0], full, base, facts)
-        else:
-            self._keep_rest(seg, t, power, full)
-
-    def _keep_rest(self, seg: _Segment, t: np.ndarray, power: np.ndarray,
-                   full: np.ndarray) -> None:
-        """Keep the rest window powers (every band) on a time grid, for the reference: the
-        first full-window sample at or after each grid time (grid counted in whole steps)."""
-        step = np.floor((t - seg.grid_origin_s) / _REST_GRID_S + _EPS).astype(np.int64)
-        take = full & (step >= seg.grid_next)
-        if not take.any():
+        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[:, first_kept:]
+        if not len(rows):
             return
-        steps, first = np.unique(step[take], return_index=True)
-        rows = np.flatnonzero(take)[first]
-        self._rest_t.extend(t[rows].tolist())
-        self._rest_p.extend(power[rows])
-        self._rest_points += len(rows)
-        seg.grid_next = int(steps[-1]) + 1
+        if seg.cued:
+            self._judge_hold(seg, t, power[0], rows, base, facts)
+        else:
+            self._keep_rest(seg, t[rows], power.T)
+
+    def _fresh_filter(self, band: int, first: float) -> _Section | _ScipySections:
+        """Band ``band``'s filter, unstarted (a NumPy section seeds itself at its first
+        input's steady state; scipy's sections are seeded here at ``first``)."""
+        blank = self._blank[band]
+        if isinstance(blank, _Section):
+            return copy.copy(blank)  # its power tables are shared and read-only
+        return _ScipySections(self.sos[band], first)
+
+    def _rest_rows(self, seg: _Segment, t: np.ndarray, full: np.ndarray) -> np.ndarray:
+        """The rest samples whose window powers are kept for the reference: the first
+        full-window sample at or after each grid time (grid counted in whole steps)."""
+        step = np.floor((t - seg.grid_origin_s) / _REST_GRID_S + _EPS).astype(np.int64)
+        take = np.flatnonzero(full & (step >= seg.grid_next))
+        if not len(take):
+            return take
+        steps = step[take]
+        if (np.diff(steps) >= 0).all():  # time runs forward: firsts are where it steps
+            first = np.flatnonzero(np.concatenate(([True], steps[1:] != steps[:-1])))
+        else:
+            first = np.unique(steps, return_index=True)[1]
+        seg.grid_next = int(steps[first[-1]]) + 1
+        return take[first]
+
+    def _keep_rest(self, seg: _Segment, t: np.ndarray, power: np.ndarray) -> None:
+        """Keep the rest window powers (every band) at the grid samples ``t``."""
+        self._rest_t = np.concatenate((self._rest_t, t))
+        self._rest_p = np.concatenate((self._rest_p, power))
+        self._rest_points += len(t)
         memory = self.cfg.breath_rest_memory_s + 60.0
         if self._rest_t[0] < self._rest_t[-1] - memory:
             cut = int(np.searchsorted(self._rest_t, self._rest_t[-1] - memory))
-            del self._rest_t[:cut], self._rest_p[:cut]
+            self._rest_t, self._rest_p = self._rest_t[cut:], self._rest_p[cut:]
 
-    def _judge_hold(self, seg: _Segment, t: np.ndarray, power: np.ndarray, full: np.ndarray,
+    def _judge_hold(self, seg: _Segment, t: np.ndarray, power: np.ndarray, idx: np.ndarray,
                     base: int, facts: list[BreathFact]) -> None:
-        """Quiet runs: window power below the fraction of the rest reference, vectorised with
-        the current run carried between calls. A run's length is its quiet windows' span."""
+        """Quiet runs: window power (at the full-window samples ``idx``) below the fraction
+        of the rest reference, vectorised with the current run carried between calls. A run's
+        length is its quiet windows' span."""
         cfg = self.cfg
-        idx = np.flatnonzero(full)
-        if len(idx) == 0:
-            return
         tj = t[idx]
-        ratio = power[idx] / seg.reference
+        ratio = power / seg.reference
         seg.min_ratio = min(seg.min_ratio, float(ratio.min()))
         quiet = ratio < cfg.breath_fraction
         before = np.concatenate(([seg.quiet_from_s is not None], quiet[:-1]))

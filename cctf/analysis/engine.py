@@ -26,6 +26,7 @@ from cctf.analysis.head import (
     flexion_slope,
     rest_angle,
 )
+from cctf.analysis.median import median
 from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.analysis.trial import Fact, TrialEvaluation, evaluate_trial
@@ -135,7 +136,7 @@ class CcftAnalyzer:
                     self._judge(final=False)
             self._remember(t[a:b], p[a:b], pitch[a:b])
         self._seen += len(t)
-        self._breath_facts(self._breath.update(t, pf, target, phase_arr))
+        self._breath_facts(self._breath.update(t, pf, target, phase_arr, segments))
         return self._flush_events()
 
     def finish(self, end_s: float | None = None, *, ended_early_s: float | None = None,
@@ -275,7 +276,7 @@ class CcftAnalyzer:
             self._hist_t < cue_start_s
         )
         # With no samples before the cue, the rest level is the trial's first (filtered) sample.
-        rest = float(np.median(self._hist_p[window])) if window.any() else math.nan
+        rest = median(self._hist_p[window]) if window.any() else math.nan
         result = TrialResult(
             index=len(self.trials), phase=key[1], target_mmhg=key[0],
             cue_start_s=cue_start_s, cue_end_s=cue_start_s, rest_mmhg=rest,

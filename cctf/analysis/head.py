@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
+from cctf.analysis.median import median
 from cctf.analysis.results import Fault, TrialResult
 
 HEAD_FLAG_TYPES = ("retraction", "chin_poke")
@@ -40,7 +41,7 @@ def rest_angle(pitch: np.ndarray, cfg: AnalysisConfig) -> float:
     ok = np.isfinite(pitch)
     if not len(pitch) or ok.mean() < cfg.head_min_measured_fraction:
         return math.nan
-    return float(np.median(pitch[ok]))
+    return median(pitch[ok])
 
 
 def evaluate_head(t: np.ndarray, pitch: np.ndarray, reach_idx: int | None, rest_deg: float,
@@ -62,7 +63,7 @@ def evaluate_head(t: np.ndarray, pitch: np.ndarray, reach_idx: int | None, rest_
     first = pa[ta <= ta[0] + cfg.head_reference_s]
     first = first[np.isfinite(first)]
     if np.isfinite(pa).mean() >= cfg.head_min_measured_fraction and len(first):
-        ref = float(np.median(first))
+        ref = median(first)
         lift = _longest_run(ta, pa > ref + cfg.head_lift_motion_deg)
         ev.lift_motion = lift[1] >= cfg.head_lift_min_s
         poke_start, poke_s = _longest_run(ta, pa < ref - cfg.head_chin_poke_deg)

@@ -11,6 +11,7 @@ import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.engine import CcftAnalyzer
+from cctf.analysis.median import median
 from cctf.analysis.results import SessionResult
 from cctf.analysis.scoring import ScoringPlan
 from cctf.errors import ConfigError
@@ -26,7 +27,7 @@ def estimate_rate_hz(t_s: np.ndarray) -> float:
     """Nominal sample rate from the median interval (robust to jitter and missing samples)."""
     if len(t_s) < 2:
         return 50.0
-    dt = float(np.median(np.diff(t_s)))
+    dt = median(np.diff(t_s))
     return 1.0 / dt if dt > 0 else 50.0
 
 

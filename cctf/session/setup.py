@@ -19,22 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cctf import texts
+from cctf.analysis.median import median
 
 SETUP_STATES = ("waiting", "deflated", "low", "high", "settling", "falling", "steadying", "ready")
-
-
-def median(x: np.ndarray) -> float:
-    """``float(np.median(x))`` of a 1-D float array, bit for bit, without ``np.median``'s
-    first call importing ``numpy.ma`` (tens of milliseconds before the app's first frame,
-    issue 14). NaN if any value is NaN, as there."""
-    n = len(x)
-    if n == 0 or np.isnan(x).any():
-        return math.nan
-    half = n // 2
-    if n % 2:
-        return float(np.partition(x, half)[half])
-    part = np.partition(x, (half - 1, half))
-    return float((part[half - 1] + part[half]) / 2.0)
 
 
 @dataclass(frozen=True, slots=True)
