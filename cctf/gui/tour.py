@@ -175,6 +175,10 @@ def _main_window(visit: Visit, c: Any, window: MainWindow) -> None:
     c.run_virtual(1.0, 0.25)
     settle()
     visit("clinic-test", window)
+    run_until(c, lambda: c.cue is not None and c.cue.step == "hold" and c.band == "in")
+    c.run_virtual(0.5, 0.25)
+    settle()
+    visit("clinic-test-in-band", window)  # the readout says "✓ in the band" mid-hold
     run_until(c, lambda: c.session is not None and any(  # override an endurance rep
         t.phase == "endurance" for t in c.session.runner.trials))
     c.toggle_override()
