@@ -129,14 +129,16 @@ for _ in range(5):
     app.processEvents()
 marks = {"held": [m in sys.modules for m in ("cctf.gui.training_screen",
                                              "cctf.gui.monitor_screen")]
-                 + [window.screens_built()]}
+                 + [window.screens_built(), window.clinic.results_built()]}
 first_frame.release()  # as the first frame with data does
 for _ in range(20):
     app.processEvents()
 marks["released"] = [window.screens_built(),
                      window.tabs.widget(1) is window.training,
                      window.tabs.widget(2) is window.monitor,
-                     window.tabs.currentWidget() is window.clinic]
+                     window.tabs.currentWidget() is window.clinic,
+                     window.clinic.results_built(),
+                     window.clinic.pages.currentWidget() is window.clinic.setup_page]
 controller.confirm_end = lambda reason: True
 controller.shutdown()
 print(json.dumps(marks))
@@ -145,12 +147,14 @@ print(json.dumps(marks))
 
 def test_training_and_monitor_screens_are_built_after_the_first_frame(tmp_path):
     """Neither screen is on the first frame: their modules are not even imported until the
-    first frame with data is drawn; then both are built, in their tabs, the Clinic shown."""
+    first frame with data is drawn; then both are built, in their tabs, the Clinic shown (and
+    the Clinic's results page, not built before either)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", _SCREENS_CHILD, str(tmp_path)],
                          capture_output=True, text=True, env=env, timeout=120, check=True)
     marks = json.loads(out.stdout.strip().splitlines()[-1])
-    assert marks == {"held": [False, False, False], "released": [True, True, True, True]}
+    assert marks == {"held": [False, False, False, False],
+                     "released": [True, True, True, True, True, True]}
 
 
 def test_a_screen_not_yet_built_is_built_when_its_tab_is_first_shown(qtbot, tmp_path):

@@ -64,11 +64,11 @@ class MainWindow(QMainWindow):
         self.records_notice = RecordsNotice(controller)
         self.clinic = ClinicScreen(controller)
         self.training_sound = TrainingSound(controller, self.audio, parent=self)
-        # The Training and Monitor screens are built after the first frame with data (or when
-        # first shown or asked for, see ``training``/``monitor``): the first screen is the
-        # Clinic's, and building the other two (their modules, widgets and style polish) cost
-        # about 0.1 s of the start (issue 14, benchmarks/README.md). Until then a tab holds
-        # an empty placeholder.
+        # The Training and Monitor screens (and the Clinic's results page) are built after the
+        # first frame with data, or when first shown or asked for (``training``, ``monitor``):
+        # the first screen is the Clinic's set-up, and building the others (modules, widgets,
+        # style polish) cost about 0.1 s of the start (issue 14, benchmarks/README.md). Until
+        # then a tab holds an empty placeholder.
         self._training: TrainingScreen | None = None
         self._monitor: MonitorScreen | None = None
         self.tabs = QTabWidget()
@@ -250,16 +250,20 @@ class MainWindow(QMainWindow):
         return self._monitor
 
     def screens_built(self) -> bool:
-        return self._training is not None and self._monitor is not None
+        return (self._training is not None and self._monitor is not None
+                and self.clinic.results_built())
 
     def build_screens(self) -> None:
         """Build the screens not yet built (after the first frame: each on its own turn of
-        the event loop, so a frame due in between is not kept waiting for both)."""
+        the event loop, so a frame due in between is not kept waiting for all of them)."""
         if self._training is None:
             self.training  # noqa: B018  # the property builds it
-            QTimer.singleShot(0, self.build_screens)
         elif self._monitor is None:
             self.monitor  # noqa: B018
+        elif not self.clinic.results_built():
+            self.clinic.results  # noqa: B018
+        if not self.screens_built():
+            QTimer.singleShot(0, self.build_screens)
 
     def _place(self, index: int, screen: QWidget, label: str) -> None:
         """Put ``screen`` in the tab in place of its placeholder; the current tab stays (and
