@@ -113,3 +113,72 @@ def test_deferred_work_waits_for_release_then_runs_in_order(qtbot):
     assert ran == ["audio", "records"]
     first_frame.after_first_frame(lambda: ran.append("later"))  # nothing holds: next turn
     qtbot.waitUntil(lambda: len(ran) == 3)
+
+
+_SCREENS_CHILD = """
+import json, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from cctf.gui import first_frame, startup
+from cctf.gui.controller import AppController
+startup.remember_settings = lambda sound: None  # not the user's settings
+controller = AppController(data_dir=Path(sys.argv[1]), discover_fn=list)
+window = startup.start(controller=controller, audio=False).window
+app = QApplication.instance()
+for _ in range(5):
+    app.processEvents()
+marks = {"held": [m in sys.modules for m in ("cctf.gui.training_screen",
+                                             "cctf.gui.monitor_screen")]
+                 + [window.screens_built(), window.clinic.results_built()]}
+first_frame.release()  # as the first frame with data does
+for _ in range(20):
+    app.processEvents()
+marks["released"] = [window.screens_built(),
+                     window.tabs.widget(1) is window.training,
+                     window.tabs.widget(2) is window.monitor,
+                     window.tabs.currentWidget() is window.clinic,
+                     window.clinic.results_built(),
+                     window.clinic.pages.currentWidget() is window.clinic.setup_page]
+controller.confirm_end = lambda reason: True
+controller.shutdown()
+print(json.dumps(marks))
+"""
+
+
+def test_training_and_monitor_screens_are_built_after_the_first_frame(tmp_path):
+    """Neither screen is on the first frame: their modules are not even imported until the
+    first frame with data is drawn; then both are built, in their tabs, the Clinic shown (and
+    the Clinic's results page, not built before either)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", _SCREENS_CHILD, str(tmp_path)],
+                         capture_output=True, text=True, env=env, timeout=120, check=True)
+    marks = json.loads(out.stdout.strip().splitlines()[-1])
+    assert marks == {"held": [False, False, False, False],
+                     "released": [True, True, True, True, True, True]}
+
+
+def test_a_screen_not_yet_built_is_built_when_its_tab_is_first_shown(qtbot, tmp_path):
+    from cctf.gui.controller import AppController
+    from cctf.gui.main import MainWindow
+
+    controller = AppController(data_dir=tmp_path, discover_fn=list)
+    window = MainWindow(controller)  # no event loop turn yet: nothing built after the frame
+    qtbot.addWidget(window)
+    try:
+        assert not window.screens_built()
+        menu_texts = [a.text() for a in window._monitor_menu.actions()]
+        assert menu_texts == []
+        changes: list[int] = []
+        window.tabs.currentChanged.connect(changes.append)
+        window.tabs.setCurrentIndex(2)
+        assert window._monitor is not None and window._training is None
+        assert window.tabs.currentWidget() is window._monitor  # in place of the placeholder
+        assert changes == [2]  # one change heard, not the swap behind it
+        assert window._monitor_menu.actions() == window.monitor.actions_for_menu
+        window.tabs.setCurrentIndex(1)
+        assert window.tabs.currentWidget() is window._training
+        assert window.training.start_action in window._test_menu.actions()
+        assert window.tabs.count() == 3
+    finally:
+        controller.confirm_end = lambda reason: True
+        controller.shutdown()

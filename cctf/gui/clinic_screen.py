@@ -449,10 +449,9 @@ class ClinicScreen(QWidget):
         self.steps.setFont(theme.font(theme.BODY_PT + 1))
         self.setup_page = SetupPage(controller, self)
         self.run_page = RunPage(controller, self)
-        self.results = ResultsScreen(controller)
-        self.results.new_test.connect(self.new_test)
+        self._results: ResultsScreen | None = None  # built after the first frame, see results
         self.pages = QStackedWidget()
-        for page in (self.setup_page, self.run_page, self.results):
+        for page in (self.setup_page, self.run_page):
             self.pages.addWidget(page)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
@@ -463,6 +462,19 @@ class ClinicScreen(QWidget):
         controller.connection_changed.connect(self.sync)
         controller.ticked.connect(self._update_actions)
         self.sync()
+
+    @property
+    def results(self) -> ResultsScreen:
+        """The results page, built on first use: not on the first frame (issue 14; the app
+        builds it after the first frame with data, ``MainWindow.build_screens``)."""
+        if self._results is None:
+            self._results = ResultsScreen(self.controller)
+            self._results.new_test.connect(self.new_test)
+            self.pages.addWidget(self._results)
+        return self._results
+
+    def results_built(self) -> bool:
+        return self._results is not None
 
     def _action(self, text: str, key: str, slot) -> QAction:
         action = QAction(menu_text(text, key), self)  # the key shows once

@@ -25,18 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import DISCLAIMER, __version__, texts
+from cctf.gui import first_frame
 from cctf.gui.audio import AudioCues, TrainingSound
 from cctf.gui.clinic_screen import ClinicScreen
 from cctf.gui.connection_bar import ConnectionBar
 from cctf.gui.controller import AppController
-from cctf.gui.monitor_screen import MonitorScreen
 from cctf.gui.patients import RecordsNotice
 from cctf.gui.sizes import want
-from cctf.gui.training_screen import TrainingScreen
 from cctf.records.app_state import SCREENS, AppState, load_state, save_state
 
 if TYPE_CHECKING:  # the dialog (and the clinic settings it edits) loads when first opened
+    from cctf.gui.monitor_screen import MonitorScreen
     from cctf.gui.preferences import PreferencesDialog
+    from cctf.gui.training_screen import TrainingScreen
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +63,19 @@ class MainWindow(QMainWindow):
         self.bar = ConnectionBar(controller)
         self.records_notice = RecordsNotice(controller)
         self.clinic = ClinicScreen(controller)
-        self.training = TrainingScreen(controller)
         self.training_sound = TrainingSound(controller, self.audio, parent=self)
-        self.training.set_sound(self.training_sound)
-        self.monitor = MonitorScreen(controller)
+        # The Training and Monitor screens (and the Clinic's results page) are built after the
+        # first frame with data, or when first shown or asked for (``training``, ``monitor``):
+        # the first screen is the Clinic's set-up, and building the others (modules, widgets,
+        # style polish) cost about 0.1 s of the start (issue 14, benchmarks/README.md). Until
+        # then a tab holds an empty placeholder.
+        self._training: TrainingScreen | None = None
+        self._monitor: MonitorScreen | None = None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.clinic, texts.TAB_CLINIC)
-        self.tabs.addTab(self.training, texts.TAB_TRAINING)
-        self.tabs.addTab(self.monitor, texts.TAB_MONITOR)
+        self.tabs.addTab(QWidget(), texts.TAB_TRAINING)
+        self.tabs.addTab(QWidget(), texts.TAB_MONITOR)
         self.tabs.currentChanged.connect(self._tab_changed)
         self._restoring = False
         self._state_hooked = False
@@ -91,6 +96,7 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(texts.CONNECT_FAILED.format(error=text)))
         controller.confirm_end = self.confirm_end
         want(self, 1280, 800)  # capped to the screen: a 1280×720 laptop (issue 13)
+        first_frame.after_first_frame(self.build_screens)
         if open_records:
             self.open_records()
 
@@ -199,10 +205,8 @@ class MainWindow(QMainWindow):
         for action in self.clinic.actions_for_menu:
             test.addAction(action)
         test.addSeparator()
-        test.addAction(self.training.start_action)
-        mon = menu.addMenu(texts.MENU_MONITOR)
-        for action in self.monitor.actions_for_menu:
-            mon.addAction(action)
+        self._test_menu = test  # the Training and Monitor entries: when those screens are built
+        self._monitor_menu = menu.addMenu(texts.MENU_MONITOR)
 
         help_menu = menu.addMenu(texts.MENU_HELP)
         keys = QAction(texts.KEYS_TITLE, self)
@@ -217,10 +221,76 @@ class MainWindow(QMainWindow):
         if on != self.controller.lsl.enabled and not self.controller.set_lsl(on):
             self.lsl_action.setChecked(self.controller.lsl.enabled)
 
+    # --- the screens not on the first frame (issue 14) --------------------------------------
+
+    @property
+    def training(self) -> TrainingScreen:
+        """The Home training screen, built on first use."""
+        if self._training is None:
+            from cctf.gui.training_screen import TrainingScreen
+
+            screen = TrainingScreen(self.controller)
+            screen.set_sound(self.training_sound)
+            self._training = screen
+            self._test_menu.addAction(screen.start_action)
+            self._place(1, screen, texts.TAB_TRAINING)
+        return self._training
+
+    @property
+    def monitor(self) -> MonitorScreen:
+        """The Monitor screen, built on first use."""
+        if self._monitor is None:
+            from cctf.gui.monitor_screen import MonitorScreen
+
+            screen = MonitorScreen(self.controller)
+            self._monitor = screen
+            for action in screen.actions_for_menu:
+                self._monitor_menu.addAction(action)
+            self._place(2, screen, texts.TAB_MONITOR)
+        return self._monitor
+
+    def screens_built(self) -> bool:
+        return (self._training is not None and self._monitor is not None
+                and self.clinic.results_built())
+
+    def build_screens(self) -> None:
+        """Build the screens not yet built (after the first frame: each on its own turn of
+        the event loop, so a frame due in between is not kept waiting for all of them)."""
+        if self._training is None:
+            self.training  # noqa: B018  # the property builds it
+        elif self._monitor is None:
+            self.monitor  # noqa: B018
+        elif not self.clinic.results_built():
+            self.clinic.results  # noqa: B018
+        if not self.screens_built():
+            QTimer.singleShot(0, self.build_screens)
+
+    def _place(self, index: int, screen: QWidget, label: str) -> None:
+        """Put ``screen`` in the tab in place of its placeholder; the current tab stays (and
+        no one hears of a change)."""
+        current = self.tabs.currentIndex()
+        placeholder = self.tabs.widget(index)
+        blocked = self.tabs.blockSignals(True)
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, screen, label)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        self._tab_changed()
+
     def _tab_changed(self) -> None:
+        index = self.tabs.currentIndex()
+        if index == 1:
+            self.training  # noqa: B018  # built when first shown
+        elif index == 2:
+            self.monitor  # noqa: B018
         self.clinic._update_actions()
-        self.training.refresh()
-        self.monitor.refresh()
+        if self._training is not None:
+            self._training.refresh()
+        if self._monitor is not None:
+            self._monitor.refresh()
 
     def choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, texts.CHOOSE_FOLDER,
