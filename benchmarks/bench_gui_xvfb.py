@@ -98,6 +98,9 @@ def _watch_latency(controller, window, out: Path) -> None:
 
     for live in window.findChildren(LiveView):
         live.canvas.paintEvent = painted(live.canvas.paintEvent)
+    frames_out = os.environ.get("CCTF_BENCH_FRAMES")
+    if frames_out:
+        _watch_frames(controller, window, stamps, Path(frames_out))
 
     def dump() -> None:
         lat = state["lat"]
@@ -111,6 +114,70 @@ def _watch_latency(controller, window, out: Path) -> None:
         tmp = out.with_suffix(".tmp")
         tmp.write_text(json.dumps(stats))
         tmp.replace(out)
+
+    timer = QTimer(window)
+    timer.timeout.connect(dump)
+    timer.start(500)
+
+
+def _watch_frames(controller, window, stamps, out: Path) -> None:
+    """Per frame (``CCTF_BENCH_FRAMES=FILE``): the newest sample's wait for its frame, the
+    tick's time, tick end → the live canvas's paint end, all in ms; one JSON list per dump."""
+    from PySide6.QtCore import QTimer
+
+    from cctf.gui.live_view import LiveView
+
+    rows: list[list[float]] = []
+    cur: dict[str, float] = {}
+    tick = controller.tick
+
+    prof = None
+    if os.environ.get("CCTF_BENCH_PROFILE"):
+        import cProfile
+        prof = cProfile.Profile()
+
+    def timed_tick() -> None:
+        t0 = time.monotonic()
+        newest = stamps[-1][2] if stamps else t0
+        if prof is not None:
+            prof.runcall(tick)
+        else:
+            tick()
+        cur.update(wait=t0 - newest, t0=t0, t1=time.monotonic(), cpu=time.thread_time())
+
+    controller.tick = timed_tick
+    controller.pacer.frame = timed_tick
+
+    def painted(original):
+        def paint(event):
+            original(event)
+            if "t1" in cur:
+                now = time.monotonic()
+                rows.append([1e3 * cur["wait"], 1e3 * (cur["t1"] - cur["t0"]),
+                             1e3 * (now - cur["t1"]), 1e3 * (now - cur["t0"] + cur["wait"])])
+                cur.clear()
+        return paint
+
+    for live in window.findChildren(LiveView):
+        live.canvas.paintEvent = painted(live.canvas.paintEvent)
+
+    import gc
+    gcs: list[list[float]] = []
+    gc_t = {}
+
+    def on_gc(phase, info) -> None:
+        if phase == "start":
+            gc_t["t"] = time.monotonic()
+        else:
+            gcs.append([info["generation"], 1e3 * (time.monotonic() - gc_t["t"])])
+
+    gc.callbacks.append(on_gc)
+
+    def dump() -> None:
+        out.write_text(json.dumps(rows))
+        out.with_suffix(".gc").write_text(json.dumps(gcs))
+        if prof is not None:
+            prof.dump_stats(os.environ["CCTF_BENCH_PROFILE"])
 
     timer = QTimer(window)
     timer.timeout.connect(dump)
