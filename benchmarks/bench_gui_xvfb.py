@@ -161,6 +161,23 @@ def _watch_frames(controller, window, stamps, out: Path) -> None:
     for live in window.findChildren(LiveView):
         live.canvas.paintEvent = painted(live.canvas.paintEvent)
 
+    from collections import Counter
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    painted_by: Counter = Counter()
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                painted_by[type(obj).__name__ + ":" + obj.objectName()] += 1
+            elif event.type() == QEvent.Type.LayoutRequest:
+                painted_by["LayoutRequest " + type(obj).__name__] += 1
+            return False
+
+    paints = Paints(window)
+    QApplication.instance().installEventFilter(paints)
     import gc
     gcs: list[list[float]] = []
     gc_t = {}
@@ -176,6 +193,7 @@ def _watch_frames(controller, window, stamps, out: Path) -> None:
     def dump() -> None:
         out.write_text(json.dumps(rows))
         out.with_suffix(".gc").write_text(json.dumps(gcs))
+        out.with_suffix(".paints").write_text(json.dumps(painted_by.most_common()))
         if prof is not None:
             prof.dump_stats(os.environ["CCTF_BENCH_PROFILE"])
 
