@@ -176,8 +176,9 @@ def _watch_frames(controller, window, stamps, out: Path) -> None:
                 painted_by["LayoutRequest " + type(obj).__name__] += 1
             return False
 
-    paints = Paints(window)
-    QApplication.instance().installEventFilter(paints)
+    if os.environ.get("CCTF_BENCH_PAINTS"):  # a Python filter on every event: costs CPU
+        paints = Paints(window)
+        QApplication.instance().installEventFilter(paints)
     import gc
     gcs: list[list[float]] = []
     gc_t = {}
