@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from cctf import texts
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.gui.steady import SteadyBox, shape
 
@@ -130,31 +129,3 @@ def test_a_steady_box_re_lays_out_only_for_a_new_shape(qtbot, passes):
     assert passes.count > 0
     assert label.width() == box.width() and label.height() == box.height()
     assert box.width() >= label.sizeHint().width()  # the longer text got its room
-
-
-
-def test_a_new_cue_word_or_countdown_does_not_lay_out_the_window(app, passes):
-    """The cue word changes at every step (nod, hold, relax, rest) and the countdown from
-    "10 s" to "9 s": the word's box is as wide as the widest word and the countdown's is
-    fixed, so neither runs a layout pass (each pass can cost a frame its time)."""
-    controller, window = app
-    attach_virtual_sim(controller, "healthy")
-    run_until(controller, lambda: controller.setup.ready)
-    assert controller.begin_clinic()
-    run_until(controller, lambda: controller.cue is not None and controller.cue.step == "hold")
-    banner = window.clinic.run_page.banner
-    for _ in range(5):
-        _frame(controller)
-    detail = banner.detail.text()
-    seen = []
-    for step, count in (("nod", "10 s"), ("hold", "9 s"), ("relax", ""), ("rest", "12 s"),
-                        ("get_ready", "3"), ("no_signal", ""), ("paused", "")):
-        word = texts.CUE_WORD.get(step, texts.NO_SIGNAL)
-        passes.count = 0
-        banner._show(step, word, detail, count)
-        for _ in range(12):
-            QApplication.processEvents()
-        seen.append((word, passes.count))
-        assert banner.word.text() == word and banner.count.text() == count
-        assert banner.word.width() >= banner.word.fontMetrics().horizontalAdvance(word)
-    assert all(n == 0 for _, n in seen), seen

@@ -37,7 +37,6 @@ from cctf.acquisition.walltime import ClockPairs, following
 from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
-from cctf.gui.after_paint import AfterPaint
 from cctf.gui.history import Marker, TraceStore, event_marker
 from cctf.gui.pacing import FramePacer
 from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder
@@ -148,7 +147,6 @@ class AppController(QObject):
         self.confirm_end: Callable[[str], bool] = lambda reason: True  # the window asks
         self.timer = QTimer(self)  # frames paced to new samples (cctf/gui/pacing.py)
         self.pacer = FramePacer(self.timer, self.tick, self._samples_received, refresh_hz)
-        self.after_paint = AfterPaint(self)  # the recorder's hand-over waits for the paint
 
     # --- connection --------------------------------------------------------------------------
 
@@ -301,8 +299,7 @@ class AppController(QObject):
             p = rows["pressure_mmhg"]
             head = self.head.feed(t_display, rows)
             self.lsl.samples(rows, head)
-            target, events = (self._feed_session(rows, head, self.threaded)
-                              if self.session is not None
+            target, events = (self._feed_session(rows, head) if self.session is not None
                               else (None, []))
             self.history.extend(t_display, p, target)
             if self.session is None or self.session.runner is None or not (
@@ -325,8 +322,6 @@ class AppController(QObject):
         self._emit_health()
         self.lsl.flush()
         self.ticked.emit()
-        if self.session is not None and self.session.held:
-            self.after_paint.post(self.session.hand_over)
 
     def run_virtual(self, seconds: float, step_s: float = 0.1) -> None:
         """Pump a device without a reader thread for ``seconds`` of its clock, ticking every
@@ -456,8 +451,8 @@ class AppController(QObject):
         start = max(0, self._cursor - n)
         return device.buffer.read(start, max_rows=self._cursor - start).rows
 
-    def _feed_session(self, rows: np.ndarray, head: tuple[np.ndarray, np.ndarray] | None = None,
-                      hold: bool = False) -> tuple[np.ndarray, list[Event]]:
+    def _feed_session(self, rows: np.ndarray, head: tuple[np.ndarray, np.ndarray] | None = None
+                      ) -> tuple[np.ndarray, list[Event]]:
         session = self.session
         assert session is not None
         t = rows["t_s"] - session.t0_host_s
@@ -469,7 +464,7 @@ class AppController(QObject):
             target, phase, events = fed.target_mmhg, list(fed.phase), fed.events
         else:
             target, phase, events = np.full(n, np.nan), [""] * n, []
-        session.write(rows, t, target, phase, head, hold=hold)
+        session.write(rows, t, target, phase, head)
         self.lsl.cues(t, target, phase)
         if session.pairs is not None:
             session.pairs.update(rows)
@@ -746,7 +741,6 @@ class AppController(QObject):
         session = self.session
         if session is None:
             return
-        session.hand_over()  # rows held for after the paint go first
         ended = finish_runner(session, self._act)  # ended early: the trial under way is void
         if ended.events:
             self._on_events(ended.events)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from cctf import texts
@@ -48,16 +47,11 @@ class CueBanner(QFrame):
         # boxes that re-lay out the window only when their text changes shape (cctf/gui/steady).
         self._detail_box = SteadyBox(self.detail)
         self._count_box = SteadyBox(self.count)
-        # The cue word changes at every step (nod, hold, relax, rest: some 30 times a
-        # minute): its box is as wide as the widest word, so a new word needs no layout pass.
-        self._word_box = SteadyBox(self.word)
-        self._fit_word_box()
-        layout.addWidget(self._word_box)
+        layout.addWidget(self.word)
         layout.addWidget(self._detail_box, stretch=1)
         layout.addWidget(self._count_box)
         self.setAccessibleName(texts.CUE_NAME)
-        self._style = ""  # the step's colour
-        self.setStyleSheet("QLabel { color: white; }")  # once: see paintEvent
+        self._style = ""
         controller.ticked.connect(self.refresh)
         controller.session_changed.connect(self.refresh)
 
@@ -72,16 +66,8 @@ class CueBanner(QFrame):
         self.detail.setFont(theme.font(max(8, round(theme.TITLE_PT * k))))
         self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("888 s") + 8)
         self._count_box.setFixedWidth(self.count.width())
-        self._fit_word_box()
         self._detail_box.relayout()
         self._count_box.relayout()
-
-    def _fit_word_box(self) -> None:
-        """The word's box: the widest word the banner can show, at the word's font."""
-        metrics = self.word.fontMetrics()
-        words = (*texts.CUE_WORD.values(), texts.NO_SIGNAL)
-        margin = 2 * self.word.margin() + 2 * self.word.frameWidth() + 4
-        self._word_box.setFixedWidth(max(metrics.horizontalAdvance(w) for w in words) + margin)
 
     def refresh(self) -> None:
         if not self.isVisible():
@@ -117,20 +103,9 @@ class CueBanner(QFrame):
         if self.word.text() != word:
             self.word.setText(word)
         self._detail_box.set_text(detail)
-        if self.count.text() != count:  # a fixed width, one line: no layout pass ever
-            self.count.setText(count)
-        colour = STEP_COLOURS.get(step, "#5E5E5E")
-        if colour != self._style:  # painted here: a new style sheet would re-lay out
-            self._style = colour
-            self.update()
-
-    def paintEvent(self, event) -> None:
-        """The step's colour, rounded (a style sheet set per step re-polished the labels and
-        laid the window out again at every step)."""
-        if not self._style:
-            return
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(self._style))
-        painter.drawRoundedRect(QRectF(self.rect()), 10, 10)
+        self._count_box.set_text(count)
+        style = (f"CueBanner {{ background: {STEP_COLOURS.get(step, '#5E5E5E')}; "
+                 "border-radius: 10px; } QLabel { color: white; }")
+        if style != self._style:
+            self._style = style
+            self.setStyleSheet(style)

@@ -52,7 +52,6 @@ class ActiveSession:
     error_shown: bool = False  # the recorder's error was reported
     record: RecordsSession | None = None  # registered in the patient records
     pairs: ClockPairs | None = None  # the wall clock of t_s = 0 and every 10 s
-    held: list[tuple[Any, ...]] = field(default_factory=list)  # rows not yet handed over
     corrections: Corrections | None = None  # O, 1–4, B, H and undo (cued sessions)
 
     @property
@@ -61,13 +60,9 @@ class ActiveSession:
         return HEAD_COLUMNS[0] in self.recorder.extra_columns
 
     def write(self, rows: np.ndarray, t_s: np.ndarray, target_mmhg: np.ndarray,
-              phase: list[str], head: tuple[np.ndarray, np.ndarray] | None,
-              hold: bool = False) -> None:
+              phase: list[str], head: tuple[np.ndarray, np.ndarray] | None) -> None:
         """One batch of rows into the file: the therapist's pending marks on its first row
-        (joined by " | "), the head's zeroed angles when the file has their columns.
-        ``hold``: the batch, marks included, is kept in order until ``hand_over`` (the app
-        hands it to the recorder after the frame's paint: the writer thread's wake-up then
-        does not compete with the frame)."""
+        (joined by " | "), the head's zeroed angles when the file has their columns."""
         n = len(t_s)
         marks = np.full(n, "", dtype=object)
         if self.pending_marks and n:
@@ -76,20 +71,9 @@ class ActiveSession:
         extra = {"raw": rows["raw"], "flags": rows["flags"], "seq": rows["seq"], "marker": marks}
         if self.has_head:
             extra.update(head_cells(head, n))
-        batch = (t_s, rows["pressure_mmhg"], target_mmhg, phase, extra)
-        if hold:
-            self.held.append(batch)
-        else:
-            self.hand_over()
-            self.recorder.write(*batch)
+        self.recorder.write(t_s, rows["pressure_mmhg"], target_mmhg, phase, extra)
         if n:
             self.latest_t_s = float(t_s[-1])
-
-    def hand_over(self) -> None:
-        """Give the recorder every held batch, in order."""
-        held, self.held = self.held, []
-        for batch in held:
-            self.recorder.write(*batch)
 
     def act(self, text: str) -> str:
         """A therapist's action: in the session's actions with its time, and as a marker on
