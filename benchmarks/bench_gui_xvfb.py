@@ -25,6 +25,16 @@ of a frame much less: use it to decide between two versions of the code.
 
     python benchmarks/bench_gui_xvfb.py --quick --cases naive,setup --rates 50   # one pair
 
+Where a frame's time goes (issue 14, latency during a test), in the app child:
+``CCTF_BENCH_FRAMES=FILE`` writes one row per frame: [the newest sample's wait for its
+frame, the tick, tick end → the live canvas's paint end, the newest sample's total] in ms;
+``CCTF_BENCH_PROFILE=FILE`` adds a cProfile of the ticks; ``CCTF_BENCH_PAINTS=1`` counts
+paint and layout-request events per widget into FILE with the suffix ``.paints`` (a Python
+event filter on every event: it costs CPU, so not for A/B runs).
+
+    CCTF_BENCH_FRAMES=/tmp/frames.json python benchmarks/bench_gui_xvfb.py --quick \
+        --cases test --rates 50 --seconds 6
+
 Xvfb is started on a free display (``-displayfd``), so runs by several people do not meet.
 """
 
@@ -179,21 +189,8 @@ def _watch_frames(controller, window, stamps, out: Path) -> None:
     if os.environ.get("CCTF_BENCH_PAINTS"):  # a Python filter on every event: costs CPU
         paints = Paints(window)
         QApplication.instance().installEventFilter(paints)
-    import gc
-    gcs: list[list[float]] = []
-    gc_t = {}
-
-    def on_gc(phase, info) -> None:
-        if phase == "start":
-            gc_t["t"] = time.monotonic()
-        else:
-            gcs.append([info["generation"], 1e3 * (time.monotonic() - gc_t["t"])])
-
-    gc.callbacks.append(on_gc)
-
     def dump() -> None:
         out.write_text(json.dumps(rows))
-        out.with_suffix(".gc").write_text(json.dumps(gcs))
         out.with_suffix(".paints").write_text(json.dumps(painted_by.most_common()))
         if prof is not None:
             prof.dump_stats(os.environ["CCTF_BENCH_PROFILE"])
