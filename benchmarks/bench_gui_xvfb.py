@@ -25,6 +25,16 @@ of a frame much less: use it to decide between two versions of the code.
 
     python benchmarks/bench_gui_xvfb.py --quick --cases naive,setup --rates 50   # one pair
 
+Where a frame's time goes (issue 14, latency during a test), in the app child:
+``CCTF_BENCH_FRAMES=FILE`` writes one row per frame: [the newest sample's wait for its
+frame, the tick, tick end → the live canvas's paint end, the newest sample's total] in ms;
+``CCTF_BENCH_PROFILE=FILE`` adds a cProfile of the ticks; ``CCTF_BENCH_PAINTS=1`` counts
+paint and layout-request events per widget into FILE with the suffix ``.paints`` (a Python
+event filter on every event: it costs CPU, so not for A/B runs).
+
+    CCTF_BENCH_FRAMES=/tmp/frames.json python benchmarks/bench_gui_xvfb.py --quick \
+        --cases test --rates 50 --seconds 6
+
 Xvfb is started on a free display (``-displayfd``), so runs by several people do not meet.
 """
 
@@ -98,6 +108,9 @@ def _watch_latency(controller, window, out: Path) -> None:
 
     for live in window.findChildren(LiveView):
         live.canvas.paintEvent = painted(live.canvas.paintEvent)
+    frames_out = os.environ.get("CCTF_BENCH_FRAMES")
+    if frames_out:
+        _watch_frames(controller, window, stamps, Path(frames_out))
 
     def dump() -> None:
         lat = state["lat"]
@@ -111,6 +124,76 @@ def _watch_latency(controller, window, out: Path) -> None:
         tmp = out.with_suffix(".tmp")
         tmp.write_text(json.dumps(stats))
         tmp.replace(out)
+
+    timer = QTimer(window)
+    timer.timeout.connect(dump)
+    timer.start(500)
+
+
+def _watch_frames(controller, window, stamps, out: Path) -> None:
+    """Per frame (``CCTF_BENCH_FRAMES=FILE``): the newest sample's wait for its frame, the
+    tick's time, tick end → the live canvas's paint end, all in ms; one JSON list per dump."""
+    from PySide6.QtCore import QTimer
+
+    from cctf.gui.live_view import LiveView
+
+    rows: list[list[float]] = []
+    cur: dict[str, float] = {}
+    tick = controller.tick
+
+    prof = None
+    if os.environ.get("CCTF_BENCH_PROFILE"):
+        import cProfile
+        prof = cProfile.Profile()
+
+    def timed_tick() -> None:
+        t0 = time.monotonic()
+        newest = stamps[-1][2] if stamps else t0
+        if prof is not None:
+            prof.runcall(tick)
+        else:
+            tick()
+        cur.update(wait=t0 - newest, t0=t0, t1=time.monotonic(), cpu=time.thread_time())
+
+    controller.tick = timed_tick
+    controller.pacer.frame = timed_tick
+
+    def painted(original):
+        def paint(event):
+            original(event)
+            if "t1" in cur:
+                now = time.monotonic()
+                rows.append([1e3 * cur["wait"], 1e3 * (cur["t1"] - cur["t0"]),
+                             1e3 * (now - cur["t1"]), 1e3 * (now - cur["t0"] + cur["wait"])])
+                cur.clear()
+        return paint
+
+    for live in window.findChildren(LiveView):
+        live.canvas.paintEvent = painted(live.canvas.paintEvent)
+
+    from collections import Counter
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    painted_by: Counter = Counter()
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                painted_by[type(obj).__name__ + ":" + obj.objectName()] += 1
+            elif event.type() == QEvent.Type.LayoutRequest:
+                painted_by["LayoutRequest " + type(obj).__name__] += 1
+            return False
+
+    if os.environ.get("CCTF_BENCH_PAINTS"):  # a Python filter on every event: costs CPU
+        paints = Paints(window)
+        QApplication.instance().installEventFilter(paints)
+    def dump() -> None:
+        out.write_text(json.dumps(rows))
+        out.with_suffix(".paints").write_text(json.dumps(painted_by.most_common()))
+        if prof is not None:
+            prof.dump_stats(os.environ["CCTF_BENCH_PROFILE"])
 
     timer = QTimer(window)
     timer.timeout.connect(dump)
