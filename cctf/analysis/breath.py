@@ -253,7 +253,9 @@ class BreathHoldDetector:
         # One unstarted NumPy section per band, copied for each segment (over a thousand
         # segment filters an hour: building each afresh was a tenth of the detector's time).
         self._blank = [_band_filter(sos, 0.0) for sos in self.sos]
-        self._rest_bank = _SectionBank(self._blank) if _SectionBank.fits(self._blank) else None
+        sections = [f for f in self._blank if isinstance(f, _Section)]
+        self._rest_bank = (_SectionBank(sections) if len(sections) == len(self._blank)
+                           and _SectionBank.fits(self._blank) else None)
         self._seg: _Segment | None = None
         self._seen = 0
         self._rest_t = np.zeros(0)  # grid times and window powers (rows; per band) of rest
