@@ -19,6 +19,7 @@ from cctf.session.markers import event_marker
 from cctf.sessionfile import read_session
 
 from .conftest import REPO
+from .lsl_fake import real_inlet
 
 
 def test_without_pylsl_the_flag_gives_one_clear_line(tmp_path, monkeypatch, capsys):
@@ -64,15 +65,7 @@ def _cue_markers(rec) -> list[tuple[float, str]]:
 
 def test_an_inlet_receives_every_sample_and_marker_at_the_mapped_times(tmp_path):
     pytest.importorskip("pylsl")
-    cfg = tmp_path / "lsl.cfg"
-    # Discovery stays on this machine (and asks localhost directly; IPv4 only, for CI
-    # containers without IPv6 or multicast routes).
-    cfg.write_text("[ports]\nIPv6 = disable\n[lab]\nResolveScope = machine\n"
-                   "KnownPeers = {127.0.0.1}\n")
-    env = {**os.environ, "LSLAPICFG": str(cfg)}
-    inlet = subprocess.Popen([sys.executable, str(REPO / "tests" / "lsl_inlet.py"), "SIM00001"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, cwd=REPO, env=env)
+    inlet, env = real_inlet(tmp_path)
     csv = tmp_path / "s.csv"
     try:
         rec_proc = subprocess.run(

@@ -6,85 +6,31 @@ pylsl is replaced by a recording fake here (no sockets); tests/test_lsl.py uses 
 
 from __future__ import annotations
 
-import types
-from typing import ClassVar
-
 import numpy as np
 import pytest
 
-from cctf.acquisition.lsl import LslOutlet, StreamSource
 from cctf.acquisition.walltime import parse_pairs
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.sessionfile import read_session
 
 from .gui_helpers import make_app, run_until
-
-
-class _Xml:
-    def __init__(self) -> None:
-        self.children: list[tuple[str, _Xml]] = []
-        self.values: dict[str, str] = {}
-
-    def append_child(self, name: str) -> _Xml:
-        child = _Xml()
-        self.children.append((name, child))
-        return child
-
-    def append_child_value(self, key: str, value: str) -> _Xml:
-        self.values[key] = value
-        return self
-
-
-class _Info:
-    def __init__(self, name, type_, channels, rate, fmt, source_id) -> None:
-        self.name, self.type, self.rate, self.source_id = name, type_, rate, source_id
-        self._desc = _Xml()
-
-    def desc(self) -> _Xml:
-        return self._desc
-
-
-class _Outlet:
-    made: ClassVar[list[_Outlet]] = []
-
-    def __init__(self, info: _Info) -> None:
-        self.info = info
-        self.values: list[float] = []
-        self.stamps: list[float] = []
-        self.markers: list[tuple[float, str]] = []
-        _Outlet.made.append(self)
-
-    def push_chunk(self, values, stamps) -> None:
-        self.values += [v[0] for v in values]
-        self.stamps += list(stamps)
-
-    def push_sample(self, x, stamp) -> None:
-        self.markers.append((stamp, x[0]))
-
-    def have_consumers(self) -> bool:
-        return False
-
+from .lsl_fake import FakeOutlet, use_fake
 
 LSL_OFFSET_S = 1234.5
-FAKE = types.SimpleNamespace(StreamInfo=_Info, StreamOutlet=_Outlet, cf_float32=1, cf_string=3,
-                             IRREGULAR_RATE=0.0)
 
 
 def test_lsl_is_off_by_default_and_the_menu_turns_it_on(qtbot, tmp_path):
     controller, window = make_app(qtbot, tmp_path)
     try:
-        _Outlet.made.clear()
         device, _, clock = attach_virtual_sim(controller, "healthy")
-        FAKE.local_clock = lambda: clock.now() + LSL_OFFSET_S
-        controller.lsl.opener = lambda dev, rate: LslOutlet(StreamSource.of_device(dev, rate),
-                                                            dev.clock, pylsl=FAKE)
+        use_fake(controller, lambda: clock.now() + LSL_OFFSET_S)
         assert not window.lsl_action.isChecked() and not controller.lsl.streaming
         run_until(controller, lambda: controller.setup.ready)
-        assert not _Outlet.made  # off: nothing was opened
+        assert not FakeOutlet.made  # off: nothing was opened
 
         window.lsl_action.trigger()  # File ▸ Stream to LSL
-        assert controller.lsl.streaming and len(_Outlet.made) == 2
-        pressure, events = _Outlet.made
+        assert controller.lsl.streaming and len(FakeOutlet.made) == 2
+        pressure, events = FakeOutlet.made
         assert pressure.info.name == "cctf-pressure-SIM00001" and pressure.info.rate == 50.0
         assert events.info.name == "cctf-events-SIM00001" and events.info.type == "Markers"
         assert "cctf-pressure-SIM00001" in window.statusBar().currentMessage()

@@ -6,31 +6,23 @@ app zeroed; without a sensor the stream stays one channel (tests/test_lsl.py).""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
 
-from cctf.acquisition.lsl import LslOutlet, StreamSource
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.sessionfile import read_session
 
 from .conftest import REPO
 from .gui_helpers import make_app
+from .lsl_fake import FakeOutlet, real_inlet, use_fake
 
 
 def test_an_inlet_receives_the_zeroed_angles_the_file_has(tmp_path):
     pytest.importorskip("pylsl")
-    cfg = tmp_path / "lsl.cfg"
-    cfg.write_text("[ports]\nIPv6 = disable\n[lab]\nResolveScope = machine\n"
-                   "KnownPeers = {127.0.0.1}\n")
-    env = {**os.environ, "LSLAPICFG": str(cfg)}
-    inlet = subprocess.Popen([sys.executable, str(REPO / "tests" / "lsl_inlet.py"), "SIM00001"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, cwd=REPO, env=env)
+    inlet, env = real_inlet(tmp_path)
     csv = tmp_path / "s.csv"
     try:
         rec_proc = subprocess.run(
@@ -63,64 +55,14 @@ def test_an_inlet_receives_the_zeroed_angles_the_file_has(tmp_path):
     assert np.nanmax(rows[:, 1]) > 2.0  # the patient nodded: the angle moved
 
 
-class _Xml:
-    def __init__(self) -> None:
-        self.children: list[tuple[str, _Xml]] = []
-        self.values: dict[str, str] = {}
-
-    def append_child(self, name: str) -> _Xml:
-        child = _Xml()
-        self.children.append((name, child))
-        return child
-
-    def append_child_value(self, key: str, value: str) -> _Xml:
-        self.values[key] = value
-        return self
-
-
-class _Info:
-    def __init__(self, name, type_, channels, rate, fmt, source_id) -> None:
-        self.name, self.channels = name, channels
-        self._desc = _Xml()
-
-    def desc(self) -> _Xml:
-        return self._desc
-
-
-class _Outlet:
-    def __init__(self, info: _Info) -> None:
-        self.info = info
-        self.rows: list[list[float]] = []
-        self.stamps: list[float] = []
-        made.append(self)
-
-    def push_chunk(self, values, stamps) -> None:
-        self.rows += [list(v) for v in values]
-        self.stamps += list(stamps)
-
-    def push_sample(self, x, stamp) -> None:
-        pass
-
-    def have_consumers(self) -> bool:
-        return False
-
-
-made: list[_Outlet] = []
-FAKE = types.SimpleNamespace(StreamInfo=_Info, StreamOutlet=_Outlet, cf_float32=1, cf_string=3,
-                             IRREGULAR_RATE=0.0)
-
-
 @pytest.mark.parametrize("scenario, channels", [("head-nod", 3), ("healthy", 1)])
 def test_the_app_streams_the_angles_it_shows(qtbot, tmp_path, scenario, channels):
     controller, _ = make_app(qtbot, tmp_path)
     try:
-        made.clear()
         device, _, clock = attach_virtual_sim(controller, scenario)
-        FAKE.local_clock = clock.now
-        controller.lsl.opener = lambda dev, rate: LslOutlet(StreamSource.of_device(dev, rate),
-                                                            dev.clock, pylsl=FAKE)
+        use_fake(controller, clock.now)
         assert controller.set_lsl(True)
-        pressure = made[0]
+        pressure = FakeOutlet.made[0]
         assert pressure.info.channels == channels
         first = device.buffer.written
         controller.run_virtual(8.0)
