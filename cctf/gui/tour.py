@@ -12,8 +12,9 @@ and a long status message.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +72,28 @@ def tour(visit: Visit, data_dir: Path | None = None) -> None:
     _patient_mode(visit, data_dir)
 
 
+@contextlib.contextmanager
+def _own_window(data_dir: Path, make: Callable[[AppController], QWidget] = MainWindow
+                ) -> Iterator[tuple[AppController, Any]]:
+    """A state the main tour cannot reach (another scenario, another window): its own
+    controller and window at 1280×720, shut down and closed after the visit."""
+    controller = AppController(data_dir=data_dir, discover_fn=list)
+    controller.confirm_end = lambda reason: True
+    window = make(controller)
+    window.resize(1280, 720)
+    window.show()
+    try:
+        yield controller, window
+    finally:
+        controller.shutdown()
+        window.close()
+
+
 def _reconnecting(visit: Visit, data_dir: Path) -> None:
     """The monitor while a bad cable drops out: "Reconnecting…", not an error."""
     from cctf.sim.scenarios import load_scenario
 
-    controller = AppController(data_dir=data_dir, discover_fn=list)
-    window = MainWindow(controller)
-    window.resize(1280, 720)
-    window.show()
-    try:
+    with _own_window(data_dir) as (controller, window):
         window.tabs.setCurrentWidget(window.monitor)
         window.bar.choose_simulator("bad-cable")
         attach_virtual_sim(controller, load_scenario("bad-cable"))
@@ -89,20 +103,12 @@ def _reconnecting(visit: Visit, data_dir: Path) -> None:
         controller.run_virtual(1.0, 0.25)
         settle()
         visit("connection-reconnecting", window)
-    finally:
-        controller.shutdown()
-        window.close()
 
 
 def _head_test(visit: Visit, data_dir: Path) -> None:
     """Issue 17: a head sensor on the set-up page, then a test with it — the head trace beside
     the pressure, and the live trial panel's flexion per stage, with a retraction flagged."""
-    controller = AppController(data_dir=data_dir, discover_fn=list)
-    controller.confirm_end = lambda reason: True
-    window = MainWindow(controller)
-    window.resize(1280, 720)
-    window.show()
-    try:
+    with _own_window(data_dir) as (controller, window):
         window.tabs.setCurrentWidget(window.clinic)
         window.bar.choose_simulator("retraction")
         attach_virtual_sim(controller, "retraction")
@@ -113,18 +119,14 @@ def _head_test(visit: Visit, data_dir: Path) -> None:
         controller.begin_clinic()
         runner = controller.session.runner if controller.session is not None else None
         assert runner is not None
-        # In the rest after the third stage (the last trial's verdict and the per-stage
-        # angles). Not mid-hold: there the readout's "✓ in the band" is cut by 7 px at
-        # 1280×720 with or without a head sensor (an issue-14 widget; reported).
+        # In the rest after the third stage: the last trial's verdict and the per-stage
+        # angles (mid-hold is the main tour's "clinic-test-in-band").
         run_until(controller, lambda: len(runner.trials) >= 3
                   and runner.analyzer.open_trial is None
                   and controller.cue is not None and controller.cue.step == "rest")
         controller.run_virtual(2.0)
         settle()
         visit("clinic-test-head", window)
-    finally:
-        controller.shutdown()
-        window.close()
 
 
 def _main_window(visit: Visit, c: Any, window: MainWindow) -> None:
@@ -271,11 +273,10 @@ def _patient_mode(visit: Visit, data_dir: Path) -> None:
     from cctf.gui.patient_mode import PatientWindow
     from cctf.session.training import Prescription
 
-    controller = AppController(data_dir=data_dir, discover_fn=list)
-    window = PatientWindow(controller, Prescription(target_mmhg=24.0, reps=6))
-    window.resize(1280, 720)
-    window.show()
-    try:
+    def patient_window(controller: AppController) -> QWidget:
+        return PatientWindow(controller, Prescription(target_mmhg=24.0, reps=6))
+
+    with _own_window(data_dir, patient_window) as (controller, window):
         attach_virtual_sim(controller, "overshoot")
         controller.run_virtual(20.0, 0.25)
         controller.begin_training()
@@ -284,6 +285,3 @@ def _patient_mode(visit: Visit, data_dir: Path) -> None:
                   and controller.display_mmhg > 25.5, step_s=0.1)
         settle()
         visit("patient-mode", window)
-    finally:
-        controller.shutdown()
-        window.close()
