@@ -39,3 +39,14 @@ def sim_device():
     device, firmware, clock = make_sim_device()
     yield device, firmware, clock
     device.close()
+
+
+@pytest.fixture
+def records_app(qtbot, tmp_path, monkeypatch):
+    """The app over real records in a temporary data folder, its settings in another."""
+    from .gui_helpers import make_app
+
+    monkeypatch.setenv("CCTF_CONFIG_DIR", str(tmp_path / "config"))
+    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
+    yield controller, window
+    controller.shutdown()

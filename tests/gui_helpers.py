@@ -45,3 +45,19 @@ def run_until(controller: AppController, condition: Callable[[], bool],
     while not condition():
         assert clock.now() < end, "condition not met in time"
         controller.run_virtual(STEP_S, STEP_S)
+
+
+def start_clinic_test(qtbot, controller: AppController, window: MainWindow, scenario: str,
+                      patient: str = "P-1") -> None:
+    """A new patient chosen, the simulator's ``scenario`` attached, the cuff settled, and the
+    test started with Space, as a therapist does."""
+    from PySide6.QtCore import Qt
+
+    from cctf.gui.simlink import attach_virtual_sim
+
+    controller.records.add_patient(patient)
+    controller.records_changed.emit()
+    controller.select_patient(patient)
+    attach_virtual_sim(controller, scenario)
+    run_until(controller, lambda: controller.setup.ready)
+    qtbot.keyClick(window, Qt.Key.Key_Space)

@@ -5,34 +5,19 @@ verdict, the scores and the records, and in a past session's review window with 
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from cctf.gui.session_review import SessionReviewDialog
-from cctf.gui.simlink import attach_virtual_sim
 from cctf.records import audit
 from cctf.records.recovery import begin_session, complete_session
 
-from .gui_helpers import make_app, run_until
+from .gui_helpers import run_until, start_clinic_test
 from .test_breath_hold import _write_csv, breath_holder
 
 
-@pytest.fixture
-def app(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CCTF_CONFIG_DIR", str(tmp_path / "config"))
-    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
-    yield controller, window
-    controller.shutdown()
-
-
-def test_flag_live_then_confirmed_by_key_undone_and_reviewed_on_the_results(qtbot, app):
-    controller, window = app
-    controller.records.add_patient("P-1")
-    controller.records_changed.emit()
-    controller.select_patient("P-1")
-    attach_virtual_sim(controller, "breath-holder")
-    run_until(controller, lambda: controller.setup.ready)
-    qtbot.keyClick(window, Qt.Key.Key_Space)
+def test_flag_live_then_confirmed_by_key_undone_and_reviewed_on_the_results(qtbot, records_app):
+    controller, window = records_app
+    start_clinic_test(qtbot, controller, window, "breath-holder")
     runner = controller.session.runner
     panel = window.clinic.run_page.trial  # the cued trial's live panel
     run_until(controller, lambda: runner.analyzer.open_trial is not None
@@ -77,8 +62,8 @@ def test_flag_live_then_confirmed_by_key_undone_and_reviewed_on_the_results(qtbo
     assert not results.flag_buttons[True].isEnabled()
 
 
-def test_a_past_session_flag_is_confirmed_with_a_reason_in_the_review_window(qtbot, app):
-    controller, _ = app
+def test_a_past_session_flag_is_confirmed_with_a_reason_in_the_review_window(qtbot, records_app):
+    controller, _ = records_app
     records = controller.records
     records.add_patient("P-1")
     active = begin_session(records, "P-1", "clinic")

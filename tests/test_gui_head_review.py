@@ -5,7 +5,6 @@ flag review, the session review with a reason, and the history window's head lin
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from cctf import texts
@@ -15,29 +14,16 @@ from cctf.gui.session_review import SessionReviewDialog
 from cctf.gui.simlink import attach_virtual_sim
 from cctf.records import audit
 
-from .gui_helpers import make_app, run_until
-
-
-@pytest.fixture
-def app(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CCTF_CONFIG_DIR", str(tmp_path / "config"))
-    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
-    yield controller, window
-    controller.shutdown()
+from .gui_helpers import run_until, start_clinic_test
 
 
 def _flagged(runner) -> list[int]:
     return [t.index for t in runner.trials if any(f.type == "retraction" for f in t.flags)]
 
 
-def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, app):
-    controller, window = app
-    controller.records.add_patient("P-1")
-    controller.records_changed.emit()
-    controller.select_patient("P-1")
-    attach_virtual_sim(controller, "retraction")
-    run_until(controller, lambda: controller.setup.ready)
-    qtbot.keyClick(window, Qt.Key.Key_Space)
+def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, records_app):
+    controller, window = records_app
+    start_clinic_test(qtbot, controller, window, "retraction")
     runner = controller.session.runner
     panel = window.clinic.run_page.trial
     screen = window.clinic
@@ -124,8 +110,8 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, ap
     assert "°/mmHg (R² " in history.head_progress.text()  # five stages: the relation
 
 
-def test_without_a_sensor_the_panel_shows_no_angle(qtbot, app):
-    controller, window = app
+def test_without_a_sensor_the_panel_shows_no_angle(qtbot, records_app):
+    controller, window = records_app
     attach_virtual_sim(controller, "healthy")
     run_until(controller, lambda: controller.setup.ready)
     qtbot.keyClick(window, Qt.Key.Key_Space)

@@ -21,14 +21,6 @@ from .gui_helpers import make_app
 from .records_helpers import clinic_csv, training_csv
 
 
-@pytest.fixture
-def app(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CCTF_CONFIG_DIR", str(tmp_path / "config"))
-    controller, window = make_app(qtbot, tmp_path / "data", open_records=True)
-    yield controller, window
-    controller.shutdown()
-
-
 def add_sessions(records) -> tuple[int, int, int]:
     records.add_patient("P-7", name="Ann Example")
     ids = []
@@ -51,8 +43,8 @@ def open_history(qtbot, controller, window):
     return dialog
 
 
-def test_the_session_list_newest_first_with_scores_status_and_progress(qtbot, app):
-    controller, window = app
+def test_the_session_list_newest_first_with_scores_status_and_progress(qtbot, records_app):
+    controller, window = records_app
     first, _second, _training = add_sessions(controller.records)
     controller.records.conn.execute(  # a test the data could not score
         "UPDATE sessions SET performance_index = NULL WHERE id = ?", (first,))
@@ -74,8 +66,8 @@ def test_the_session_list_newest_first_with_scores_status_and_progress(qtbot, ap
     dialog.close()
 
 
-def test_a_past_session_reopened_changed_with_reasons_and_reported(qtbot, app, monkeypatch):
-    controller, window = app
+def test_a_past_session_reopened_changed_with_reasons_and_reported(qtbot, records_app, monkeypatch):
+    controller, window = records_app
     _, second, _ = add_sessions(controller.records)
     dialog = open_history(qtbot, controller, window)
     dialog.select_session(second)
@@ -119,8 +111,8 @@ def test_a_past_session_reopened_changed_with_reasons_and_reported(qtbot, app, m
     dialog.close()
 
 
-def test_edit_and_delete_a_patient_as_thoroughly_as_the_command(qtbot, app):
-    controller, window = app
+def test_edit_and_delete_a_patient_as_thoroughly_as_the_command(qtbot, records_app):
+    controller, window = records_app
     add_sessions(controller.records)
     folder = controller.data_dir / "sessions" / "P-7"
     assert list(folder.glob("*.csv"))
@@ -143,8 +135,8 @@ def test_edit_and_delete_a_patient_as_thoroughly_as_the_command(qtbot, app):
     assert window.clinic.setup_page.picker.combo.findData("P-7") == -1
 
 
-def test_attach_a_recording_made_without_a_patient(qtbot, app):
-    controller, window = app
+def test_attach_a_recording_made_without_a_patient(qtbot, records_app):
+    controller, window = records_app
     controller.records.add_patient("P-7")
     loose = controller.data_dir / "recordings"
     loose.mkdir(parents=True)
@@ -164,8 +156,8 @@ def test_attach_a_recording_made_without_a_patient(qtbot, app):
 
 @pytest.mark.skipif(not hasattr(Records, "exclude_from_progress"),
                     reason="Records.exclude_from_progress comes with issue 9")
-def test_exclude_and_include_a_session_from_progress(qtbot, app):
-    controller, window = app
+def test_exclude_and_include_a_session_from_progress(qtbot, records_app):
+    controller, window = records_app
     first, _, _ = add_sessions(controller.records)
     dialog = open_history(qtbot, controller, window)
     assert dialog.exclude(first, "cuff leaked")
@@ -205,8 +197,8 @@ def test_the_last_patient_and_screen_are_remembered(qtbot, tmp_path, monkeypatch
         controller.shutdown()
 
 
-def test_open_folder_without_a_file_manager_says_why(qtbot, app, monkeypatch):
-    controller, window = app
+def test_open_folder_without_a_file_manager_says_why(qtbot, records_app, monkeypatch):
+    controller, window = records_app
     from cctf.gui.controller import SessionReport
 
     results = window.clinic.results
@@ -220,9 +212,9 @@ def test_open_folder_without_a_file_manager_says_why(qtbot, app, monkeypatch):
     assert why in results.record_status.text()
 
 
-def test_preferences_write_the_settings_file_and_never_replace_a_broken_one(qtbot, app,
+def test_preferences_write_the_settings_file_and_never_replace_a_broken_one(qtbot, records_app,
                                                                             tmp_path):
-    _controller, window = app
+    _controller, window = records_app
     prefs = window.show_preferences()
     path = tmp_path / "config" / "settings.toml"
     assert prefs.path == path and str(path) in " ".join(
@@ -241,17 +233,17 @@ def test_preferences_write_the_settings_file_and_never_replace_a_broken_one(qtbo
     prefs.reject()
 
 
-def test_menus_and_tabs_have_distinct_alt_keys(qtbot, app):
+def test_menus_and_tabs_have_distinct_alt_keys(qtbot, records_app):
     """Alt+H opens the Help menu, not Home training (a key shared is a key that misleads)."""
-    _controller, window = app
+    _controller, window = records_app
     titles = [a.text() for a in window.menuBar().actions()]
     titles += [window.tabs.tabText(k) for k in range(window.tabs.count())]
     keys = [t[t.index("&") + 1].lower() for t in titles if "&" in t]
     assert len(keys) == len(titles) and len(set(keys)) == len(keys), titles
 
 
-def test_the_progress_report_opens_or_says_why(qtbot, app, monkeypatch):
-    controller, window = app
+def test_the_progress_report_opens_or_says_why(qtbot, records_app, monkeypatch):
+    controller, window = records_app
     add_sessions(controller.records)
     dialog = open_history(qtbot, controller, window)
     assert not dialog.open_report_button.isEnabled()
