@@ -75,3 +75,14 @@ def _fsync_dir(folder: Path) -> None:
         log.debug("cannot fsync %s", folder)
     finally:
         os.close(fd)
+
+
+def free_path(first: Path, taken: Callable[[Path], bool] = Path.exists) -> Path:
+    """``first``, or ``<stem>-2<suffix>``, ``-3`` … the first name not ``taken``: a new file
+    never reuses an existing one (two sessions in one second, an import of the same test)."""
+    path, n = first, 1
+    while taken(path):
+        n += 1
+        path = first.with_name(f"{first.stem}-{n}{first.suffix}")
+    return path
+

@@ -26,7 +26,7 @@ from cctf.analysis.offline import estimate_rate_hz
 from cctf.errors import FileFormatError, RecordsError
 from cctf.formulas import check_no_formulas
 from cctf.records.db import transaction
-from cctf.records.files import copy_private
+from cctf.records.files import copy_private, free_path
 from cctf.records.meta import file_sha256, session_info
 from cctf.records.models import validate_kind
 from cctf.records.paths import make_private_dir
@@ -140,12 +140,7 @@ def imported_path(records: Records, code: str, kind: str, started_at: str) -> Pa
         stamp = datetime.fromisoformat(started_at).strftime("%Y-%m-%d_%H%M%S")
     except ValueError:
         stamp = "undated"
-    path = folder / f"{stamp}_{kind}_imported.csv"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stamp}_{kind}_imported-{n}.csv"
-    return path
+    return free_path(folder / f"{stamp}_{kind}_imported.csv")
 
 
 def import_session_csv(records: Records, source: str | Path, patient_code: str, *,

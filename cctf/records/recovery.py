@@ -27,6 +27,7 @@ from cctf.analysis.results import SessionResult
 from cctf.analysis.scoring import ScoringPlan
 from cctf.errors import FileFormatError, RecordsError
 from cctf.records.db import checkpoint, transaction
+from cctf.records.files import free_path
 from cctf.records.lock import SessionLock, this_host
 from cctf.records.meta import (
     analysis_config,
@@ -70,13 +71,8 @@ class Recovered:
 def new_session_path(records: Records, code: str, kind: str, started: datetime) -> Path:
     """``sessions/<code>/<YYYY-MM-DD_HHMMSS>_<kind>.csv`` (``-2``, ``-3``… if taken)."""
     folder = make_private_dir(records.data.patient_dir(code))
-    stamp = started.strftime("%Y-%m-%d_%H%M%S")
-    path = folder / f"{stamp}_{kind}.csv"
-    n = 1
-    while path.exists() or records.session_by_csv(path) is not None:
-        n += 1
-        path = folder / f"{stamp}_{kind}-{n}.csv"
-    return path
+    return free_path(folder / f"{started.strftime('%Y-%m-%d_%H%M%S')}_{kind}.csv",
+                     lambda p: p.exists() or records.session_by_csv(p) is not None)
 
 
 def lock_path(records: Records, session_id: int) -> Path:

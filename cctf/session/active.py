@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cctf.analysis.results import SessionResult
+from cctf.records.files import free_path
 from cctf.session.alerts import AlertLog
 from cctf.session.corrections import Corrections
 from cctf.session.cued import CuedRunner
@@ -108,11 +109,4 @@ class SessionReport:
 def recording_path(data_dir: Path, kind: str, now: datetime) -> Path:
     """Where a session without a patient is recorded: ``recordings/<stamp>_<kind>.csv``, with
     ``-2``, ``-3`` … for two sessions in one second (an existing file is never reused)."""
-    folder = data_dir / UNASSIGNED
-    stamp = now.strftime("%Y-%m-%d_%H%M%S")
-    path = folder / f"{stamp}_{kind}.csv"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stamp}_{kind}-{n}.csv"
-    return path
+    return free_path(data_dir / UNASSIGNED / f"{now.strftime('%Y-%m-%d_%H%M%S')}_{kind}.csv")
