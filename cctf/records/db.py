@@ -223,6 +223,10 @@ def backup(conn: sqlite3.Connection, dest: Path, *, keep_existing: bool = False)
             tmp.unlink()
 
 
+_NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
+"""Errors of ``os.link`` where the folder has no hard links (some network or FAT drives)."""
+
+
 def _publish(tmp: Path, dest: Path, keep_existing: bool) -> Path | None:
     """Give ``tmp`` the name ``dest`` (or the next free numbered name) without replacing
     a file: a hard link fails when the name is taken, where a rename would overwrite."""
@@ -242,9 +246,6 @@ def _publish(tmp: Path, dest: Path, keep_existing: bool) -> Path | None:
         if keep_existing:
             return None
     raise FileExistsError(errno.EEXIST, "no free backup name", str(dest))
-
-
-_NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
 
 
 def remove_stale_parts(folder: Path, older_than_s: float = 3600.0) -> None:
