@@ -134,6 +134,7 @@ LINK_EVENT_SHORT = {"disconnected": "link lost", "reconnected": "link back",
 
 # Trace, readout, gauge.
 AXIS_PRESSURE = "pressure (mmHg)"
+AXIS_PRESSURE_SHORT = "mmHg"  # the axis title on a plot too short for the whole one
 AXIS_TIME = "time (min:s)"
 BASELINE_LABEL = "baseline {value:.1f}"
 READOUT_NAME = "pressure"

@@ -79,3 +79,25 @@ def test_a_second_series_gets_its_own_right_axis(app):
                 for x in range(int(r.left()) + 5, int(r.right()) - 5, 7)
                 for y in range(int(r.top()), int(r.bottom())))
     assert found
+
+
+@pytest.mark.parametrize("height_px", [80, 100, 130, 400])
+def test_the_axis_title_is_never_cut_at_both_ends(qtbot, height_px):
+    """A 1280×720 window gives the run page's trace ~100 px: "pressure (mmHg)" drawn centred
+    there lost both ends ("ssure (mm"). The title that is drawn fits; short plots say "mmHg"."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from cctf import texts
+    from cctf.gui.trace_canvas import TraceCanvas
+
+    canvas = TraceCanvas(texts.AXIS_PRESSURE, texts.AXIS_TIME,
+                         y_title_short=texts.AXIS_PRESSURE_SHORT)
+    qtbot.addWidget(canvas)
+    canvas.resize(600, height_px)
+    shown, centre, room = canvas.y_title_shown(canvas.plot_rect())
+    assert QFontMetricsF(canvas.tick_font).horizontalAdvance(shown) <= room
+    assert 0 <= centre - room / 2 and centre + room / 2 <= height_px  # inside the widget
+    assert shown in (texts.AXIS_PRESSURE, texts.AXIS_PRESSURE_SHORT)
+    if height_px >= 400:
+        assert shown == texts.AXIS_PRESSURE
+    canvas.grab()  # paints with it

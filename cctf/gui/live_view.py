@@ -47,7 +47,8 @@ class LiveView(QWidget):
         self.last_drawn_t_s = math.nan  # display time of the newest sample drawn
         self._key: tuple = ()
         self._shown: tuple | None = None  # (t1, what else is drawn, newest sample drawn)
-        self.canvas = TraceCanvas(texts.AXIS_PRESSURE, "" if compact else texts.AXIS_TIME)
+        self.canvas = TraceCanvas(texts.AXIS_PRESSURE, "" if compact else texts.AXIS_TIME,
+                                  y_title_short=texts.AXIS_PRESSURE_SHORT)
         self.plot = self.canvas  # the widget that paints (its width is the plot's)
         self.curve = Series(np.empty(0), np.empty(0), theme.TRACE)
         self.canvas.set_series("pressure", self.curve)

@@ -140,7 +140,8 @@ class TraceCanvas(QWidget):
     """Paints a :class:`Scene` and the named :class:`Series`; call :meth:`update` after
     changing them (Qt then paints once, when the widget is shown)."""
 
-    def __init__(self, y_title: str, x_title: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, y_title: str, x_title: str = "", parent: QWidget | None = None,
+                 *, y_title_short: str = "") -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -148,6 +149,7 @@ class TraceCanvas(QWidget):
         # ~100 px there); ticks and the axis title still fit in 80.
         self.setMinimumSize(160, 80)
         self.y_title = y_title
+        self.y_title_short = y_title_short  # when the title is longer than the plot is tall
         self.x_title = x_title
         self.scene = Scene()
         self.series: dict[str, Series] = {}
@@ -182,6 +184,22 @@ class TraceCanvas(QWidget):
         # Whole pixels: a view scrolled by whole pixels then lands on the same pixels.
         return QRectF(round(left), 6, max(10, round(self.width() - left - right)),
                       max(10, round(self.height() - 6 - bottom)))
+
+    def y_title_shown(self, r: QRectF) -> tuple[str, float, float]:
+        """The left axis title that fits beside the plot ``r``, with the centre and length of
+        the room it is drawn in: the title centred on the plot, else on the widget's whole
+        height, else its short form the same way, else the short form elided. A title
+        clipped at both ends ("ssure (mm", a 1280×720 window) says nothing."""
+        fm = self._fm
+        on_plot = (r.center().y(), 2 * min(r.center().y(), self.height() - r.center().y()) - 4)
+        whole = (self.height() / 2, self.height() - 4.0)
+        for title in (self.y_title, self.y_title_short):
+            for centre, room in (on_plot, whole):
+                if title and fm.horizontalAdvance(title) <= room:
+                    return title, centre, room
+        title = self.y_title_short or self.y_title
+        return (fm.elidedText(title, Qt.TextElideMode.ElideRight, max(0.0, whole[1])),
+                *whole)
 
     def scroll_plot(self, dx: int, dirty_from_x: float) -> None:
         """The data moved ``dx`` whole pixels left: move the pixels already drawn (the plot and
@@ -249,11 +267,12 @@ class TraceCanvas(QWidget):
         p.drawLine(QPointF(r.left(), r.bottom() + 0.5), QPointF(r.right(), r.bottom() + 0.5))
         p.setPen(QColor(theme.MUTED))
         if self.y_title:
+            title, centre, room = self.y_title_shown(r)
             p.save()
-            p.translate(2, r.center().y())
+            p.translate(2, centre)
             p.rotate(-90)
-            p.drawText(QRectF(-r.height() / 2, 0, r.height(), fm.height()),
-                       Qt.AlignmentFlag.AlignCenter, self.y_title)
+            p.drawText(QRectF(-room / 2, 0, room, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                       title)
             p.restore()
         if self.x_title:
             p.drawText(QRectF(r.left(), self.height() - fm.height() - 2, r.width(),
