@@ -556,6 +556,9 @@ def cmd_app(args: argparse.Namespace) -> int:
 
         raise CctfError(texts.APP_NOT_INSTALLED.format(missing=missing)) from None
 
+    from cctf.display import require_display
+
+    require_display()  # else Qt aborts the process with a page of plugin messages
     if args.data_dir is not None:  # the app reads its folder from the environment
         os.environ["CCTF_DATA_DIR"] = str(args.data_dir)
 

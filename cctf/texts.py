@@ -492,6 +492,11 @@ APP_NOT_INSTALLED = (
     "the desktop app is not installed ({missing} is missing): "
     "pip install 'cctf[app]' (the command line works without it; see cctf --help)"
 )
+NO_DISPLAY = (
+    "no display to open a window on ({variable} is not set: a remote or headless session?); "
+    "run cctf on the computer's desktop, or use the command line here (cctf record --sim, "
+    "cctf analyze …; see cctf --help)"
+)
 DATA_ROAMING_MOVED = (
     "moved the data folder %s to %s (the local folder: a roaming profile copies its "
     "folder to a server, and patient data stays on this computer)"

@@ -96,7 +96,7 @@ def test_the_axis_title_is_never_cut_at_both_ends(qtbot, height_px):
     canvas.resize(600, height_px)
     shown, centre, room = canvas.y_title_shown(canvas.plot_rect())
     assert QFontMetricsF(canvas.tick_font).horizontalAdvance(shown) <= room
-    assert 0 <= centre - room / 2 and centre + room / 2 <= height_px  # inside the widget
+    assert centre - room / 2 >= 0 and centre + room / 2 <= height_px  # inside the widget
     assert shown in (texts.AXIS_PRESSURE, texts.AXIS_PRESSURE_SHORT)
     if height_px >= 400:
         assert shown == texts.AXIS_PRESSURE

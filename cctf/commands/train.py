@@ -74,6 +74,9 @@ def train(args: argparse.Namespace) -> int:
                                          holding=summary.time_holding_s,
                                          in_band=summary.time_in_band_s))
         return 0
+    from cctf.display import require_display
+
+    require_display()  # else Qt aborts the process with a page of plugin messages
     from cctf.gui.patient_mode import run_patient_mode
 
     return run_patient_mode(args)
