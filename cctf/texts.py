@@ -861,6 +861,10 @@ START_NOT_SETTLED = "Start test  (Space) — cuff not settled yet"
 START_NOT_SETTLED_TITLE = "The cuff has not settled"
 START_NOT_SETTLED_ASK = ("The set-up guide says: {state}\n\nThe pressure may still drift, "
                          "which can fail trials. Start anyway?")
+START_SETTLED_NOW = ("The set-up guide now says the pressure is steady at the baseline. "
+                     "Start the test?")
+START_ASK_NO_SIGNAL = ("No signal from the device now: the test cannot start until it comes "
+                       "back. Answer No and check the sensor.")
 RESULTS_OPEN_REPORT = "Open report"
 RESULTS_NO_REPORT = "No report written yet: press Report (PDF) first."
 RESULTS_ATTACH = "Attach to patient…"

@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
+    QMessageBox,
     QPushButton,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from cctf import texts
 from cctf.gui import theme
 from cctf.session.settings import preset
+from cctf.session.setup import start_warning
 from cctf.sim.scenarios import list_scenarios
 
 from .gui_helpers import STEP_S, make_app, run_until
@@ -138,6 +140,26 @@ def test_the_leak_warning_says_pause_and_reinflate():
 
 
 # --- a clinic test: start, get ready, cues, baseline line, alerts ------------------------------
+
+
+def test_the_start_question_follows_the_cuff_while_it_is_open(qtbot, app):
+    """Seen in a real window: "The set-up guide says: 20.1 mmHg — hold on, letting it
+    settle… Start anyway?" stayed up, frozen, over a window that said "steady: ready to
+    start". The open question says what the guide says now."""
+    controller, window = app
+    clinic = window.clinic
+    _sim(controller, window)
+    run_until(controller, lambda: controller.signal_status.live and not controller.setup.ready)
+    asked = start_warning(controller.setup, controller.settings.baseline_mmhg)
+    assert asked is not None
+    box = clinic.start_question(asked)
+    assert texts.START_NOT_SETTLED_ASK.format(state=asked) == box.text()
+    run_until(controller, lambda: controller.setup.ready)
+    controller.tick()
+    assert box.text() == texts.START_SETTLED_NOW
+    box.done(QMessageBox.StandardButton.No.value)
+    controller.ticked.emit()  # no longer followed once answered
+    assert box.text() == texts.START_SETTLED_NOW
 
 
 def test_start_on_an_unsettled_cuff_asks_then_counts_in_and_cues_in_plain_words(qtbot, app):

@@ -497,20 +497,48 @@ class ClinicScreen(QWidget):
         c = self.controller
         if c.session is not None and c.session.kind == "clinic":
             c.toggle_pause()
-        elif (self.pages.currentWidget() is self.setup_page and self.setup_page.form.valid
-              and c.signal_status.live):
+        elif self._can_start_now():
             warning = start_warning(c.setup, c.settings.baseline_mmhg)
             if warning is not None and not self.confirm_start(warning):
                 return  # the therapist waits for the cuff to settle
-            c.begin_clinic()
+            c.begin_clinic()  # (refuses without a device: the link may have gone meanwhile)
+
+    def _can_start_now(self) -> bool:
+        c = self.controller
+        return (c.session is None and self.pages.currentWidget() is self.setup_page
+                and self.setup_page.form.valid and c.signal_status.live)
 
     def confirm_start(self, warning: str) -> bool:
         """Ask before starting on a cuff that has not settled (tests replace this)."""
-        answer = QMessageBox.question(
-            self, texts.START_NOT_SETTLED_TITLE, texts.START_NOT_SETTLED_ASK.format(state=warning),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        box = self.start_question(warning)
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            box.deleteLater()
+
+    def start_question(self, warning: str) -> QMessageBox:
+        """The question, kept current while it is open: the guide goes on judging the cuff
+        (a question that still said "letting it settle…" over a window that said "steady:
+        ready to start" showed a stale state as the reason to wait)."""
+        c = self.controller
+        box = QMessageBox(QMessageBox.Icon.Question, texts.START_NOT_SETTLED_TITLE,
+                          texts.START_NOT_SETTLED_ASK.format(state=warning),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def follow() -> None:
+            if not c.signal_status.live:
+                text = texts.START_ASK_NO_SIGNAL
+            else:
+                now = start_warning(c.setup, c.settings.baseline_mmhg)
+                text = (texts.START_SETTLED_NOW if now is None
+                        else texts.START_NOT_SETTLED_ASK.format(state=now))
+            if box.text() != text:
+                box.setText(text)
+
+        c.ticked.connect(follow)
+        box.finished.connect(lambda *_: c.ticked.disconnect(follow))
+        return box
 
     def override(self) -> None:
         self.controller.toggle_override()  # the selection reaches the controller when made
@@ -598,3 +626,4 @@ class ClinicScreen(QWidget):
         self.dismiss_head_action.setEnabled(head_flagged)
         self.end_action.setEnabled(running)
         self.tare_action.setEnabled(on_setup and self.setup_page.tare_button.isEnabled())
+
