@@ -409,9 +409,9 @@ def _build(page: Page, inp: ReportInput, include_name: bool, clinic: ClinicSetti
         columns = (*texts.REPORT_TRIAL_COLUMNS[:4], texts.HEAD_COLUMN,
                    texts.REPORT_TRIAL_COLUMNS[4])
         page.table(columns, rows, (0.35, 0.95, 0.75, 1.35, 0.95), colours=colours)
-        page.line(texts.HEAD_SLOPE.format(slope=r.head_slope.slope_deg_per_mmhg,
-                                          r2=r.head_slope.r2, n=r.head_slope.n_stages)
-                  if r.head_slope else texts.HEAD_SLOPE_NONE, MIN_PT)
+        page.paragraph(texts.HEAD_SLOPE.format(slope=r.head_slope.slope_deg_per_mmhg,
+                                               r2=r.head_slope.r2, n=r.head_slope.n_stages)
+                       if r.head_slope else texts.HEAD_SLOPE_NONE, MIN_PT)
     elif rows:
         page.table(texts.REPORT_TRIAL_COLUMNS, rows, (0.35, 0.95, 0.75, 1.35), colours=colours)
     else:
