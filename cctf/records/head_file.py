@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MEMO_SESSIONS = 256  # files' answers kept: the history window refreshes on every change
 _memo: OrderedDict[tuple[object, ...], SessionResult | None] = OrderedDict()
+_memo_lock = threading.Lock()  # the PDFs are written on a worker thread, the history on Qt's
 
 
 def with_head_angles(stored: SessionResult, fresh: SessionResult) -> None:
@@ -94,9 +96,10 @@ def _fresh_from_file(records: Records, session: SessionRecord) -> SessionResult 
         stamp, problem = None, exc
     key = (str(path), stamp, json.dumps(session.protocol, sort_keys=True),
            json.dumps(session.prescription, sort_keys=True))
-    if key in _memo:
-        _memo.move_to_end(key)
-        return _memo[key]
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
     fresh = None
     try:
         if problem is not None:
@@ -106,7 +109,8 @@ def _fresh_from_file(records: Records, session: SessionRecord) -> SessionResult 
     except (CctfError, OSError) as exc:
         log.warning("session %d: head angles not read from %s (not measured): %s",
                     session.id, path, exc)
-    _memo[key] = fresh
-    while len(_memo) > MEMO_SESSIONS:
-        _memo.popitem(last=False)
+    with _memo_lock:
+        _memo[key] = fresh
+        while len(_memo) > MEMO_SESSIONS:
+            _memo.popitem(last=False)
     return fresh
