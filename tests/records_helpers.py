@@ -38,9 +38,11 @@ def _training_plan(target: float, reps: int, held: int) -> list[tuple]:
 
 
 def write_session_csv(path: Path, plan: list[tuple], *, rate_hz: float = 20.0,
-                      metadata: dict[str, object] | None = None) -> Path:
+                      metadata: dict[str, object] | None = None,
+                      head_deg_per_mmhg: float | None = None) -> Path:
     """A clean synthetic trace: rest at 20 mmHg, smooth nods to each cued level (a held cue
-    sits on the target; a failed one stays 2.5 mmHg short)."""
+    sits on the target; a failed one stays 2.5 mmHg short). ``head_deg_per_mmhg``: with the
+    head sensor's columns, the head flexing that much per mmHg of the nod (roll 0)."""
     starts = [5.0 + k * (CUE_S + GAP_S) for k in range(len(plan))]
     end = (starts[-1] + CUE_S + GAP_S) if plan else 30.0
     t = np.arange(int(end * rate_hz)) / rate_hz + 0.05
@@ -57,10 +59,13 @@ def write_session_csv(path: Path, plan: list[tuple], *, rate_hz: float = 20.0,
     meta = {"started_at": "2025-03-03T10:00:00+01:00", "device_serial": "SIM00001",
             "firmware_version": "1.0.0", "sample_rate_hz": f"{rate_hz:g}", "calibration_id": "7",
             **(metadata or {})}
-    w = SessionWriter(path, meta, ("raw", "flags", "seq"))
     n = len(t)
-    w.write(t, p, target, list(phase), {"raw": np.arange(n) + 700, "flags": np.zeros(n, int),
-                                       "seq": np.arange(n)})
+    extra = {"raw": np.arange(n) + 700, "flags": np.zeros(n, int), "seq": np.arange(n)}
+    if head_deg_per_mmhg is not None:
+        extra["head_pitch_deg"] = np.round(head_deg_per_mmhg * (p - 20.0), 2)
+        extra["head_roll_deg"] = np.zeros(n)
+    w = SessionWriter(path, meta, tuple(extra))
+    w.write(t, p, target, list(phase), extra)
     w.close({"link_events": "none"})
     return path
 

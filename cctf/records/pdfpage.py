@@ -4,7 +4,9 @@ words can be searched and copied).
 
 Text flows: a line, paragraph or table row that does not fit on the page continues on a new
 page (tables repeat their header), so nothing is ever cut or shortened with "…". Every
-page carries the footer and "page k of n"; no text is smaller than 8 pt.
+page carries the footer and "page k of n"; no text is smaller than 8 pt. Table columns are
+sized and wrapped from the measured widths of their texts (``text_width_in``), so no cell runs
+into its neighbour whatever the words (a longer translation, "not measured").
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfPages
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
 
 from cctf import DISCLAIMER, __version__, texts
 from cctf.records.files import atomic_writer
@@ -33,6 +37,9 @@ CHARS_PER_IN = {8: 15.0, 9: 13.3, 10: 12.0}  # DejaVu Sans, average text, with a
 RC: Any = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "axes.linewidth": 0.6,
       "font.size": MIN_PT}
 PASS_COLOUR, FAIL_COLOUR, GREY = "#2e7d32", "#c62828", "#9e9e9e"
+GAP_IN = 0.1  # between a table cell's text and the next column
+MIN_LAST_IN = 1.0  # the last (wrapping) column of a table keeps at least this much
+_METRICS = TextToPath()
 
 
 def wrap(text: str, size: int, width_in: float) -> list[str]:
@@ -43,6 +50,74 @@ def wrap(text: str, size: int, width_in: float) -> list[str]:
         lines += textwrap.wrap(para, width, break_long_words=True,
                                break_on_hyphens=False) or [""]
     return lines
+
+
+def text_width_in(s: str, size: int, bold: bool = False) -> float:
+    """The width of ``s`` in inches as the PDF sets it: DejaVu Sans measured by FreeType,
+    as matplotlib's PDF backend lays out its text (kerning included, no hinting)."""
+    if not s:
+        return 0.0
+    prop = FontProperties(family=RC["font.family"], size=max(MIN_PT, size),
+                          weight="bold" if bold else "normal")
+    width_pt, _, _ = _METRICS.get_text_width_height_descent(s, prop, ismath=False)
+    return float(width_pt) / 72.0
+
+
+def wrap_measured(text: str, size: int, width_in: float, bold: bool = False) -> list[str]:
+    """Every word of ``text`` on lines whose measured width fits ``width_in``; a word wider
+    than that is split between characters (never shortened)."""
+
+    def fits(s: str) -> bool:
+        return text_width_in(s, size, bold) <= width_in
+
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        line = ""
+        for word in para.split():
+            if fits(f"{line} {word}" if line else word):
+                line = f"{line} {word}" if line else word
+                continue
+            if line:
+                lines.append(line)
+            while len(word) > 1 and not fits(word):
+                k = len(word) - 1
+                while k > 1 and not fits(word[:k]):
+                    k -= 1
+                lines.append(word[:k])
+                word = word[k:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+def column_widths(cells: Sequence[Sequence[str]], col_in: Sequence[float], total_in: float,
+                  size: int = MIN_PT) -> list[float]:
+    """The widths of a table's columns but the last (which takes the rest of ``total_in``).
+
+    ``cells``: the header row first (bold), then the rows. Each column is ``col_in`` wide or,
+    when a cell's text is wider, as wide as its widest text plus ``GAP_IN``. When that leaves
+    the last column less than ``MIN_LAST_IN``, the widened columns are sized to their longest
+    word instead (their cells wrap); when even that does not fit, only the widened columns
+    give back room, in proportion to what they gained, and a word wider than its column is
+    split between characters."""
+
+    def widest(k: int, measure: Callable[[str, bool], float]) -> float:
+        return max(measure(row[k], r == 0) for r, row in enumerate(cells)) + GAP_IN
+
+    whole = [max(c, widest(k, lambda s, b: text_width_in(s, size, b)))
+             for k, c in enumerate(col_in)]
+    room = total_in - MIN_LAST_IN
+    if sum(whole) <= room:
+        return whole
+    by_word = [max(c, widest(k, lambda s, b: max((text_width_in(w, size, b) for w in s.split()),
+                                                 default=0.0)))
+               for k, c in enumerate(col_in)]
+    if sum(by_word) <= room:
+        return by_word
+    if sum(col_in) >= room:  # too many columns for the page: all shrink alike
+        return [c * room / sum(col_in) for c in col_in]
+    share = (room - sum(col_in)) / (sum(by_word) - sum(col_in))
+    return [c + share * (w - c) for c, w in zip(col_in, by_word, strict=True)]
 
 
 class Page:
@@ -133,34 +208,50 @@ class Page:
               col_in: Sequence[float], size: int = MIN_PT,
               colours: Sequence[str] | None = None) -> None:
         """A plain table, every row whole; ``col_in``: the widths of all columns but the
-        last, which takes the rest and wraps. Rows that do not fit continue on the next
-        page under the header again."""
-        xs = np.concatenate([[0.0], np.cumsum(col_in)])  # the last column takes the rest
+        last, which takes the rest. A column is widened when its texts need it, and any cell
+        wraps within its column (``column_widths``). A row is kept on one page when it fits
+        on one; rows continue on the next page under the header again."""
+        widths = column_widths([columns, *rows], col_in, self.text_width_in, size)
+        xs = np.concatenate([[0.0], np.cumsum(widths)])  # the last column takes the rest
+        room = [w - GAP_IN for w in widths] + [self.text_width_in - xs[-1]]
         step = LINE_IN[size]
-        last_width = self.text_width_in - xs[-1]
+
+        def cell_lines(row: Sequence[str], bold: bool = False) -> list[list[str]]:
+            return [wrap_measured(cell, size, w, bold) for cell, w in zip(row, room,
+                                                                           strict=True)]
+
+        head = cell_lines(columns, bold=True)
+        head_n = max(len(c) for c in head)
 
         def header() -> None:
-            self.need(2 * step + 0.06)
-            for x, name in zip(xs, columns, strict=True):
-                self.text(x, self.y, name, size, fontweight="bold")
-            self.y -= step
+            self.need((head_n + 1) * step + 0.06)
+            for j in range(head_n):
+                for x, lines in zip(xs, head, strict=True):
+                    if j < len(lines):
+                        self.text(x, self.y, lines[j], size, fontweight="bold")
+                self.y -= step
             self.rule()
 
+        page_in = self.height_in - MARGIN_IN - self.bottom_in - (head_n + 2) * step - 0.2
         header()
         for k, row in enumerate(rows):
-            cell_lines = wrap(row[-1], size, last_width)
+            lines = cell_lines(row)
+            n = max(len(c) for c in lines)
             colour = colours[k] if colours else "black"
-            first = True
-            for ln in cell_lines:
+            if self.y - n * step < self.bottom_in and n * step <= page_in:
+                self.new_page()  # the whole row on the next page
+                header()
+            for j in range(n):
+                again = False
                 if self.y - step < self.bottom_in:
                     self.new_page()
                     header()
-                    first = True  # the row's number again, so a continued cell is clear
-                if first:
-                    for x, cell in zip(xs[:-1], row[:-1], strict=True):
-                        self.text(x, self.y, cell, size, color=colour)
-                    first = False
-                self.text(xs[-1], self.y, ln, size, color=colour)
+                    again = True  # the row's first cells again, so a continued cell is clear
+                for x, cell in zip(xs, lines, strict=True):
+                    if j < len(cell):
+                        self.text(x, self.y, cell[j], size, color=colour)
+                    elif again and cell[0]:
+                        self.text(x, self.y, cell[0], size, color=colour)
                 self.y -= step
 
     def footers(self) -> None:

@@ -6,8 +6,11 @@ history window.
     if any(h.measured for h in found): ...   # else no test had a sensor: nothing to show
 
 Angles come from the records (schema v7: per-trial ``head_flexion_deg`` and
-``head_flexion_gain_deg``; the slope is fitted from them as the analysis does). A test without
-a sensor, or whose angles were not measured, is "not measured" — never 0.
+``head_flexion_gain_deg``; the slope is fitted from them as the analysis does). A test stored
+before v7 whose session file has the head columns gets them from the file's analysis, as the
+session report and review do (``cctf.records.head_file``). A test without a sensor, whose
+angles were not measured, or whose file is missing or unreadable (logged) is "not measured" —
+never 0.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import date
 
 from cctf import texts
 from cctf.analysis.head import FlexionSlope, stage_angles
+from cctf.records.head_file import head_from_file
 from cctf.records.progress import ProgressPoint
 from cctf.records.store import Records
 
@@ -51,6 +55,8 @@ def head_progress(records: Records, points: Sequence[ProgressPoint]) -> list[Hea
     found = []
     for p in points:
         result = records.load_result(p.session_id)
+        if result is not None:
+            head_from_file(records, records.session(p.session_id), result)
         measured = result is not None and result.head_measured
         stages = tuple(stage_angles(result.trials)) if result is not None and measured else ()
         slope = result.head_slope if result is not None and measured else None

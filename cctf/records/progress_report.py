@@ -171,6 +171,7 @@ def _head_table(page: Page, records: Records, points: list[ProgressPoint]) -> No
     found = head_progress(records, points)
     if not any(h.measured for h in found):
         return
+    page.space(0.1)
     page.heading(texts.HEAD_PROGRESS_TITLE)
     rows = [[f"{_when(p):%d %b %Y %H:%M}", h.slope_words, h.stage_words]
             for p, h in zip(reversed(points), reversed(found), strict=True)]

@@ -30,6 +30,8 @@ from cctf.errors import FileFormatError
 from cctf.records import audit, clinic_settings
 from cctf.records.actions import ActionLine, edit_lines, hand_markers, session_actions, time_words
 from cctf.records.clinic_settings import ClinicSettings
+from cctf.records.head_file import head_from_recording
+from cctf.records.head_file import with_head_angles as with_head_angles  # the session review's
 from cctf.records.meta import analysis_config, duration_s, read_recorded, session_info
 from cctf.records.models import parse_time
 from cctf.records.pdfpage import (
@@ -86,9 +88,8 @@ def report_input(records: Records, session_id: int) -> ReportInput:
         result = (analyze_recording(recording, config=analysis_config(
             session.protocol, session.prescription)) if recording is not None
             else SessionResult(math.nan, [], [], None, None, complete=False))
-    elif recording is not None and recording.has_head and not result.head_measured:
-        with_head_angles(result, analyze_recording(recording, config=analysis_config(
-            session.protocol, session.prescription)))
+    elif recording is not None:  # stored before the records kept head angles (v7)
+        head_from_recording(result, session, recording)
     actions = (*session_actions(recording), *edit_lines(audit.edits(records, session_id)))
     return ReportInput(patient.code, patient.name, session.id, path.name, session.kind,
                        session.status, session.started_at, session.device_serial,
@@ -107,20 +108,6 @@ def csv_report_input(path: str | Path) -> ReportInput:
                        "file", info.started_at, info.device_serial, info.device_firmware,
                        info.calibration_id, info.protocol, info.prescription, result,
                        recording, "", "", tuple(session_actions(recording)))
-
-
-def with_head_angles(stored: SessionResult, fresh: SessionResult) -> None:
-    """A session stored before the records kept head angles (schema v7, issue 17): take them
-    from the session file's fresh analysis, trial by trial (matched by cue time); the stored
-    verdicts stay as they are."""
-    by_cue = {round(t.cue_start_s, 3): t for t in fresh.trials}
-    for t in stored.trials:
-        f = by_cue.get(round(t.cue_start_s, 3))
-        if f is not None:
-            t.head_flexion_deg, t.head_flexion_sd_deg = f.head_flexion_deg, f.head_flexion_sd_deg
-            t.head_flexion_gain_deg, t.head_rest_deg = f.head_flexion_gain_deg, f.head_rest_deg
-            t.head_lift_motion = f.head_lift_motion
-    stored.head_measured, stored.head_slope = fresh.head_measured, fresh.head_slope
 
 
 # --- words --------------------------------------------------------------------------------------
@@ -409,9 +396,9 @@ def _build(page: Page, inp: ReportInput, include_name: bool, clinic: ClinicSetti
         columns = (*texts.REPORT_TRIAL_COLUMNS[:4], texts.HEAD_COLUMN,
                    texts.REPORT_TRIAL_COLUMNS[4])
         page.table(columns, rows, (0.35, 0.95, 0.75, 1.35, 0.95), colours=colours)
-        page.line(texts.HEAD_SLOPE.format(slope=r.head_slope.slope_deg_per_mmhg,
-                                          r2=r.head_slope.r2, n=r.head_slope.n_stages)
-                  if r.head_slope else texts.HEAD_SLOPE_NONE, MIN_PT)
+        page.paragraph(texts.HEAD_SLOPE.format(slope=r.head_slope.slope_deg_per_mmhg,
+                                               r2=r.head_slope.r2, n=r.head_slope.n_stages)
+                       if r.head_slope else texts.HEAD_SLOPE_NONE, MIN_PT)
     elif rows:
         page.table(texts.REPORT_TRIAL_COLUMNS, rows, (0.35, 0.95, 0.75, 1.35), colours=colours)
     else:
