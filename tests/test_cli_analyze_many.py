@@ -88,6 +88,26 @@ def test_summary_csv_is_never_overwritten(sessions, tmp_path, capsys):
     assert out_csv.read_text(encoding="utf-8") == "precious\n"
 
 
+def test_a_users_part_file_is_neither_deleted_nor_in_the_way(sessions, tmp_path, capsys):
+    """The summary was written through ``OUT.part``: a user's file of that name made the run
+    fail, and was then deleted. Only cctf's own temporary file is ever removed."""
+    out_csv = tmp_path / "summary.csv"
+    mine = tmp_path / "summary.csv.part"
+    mine.write_text("precious\n", encoding="utf-8")
+    status, _, err = run(capsys, str(sessions[0]), "--summary-csv", str(out_csv))
+    assert status == 0, err
+    assert mine.read_text(encoding="utf-8") == "precious\n"
+    assert out_csv.read_text(encoding="utf-8").startswith("file,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv", "summary.csv.part"]
+
+
+def test_a_summary_that_cannot_be_written_is_said_before_the_work(sessions, tmp_path, capsys):
+    status, out, err = run(capsys, str(sessions[0]), "--summary-csv",
+                           str(tmp_path / "no" / "such" / "summary.csv"))
+    assert status == 1 and out == ""  # no file analysed first, then thrown away
+    assert err.startswith("cctf: cannot write") and "\n" not in err.strip()
+
+
 def test_a_bad_file_among_good_ones(sessions, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("# cctf_session_format: 1\nnot,a,session\n1,2\n", encoding="utf-8")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import json
 import math
 import os
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -136,6 +138,9 @@ def analyze_files(args: argparse.Namespace) -> int:
     out_csv: Path | None = args.summary_csv
     if out_csv is not None and out_csv.exists():
         raise CctfError(ANALYZE_SUMMARY_EXISTS.format(path=out_csv))
+    if out_csv is not None and not out_csv.parent.is_dir():  # before the work, not after it
+        raise CctfError(ANALYZE_SUMMARY_FAILED.format(path=out_csv,
+                                                      error=os.strerror(errno.ENOENT)))
     rows: list[dict[str, str]] = []
     status = 0
     first = True
@@ -172,17 +177,23 @@ def analyze_files(args: argparse.Namespace) -> int:
 
 
 def _write_summary(path: Path, rows: list[dict[str, str]]) -> None:
-    """Write the summary next to its final name and move it there (no half-written file)."""
-    tmp = path.with_name(path.name + ".part")
+    """Write the summary into a temporary file of cctf's own, next to the final name, and
+    link it there (no half-written file; a file that appeared meanwhile is never replaced).
+    Only that temporary file is ever removed: a user's ``OUT.part`` is not cctf's."""
+    tmp: Path | None = None
     try:
-        with open(tmp, "x", newline="", encoding="utf-8") as f:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".cctf-part",
+                                    dir=path.parent)
+        tmp = Path(name)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS)
             writer.writeheader()
             writer.writerows(rows)
         os.link(tmp, path)  # fails rather than replace a file that appeared meanwhile
-    except FileExistsError as exc:
-        raise CctfError(ANALYZE_SUMMARY_EXISTS.format(path=exc.filename or path)) from None
+    except FileExistsError:
+        raise CctfError(ANALYZE_SUMMARY_EXISTS.format(path=path)) from None
     except OSError as exc:
         raise CctfError(ANALYZE_SUMMARY_FAILED.format(path=path, error=exc.strerror)) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
