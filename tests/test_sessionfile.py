@@ -55,6 +55,19 @@ def test_files_are_readable_by_their_owner_only(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+def test_closing_never_touches_a_users_file_beside_it(tmp_path):
+    """Closing rewrote the header through a fixed ``FILE.tmp``: a user's file of that name was
+    truncated, then renamed over the session. Only cctf's own temporary file is used."""
+    path = tmp_path / "s.csv"
+    mine = tmp_path / "s.csv.tmp"
+    mine.write_text("precious\n", encoding="utf-8")
+    w, _, _ = _write(path)
+    w.close({"x": 1})
+    assert mine.read_text(encoding="utf-8") == "precious\n"
+    assert read_session(path).metadata["x"] == "1" and len(read_session(path)) == 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv", "s.csv.tmp"]
+
+
 @pytest.mark.parametrize(
     ("body", "line", "problem"),
     [
