@@ -6,10 +6,20 @@ A view: ``set_state`` gives what to draw; the widget keeps nothing else.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap, QRegion
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QRegion,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cctf import texts
@@ -88,10 +98,67 @@ class Gauge(QWidget):
         box = QRectF(QPointF(min(cx, x), min(cy, y)), QPointF(max(cx, x), max(cy, y)))
         return box.united(hub).adjusted(-pad, -pad, pad, pad).toAlignedRect()
 
+    def text_layout(self) -> list[tuple[str, QFont, QRectF]]:
+        """Every word the dial draws — the scale's numbers, the value, the unit (or "No
+        signal") — with its font and box. One place for the painter and the tests: on a small
+        dial (a 1280×720 set-up page gives it ~90 px) the stage numbers 22…28 overprinted one
+        another and the unit was cut ("mmHa"), so stage numbers are left out where they would
+        touch (10, 20, 30, 40 stay) and the unit's box is as tall as its type."""
+        return self._scale_layout() + self._value_layout()
+
+    def _scale_layout(self) -> list[tuple[str, QFont, QRectF]]:
+        """The scale's numbers that fit: a stage number that would touch its neighbours, or
+        any number that would touch the value or the unit under the hub, is left out."""
+        under_hub = [_ink(font, rect, text) for text, font, rect in self._value_layout()]
+        return [(text, font, rect) for text, font, rect in self._scale_numbers()
+                if not any(_ink(font, rect, text).intersects(u) for u in under_hub)]
+
+    def _scale_numbers(self) -> list[tuple[str, QFont, QRectF]]:
+        cx, cy, r, ring = self._geometry()
+        label_font = QFont(self.font())
+        label_font.setPointSizeF(max(7.0, r * 0.075))
+        fm = QFontMetricsF(label_font)
+        rl = r - ring - r * 0.2
+        out: list[tuple[str, QFont, QRectF]] = []
+        for k in range(int(LOW_MMHG), int(HIGH_MMHG) + 1, 2):
+            if not (k % 10 == 0 or 20 < k < 30):
+                continue
+            a = math.radians(angle_deg(k))
+            w, h = max(r * 0.24, fm.horizontalAdvance(f"{k}")), max(r * 0.12, fm.height())
+            out.append((f"{k}", label_font, QRectF(cx + rl * math.cos(a) - w / 2,
+                                                   cy - rl * math.sin(a) - h / 2, w, h)))
+        inks = [_ink(font, rect, text).adjusted(-1, -1, 1, 1) for text, font, rect in out]
+        if any(a.intersects(b) for a, b in itertools.pairwise(inks)):
+            out = [item for item in out if int(item[0]) % 10 == 0]  # the stages' would touch
+        return out
+
+    def _value_layout(self) -> list[tuple[str, QFont, QRectF]]:
+        cx, cy, r, _ = self._geometry()
+        base = QFont(self.font())
+        value_font = QFont(base)
+        value_font.setPointSizeF(max(9.0, r * 0.16))
+        value_font.setBold(True)
+        value = "--" if math.isnan(self.pressure_mmhg) else f"{self.pressure_mmhg:.1f}"
+        # Each box is its line's height, centred where a large dial centres it (the value at
+        # 0.37 r below the hub, the unit at 0.58 r); on a small dial the unit goes below the
+        # value rather than into it.
+        value_h = QFontMetricsF(value_font).height()
+        value_top = cy + r * 0.37 - value_h / 2
+        unit_font = QFont(base)
+        unit_font.setPointSizeF(max(7.0, r * 0.075))
+        unit_h = QFontMetricsF(unit_font).height()
+        unit_top = max(cy + r * 0.58 - unit_h / 2, value_top + value_h)
+        return [(value, value_font, QRectF(cx - r, value_top, 2 * r, value_h)),
+                (texts.UNIT if self.live else texts.NO_SIGNAL, unit_font,
+                 QRectF(cx - r, unit_top, 2 * r, unit_h))]
+
     def value_rect(self) -> QRect:
         """The value under the hub (with room for type taller than its line)."""
         cx, cy, r, _ = self._geometry()
-        return QRectF(cx - 0.7 * r, cy + r * 0.12, 1.4 * r, r * 0.66 + 8).toAlignedRect()
+        box = QRectF(cx - 0.7 * r, cy + r * 0.12, 1.4 * r, r * 0.66 + 8)
+        for _text, _font, rect in self._value_layout():
+            box = box.united(QRectF(cx - 0.7 * r, rect.top(), 1.4 * r, rect.height() + 4))
+        return box.toAlignedRect()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         side = min(self.width(), self.height()) - 8
@@ -114,7 +181,6 @@ class Gauge(QWidget):
         cx, cy = self.width() / 2, self.height() / 2
         r = side / 2
         ring = r * 0.14
-        font = painter.font()
 
         # Needle and hub.
         if not math.isnan(self.pressure_mmhg):
@@ -129,19 +195,10 @@ class Gauge(QWidget):
         painter.drawEllipse(QPointF(cx, cy), r * 0.05, r * 0.05)
 
         # Value and unit under the hub.
-        font.setPointSizeF(max(9.0, r * 0.16))
-        font.setBold(True)
-        painter.setFont(font)
         painter.setPen(fg)
-        value = "--" if math.isnan(self.pressure_mmhg) else f"{self.pressure_mmhg:.1f}"
-        painter.drawText(QRectF(cx - r, cy + r * 0.22, 2 * r, r * 0.3),
-                         Qt.AlignmentFlag.AlignCenter, value)
-        font.setPointSizeF(max(7.0, r * 0.075))
-        font.setBold(False)
-        painter.setFont(font)
-        painter.drawText(QRectF(cx - r, cy + r * 0.5, 2 * r, r * 0.16),
-                         Qt.AlignmentFlag.AlignCenter, texts.UNIT if self.live
-                         else texts.NO_SIGNAL)
+        for text, font, rect in self._value_layout():
+            painter.setFont(font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.end()
 
     def _render_face(self, fg: QColor) -> QPixmap:
@@ -178,9 +235,6 @@ class Gauge(QWidget):
 
         # A mark every 2 mmHg; numbers at 10, 20, 30, 40 and on the stage bands.
         painter.setPen(QPen(fg, max(1.0, r * 0.012)))
-        font = painter.font()
-        font.setPointSizeF(max(7.0, r * 0.075))
-        painter.setFont(font)
         for k in range(int(LOW_MMHG), int(HIGH_MMHG) + 1, 2):
             a = math.radians(angle_deg(k))
             major = k % 10 == 0
@@ -188,11 +242,9 @@ class Gauge(QWidget):
             r1 = r - ring - 2
             painter.drawLine(QPointF(cx + r0 * math.cos(a), cy - r0 * math.sin(a)),
                              QPointF(cx + r1 * math.cos(a), cy - r1 * math.sin(a)))
-            if major or 20 < k < 30:
-                rl = r - ring - r * 0.2
-                label_rect = QRectF(cx + rl * math.cos(a) - r * 0.12,
-                                    cy - rl * math.sin(a) - r * 0.06, r * 0.24, r * 0.12)
-                painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, f"{k}")
+        for text, font, rect in self._scale_layout():
+            painter.setFont(font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
         painter.end()
         return face
@@ -204,3 +256,8 @@ class Gauge(QWidget):
         painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawArc(rect, round(a0 * 16), round((a1 - a0) * 16))
+
+
+def _ink(font: QFont, rect: QRectF, text: str) -> QRectF:
+    """Where ``text`` drawn centred in ``rect`` puts its type."""
+    return QFontMetricsF(font).boundingRect(rect, int(Qt.AlignmentFlag.AlignCenter), text)
