@@ -996,3 +996,13 @@ def fault_words(kind: str, value: float, lift_motion: bool | None = None) -> str
     if kind == "head_lift" and lift_motion is not None:
         text += HEAD_LIFT_BY_MOTION[lift_motion]
     return text
+
+
+# --- Results-screen flag reviews in the audit trail; the live head line at 1280 px (issue 17,
+# gui follow-up) ------------------------------------------------------------------------------
+# The session's record is complete before the results screen reviews a flag (the buttons wait
+# for it), so each review there is a change to a finished session: an audit row with this
+# fixed reason (no dialog: several flags are reviewed in a row; the session review asks one).
+FLAG_REVIEW_RESULTS_REASON = "reviewed on the results screen at the end of the test"
+FLAG_REVIEW_RESULTS_UNDO_REASON = "review undone on the results screen at the end of the test"
+FLAG_REVIEW_WAIT = "Saving the test to the records… the flags can be reviewed in a moment."

@@ -76,7 +76,7 @@ def test_a_confirmed_retraction_fails_the_trial_and_the_scores_like_a_confirmed_
     change = head.review(k, "retraction", True)
     breath.review(k, "breath_hold", True)
     assert change.text == "Trial 2: passed → failed (possible retraction confirmed)"
-    assert stored == [("review_flag", 1, "retraction", True)]
+    assert stored == [(1, "retraction", True, texts.FLAG_REVIEW_RESULTS_REASON)]
     for r in (r_head, r_breath):
         assert not r.trials[k].passed and not r.trials[k].measured_passed
         assert r.activation_score_mmhg == 2  # only 22 mmHg held without compensation
