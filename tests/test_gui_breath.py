@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from cctf import texts
 from cctf.gui.session_review import SessionReviewDialog
 from cctf.records import audit
+from cctf.records.actions import edit_words
 from cctf.records.recovery import begin_session, complete_session
 
 from .gui_helpers import run_until, start_clinic_test
@@ -44,20 +46,47 @@ def test_flag_live_then_confirmed_by_key_undone_and_reviewed_on_the_results(qtbo
     assert "possible breath holding" in cells[4] and "to confirm or dismiss" in cells[4]
     assert cells[3] == "✓ passed"
     table.selectRow(index)
-    assert results.flag_buttons[True].isEnabled()
+    sid = results.session_id
+    records = controller.records
+    # The record is still being saved (the CSV's writer joins on a worker thread): the review
+    # waits for it rather than change the record being saved with no trace.
+    assert records.session(sid).status == "recording"
+    assert not results.flag_buttons[True].isEnabled()
+    assert results.flag_buttons[True].toolTip() == texts.FLAG_REVIEW_WAIT
+    assert not results.review_flag(True, "breath_hold")
+    assert results.flag_status.text() == texts.FLAG_REVIEW_WAIT
+    assert table.item(index, 3).text() == "✓ passed"
+    qtbot.waitUntil(results.flag_buttons[True].isEnabled, timeout=10000)
+    assert records.session(sid).status == "ended_early"  # a finished session
     results.flag_buttons[True].click()
     assert table.item(index, 3).text() == "✗ failed"
     assert "confirmed by the therapist" in table.item(index, 4).text()
     assert "possible breath holding confirmed" in results.flag_status.text()
     assert ("Reviewed after the test: Trial " in results.notes.text()
             and "possible breath holding confirmed" in results.notes.text())
-    sid = results.session_id
-    qtbot.waitUntil(lambda: controller.records.load_result(sid) is not None, timeout=10000)
-    stored = controller.records.load_result(sid).trials[index]
+    stored = records.load_result(sid).trials[index]
     assert stored.flag_review == {"breath_hold": True} and not stored.passed
+    # An edit of a finished session: a row in its audit trail, with the fixed reason.
+    reviewed, undone = texts.FLAG_REVIEW_RESULTS_REASON, texts.FLAG_REVIEW_RESULTS_UNDO_REASON
+    assert [(e.trial_index, e.value, e.reason) for e in audit.edits(records, sid)] == [
+        (index, "confirmed:breath_hold", reviewed)]
+    results.flag_buttons[False].click()  # dismissed: a second row
+    assert records.load_result(sid).trials[index].flag_review == {"breath_hold": False}
+    results.flag_undo_button.click()  # back to confirmed: a row going back, none deleted
+    assert table.item(index, 3).text() == "✗ failed"
     results.flag_undo_button.click()
     assert table.item(index, 3).text() == "✓ passed"
-    assert controller.records.load_result(sid).trials[index].flag_review == {}
+    assert records.load_result(sid).trials[index].flag_review == {}
+    assert [(e.value, e.reason) for e in audit.edits(records, sid)] == [
+        ("confirmed:breath_hold", reviewed), ("dismissed:breath_hold", reviewed),
+        ("confirmed:breath_hold", undone), ("unreviewed:breath_hold", undone)]
+    assert all(e.trial_index == index for e in audit.edits(records, sid))
+    # The report and the session review list them like any change after the session.
+    lines = [edit_words(e) for e in audit.edits(records, sid)]
+    assert lines[0] == (f"trial {index + 1}: possible breath holding confirmed — reason: "
+                        "reviewed on the results screen at the end of the test")
+    assert lines[-1].startswith(f"trial {index + 1}: possible breath holding back to not "
+                                "reviewed — reason: review undone on the results screen")
     table.selectRow(0)  # 22 mmHg: no flag, nothing to review
     assert not results.flag_buttons[True].isEnabled()
 

@@ -61,7 +61,7 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, re
     assert table.item(index, 3).text() == "✓ passed"
     assert results.activation.value.text().startswith("10")
     table.selectRow(index)
-    assert results.flag_buttons[True].isEnabled()
+    qtbot.waitUntil(results.flag_buttons[True].isEnabled, timeout=10000)  # once in the records
     assert results.flag_buttons[True].toolTip() == "Confirm possible retraction (fails the trial)"
     # A trial with two flags: the button asks which one, in a menu at the button.
     shown = results.flag_reviews.result.trials[index]
@@ -98,7 +98,9 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, re
     assert records.load_result(sid).trials[index].flag_review == {"retraction": False}
     assert records.load_result(sid).trials[index].passed
     assert "dismissed by the therapist" in review.table.item(index, 5).text()
-    assert [e.value for e in audit.edits(records, sid)] == ["dismissed:retraction"]
+    assert [(e.value, e.reason) for e in audit.edits(records, sid)] == [
+        ("confirmed:retraction", texts.FLAG_REVIEW_RESULTS_REASON),  # on the results screen
+        ("dismissed:retraction", "a proper nod on the video")]
     assert ("trial 2: possible retraction dismissed — reason: a proper nod on the video"
             in review.log.toPlainText())
 
