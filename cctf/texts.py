@@ -1006,3 +1006,4 @@ def fault_words(kind: str, value: float, lift_motion: bool | None = None) -> str
 FLAG_REVIEW_RESULTS_REASON = "reviewed on the results screen at the end of the test"
 FLAG_REVIEW_RESULTS_UNDO_REASON = "review undone on the results screen at the end of the test"
 FLAG_REVIEW_WAIT = "Saving the test to the records… the flags can be reviewed in a moment."
+HEAD_LIVE_EARLIER = "…"  # the live head line at 1280 px: earlier stages left out (in the tooltip)

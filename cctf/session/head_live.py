@@ -113,10 +113,25 @@ def live_head_text(stages: Sequence[tuple[float, float]], under_way: bool,
     """The live trial panel's head line: during a cued trial (``under_way``) the flexion at
     the hold so far once the target is reached (``now_deg``), then each finished stage's.
     "not measured" where the sensor gave no angle — never 0; "" when there is nothing."""
-    parts = []
+    return live_head_texts(stages, under_way, now_deg, reached)[0]
+
+
+def live_head_texts(stages: Sequence[tuple[float, float]], under_way: bool,
+                    now_deg: float = math.nan, reached: bool = False) -> list[str]:
+    """The head line whole (``live_head_text``), then shorter and shorter for a narrow panel:
+    the oldest stages go first ("…" says that some did), "this hold" and the newest stage stay
+    longest — at 1280 px the therapist sees the stages of now, not those of the start. The
+    panel shows the longest that fits; the whole is its tooltip."""
+    now = []
     if under_way:
-        parts.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
-                     else texts.HEAD_LIVE_WAITING)
-    parts += [texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
-              for target, deg in stages]
-    return texts.HEAD_LIVE.format(parts=" · ".join(parts)) if parts else ""
+        now.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
+                   else texts.HEAD_LIVE_WAITING)
+    cells = [texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
+             for target, deg in stages]
+    if not now and not cells:
+        return [""]
+    out = []
+    for dropped in range(len(cells) + (1 if now else 0)):  # keep a stage when nothing is now
+        parts = now + ([texts.HEAD_LIVE_EARLIER] if dropped else []) + cells[dropped:]
+        out.append(texts.HEAD_LIVE.format(parts=" · ".join(parts)))
+    return out
