@@ -1007,3 +1007,4 @@ FLAG_REVIEW_RESULTS_REASON = "reviewed on the results screen at the end of the t
 FLAG_REVIEW_RESULTS_UNDO_REASON = "review undone on the results screen at the end of the test"
 FLAG_REVIEW_WAIT = "Saving the test to the records… the flags can be reviewed in a moment."
 HEAD_LIVE_EARLIER = "…"  # the live head line at 1280 px: earlier stages left out (in the tooltip)
+HEAD_LIVE_WAITING_SHORT = "this hold: not yet"  # the same, when the panel is narrow

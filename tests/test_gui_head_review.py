@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from cctf import texts
 from cctf.analysis.results import Fault
+from cctf.gui.elided import ElidedLabel
 from cctf.gui.patients import ProgressDialog
 from cctf.gui.session_review import SessionReviewDialog
 from cctf.gui.simlink import attach_virtual_sim
@@ -165,3 +166,25 @@ def test_the_live_head_line_shows_the_current_stages_at_1280_px(qtbot, records_a
             assert f"{t.target_mmhg:g} mmHg {texts.head_deg(t.head_flexion_deg)}" in whole
         if shown != whole:  # shortened: earlier stages left out, said with "…"
             assert " · … · " in shown and "22 mmHg" not in shown
+
+
+def test_an_elided_label_shows_the_longest_shorter_version_that_fits(qtbot):
+    label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+    qtbot.addWidget(label)
+    label.show()  # resized: elided again at once
+    whole, shorter = "this hold 1.9° · 22 mmHg 2.6° · 24 mmHg 0.8°", ["this hold 1.9° · … · 24 "
+                                                                      "mmHg 0.8°", "this hold …"]
+    fm = label.fontMetrics()
+    for width, shown in ((fm.horizontalAdvance(whole) + 4, whole),
+                         (fm.horizontalAdvance(shorter[0]) + 4, shorter[0]),
+                         (fm.horizontalAdvance(shorter[1]) + 4, shorter[1])):
+        label.resize(width + label.contentsMargins().left() + label.contentsMargins().right(),
+                     30)
+        label.setText(whole, shorter)
+        assert label.shown() == shown and label.text() == label.toolTip() == whole
+    label.resize(20, 30)  # none fits: the shortest, elided
+    assert label.shown() == fm.elidedText(shorter[-1], Qt.TextElideMode.ElideRight,
+                                          label.contentsRect().width())
+    label.setText(whole)  # no shorter versions: elided as before
+    assert label.shown() == fm.elidedText(whole, Qt.TextElideMode.ElideRight,
+                                          label.contentsRect().width())
