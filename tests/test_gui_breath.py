@@ -6,12 +6,16 @@ verdict, the scores and the records, and in a past session's review window with 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
 
 from cctf import texts
+from cctf.analysis.results import Fault
+from cctf.gui.controller import SessionReport
 from cctf.gui.session_review import SessionReviewDialog
 from cctf.records import audit
 from cctf.records.actions import edit_words
-from cctf.records.recovery import begin_session, complete_session
+from cctf.records.meta import read_recorded
+from cctf.records.recovery import analyse_session, begin_session, complete_session
 
 from .gui_helpers import run_until, start_clinic_test
 from .test_breath_hold import _write_csv, breath_holder
@@ -121,3 +125,69 @@ def test_a_past_session_flag_is_confirmed_with_a_reason_in_the_review_window(qtb
     assert not review.review_flag(True) and "no hypothesis flag" in review.message.text()
     assert [e.value for e in audit.edits(records, sid)] == [
         "confirmed:breath_hold", "unreviewed:breath_hold"]
+
+
+def test_the_which_flag_menu_is_opened_by_a_click_and_chosen_by_key_or_mouse(qtbot, records_app):
+    """A trial with two flags (possible breath holding, and possible retraction): a real click
+    on Confirm / Dismiss opens the menu at the button; an entry chosen with the arrow keys and
+    Return, or clicked where the menu draws it, goes to the records (and their audit trail);
+    Escape chooses nothing."""
+    controller, window = records_app
+    records = controller.records
+    records.add_patient("P-1")
+    active = begin_session(records, "P-1", "clinic")
+    _write_csv(active.csv_path, breath_holder(50)[1], 50)
+    result = analyse_session(records, records.session(active.id), read_recorded(
+        active.csv_path))
+    breath = result.trials[2]  # 26 mmHg, a held breath; a retraction too (as a head sensor's)
+    assert [f.type for f in breath.flags] == ["breath_hold"]
+    breath.flags.append(Fault("retraction", breath.cue_start_s, 0.4))
+    sid = complete_session(records, active, result).id
+    stored = records.load_result(sid)
+    assert [f.type for f in stored.trials[2].flags] == ["breath_hold", "retraction"]
+    controller.session_finished.emit(SessionReport(  # as at the end of the test
+        "clinic", active.csv_path, stored, None, None, (), (), 0.0, 60.0, None, sid, "P-1"))
+    results = window.clinic.results
+    assert window.clinic.pages.currentWidget() is results
+    qtbot.waitUntil(results.flag_row.isVisible)
+    results.table.selectRow(2)
+
+    def menu_at(button) -> QMenu:
+        results.flag_menu = None
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: results.flag_menu is not None
+                        and results.flag_menu.isVisible())
+        menu = results.flag_menu
+        assert [a.text() for a in menu.actions()] == ["possible breath holding",
+                                                      "possible retraction"]
+        # at the button: right under it (moved left only as far as the screen's edge needs)
+        under, shown = button.mapToGlobal(button.rect().bottomLeft()), menu.geometry()
+        edge = button.screen().availableGeometry().right() + 1
+        assert abs(shown.top() - under.y()) <= 2
+        assert abs(shown.left() - min(under.x(), edge - shown.width())) <= 2
+        return menu
+
+    menu = menu_at(results.flag_buttons[True])  # Confirm → which?
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    assert not menu.isVisible() and records.load_result(sid).trials[2].flag_review == {}
+    assert audit.edits(records, sid) == []
+
+    menu = menu_at(results.flag_buttons[True])
+    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    if menu.activeAction() is menu.actions()[0]:  # some styles select the first at once
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    assert menu.activeAction().text() == "possible retraction"
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    assert records.load_result(sid).trials[2].flag_review == {"retraction": True}
+    assert results.table.item(2, 3).text() == "✗ failed"
+
+    menu = menu_at(results.flag_buttons[False])  # Dismiss → which? clicked with the mouse
+    entry = menu.actions()[0]
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton,
+                     pos=menu.actionGeometry(entry).center())
+    assert not menu.isVisible()
+    assert records.load_result(sid).trials[2].flag_review == {"retraction": True,
+                                                              "breath_hold": False}
+    assert [(e.trial_index, e.value, e.reason) for e in audit.edits(records, sid)] == [
+        (2, "confirmed:retraction", texts.FLAG_REVIEW_RESULTS_REASON),
+        (2, "dismissed:breath_hold", texts.FLAG_REVIEW_RESULTS_REASON)]
