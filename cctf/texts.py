@@ -1008,3 +1008,7 @@ FLAG_REVIEW_RESULTS_UNDO_REASON = "review undone on the results screen at the en
 FLAG_REVIEW_WAIT = "Saving the test to the records… the flags can be reviewed in a moment."
 HEAD_LIVE_EARLIER = "…"  # the live head line at 1280 px: earlier stages left out (in the tooltip)
 HEAD_LIVE_WAITING_SHORT = "this hold: not yet"  # the same, when the panel is narrow
+# A test run without a patient, attached from its results screen: the flags reviewed before
+# (during the test or on the results screen) follow it into the records, in the audit trail.
+FLAG_REVIEW_ATTACHED_REASON = ("reviewed before the test joined the records (during the test "
+                               "or on its results screen)")

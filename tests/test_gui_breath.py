@@ -191,3 +191,43 @@ def test_the_which_flag_menu_is_opened_by_a_click_and_chosen_by_key_or_mouse(qtb
     assert [(e.trial_index, e.value, e.reason) for e in audit.edits(records, sid)] == [
         (2, "confirmed:retraction", texts.FLAG_REVIEW_RESULTS_REASON),
         (2, "dismissed:breath_hold", texts.FLAG_REVIEW_RESULTS_REASON)]
+
+
+def test_reviews_made_before_a_test_joins_the_records_follow_it_in(qtbot, records_app, tmp_path):
+    """A test run without a patient: its flag reviewed on the results screen changes only the
+    screen; attached to a patient, the review follows into the records with an audit row (the
+    screen and the record agree), and later reviews are audit rows as usual."""
+    from types import SimpleNamespace
+
+    from cctf.analysis.offline import analyze_recording
+
+    controller, window = records_app
+    records = controller.records
+    records.add_patient("P-1")
+    path = tmp_path / "recordings" / "2025-03-03_100000_clinic.csv"
+    path.parent.mkdir()
+    _write_csv(path, breath_holder(50)[1], 50)
+    result = analyze_recording(read_recorded(path))
+    controller.session_finished.emit(SessionReport(
+        "clinic", path, result, None, None, (), (), 0.0, 60.0,
+        SimpleNamespace(join=lambda timeout=None: None)))  # no patient: not in the records
+    results = window.clinic.results
+    results.table.selectRow(2)  # 26 mmHg, a held breath
+    assert results.flag_buttons[True].isEnabled()  # nothing to wait for
+    results.flag_buttons[True].click()
+    assert result.trials[2].flag_review == {"breath_hold": True}
+    assert results.flag_undo_button.isEnabled()
+
+    results.pick_patient = lambda codes: "P-1"
+    sid = results.attach_to_patient()
+    assert sid is not None
+    assert records.load_result(sid).trials[2].flag_review == {"breath_hold": True}
+    assert not records.load_result(sid).trials[2].passed
+    assert [(e.trial_index, e.value, e.reason) for e in audit.edits(records, sid)] == [
+        (2, "confirmed:breath_hold", texts.FLAG_REVIEW_ATTACHED_REASON)]
+    assert not results.flag_undo_button.isEnabled()  # done before: in the trail now
+    results.table.selectRow(2)
+    results.flag_buttons[False].click()
+    assert records.load_result(sid).trials[2].flag_review == {"breath_hold": False}
+    assert [e.reason for e in audit.edits(records, sid)] == [
+        texts.FLAG_REVIEW_ATTACHED_REASON, texts.FLAG_REVIEW_RESULTS_REASON]

@@ -710,8 +710,26 @@ class ResultsScreen(QWidget):
         self.report_path = None
         self._enable_record()
         self._say(texts.RESULTS_ATTACHED.format(code=code, id=session_id))
+        self._carry_reviews()
         c.records_changed.emit()
         return session_id
+
+    def _carry_reviews(self) -> None:
+        """The flags reviewed while the test was not in the records (keys during it, buttons
+        here) follow it in, each an audit row: else this screen and the record would differ.
+        What was done before is no longer undone here (the trail has it)."""
+        reviews = self.flag_reviews
+        if reviews is None:
+            return
+        try:
+            for trial in reviews.result.trials:
+                for flag_type, confirmed in trial.flag_review.items():
+                    self._store_review(trial.index, flag_type, confirmed,
+                                       texts.FLAG_REVIEW_ATTACHED_REASON)
+        except RECORDS_ERRORS as exc:
+            self._say(texts.RECORDS_WRITE_FAILED.format(error=exc))
+        reviews.done.clear()
+        self._enable_flags()
 
     def show_report(self, report: SessionReport) -> None:
         self.report = report
