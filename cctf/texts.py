@@ -1006,3 +1006,19 @@ def fault_words(kind: str, value: float, lift_motion: bool | None = None) -> str
     if kind == "head_lift" and lift_motion is not None:
         text += HEAD_LIFT_BY_MOTION[lift_motion]
     return text
+
+
+# --- Results-screen flag reviews in the audit trail; the live head line at 1280 px (issue 17,
+# gui follow-up) ------------------------------------------------------------------------------
+# The session's record is complete before the results screen reviews a flag (the buttons wait
+# for it), so each review there is a change to a finished session: an audit row with this
+# fixed reason (no dialog: several flags are reviewed in a row; the session review asks one).
+FLAG_REVIEW_RESULTS_REASON = "reviewed on the results screen at the end of the test"
+FLAG_REVIEW_RESULTS_UNDO_REASON = "review undone on the results screen at the end of the test"
+FLAG_REVIEW_WAIT = "Saving the test to the records… the flags can be reviewed in a moment."
+HEAD_LIVE_EARLIER = "…"  # the live head line at 1280 px: earlier stages left out (in the tooltip)
+HEAD_LIVE_WAITING_SHORT = "this hold: not yet"  # the same, when the panel is narrow
+# A test run without a patient, attached from its results screen: the flags reviewed before
+# (during the test or on the results screen) follow it into the records, in the audit trail.
+FLAG_REVIEW_ATTACHED_REASON = ("reviewed before the test joined the records (during the test "
+                               "or on its results screen)")

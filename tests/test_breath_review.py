@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cctf import texts
 from cctf.analysis.engine import CcftAnalyzer
 from cctf.analysis.scoring import ScoringPlan
 from cctf.records import audit
@@ -124,10 +125,11 @@ def test_results_reviews_change_the_scores_and_undo_restores_them(holder_50):
     reviews.undo()
     assert result.activation_score_mmhg == 8 and result.trials[2].flag_review == {}
     assert reviews.undo() is None
-    assert stored == [("review_flag", 2, "breath_hold", True),
-                      ("review_flag", 2, "breath_hold", False),
-                      ("review_flag", 2, "breath_hold", True),
-                      ("review_flag", 2, "breath_hold", None)]
+    reviewed, undone = texts.FLAG_REVIEW_RESULTS_REASON, texts.FLAG_REVIEW_RESULTS_UNDO_REASON
+    assert stored == [(2, "breath_hold", True, reviewed),
+                      (2, "breath_hold", False, reviewed),
+                      (2, "breath_hold", True, undone),
+                      (2, "breath_hold", None, undone)]
 
 
 # --- the records -------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from PySide6.QtCore import Qt
 
 from cctf import texts
 from cctf.analysis.results import Fault
+from cctf.gui.elided import ElidedLabel
 from cctf.gui.patients import ProgressDialog
 from cctf.gui.session_review import SessionReviewDialog
 from cctf.gui.simlink import attach_virtual_sim
+from cctf.gui.tour import settle
 from cctf.records import audit
 
 from .gui_helpers import run_until, start_clinic_test
@@ -61,7 +63,7 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, re
     assert table.item(index, 3).text() == "✓ passed"
     assert results.activation.value.text().startswith("10")
     table.selectRow(index)
-    assert results.flag_buttons[True].isEnabled()
+    qtbot.waitUntil(results.flag_buttons[True].isEnabled, timeout=10000)  # once in the records
     assert results.flag_buttons[True].toolTip() == "Confirm possible retraction (fails the trial)"
     # A trial with two flags: the button asks which one, in a menu at the button.
     shown = results.flag_reviews.result.trials[index]
@@ -98,7 +100,9 @@ def test_head_flags_are_reviewed_live_on_the_results_and_in_the_review(qtbot, re
     assert records.load_result(sid).trials[index].flag_review == {"retraction": False}
     assert records.load_result(sid).trials[index].passed
     assert "dismissed by the therapist" in review.table.item(index, 5).text()
-    assert [e.value for e in audit.edits(records, sid)] == ["dismissed:retraction"]
+    assert [(e.value, e.reason) for e in audit.edits(records, sid)] == [
+        ("confirmed:retraction", texts.FLAG_REVIEW_RESULTS_REASON),  # on the results screen
+        ("dismissed:retraction", "a proper nod on the video")]
     assert ("trial 2: possible retraction dismissed — reason: a proper nod on the video"
             in review.log.toPlainText())
 
@@ -123,3 +127,64 @@ def test_without_a_sensor_the_panel_shows_no_angle(qtbot, records_app):
     assert texts.NOTHING_TO_REVIEW_HEAD.startswith("No trial")
     assert not controller.review_flag(True, ("retraction", "retraction"))
     assert window.statusBar().currentMessage() == texts.NOTHING_TO_REVIEW_HEAD
+
+
+def test_the_live_head_line_shows_the_current_stages_at_1280_px(qtbot, records_app):
+    """At 1280×720 (a maximised window: 1280×650) the one-line head panel has room for about
+    two stages: the oldest go first ("…"), "this hold" and the newest stay; the whole line is
+    the tooltip. Through the five stages and into the endurance holds."""
+    controller, window = records_app
+    window.resize(1280, 650)
+    start_clinic_test(qtbot, controller, window, "retraction")
+    settle()
+    assert window.size().toTuple() == (1280, 650)
+    runner = controller.session.runner
+    panel = window.clinic.run_page.trial
+    label = panel.head
+
+    def stages() -> list:
+        return [t for t in runner.trials if t.phase == "stage" and not t.superseded]
+
+    def holding(phase: str, done: int) -> bool:
+        live = controller.session.live
+        return (len(stages()) == done and runner.analyzer.open_trial is not None
+                and runner.analyzer.open_trial.phase == phase and live.reached_s is not None
+                and controller.session.latest_t_s > live.reached_s + 3)
+
+    for phase, done in (("stage", 4), ("endurance", 5)):  # the 5th stage, then endurance
+        run_until(controller, lambda p=phase, d=done: holding(p, d), limit_s=600)
+        settle()
+        panel.refresh()
+        shown, whole = label.shown(), label.text()
+        assert label.isVisible() and label.toolTip() == whole
+        newest = stages()[-1]
+        newest_words = f"{newest.target_mmhg:g} mmHg {texts.head_deg(newest.head_flexion_deg)}"
+        assert newest_words in shown, (shown, whole)  # the stage just held, readable
+        assert shown.startswith("head flexion — this hold ") and "°" in shown.split(" · ")[0]
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+        for t in stages():  # all in the tooltip, "not measured" never 0
+            assert f"{t.target_mmhg:g} mmHg {texts.head_deg(t.head_flexion_deg)}" in whole
+        if shown != whole:  # shortened: earlier stages left out, said with "…"
+            assert " · … · " in shown and "22 mmHg" not in shown
+
+
+def test_an_elided_label_shows_the_longest_shorter_version_that_fits(qtbot):
+    label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+    qtbot.addWidget(label)
+    label.show()  # resized: elided again at once
+    whole, shorter = "this hold 1.9° · 22 mmHg 2.6° · 24 mmHg 0.8°", ["this hold 1.9° · … · 24 "
+                                                                      "mmHg 0.8°", "this hold …"]
+    fm = label.fontMetrics()
+    for width, shown in ((fm.horizontalAdvance(whole) + 4, whole),
+                         (fm.horizontalAdvance(shorter[0]) + 4, shorter[0]),
+                         (fm.horizontalAdvance(shorter[1]) + 4, shorter[1])):
+        label.resize(width + label.contentsMargins().left() + label.contentsMargins().right(),
+                     30)
+        label.setText(whole, shorter)
+        assert label.shown() == shown and label.text() == label.toolTip() == whole
+    label.resize(20, 30)  # none fits: the shortest, elided
+    assert label.shown() == fm.elidedText(shorter[-1], Qt.TextElideMode.ElideRight,
+                                          label.contentsRect().width())
+    label.setText(whole)  # no shorter versions: elided as before
+    assert label.shown() == fm.elidedText(whole, Qt.TextElideMode.ElideRight,
+                                          label.contentsRect().width())

@@ -34,7 +34,12 @@ from cctf.records.report import report_input, write_session_report
 from cctf.records.startup import open_records
 from cctf.session.corrections import Corrections
 from cctf.session.flag_review import FlagReviews
-from cctf.session.head_live import HeadLive, hold_flexion_deg, live_head_text
+from cctf.session.head_live import (
+    HeadLive,
+    hold_flexion_deg,
+    live_head_text,
+    live_head_texts,
+)
 from cctf.sessionfile import read_session
 from cctf.sim.scenarios import load_scenario
 
@@ -76,7 +81,7 @@ def test_a_confirmed_retraction_fails_the_trial_and_the_scores_like_a_confirmed_
     change = head.review(k, "retraction", True)
     breath.review(k, "breath_hold", True)
     assert change.text == "Trial 2: passed → failed (possible retraction confirmed)"
-    assert stored == [("review_flag", 1, "retraction", True)]
+    assert stored == [(1, "retraction", True, texts.FLAG_REVIEW_RESULTS_REASON)]
     for r in (r_head, r_breath):
         assert not r.trials[k].passed and not r.trials[k].measured_passed
         assert r.activation_score_mmhg == 2  # only 22 mmHg held without compensation
@@ -195,6 +200,30 @@ def test_the_live_angles_say_not_measured_never_zero():
     assert live_head_text([], True) == "head flexion — this hold: from reaching the target"
     assert live_head_text([(22.0, 2.0)], False) == "head flexion — 22 mmHg 2.0°"  # resting
     assert live_head_text([], False) == ""  # between trials, nothing finished yet
+
+
+def test_the_live_line_for_a_narrow_panel_leaves_out_the_oldest_stages_first():
+    """Issue 17: at 1280 px the panel shows the longest of these that fits."""
+    stages = [(22.0, 2.6), (24.0, math.nan), (26.0, 1.2), (28.0, 1.6), (30.0, 2.0)]
+    lines = live_head_texts(stages, True, 1.9, True)  # holding in endurance
+    assert lines[0] == live_head_text(stages, True, 1.9, True)  # the whole, in the tooltip
+    assert lines[1] == ("head flexion — this hold 1.9° · … · 24 mmHg not measured · "
+                        "26 mmHg 1.2° · 28 mmHg 1.6° · 30 mmHg 2.0°")
+    assert lines[-2] == "head flexion — this hold 1.9° · … · 30 mmHg 2.0°"
+    assert lines[-1] == "head flexion — this hold 1.9° · …"  # the last resort
+    assert [len(t) for t in lines] == sorted((len(t) for t in lines), reverse=True)
+    # Not reached yet: the long words only with a stage beside them, then the short ones.
+    waiting = live_head_texts(stages[:2], True)
+    assert waiting == [
+        "head flexion — this hold: from reaching the target · 22 mmHg 2.6° · 24 mmHg not "
+        "measured",
+        "head flexion — this hold: from reaching the target · … · 24 mmHg not measured",
+        "head flexion — this hold: not yet · 22 mmHg 2.6° · 24 mmHg not measured",
+        "head flexion — this hold: not yet · … · 24 mmHg not measured",
+        "head flexion — this hold: not yet · …"]
+    resting = live_head_texts(stages[:3], False)  # between trials: a stage always stays
+    assert resting[-1] == "head flexion — … · 26 mmHg 1.2°" and len(resting) == 3
+    assert live_head_texts([], False) == [""]
 
 
 def test_the_flexion_at_the_hold_so_far_needs_most_of_the_hold_measured():

@@ -44,7 +44,7 @@ from cctf.gui.results_screen import ResultsScreen, TrialTable, trial_row
 from cctf.gui.sizes import scaled_pt
 from cctf.gui.steady import SteadyBox
 from cctf.session.cue_text import live_verdict
-from cctf.session.head_live import hold_flexion_deg, live_head_text, stage_angles
+from cctf.session.head_live import hold_flexion_deg, live_head_texts, stage_angles
 from cctf.session.setup import start_warning
 
 SETUP_COLOURS = {"ready": theme.BLUISH_GREEN, "steadying": "#3C7FA6", "waiting": "#5E5E5E",
@@ -300,7 +300,7 @@ class LiveTrialPanel(QFrame):
         """The head lines, set only when they change (nothing without a sensor)."""
         c = self.controller
         s = c.session
-        text = ""
+        lines = [""]
         if c.head.fitted and s is not None and s.runner is not None:
             cue, live = c.cue, s.live
             under_way = (cue is not None and cue.step in ("nod", "hold", "relax")
@@ -309,10 +309,11 @@ class LiveTrialPanel(QFrame):
             if under_way and live.reached_s is not None:
                 offset = s.t0_host_s - c.origin_s  # session time → display time
                 now = hold_flexion_deg(c.head, live.reached_s + offset, s.latest_t_s + offset)
-            text = live_head_text(stage_angles(s.runner.trials), under_way, now,
-                                  live.reached_s is not None)
+            lines = live_head_texts(stage_angles(s.runner.trials), under_way, now,
+                                    live.reached_s is not None)
+        text, shorter = lines[0], lines[1:]  # at 1280 px: the oldest stages left out first
         if self.head.text() != text:
-            self.head.setText(text)
+            self.head.setText(text, shorter)
         if self.head.isVisibleTo(self) != bool(text):
             self.head.setVisible(bool(text))
 

@@ -426,14 +426,23 @@ class ResultsScreen(QWidget):
             settings.baseline_mmhg if settings is not None else 20.0, self._store_review)
         self.flag_status.setText(texts.FLAG_STATUS_HINT_ANY)  # shown only with a flag
 
-    def _store_review(self, method: str, trial_index: int, *args: object) -> None:
+    def _store_review(self, trial_index: int, flag_type: str, confirmed: bool | None,
+                      reason: str) -> None:
+        """A review on this screen is an edit of the finished session (the buttons wait for
+        the record): through the audit trail with its fixed reason. Raises when refused."""
         c = self.controller
         if self.session_id is None or c.records is None:
-            return
-        try:
-            getattr(c.records, method)(self.session_id, trial_index, *args)
-        except RECORDS_ERRORS as exc:
-            c.notice.emit(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            return  # not in the records: only this screen changes
+        from cctf.records import audit
+
+        audit.edit_flag_review(c.records, self.session_id, trial_index, flag_type, confirmed,
+                               reason=reason)
+
+    def _reviewable(self) -> bool:
+        """Reviews wait until the session's record is complete (a second or so after the
+        test): before that a review would change the record being saved, with no trace."""
+        return (self.session_id is None or self.controller.records is None
+                or self._completed_in_records())
 
     def _selected_flags(self) -> list[str]:
         reviews, index = self.flag_reviews, self.table.selected_trial()
@@ -442,14 +451,16 @@ class ResultsScreen(QWidget):
     def _enable_flags(self) -> None:
         reviews = self.flag_reviews
         kinds = self._selected_flags()
+        ready = self._reviewable()
         for button, generic, template in zip(self.flag_buttons.values(), (
                 texts.FLAG_CONFIRM, texts.FLAG_DISMISS, texts.FLAG_UNREVIEW), (
                 texts.FLAG_CONFIRM_OF, texts.FLAG_DISMISS_OF, texts.FLAG_UNREVIEW_OF),
                 strict=True):
-            button.setEnabled(bool(kinds))
-            button.setToolTip(template.format(flag=" / ".join(
-                texts.FLAG_NAME.get(k, k) for k in kinds)) if kinds else generic)
-        self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done))
+            button.setEnabled(bool(kinds) and ready)
+            button.setToolTip(texts.FLAG_REVIEW_WAIT if not ready else template.format(
+                flag=" / ".join(texts.FLAG_NAME.get(k, k) for k in kinds)) if kinds
+                else generic)
+        self.flag_undo_button.setEnabled(reviews is not None and bool(reviews.done) and ready)
         self.flag_row.setVisible(reviews is not None and reviews.any_flag)
 
     def review_flag(self, confirmed: bool | None, flag_type: str | None = None) -> bool:
@@ -463,8 +474,15 @@ class ResultsScreen(QWidget):
         if flag_type is None and len(kinds) > 1:
             self._ask_which(confirmed, kinds)
             return False
+        if not self._reviewable():
+            self._flag_say(texts.FLAG_REVIEW_WAIT)
+            return False
         kind = flag_type or (kinds[0] if kinds else None)
-        change = self.flag_reviews.review(index, kind, confirmed) if kind else None
+        try:
+            change = self.flag_reviews.review(index, kind, confirmed) if kind else None
+        except RECORDS_ERRORS as exc:  # refused by the records: nothing changed
+            self._flag_say(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            return False
         if change is None:
             self._flag_say(texts.FLAG_NO_FLAG_ANY.format(trial=index + 1))
             return False
@@ -481,7 +499,16 @@ class ResultsScreen(QWidget):
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
 
     def undo_flag_review(self) -> bool:
-        change = self.flag_reviews.undo() if self.flag_reviews is not None else None
+        """Take back the last review here: in the records a row going back (the audit trail
+        keeps both)."""
+        if not self._reviewable():
+            self._flag_say(texts.FLAG_REVIEW_WAIT)
+            return False
+        try:
+            change = self.flag_reviews.undo() if self.flag_reviews is not None else None
+        except RECORDS_ERRORS as exc:
+            self._flag_say(texts.RECORDS_WRITE_FAILED.format(error=exc))
+            return False
         if change is None:
             self._flag_say(texts.NOTHING_TO_UNDO)
             return False
@@ -575,6 +602,7 @@ class ResultsScreen(QWidget):
         if session_id == self.session_id:
             self.save_notes(quiet=True)  # notes typed while it was being saved
             self._enable_record()
+            self._enable_flags()  # the flags can be reviewed now
 
     def save_notes(self, quiet: bool = False) -> bool:
         c = self.controller
@@ -682,8 +710,26 @@ class ResultsScreen(QWidget):
         self.report_path = None
         self._enable_record()
         self._say(texts.RESULTS_ATTACHED.format(code=code, id=session_id))
+        self._carry_reviews()
         c.records_changed.emit()
         return session_id
+
+    def _carry_reviews(self) -> None:
+        """The flags reviewed while the test was not in the records (keys during it, buttons
+        here) follow it in, each an audit row: else this screen and the record would differ.
+        What was done before is no longer undone here (the trail has it)."""
+        reviews = self.flag_reviews
+        if reviews is None:
+            return
+        try:
+            for trial in reviews.result.trials:
+                for flag_type, confirmed in trial.flag_review.items():
+                    self._store_review(trial.index, flag_type, confirmed,
+                                       texts.FLAG_REVIEW_ATTACHED_REASON)
+        except RECORDS_ERRORS as exc:
+            self._say(texts.RECORDS_WRITE_FAILED.format(error=exc))
+        reviews.done.clear()
+        self._enable_flags()
 
     def show_report(self, report: SessionReport) -> None:
         self.report = report

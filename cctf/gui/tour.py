@@ -261,7 +261,8 @@ def _flagged_results(visit: Visit, window: MainWindow) -> None:
     assert results.flag_reviews is not None
     results.flag_reviews.store = None
     results.table.selectRow(at)
-    results.review_flag(True, "breath_hold")  # two flags: the button would ask which
+    # two flags: the button would ask which; the record is complete (waited for above)
+    assert results.review_flag(True, "breath_hold")
     settle()
     visit("clinic-results-flagged", window)
     results.show_report(report)

@@ -6,25 +6,38 @@ During the test the therapist reviews a flag with B / Shift+B (``Corrections.rev
 the results screen the runner is gone: ``FlagReviews`` changes the finished result itself,
 settles the trial's verdict, recomputes the scores (a confirmed flag fails the trial like a
 hand mark, so the activation score or performance index may fall) and passes each change to
-the records (``store("review_flag", trial, flag, confirmed)``). Every change is undoable,
-newest first, like the test's corrections.
+the records (``store(trial, flag, confirmed, reason)``). Every change is undoable, newest
+first, like the test's corrections.
 
-    reviews = FlagReviews(result, plan, nominal_baseline_mmhg=20.0, store=records_annotate)
+By then the session's record is complete (the results screen enables the review once the
+records have it), so each change, and each undo, is an edit of a finished session: the app's
+store is ``audit.edit_flag_review`` with a fixed reason (``texts.FLAG_REVIEW_RESULTS_REASON``,
+``…_UNDO_REASON``), one row in the audit trail each; an undo adds a row going back, never
+deletes one.
+
+    reviews = FlagReviews(result, plan, nominal_baseline_mmhg=20.0, store=to_audit_trail)
     reviews.review(3, "breath_hold", True)   # Trial 4: passed → failed (… confirmed)
     reviews.undo()
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from cctf import texts
 from cctf.analysis.breath import review_flag
 from cctf.analysis.results import SessionResult, TrialResult
 from cctf.analysis.scoring import Scores, ScoringPlan, session_scores
-from cctf.session.corrections import Correction, Store, verdict_of
+from cctf.session.corrections import Correction, verdict_of
+
+ReviewStore = Callable[[int, str, bool | None, str], None]
+"""``store(trial_index, flag_type, confirmed, reason)``: one change into the records. Called
+before the result changes: if it raises, nothing changed (the screen and the records agree)."""
 
 
 class FlagReviews:
     def __init__(self, result: SessionResult, plan: ScoringPlan | None,
-                 nominal_baseline_mmhg: float, store: Store | None = None) -> None:
+                 nominal_baseline_mmhg: float, store: ReviewStore | None = None) -> None:
         self.result = result
         self.plan = plan
         self.nominal_baseline_mmhg = nominal_baseline_mmhg
@@ -57,7 +70,7 @@ class FlagReviews:
         trial = self.trial(trial_index)
         if trial is None or not self.has_flag(trial_index, flag_type):
             return None
-        change = self._apply(trial, flag_type, confirmed)
+        change = self._apply(trial, flag_type, confirmed, texts.FLAG_REVIEW_RESULTS_REASON)
         self.done.append(change)
         return change
 
@@ -65,18 +78,20 @@ class FlagReviews:
         """Take back the last review (in the result and the records); None if none is left."""
         if not self.done:
             return None
-        change = self.done.pop()
+        change = self.done[-1]
         trial = self.trial(change.trial_index)
         assert trial is not None
-        self._apply(trial, change.mark, change.previous_review)
-        return change
+        self._apply(trial, change.mark, change.previous_review,
+                    texts.FLAG_REVIEW_RESULTS_UNDO_REASON)
+        return self.done.pop()
 
-    def _apply(self, trial: TrialResult, flag_type: str, confirmed: bool | None) -> Correction:
+    def _apply(self, trial: TrialResult, flag_type: str, confirmed: bool | None,
+               reason: str) -> Correction:
         before = verdict_of(trial, False)
         previous = trial.flag_review.get(flag_type)
+        if self.store is not None:  # first: refused there, nothing changes here
+            self.store(trial.index, flag_type, confirmed, reason)
         review_flag(trial, flag_type, confirmed)
-        if self.store is not None:
-            self.store("review_flag", trial.index, flag_type, confirmed)
         self._rescore()
         return Correction("review", trial.index, before, verdict_of(trial, False),
                           mark=flag_type, previous_review=previous, review=confirmed)

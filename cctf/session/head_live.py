@@ -113,10 +113,28 @@ def live_head_text(stages: Sequence[tuple[float, float]], under_way: bool,
     """The live trial panel's head line: during a cued trial (``under_way``) the flexion at
     the hold so far once the target is reached (``now_deg``), then each finished stage's.
     "not measured" where the sensor gave no angle — never 0; "" when there is nothing."""
-    parts = []
+    return live_head_texts(stages, under_way, now_deg, reached)[0]
+
+
+def live_head_texts(stages: Sequence[tuple[float, float]], under_way: bool,
+                    now_deg: float = math.nan, reached: bool = False) -> list[str]:
+    """The head line whole (``live_head_text``), then shorter and shorter for a narrow panel:
+    the oldest stages go first ("…" says that some did), "this hold" and the newest stage stay
+    longest — at 1280 px the therapist sees the stages of now, not those of the start; while
+    the target is not reached yet, a short "this hold: not yet" leaves room for them. The
+    panel shows the longest that fits; the whole is its tooltip."""
+    cells = [texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
+             for target, deg in stages]
+    nows: list[list[str]] = [[]]
     if under_way:
-        parts.append(texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg)) if reached
-                     else texts.HEAD_LIVE_WAITING)
-    parts += [texts.HEAD_LIVE_STAGE.format(target=target, angle=texts.head_deg(deg))
-              for target, deg in stages]
-    return texts.HEAD_LIVE.format(parts=" · ".join(parts)) if parts else ""
+        nows = ([[texts.HEAD_LIVE_NOW.format(angle=texts.head_deg(now_deg))]] if reached
+                else [[texts.HEAD_LIVE_WAITING], [texts.HEAD_LIVE_WAITING_SHORT]])
+    if not under_way and not cells:
+        return [""]
+    out = []
+    for k, now in enumerate(nows):  # "this hold" alone ("now · …") only as the last resort
+        alone = 1 if now and k == len(nows) - 1 else 0
+        for dropped in range(max(len(cells) + alone, 1)):
+            parts = now + ([texts.HEAD_LIVE_EARLIER] if dropped else []) + cells[dropped:]
+            out.append(texts.HEAD_LIVE.format(parts=" · ".join(parts)))
+    return out
