@@ -163,6 +163,8 @@ class TraceCanvas(QWidget):
         self.paints = 0
         self.drawn_labels: list[tuple[str, QRectF]] = []  # last frame's labels (tests)
         self._baseline_box: QRectF | None = None
+        self._plot_rect_key: tuple = ()
+        self._plot_rect = QRectF()
 
     # --- model ---------------------------------------------------------------------------------
 
@@ -175,10 +177,17 @@ class TraceCanvas(QWidget):
     # --- geometry ------------------------------------------------------------------------------
 
     def plot_rect(self) -> QRectF:
-        """The data area inside the axes, in widget pixels."""
+        """The data area inside the axes, in widget pixels (asked several times a frame: the
+        font measuring is done once per size and axes)."""
+        right_axis = any(s.axis == "right" for s in self.series.values())
+        key = (self.width(), self.height(), bool(self.y_title), bool(self.x_title), right_axis)
+        if key != self._plot_rect_key:
+            self._plot_rect_key, self._plot_rect = key, self._measure_plot_rect(right_axis)
+        return QRectF(self._plot_rect)
+
+    def _measure_plot_rect(self, right_axis: bool) -> QRectF:
         fm = self._fm
         left = fm.horizontalAdvance("−00") + 14 + (fm.height() + 4 if self.y_title else 0)
-        right_axis = any(s.axis == "right" for s in self.series.values())
         right = (fm.horizontalAdvance("−000") + 14 + fm.height() + 4) if right_axis else 8
         bottom = fm.height() + 8 + (fm.height() + 2 if self.x_title else 0)
         # Whole pixels: a view scrolled by whole pixels then lands on the same pixels.
