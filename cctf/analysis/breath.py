@@ -520,7 +520,8 @@ class BreathHoldDetector:
         seg.kcum = cum[:, -1].copy()
         return cum
 
-    def _coherence(self, hist_t: np.ndarray, hist_k: np.ndarray, t_rows: np.ndarray, at: np.ndarray, pred: BreathPrediction) -> np.ndarray:
+    def _coherence(self, hist_t: np.ndarray, hist_k: np.ndarray, t_rows: np.ndarray,
+                   at: np.ndarray, pred: BreathPrediction) -> np.ndarray:
         """The in-phase amplitude over the rest breath's, per window ending at history index
         ``at`` (times ``t_rows``): the fit over the trailing ``breath_coherent_window_s``."""
         cfg = self.cfg
