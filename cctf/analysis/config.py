@@ -43,7 +43,7 @@ class AnalysisConfig:
     breath_subband_ratio: float = 1.5  # in the one with most rest ripple (centre ÷× this)
     breath_filter_order: int = 1  # Butterworth order per band edge
     breath_window_s: float = 3.0  # ripple power: mean square over this trailing window
-    breath_fraction: float = 0.3  # quiet: window power below this × the rest ripple power ...
+    breath_fraction: float = 0.3  # quiet (no prediction, below): power below this × rest ...
     breath_min_s: float = 4.5  # ... for at least this long (quiet windows + one window)
     breath_settle_s: float = 0.5  # judged from this long after first coming within the band
     breath_rest_settle_s: float = 2.5  # rest judged from this long after a cue ends
