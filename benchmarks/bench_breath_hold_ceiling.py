@@ -14,6 +14,8 @@ stretch itself (simulator truth: from 1 s after the breathing stops to 0.5 s bef
 back), over the rest ripple power: a held breath that keeps more than a threshold there on
 average is found with that threshold only where a shorter stretch inside it dips lower.
 
+This is the plain power rule's family: the engine's second test (the breath carried from the
+rest, ``breath_coherent_*``; ``bench_breath_hold_coherent.py``) is not part of the score here.
 The detector's patient band and rest reference are read from the real detector (a subclass that
 records them when a cue starts); the hold is judged from where the detector judges it
 (``breath_settle_s`` after first coming within the band) with its first-order band-pass.
@@ -53,8 +55,8 @@ class _Recording(BreathHoldDetector):
         self.pf.append(np.array(pressure_mmhg, dtype=float))
         return super().update(t_s, pressure_mmhg, target_mmhg, phase, runs)
 
-    def _start_cue(self, facts, sample):  # type: ignore[no-untyped-def]
-        super()._start_cue(facts, sample)
+    def _start_cue(self, facts, sample, after_rest):  # type: ignore[no-untyped-def]
+        super()._start_cue(facts, sample, after_rest)
         seg = self._seg
         if seg is not None and seg.measured:
             self.cues[seg.start_s] = (seg.bands[0], seg.reference)

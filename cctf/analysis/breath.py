@@ -22,6 +22,15 @@ How (all times from the samples' ``t_s``, parameters in ``AnalysisConfig``):
   ``breath_min_rest_rms_mmhg`` RMS (no breathing to lose), the trial is *not measured*.
 - A quiet stretch: window powers below ``breath_fraction`` × reference; its estimated length is
   the run of quiet windows plus one window. At ``breath_min_s`` the trial is flagged.
+- The breath carried into the hold (``breath_coherent_*``): the hold's slow wander has power in
+  the band too, so power alone cannot tell breathing from wander. At the cue, a sinusoid (the
+  rate, within the patient's band, and the phase) is fitted to the last rest's pressure and
+  carried forward; in the hold, its in-phase amplitude (a fit of level, slope and the predicted
+  oscillation over the trailing ``breath_coherent_window_s``) says whether the breathing goes on
+  as predicted. Wander has no phase relation to it. With a prediction a window is quiet when
+  its power is below ``breath_coherent_floor`` × reference, or below ``breath_coherent_ceiling``
+  × reference while the in-phase amplitude is below ``breath_coherent_min`` × the rest breath's;
+  without one (no rest just before the cue) the plain rule above.
 
 State is carried explicitly between calls, and every decision depends only on the samples up to
 the one that made it, so any chunking gives the same facts (tests/test_breath_hold.py).
@@ -52,6 +61,7 @@ def _signal() -> ModuleType:
 
 
 _REST_GRID_S = 0.5  # rest window powers are sampled this often for the reference median
+_FIT_FREQS = 81  # the rest breath's rate: this many trial rates across the patient's band
 _EPS = 1e-9
 
 
@@ -196,6 +206,56 @@ class _SectionBank:
 
 
 @dataclass(frozen=True, slots=True)
+class BreathPrediction:
+    """The last rest's breathing, carried forward: ``amplitude`` · cos(2π ``rate_hz`` (t −
+    ``origin_s``) + ``phase_rad``) (mmHg; the level and slope fitted with it are not kept)."""
+
+    rate_hz: float
+    phase_rad: float
+    amplitude_mmhg: float
+    origin_s: float
+
+
+def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: float,
+               high_hz: float) -> BreathPrediction | None:
+    """Least-squares fit of level + slope + a sinusoid to ``p_mmhg``, at the rate within
+    [``low_hz``, ``high_hz``] (``_FIT_FREQS`` tried) that explains most; None if degenerate."""
+    x = t_s - origin_s
+    trend = np.stack([np.ones_like(x), x - x.mean()], axis=1)
+    pinv = np.linalg.pinv(trend)
+    y = p_mmhg - trend @ (pinv @ p_mmhg)  # level and slope removed (Frisch–Waugh)
+    rates = np.linspace(low_hz, high_hz, _FIT_FREQS)
+    phase = 2.0 * math.pi * rates[:, None] * x[None, :]
+    c, s = np.cos(phase), -np.sin(phase)
+    c = c - (c @ pinv.T) @ trend.T
+    s = s - (s @ pinv.T) @ trend.T
+    scc, sss, scs = (c * c).sum(1), (s * s).sum(1), (c * s).sum(1)
+    syc, sys_ = (c * y).sum(1), (s * y).sum(1)
+    det = scc * sss - scs * scs
+    if not (det > _EPS).all():
+        return None
+    a = (syc * sss - sys_ * scs) / det
+    b = (sys_ * scc - syc * scs) / det
+    k = int(np.argmax(a * syc + b * sys_))  # the explained sum of squares
+    amplitude = math.hypot(float(a[k]), float(b[k]))
+    if not amplitude > 0.0:
+        return None
+    return BreathPrediction(float(rates[k]), math.atan2(float(b[k]), float(a[k])), amplitude,
+                            origin_s)
+
+
+def in_phase(a: np.ndarray, b: np.ndarray, slip_rad: float) -> np.ndarray:
+    """The amplitude along the predicted phase of the fitted (cos, −sin) coefficients (a, b),
+    a phase slip up to ``slip_rad`` forgiven (the breath's rate drifts)."""
+    off = np.abs(np.arctan2(b, a))
+    size = np.hypot(a, b)
+    return np.where(off <= slip_rad, size, size * np.cos(np.minimum(off - slip_rad, math.pi)))
+
+
+_PAIRS = [(i, j) for i in range(4) for j in range(i, 4)]  # the 10 sums of a 4 × 4 Gram matrix
+
+
+@dataclass(frozen=True, slots=True)
 class BreathFact:
     """Something the ripple decided about the cued segment that began at ``cue_start_s``.
 
@@ -238,6 +298,10 @@ class _Segment:
         self.min_ratio = math.inf
         self.grid_origin_s = math.inf  # rest: window powers are kept on a grid from here
         self.grid_next = 0
+        self.prediction: BreathPrediction | None = None  # the last rest's breath, carried on
+        self.p0 = 0.0  # the hold's first used pressure (the fit's sums are taken about it)
+        self.kcum = np.zeros(0)  # running sums of the fit's 14 products, and their history
+        self.hist_k = np.zeros((0, 0))
 
 
 class BreathHoldDetector:
@@ -250,6 +314,8 @@ class BreathHoldDetector:
         bank = [respiratory_band_sos(rate_hz, lo, hi, cfg.breath_filter_order)
                 for lo, hi in respiratory_subbands_hz(cfg)]
         self.sos = [sos for sos in bank if sos is not None]
+        self._edges = [edges for edges, sos in zip(respiratory_subbands_hz(cfg), bank, strict=True)
+                       if sos is not None]
         # One unstarted NumPy section per band, copied for each segment (over a thousand
         # segment filters an hour: building each afresh was a tenth of the detector's time).
         self._blank = [_band_filter(sos, 0.0) for sos in self.sos]
@@ -261,6 +327,7 @@ class BreathHoldDetector:
         self._rest_t = np.zeros(0)  # grid times and window powers (rows; per band) of rest
         self._rest_p = np.zeros((0, len(self.sos)))
         self._rest_points = 0  # rest grid points kept so far (for the minimum)
+        self._last_rest: list[tuple[np.ndarray, np.ndarray]] = []  # used (t, p) of the last rest
 
     def update(
         self, t_s: np.ndarray, pressure_mmhg: np.ndarray, target_mmhg: np.ndarray,
@@ -283,9 +350,11 @@ class BreathHoldDetector:
             key = (float(target_mmhg[a]), str(phase[a]))
             if self._seg is None or not _same(key, self._seg.key):
                 self._end_segment(facts, self._seen + a)
+                after_rest = self._seg is not None and not self._seg.cued
                 self._seg = _Segment(key, float(t_s[a]))
                 if self._seg.cued:
-                    self._start_cue(facts, self._seen + a)
+                    self._start_cue(facts, self._seen + a, after_rest)
+                self._last_rest = []
             self._feed(t_s[a:b], pressure_mmhg[a:b], target_mmhg[a:b], self._seen + a, facts)
         self._seen += n
         return facts
@@ -297,7 +366,7 @@ class BreathHoldDetector:
 
     # --- internals -----------------------------------------------------------------------
 
-    def _start_cue(self, facts: list[BreathFact], sample: int) -> None:
+    def _start_cue(self, facts: list[BreathFact], sample: int, after_rest: bool) -> None:
         seg = self._seg
         assert seg is not None
         cfg = self.cfg
@@ -316,7 +385,22 @@ class BreathHoldDetector:
         seg.bands = [band]
         seg.reference = reference
         seg.measured = True
+        if after_rest:
+            seg.prediction = self._predict(seg.start_s, band)
         facts.append(BreathFact(sample, "measured", seg.start_s, seg.start_s, seg.reference))
+
+    def _predict(self, origin_s: float, band: int) -> BreathPrediction | None:
+        """The breath of the rest that just ended (its used samples), or None when it is
+        shorter than ``breath_coherent_rest_s``."""
+        if not self._last_rest:
+            return None
+        t = np.concatenate([c[0] for c in self._last_rest])
+        p = np.concatenate([c[1] for c in self._last_rest])
+        keep = t >= t[-1] - self.cfg.breath_coherent_fit_s - _EPS
+        t, p = t[keep], p[keep]
+        if t[-1] - t[0] + self.dt < self.cfg.breath_coherent_rest_s - _EPS:
+            return None
+        return fit_breath(t, p, origin_s, *self._edges[band])
 
     def _end_segment(self, facts: list[BreathFact], sample: int) -> None:
         seg = self._seg
@@ -367,11 +451,19 @@ class BreathHoldDetector:
             return
         first_used = int(np.flatnonzero(used)[0])
         t, y, base = t[first_used:], y[:, first_used:], base + first_used
+        p = p[first_used:]
+        if not seg.cued:
+            self._keep_last_rest(t, p)
+        pred = seg.prediction if seg.cued else None
+        if pred is not None:
+            k_rows = self._coherence_sums(seg, pred, t, p)
         # Running sums, sequential from the carried total: the same for any chunking.
         cum = np.cumsum(np.concatenate((seg.cum[:, None], y * y), axis=1), axis=1)[:, 1:]
         seg.cum = cum[:, -1].copy()
         hist_t = np.concatenate((seg.hist_t, t))
         hist_c = np.concatenate((seg.hist_c, cum), axis=1)
+        if pred is not None:
+            hist_k = np.concatenate((seg.hist_k, k_rows), axis=1)
         # Window power, (running sum now − at the window's start) / count, at the samples a
         # decision reads: every full window of a hold; at rest only the grid's samples.
         w = cfg.breath_window_s
@@ -385,14 +477,63 @@ class BreathHoldDetector:
             power = (cum[:, rows] - c_lo) / count  # (bands, rows)
         # Keep the trailing window and one sample before it, whose running sum every later
         # window subtracts (so no later window can reach past the history, however sparse).
-        first_kept = max(int(np.searchsorted(hist_t, t[-1] - w - 2 * self.dt)) - 1, 0)
+        kept_s = max(w, cfg.breath_coherent_window_s) if pred is not None else w
+        first_kept = max(int(np.searchsorted(hist_t, t[-1] - kept_s - 2 * self.dt)) - 1, 0)
         seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[:, first_kept:]
+        coherence = None
+        if pred is not None:
+            if len(rows):
+                coherence = self._coherence(hist_t, hist_k, t[rows],
+                                            rows + len(hist_t) - len(t), pred)
+            seg.hist_k = hist_k[:, first_kept:]
         if not len(rows):
             return
         if seg.cued:
-            self._judge_hold(seg, t, power[0], rows, base, facts)
+            self._judge_hold(seg, t, power[0], rows, base, facts, coherence)
         else:
             self._keep_rest(seg, t[rows], power.T)
+
+    def _keep_last_rest(self, t: np.ndarray, p: np.ndarray) -> None:
+        """Keep the used rest samples (the last ``breath_coherent_fit_s`` of them, roughly: the
+        fit cuts exactly)."""
+        self._last_rest.append((t.copy(), p.copy()))
+        if len(self._last_rest) > 64:
+            t_all = np.concatenate([c[0] for c in self._last_rest])
+            p_all = np.concatenate([c[1] for c in self._last_rest])
+            keep = t_all >= t_all[-1] - self.cfg.breath_coherent_fit_s - 1.0
+            self._last_rest = [(t_all[keep], p_all[keep])]
+
+    def _coherence_sums(self, seg: _Segment, pred: BreathPrediction, t: np.ndarray,
+                        p: np.ndarray) -> np.ndarray:
+        """Running sums (14 × samples, carried between calls) of the products a least-squares
+        fit of level, slope and the predicted cos / −sin needs: its Gram matrix and right side."""
+        if not len(seg.kcum):
+            seg.p0 = float(p[0])
+            seg.kcum = np.zeros(14)
+            seg.hist_k = np.zeros((14, 0))
+        phase = 2.0 * math.pi * pred.rate_hz * (t - pred.origin_s) + pred.phase_rad
+        basis = np.stack([np.ones_like(t), t - seg.use_from_s, np.cos(phase), -np.sin(phase)])
+        q = p - seg.p0
+        products = np.concatenate((
+            np.stack([basis[i] * basis[j] for i, j in _PAIRS]), basis * q))
+        cum = np.cumsum(np.concatenate((seg.kcum[:, None], products), axis=1), axis=1)[:, 1:]
+        seg.kcum = cum[:, -1].copy()
+        return cum
+
+    def _coherence(self, hist_t: np.ndarray, hist_k: np.ndarray, t_rows: np.ndarray,
+                   at: np.ndarray, pred: BreathPrediction) -> np.ndarray:
+        """The in-phase amplitude over the rest breath's, per window ending at history index
+        ``at`` (times ``t_rows``): the fit over the trailing ``breath_coherent_window_s``."""
+        cfg = self.cfg
+        lo = np.searchsorted(hist_t, t_rows - cfg.breath_coherent_window_s + _EPS)
+        sums = hist_k[:, at] - np.where(lo > 0, hist_k[:, np.maximum(lo - 1, 0)], 0.0)
+        gram = np.empty((len(at), 4, 4))
+        for k, (i, j) in enumerate(_PAIRS):
+            gram[:, i, j] = gram[:, j, i] = sums[k]
+        gram += np.eye(4) * 1e-9
+        coef = np.linalg.solve(gram, sums[10:].T[:, :, None])[:, :, 0]
+        a, b = coef[:, 2] / pred.amplitude_mmhg, coef[:, 3] / pred.amplitude_mmhg
+        return in_phase(a, b, cfg.breath_coherent_slip_rad)
 
     def _fresh_filter(self, band: int, first: float) -> _Section | _ScipySections:
         """Band ``band``'s filter, unstarted (a NumPy section seeds itself at its first
@@ -428,7 +569,8 @@ class BreathHoldDetector:
             self._rest_t, self._rest_p = self._rest_t[cut:], self._rest_p[cut:]
 
     def _judge_hold(self, seg: _Segment, t: np.ndarray, power: np.ndarray, idx: np.ndarray,
-                    base: int, facts: list[BreathFact]) -> None:
+                    base: int, facts: list[BreathFact],
+                    coherence: np.ndarray | None = None) -> None:
         """Quiet runs: window power (at the full-window samples ``idx``) below the fraction
         of the rest reference, vectorised with the current run carried between calls. A run's
         length is its quiet windows' span."""
@@ -436,7 +578,11 @@ class BreathHoldDetector:
         tj = t[idx]
         ratio = power / seg.reference
         seg.min_ratio = min(seg.min_ratio, float(ratio.min()))
-        quiet = ratio < cfg.breath_fraction
+        if coherence is None:
+            quiet = ratio < cfg.breath_fraction
+        else:  # the breath carried from the rest decides between floor and ceiling
+            quiet = (ratio < cfg.breath_coherent_floor) | (
+                (ratio < cfg.breath_coherent_ceiling) & (coherence < cfg.breath_coherent_min))
         before = np.concatenate(([seg.quiet_from_s is not None], quiet[:-1]))
         starts = np.where(quiet & ~before, np.arange(len(idx)), -1)
         run_start = np.maximum.accumulate(starts)

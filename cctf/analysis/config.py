@@ -43,7 +43,7 @@ class AnalysisConfig:
     breath_subband_ratio: float = 1.5  # in the one with most rest ripple (centre ÷× this)
     breath_filter_order: int = 1  # Butterworth order per band edge
     breath_window_s: float = 3.0  # ripple power: mean square over this trailing window
-    breath_fraction: float = 0.3  # quiet: window power below this × the rest ripple power ...
+    breath_fraction: float = 0.3  # quiet (no prediction, below): power below this × rest ...
     breath_min_s: float = 4.5  # ... for at least this long (quiet windows + one window)
     breath_settle_s: float = 0.5  # judged from this long after first coming within the band
     breath_rest_settle_s: float = 2.5  # rest judged from this long after a cue ends
@@ -51,6 +51,16 @@ class AnalysisConfig:
     breath_rest_min_s: float = 3.0  # less judged rest than this before a cue: not measured
     breath_rest_memory_s: float = 60.0  # reference: median rest window power over this much
     breath_min_rest_rms_mmhg: float = 0.05  # a rest ripple smaller than this: not measured
+    # ... and a second test (issue 17, fourth pass): the breathing seen in the last rest before
+    # the cue, carried into the hold as a predicted oscillation (same rate and phase).
+    breath_coherent_window_s: float = 6.0  # its in-phase amplitude: fit over this trailing window
+    breath_coherent_slip_rad: float = 1.0  # a phase slip up to this counts as in phase
+    breath_coherent_floor: float = 0.13  # with a prediction, quiet: power below this × rest ...
+    breath_coherent_ceiling: float = 0.5  # ... or below this × rest while the in-phase amplitude
+    breath_coherent_min: float = 0.5  # is below this × the rest breath's (floor = ceiling =
+    # breath_fraction: the plain rule)
+    breath_coherent_rest_s: float = 3.0  # a shorter last rest before the cue: no prediction
+    breath_coherent_fit_s: float = 20.0  # the prediction is fitted on at most this much of it
     # Head motion (optional sensor, issue 17; hypotheses: cctf/analysis/head.py, docs/analysis.md)
     head_min_measured_fraction: float = 0.8  # less of a window with an angle: not measured
     head_reference_s: float = 0.5  # the angle just after reaching the band: median over this
@@ -101,6 +111,15 @@ class AnalysisConfig:
             )
         if self.breath_fraction >= 1:
             raise ConfigError(f"breath_fraction must be < 1, got {self.breath_fraction!r}")
+        if not self.breath_coherent_floor <= self.breath_coherent_ceiling < 1:
+            raise ConfigError(
+                f"breath_coherent_floor ({self.breath_coherent_floor}) must be <= "
+                f"breath_coherent_ceiling ({self.breath_coherent_ceiling}) < 1"
+            )
+        if self.breath_coherent_slip_rad > math.pi:
+            raise ConfigError(
+                f"breath_coherent_slip_rad must be <= π, got {self.breath_coherent_slip_rad!r}"
+            )
         if self.lowpass_order not in (1, 2, 3, 4):
             raise ConfigError(f"lowpass_order must be 1–4, got {self.lowpass_order!r}")
         if not 0 <= self.nominal_baseline_mmhg <= 100:
