@@ -42,6 +42,23 @@ def test_the_fit_recovers_the_rate_and_phase_of_a_breath_on_a_drifting_level():
     assert fit_breath(np.full(5, 1.0), np.zeros(5), 0.0, 0.2, 0.45) is None  # degenerate
 
 
+@pytest.mark.parametrize("rate_hz", [50.0, 100.0, 200.0])
+def test_the_fit_of_block_means_agrees_with_the_fit_of_every_sample(rate_hz):
+    """Above 25 Hz the fit reads 0.05-s block means (a tenth of the numbers at 200 Hz): the
+    same breath as from the samples at 25 Hz, where every sample is read."""
+    def breath(rate):
+        t = np.arange(0.0, 20.0, 1.0 / rate)
+        return t, (20.0 + 0.03 * t + 0.15 * np.cos(2 * np.pi * 0.31 * (t - 21.0) - 0.7)
+                   + np.random.default_rng(int(rate)).normal(0, 0.01, len(t)))
+    fine = fit_breath(*breath(rate_hz), 21.0, 0.2, 0.45)
+    every = fit_breath(*breath(25.0), 21.0, 0.2, 0.45)
+    assert fine is not None and every is not None
+    assert fine.rate_hz == pytest.approx(every.rate_hz, abs=0.004)
+    assert abs(math.remainder(fine.phase_rad - every.phase_rad, 2 * math.pi)) < 0.05
+    assert fine.amplitude_mmhg == pytest.approx(0.15, rel=0.02)
+    assert abs(math.remainder(fine.phase_rad + 0.7, 2 * math.pi)) < 0.05
+
+
 def test_in_phase_forgives_a_slip_up_to_the_limit_and_counts_against_beyond():
     a = np.array([1.0, math.cos(0.8), math.cos(2.0), -1.0])
     b = np.array([0.0, math.sin(0.8), math.sin(2.0), 0.0])

@@ -48,7 +48,7 @@ import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.filters import _Section
-from cctf.analysis.median import column_medians
+from cctf.analysis.median import column_medians, median
 from cctf.analysis.results import Event, Fault, TrialResult
 
 
@@ -62,6 +62,9 @@ def _signal() -> ModuleType:
 
 _REST_GRID_S = 0.5  # rest window powers are sampled this often for the reference median
 _FIT_FREQS = 81  # the rest breath's rate: this many trial rates across the patient's band
+# The fit reads block means this long (20 Hz, for a breathing band ≤ 0.6 Hz). At 10 and 25 Hz a
+# block is one sample: the fit is exactly the one the thresholds were chosen with (docs).
+_FIT_BLOCK_S = 0.05
 _EPS = 1e-9
 
 
@@ -220,17 +223,44 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
                high_hz: float) -> BreathPrediction | None:
     """Least-squares fit of level + slope + a sinusoid to ``p_mmhg``, at the rate within
     [``low_hz``, ``high_hz``] (``_FIT_FREQS`` tried) that explains most; None if degenerate."""
+    # Block means over ``_FIT_BLOCK_S``, aligned to the newest sample (the phase is carried
+    # from it): a 200-Hz rest of 20 s is 400 numbers, not 4000. A sinusoid's block mean at
+    # the block's mean time is the sinusoid times the block's gain (corrected below); a level
+    # and slope stay a level and slope.
+    dt = median(np.diff(t_s)) if len(t_s) > 1 else 0.0
+    m = max(1, int(_FIT_BLOCK_S / dt + _EPS)) if dt > 0 else 1
+    if m > 1 and len(t_s) >= 3 * m:
+        cut = len(t_s) % m
+        t_s = t_s[cut:].reshape(-1, m).mean(axis=1)
+        p_mmhg = p_mmhg[cut:].reshape(-1, m).mean(axis=1)
+    else:
+        m = 1
     x = t_s - origin_s
-    trend = np.stack([np.ones_like(x), x - x.mean()], axis=1)
-    pinv = np.linalg.pinv(trend)
-    y = p_mmhg - trend @ (pinv @ p_mmhg)  # level and slope removed (Frisch–Waugh)
+    n = len(x)
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    if n < 3 or not sxx > _EPS:
+        return None
+    y = p_mmhg - p_mmhg.mean() - xc * (float(xc @ p_mmhg) / sxx)  # level and slope removed
     rates = np.linspace(low_hz, high_hz, _FIT_FREQS)
-    phase = 2.0 * math.pi * rates[:, None] * x[None, :]
-    c, s = np.cos(phase), -np.sin(phase)
-    c = c - (c @ pinv.T) @ trend.T
-    s = s - (s @ pinv.T) @ trend.T
-    scc, sss, scs = (c * c).sum(1), (s * s).sum(1), (c * s).sum(1)
-    syc, sys_ = (c * y).sum(1), (s * y).sum(1)
+    # Per trial rate f, with z = exp(i 2π f x) (cos = Re z, −sin = Im z … as c, s below), the
+    # fit needs only sums over the samples: Σz, Σz·xc, Σz·y and Σz² (cos² = (1 + cos 2θ)/2 …);
+    # removing level and slope from the wave (Frisch–Waugh) subtracts their projections,
+    # (Σc)²/n and (Σc·xc)²/Σxc², from those sums. z for the next rate is one complex
+    # multiplication (the rates' step as a factor), not a cosine and a sine of every sample.
+    basis = np.stack([np.ones(n), xc, y], axis=1)
+    waves = np.empty((len(rates), n), dtype=complex)
+    waves[0] = np.exp(2j * math.pi * rates[0] * x)
+    waves[1:] = np.exp(2j * math.pi * (rates[1] - rates[0]) * x) if len(rates) > 1 else 1.0
+    np.cumprod(waves, axis=0, out=waves)  # z at each rate: the first times the step k times
+    sums = waves @ basis
+    squares = np.einsum("ij,ij->i", waves, waves)
+    s1c, s1s = sums[:, 0].real, -sums[:, 0].imag  # Σc, Σs
+    sxc, sxs = sums[:, 1].real, -sums[:, 1].imag  # Σc·xc, Σs·xc
+    syc, sys_ = sums[:, 2].real, -sums[:, 2].imag  # Σc·y, Σs·y
+    scc = (n + squares.real) / 2 - s1c * s1c / n - sxc * sxc / sxx
+    sss = (n - squares.real) / 2 - s1s * s1s / n - sxs * sxs / sxx
+    scs = -squares.imag / 2 - s1c * s1s / n - sxc * sxs / sxx
     det = scc * sss - scs * scs
     if not (det > _EPS).all():
         return None
@@ -238,6 +268,9 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
     b = (sys_ * scc - syc * scs) / det
     k = int(np.argmax(a * syc + b * sys_))  # the explained sum of squares
     amplitude = math.hypot(float(a[k]), float(b[k]))
+    if m > 1:  # a block of m samples dt apart passes a sinusoid of rate f with this gain
+        f_dt = math.pi * float(rates[k]) * dt
+        amplitude /= math.sin(m * f_dt) / (m * math.sin(f_dt))
     if not amplitude > 0.0:
         return None
     return BreathPrediction(float(rates[k]), math.atan2(float(b[k]), float(a[k])), amplitude,
@@ -482,9 +515,17 @@ class BreathHoldDetector:
         seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[:, first_kept:]
         coherence = None
         if pred is not None:
-            if len(rows):
-                coherence = self._coherence(hist_t, hist_k, t[rows],
-                                            rows + len(hist_t) - len(t), pred)
+            if len(rows) and seg.cued:
+                # Only where the decision reads it (power between floor and ceiling); elsewhere
+                # NaN, which no comparison takes for quiet. Each window's fit is its own: the
+                # same numbers as computing all of them.
+                ratio = power[0] / seg.reference
+                read = np.flatnonzero((ratio >= cfg.breath_coherent_floor)
+                                      & (ratio < cfg.breath_coherent_ceiling))
+                coherence = np.full(len(rows), np.nan)
+                if len(read):
+                    coherence[read] = self._coherence(
+                        hist_t, hist_k, t[rows[read]], rows[read] + len(hist_t) - len(t), pred)
             seg.hist_k = hist_k[:, first_kept:]
         if not len(rows):
             return
