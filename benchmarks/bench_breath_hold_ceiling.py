@@ -85,14 +85,12 @@ def flag_score(ratio: np.ndarray, full: np.ndarray, rate_hz: float, window_s: fl
     return float(sliding_window_view(r, n).max(axis=1).min())
 
 
-def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
-               cfg: AnalysisConfig) -> list[tuple[int, bool, list[float], float]]:
-    """(trial index, breath held, score per window, held-stretch power / reference) per
-    measured trial."""
-    person = make_person(seed)
-    t, p, target, phase = sample_session(person, rate_hz)
+def recorded_run(t: np.ndarray, p: np.ndarray, target: np.ndarray, phase: np.ndarray,
+                 rate_hz: float, cfg: AnalysisConfig, recording: type) -> CcftAnalyzer:
+    """The engine over one session in 5-s chunks, with ``recording`` (a subclass of the real
+    detector that remembers its choices) in place of the detector."""
     saved = engine_module.BreathHoldDetector
-    engine_module.BreathHoldDetector = _Recording  # type: ignore[misc]
+    engine_module.BreathHoldDetector = recording  # type: ignore[misc]
     try:
         engine = CcftAnalyzer(rate_hz, cfg)
         step = max(1, round(5.0 * rate_hz))
@@ -101,6 +99,16 @@ def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
         engine.finish()
     finally:
         engine_module.BreathHoldDetector = saved  # type: ignore[misc]
+    return engine
+
+
+def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
+               cfg: AnalysisConfig) -> list[tuple[int, bool, list[float], float]]:
+    """(trial index, breath held, score per window, held-stretch power / reference) per
+    measured trial."""
+    person = make_person(seed)
+    t, p, target, phase = sample_session(person, rate_hz)
+    engine = recorded_run(t, p, target, phase, rate_hz, cfg, _Recording)
     det = engine._breath  # a benchmark reading the real detector's choices
     pf = np.concatenate(det.pf)
     bands = respiratory_subbands_hz(cfg)

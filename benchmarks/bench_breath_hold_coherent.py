@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 
-import cctf.analysis.engine as engine_module
 from cctf.analysis.breath import (
     _PAIRS,
     BreathPrediction,
@@ -42,7 +41,6 @@ from cctf.analysis.breath import (
     respiratory_subbands_hz,
 )
 from cctf.analysis.config import AnalysisConfig
-from cctf.analysis.engine import CcftAnalyzer
 from cctf.sim.population import make_person, sample_session
 
 _spec = importlib.util.spec_from_file_location(
@@ -110,16 +108,7 @@ def trial_rows(seed: int, rate_hz: float, cfg: AnalysisConfig) -> list[dict]:
     detector's prediction (None: the plain rule)."""
     person = make_person(seed)
     t, p, target, phase = sample_session(person, rate_hz)
-    saved = engine_module.BreathHoldDetector
-    engine_module.BreathHoldDetector = _Recording  # type: ignore[misc]
-    try:
-        engine = CcftAnalyzer(rate_hz, cfg)
-        step = max(1, round(5.0 * rate_hz))
-        for a in range(0, len(t), step):
-            engine.update(t[a:a + step], p[a:a + step], target[a:a + step], phase[a:a + step])
-        engine.finish()
-    finally:
-        engine_module.BreathHoldDetector = saved  # type: ignore[misc]
+    engine = ceiling.recorded_run(t, p, target, phase, rate_hz, cfg, _Recording)
     det = engine._breath
     pf = np.concatenate(det.pf)
     bands = respiratory_subbands_hz(cfg)
