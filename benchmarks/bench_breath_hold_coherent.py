@@ -36,6 +36,7 @@ from cctf.analysis.breath import (
     _PAIRS,
     BreathPrediction,
     _band_filter,
+    fit_breath,
     in_phase,
     respiratory_band_sos,
     respiratory_subbands_hz,
@@ -60,7 +61,9 @@ class _Recording(ceiling._Recording):  # type: ignore[misc,name-defined]
         super()._start_cue(facts, sample, after_rest)
         seg = self._seg
         if seg is not None and seg.measured:
-            self.predictions[seg.start_s] = seg.prediction
+            pending = seg.pending  # the engine fits when first needed; the replay needs it now
+            self.predictions[seg.start_s] = seg.prediction if pending is None else fit_breath(
+                pending[0], pending[1], seg.start_s, *self._edges[pending[2]])
 
 
 def first_used(ts: np.ndarray, warmup_s: float) -> int:

@@ -138,3 +138,31 @@ def test_the_benchmark_replay_flags_exactly_what_the_engine_flags():
 def test_bad_carried_breath_settings_are_refused_by_name(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         AnalysisConfig(**kwargs)
+
+
+def test_the_rest_fit_waits_for_a_window_that_needs_it_and_decides_alike(monkeypatch):
+    """The carried breath is fitted only when a window's power first falls between floor and
+    ceiling (about half the holds never do): fewer fits, and the same flags as fitting at
+    every cue (forced here by a floor above the plain fraction, which turns the waiting off)."""
+    import cctf.analysis.breath as breath_module
+
+    calls = []
+    real_fit = breath_module.fit_breath
+    monkeypatch.setattr(breath_module, "fit_breath",
+                        lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    person = make_person(3004)
+    t, p, target, phase = sample_session(person, 25.0)
+
+    def flags(cfg):
+        calls.clear()
+        result = analyze_arrays(t, p, target, phase, rate_hz=25.0, config=cfg)
+        return ([(x.type, x.t_s, x.value) for tr in result.trials for x in tr.flags],
+                len(calls), sum(tr.breath_ripple_ratio is not None for tr in result.trials))
+
+    lazy, lazy_fits, measured = flags(AnalysisConfig())
+    # Fitting at every cue: the eager path, taken when the plain fraction lies outside
+    # [floor, ceiling]; with the same floor, ceiling and in-phase test it decides the same.
+    eager_cfg = AnalysisConfig(breath_fraction=0.6)
+    eager, eager_fits, _ = flags(eager_cfg)
+    assert lazy == eager
+    assert eager_fits >= measured - 1 > lazy_fits > 0

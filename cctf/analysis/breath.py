@@ -332,6 +332,11 @@ class _Segment:
         self.grid_origin_s = math.inf  # rest: window powers are kept on a grid from here
         self.grid_next = 0
         self.prediction: BreathPrediction | None = None  # the last rest's breath, carried on
+        # The fit is made when a decision first reads the in-phase amplitude (about half of
+        # the holds never do); until then the hold's used samples are kept for its sums.
+        self.pending: tuple[np.ndarray, np.ndarray, int] | None = None  # (rest t, p, band)
+        self.raw_t: list[np.ndarray] = []
+        self.raw_p: list[np.ndarray] = []
         self.p0 = 0.0  # the hold's first used pressure (the fit's sums are taken about it)
         self.kcum = np.zeros(0)  # running sums of the fit's 14 products, and their history
         self.hist_k = np.zeros((0, 0))
@@ -419,12 +424,21 @@ class BreathHoldDetector:
         seg.reference = reference
         seg.measured = True
         if after_rest:
-            seg.prediction = self._predict(seg.start_s, band)
+            rest = self._rest_for_fit()
+            if rest is not None and cfg.breath_coherent_floor <= cfg.breath_fraction <= (
+                    cfg.breath_coherent_ceiling):
+                # Until a window's power falls between floor and ceiling both rules decide
+                # alike (below the floor quiet, at or above the ceiling not), so the fit can
+                # wait for that window; if it then fails, the plain rule is used as it would
+                # have been from the start.
+                seg.pending = (*rest, band)
+            elif rest is not None:
+                seg.prediction = fit_breath(*rest, seg.start_s, *self._edges[band])
         facts.append(BreathFact(sample, "measured", seg.start_s, seg.start_s, seg.reference))
 
-    def _predict(self, origin_s: float, band: int) -> BreathPrediction | None:
-        """The breath of the rest that just ended (its used samples), or None when it is
-        shorter than ``breath_coherent_rest_s``."""
+    def _rest_for_fit(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The used samples of the rest that just ended (its last ``breath_coherent_fit_s``),
+        or None when it is shorter than ``breath_coherent_rest_s``: no prediction."""
         if not self._last_rest:
             return None
         t = np.concatenate([c[0] for c in self._last_rest])
@@ -433,7 +447,26 @@ class BreathHoldDetector:
         t, p = t[keep], p[keep]
         if t[-1] - t[0] + self.dt < self.cfg.breath_coherent_rest_s - _EPS:
             return None
-        return fit_breath(t, p, origin_s, *self._edges[band])
+        return t, p
+
+    def _predict(self, origin_s: float, band: int) -> BreathPrediction | None:
+        """The breath of the rest that just ended, or None (see ``_rest_for_fit``)."""
+        rest = self._rest_for_fit()
+        return None if rest is None else fit_breath(*rest, origin_s, *self._edges[band])
+
+    def _resolve(self, seg: _Segment) -> BreathPrediction | None:
+        """Make the waiting fit, and the hold's sums so far from its kept samples (one
+        cumulative sum from the first used sample: the same numbers as summed chunk by
+        chunk)."""
+        assert seg.pending is not None
+        t_rest, p_rest, band = seg.pending
+        seg.pending = None
+        seg.prediction = fit_breath(t_rest, p_rest, seg.start_s, *self._edges[band])
+        raw_t, raw_p = np.concatenate(seg.raw_t), np.concatenate(seg.raw_p)
+        seg.raw_t, seg.raw_p = [], []
+        if seg.prediction is not None:
+            seg.hist_k = self._coherence_sums(seg, seg.prediction, raw_t, raw_p)
+        return seg.prediction
 
     def _end_segment(self, facts: list[BreathFact], sample: int) -> None:
         seg = self._seg
@@ -488,6 +521,10 @@ class BreathHoldDetector:
         if not seg.cued:
             self._keep_last_rest(t, p)
         pred = seg.prediction if seg.cued else None
+        pending = seg.cued and seg.pending is not None
+        if pending:
+            seg.raw_t.append(t.copy())
+            seg.raw_p.append(p.copy())
         if pred is not None:
             k_rows = self._coherence_sums(seg, pred, t, p)
         # Running sums, sequential from the carried total: the same for any chunking.
@@ -510,22 +547,29 @@ class BreathHoldDetector:
             power = (cum[:, rows] - c_lo) / count  # (bands, rows)
         # Keep the trailing window and one sample before it, whose running sum every later
         # window subtracts (so no later window can reach past the history, however sparse).
-        kept_s = max(w, cfg.breath_coherent_window_s) if pred is not None else w
+        kept_s = max(w, cfg.breath_coherent_window_s) if pred is not None or pending else w
         first_kept = max(int(np.searchsorted(hist_t, t[-1] - kept_s - 2 * self.dt)) - 1, 0)
         seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[:, first_kept:]
         coherence = None
+        if (pred is not None or pending) and len(rows):
+            # Only where the decision reads it (power between floor and ceiling); elsewhere
+            # NaN, which no comparison takes for quiet. Each window's fit is its own: the
+            # same numbers as computing all of them.
+            ratio = power[0] / seg.reference
+            read = np.flatnonzero((ratio >= cfg.breath_coherent_floor)
+                                  & (ratio < cfg.breath_coherent_ceiling))
+            coherence = np.full(len(rows), np.nan)
+            if len(read) and pending:
+                pending = False
+                pred = self._resolve(seg)
+                if pred is not None:
+                    hist_k = seg.hist_k[:, -len(hist_t):]
+                else:
+                    coherence = None  # no breath to carry: the plain rule, as from the start
+            if len(read) and pred is not None:
+                coherence[read] = self._coherence(  # type: ignore[index]
+                    hist_t, hist_k, t[rows[read]], rows[read] + len(hist_t) - len(t), pred)
         if pred is not None:
-            if len(rows) and seg.cued:
-                # Only where the decision reads it (power between floor and ceiling); elsewhere
-                # NaN, which no comparison takes for quiet. Each window's fit is its own: the
-                # same numbers as computing all of them.
-                ratio = power[0] / seg.reference
-                read = np.flatnonzero((ratio >= cfg.breath_coherent_floor)
-                                      & (ratio < cfg.breath_coherent_ceiling))
-                coherence = np.full(len(rows), np.nan)
-                if len(read):
-                    coherence[read] = self._coherence(
-                        hist_t, hist_k, t[rows[read]], rows[read] + len(hist_t) - len(t), pred)
             seg.hist_k = hist_k[:, first_kept:]
         if not len(rows):
             return
