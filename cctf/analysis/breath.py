@@ -449,11 +449,6 @@ class BreathHoldDetector:
             return None
         return t, p
 
-    def _predict(self, origin_s: float, band: int) -> BreathPrediction | None:
-        """The breath of the rest that just ended, or None (see ``_rest_for_fit``)."""
-        rest = self._rest_for_fit()
-        return None if rest is None else fit_breath(*rest, origin_s, *self._edges[band])
-
     def _resolve(self, seg: _Segment) -> BreathPrediction | None:
         """Make the waiting fit, and the hold's sums so far from its kept samples (one
         cumulative sum from the first used sample: the same numbers as summed chunk by
