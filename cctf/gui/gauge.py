@@ -54,6 +54,9 @@ class Gauge(QWidget):
         self.setAccessibleName(texts.GAUGE_NAME)
         self._face = QPixmap()
         self._face_key: tuple[object, ...] | None = None
+        self._value_boxes_key: tuple[object, ...] | None = None
+        self._value_boxes_cache: tuple[tuple[QFont, QRectF], tuple[QFont, QRectF]] = (
+            (QFont(), QRectF()), (QFont(), QRectF()))
 
     def heightForWidth(self, width: int) -> int:
         return width
@@ -133,24 +136,34 @@ class Gauge(QWidget):
         return out
 
     def _value_layout(self) -> list[tuple[str, QFont, QRectF]]:
-        cx, cy, r, _ = self._geometry()
-        base = QFont(self.font())
-        value_font = QFont(base)
-        value_font.setPointSizeF(max(9.0, r * 0.16))
-        value_font.setBold(True)
         value = "--" if math.isnan(self.pressure_mmhg) else f"{self.pressure_mmhg:.1f}"
-        # Each box is its line's height, centred where a large dial centres it (the value at
-        # 0.37 r below the hub, the unit at 0.58 r); on a small dial the unit goes below the
-        # value rather than into it.
-        value_h = QFontMetricsF(value_font).height()
-        value_top = cy + r * 0.37 - value_h / 2
-        unit_font = QFont(base)
-        unit_font.setPointSizeF(max(7.0, r * 0.075))
-        unit_h = QFontMetricsF(unit_font).height()
-        unit_top = max(cy + r * 0.58 - unit_h / 2, value_top + value_h)
-        return [(value, value_font, QRectF(cx - r, value_top, 2 * r, value_h)),
-                (texts.UNIT if self.live else texts.NO_SIGNAL, unit_font,
-                 QRectF(cx - r, unit_top, 2 * r, unit_h))]
+        (value_font, value_box), (unit_font, unit_box) = self._value_boxes()
+        return [(value, value_font, value_box),
+                (texts.UNIT if self.live else texts.NO_SIGNAL, unit_font, unit_box)]
+
+    def _value_boxes(self) -> tuple[tuple[QFont, QRectF], tuple[QFont, QRectF]]:
+        """The value's and the unit's font and box: they change only with the dial's size and
+        font, not with each frame's value (asked twice a frame: the repaint region, the paint)."""
+        key = (self.width(), self.height(), self.font().key())
+        if key != self._value_boxes_key:
+            cx, cy, r, _ = self._geometry()
+            value_font = QFont(self.font())
+            value_font.setPointSizeF(max(9.0, r * 0.16))
+            value_font.setBold(True)
+            # Each box is its line's height, centred where a large dial centres it (the value
+            # at 0.37 r below the hub, the unit at 0.58 r); on a small dial the unit goes below
+            # the value rather than into it.
+            value_h = QFontMetricsF(value_font).height()
+            value_top = cy + r * 0.37 - value_h / 2
+            unit_font = QFont(self.font())
+            unit_font.setPointSizeF(max(7.0, r * 0.075))
+            unit_h = QFontMetricsF(unit_font).height()
+            unit_top = max(cy + r * 0.58 - unit_h / 2, value_top + value_h)
+            self._value_boxes_key = key
+            self._value_boxes_cache = (
+                (value_font, QRectF(cx - r, value_top, 2 * r, value_h)),
+                (unit_font, QRectF(cx - r, unit_top, 2 * r, unit_h)))
+        return self._value_boxes_cache
 
     def value_rect(self) -> QRect:
         """The value under the hub (with room for type taller than its line)."""
