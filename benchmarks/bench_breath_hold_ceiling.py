@@ -102,6 +102,21 @@ def recorded_run(t: np.ndarray, p: np.ndarray, target: np.ndarray, phase: np.nda
     return engine
 
 
+def judged_hold(t: np.ndarray, pf: np.ndarray, target: np.ndarray, band_hz: tuple[float, float],
+                rate_hz: float, cfg: AnalysisConfig
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A cue's samples as the detector judges them: from ``breath_settle_s`` after the
+    low-passed pressure first comes within the band: (times, pressure, band-passed in the
+    patient's band seeded at its first sample); None if it never comes within the band."""
+    inside = np.flatnonzero(np.abs(pf - target) <= cfg.band_mmhg)
+    if not len(inside):
+        return None
+    j0 = int(np.searchsorted(t, t[inside[0]] + cfg.breath_settle_s - 1e-9))
+    ts, ps = t[j0:], pf[j0:]
+    sos = respiratory_band_sos(rate_hz, *band_hz, cfg.breath_filter_order)
+    return ts, ps, _band_filter(sos, float(ps[0])).process(ps)
+
+
 def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
                cfg: AnalysisConfig) -> list[tuple[int, bool, list[float], float]]:
     """(trial index, breath held, score per window, held-stretch power / reference) per
@@ -120,13 +135,10 @@ def trial_rows(seed: int, rate_hz: float, windows: list[tuple[float, float]],
             continue
         band, reference = det.cues[trial.cue_start_s]
         sel = np.flatnonzero((t >= trial.cue_start_s) & (t < trial.cue_end_s))
-        inside = np.flatnonzero(np.abs(pf[sel] - target[sel]) <= cfg.band_mmhg)
-        if not len(inside):
+        judged = judged_hold(t[sel], pf[sel], target[sel], bands[band], rate_hz, cfg)
+        if judged is None:
             continue
-        j0 = int(np.searchsorted(t[sel], t[sel][inside[0]] + cfg.breath_settle_s - 1e-9))
-        ts, ps = t[sel][j0:], pf[sel][j0:]
-        sos = respiratory_band_sos(rate_hz, *bands[band], cfg.breath_filter_order)
-        y = _band_filter(sos, float(ps[0])).process(ps)
+        ts, _, y = judged
         scores = []
         for window_s, span_s in windows:
             power, full = window_power(y, rate_hz, window_s, cfg.breath_warmup_s)

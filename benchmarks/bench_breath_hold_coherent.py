@@ -35,10 +35,8 @@ import numpy as np
 from cctf.analysis.breath import (
     _PAIRS,
     BreathPrediction,
-    _band_filter,
     fit_breath,
     in_phase,
-    respiratory_band_sos,
     respiratory_subbands_hz,
 )
 from cctf.analysis.config import AnalysisConfig
@@ -123,13 +121,10 @@ def trial_rows(seed: int, rate_hz: float, cfg: AnalysisConfig) -> list[dict]:
         a = int(np.searchsorted(t, trial.cue_start_s - 1e-9))  # the cue's run of samples, as
         same = (target[a:] == target[a]) & (phase[a:] == phase[a])  # the detector cuts it
         sel = np.arange(a, a + (int(np.argmin(same)) if not same.all() else len(same)))
-        inside = np.flatnonzero(np.abs(pf[sel] - target[sel]) <= cfg.band_mmhg)
-        if not len(inside):
+        judged = ceiling.judged_hold(t[sel], pf[sel], target[sel], bands[band], rate_hz, cfg)
+        if judged is None:
             continue
-        j0 = int(np.searchsorted(t[sel], t[sel][inside[0]] + cfg.breath_settle_s - 1e-9))
-        ts, ps = t[sel][j0:], pf[sel][j0:]
-        sos = respiratory_band_sos(rate_hz, *bands[band], cfg.breath_filter_order)
-        y = _band_filter(sos, float(ps[0])).process(ps)
+        ts, ps, y = judged
         n0 = first_used(ts, cfg.breath_warmup_s)
         power, full = window_power(y, ts, n0, cfg.breath_window_s, 1.0 / rate_hz)
         rows.append(dict(index=trial.index, held=held, ratio=power / reference, full=full,
