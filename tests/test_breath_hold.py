@@ -120,10 +120,10 @@ def test_without_rest_before_the_cue_or_without_a_ripple_it_is_not_measured():
 # --- streaming: chunking and rate --------------------------------------------------------
 
 
-def _detector_facts(columns, rate, sizes):
+def _detector_facts(columns, rate, sizes, cfg=None):
     t, p, target, phase = columns
     pf = CausalLowPass(rate, 3.0).process(p)
-    det = BreathHoldDetector(rate, AnalysisConfig())
+    det = BreathHoldDetector(rate, cfg if cfg is not None else AnalysisConfig())
     facts, i, k = [], 0, 0
     while i < len(t):
         n = sizes[k % len(sizes)]

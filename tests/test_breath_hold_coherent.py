@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cctf.analysis.breath import BreathHoldDetector, fit_breath, in_phase
+from cctf.analysis.breath import fit_breath, in_phase
 from cctf.analysis.config import AnalysisConfig
-from cctf.analysis.filters import CausalLowPass
 from cctf.analysis.offline import analyze_arrays
 from cctf.errors import ConfigError
 from cctf.sim.population import make_person, sample_session
+
+from .test_breath_hold import _detector_facts
 
 RATES = (10, 25, 50, 100, 200)
 PLAIN = AnalysisConfig(breath_coherent_floor=0.3, breath_coherent_ceiling=0.3)  # power only
@@ -84,18 +85,6 @@ def test_it_finds_what_the_power_misses_and_spares_what_it_flags_at_every_rate(r
     assert 1 in flagged(analyze_arrays(*columns, rate_hz=rate, config=PLAIN))
 
 
-def _facts(columns, rate, sizes, cfg):
-    t, p, target, phase = columns
-    pf = CausalLowPass(rate, 3.0).process(p)
-    det = BreathHoldDetector(rate, cfg)
-    facts, i, k = [], 0, 0
-    while i < len(t):
-        n = sizes[k % len(sizes)]
-        facts += det.update(t[i:i + n], pf[i:i + n], target[i:i + n], phase[i:i + n])
-        i, k = i + n, k + 1
-    return facts + det.finish()
-
-
 @pytest.mark.parametrize(("rate", "lost"), [(10, 0.0), (20, 0.1), (200, 0.0)])
 def test_the_carried_breath_gives_the_same_facts_sample_by_sample_in_chunks_and_at_once(
     rate, lost
@@ -104,11 +93,11 @@ def test_the_carried_breath_gives_the_same_facts_sample_by_sample_in_chunks_and_
     columns = sample_session(person, rate)
     kept = np.random.default_rng(3).random(len(columns[0])) >= lost  # samples lost
     columns = tuple(c[kept] for c in columns)
-    whole = _facts(columns, rate, [len(columns[0])], AnalysisConfig())
-    assert whole != _facts(columns, rate, [len(columns[0])], PLAIN)  # the new part decides
+    whole = _detector_facts(columns, rate, [len(columns[0])], AnalysisConfig())
+    assert whole != _detector_facts(columns, rate, [len(columns[0])], PLAIN)  # the new part decides
     sizes = [1] if rate <= 20 else [1, 7, 333, 2, 4001]
-    assert _facts(columns, rate, sizes, AnalysisConfig()) == whole
-    assert _facts(columns, rate, [13, 250, 3], AnalysisConfig()) == whole
+    assert _detector_facts(columns, rate, sizes, AnalysisConfig()) == whole
+    assert _detector_facts(columns, rate, [13, 250, 3], AnalysisConfig()) == whole
 
 
 def test_the_benchmark_replay_flags_exactly_what_the_engine_flags():
