@@ -166,6 +166,48 @@ def test_a_device_that_never_answers_gets_a_clear_error():
     assert device.state == LinkState.CLOSED
 
 
+class _BootThenAnswer(_Silent):
+    """A board that resets on open and is up before the host's IDENTIFY arrives: its boot
+    HELLO and the IDENTIFY answer come back in one read."""
+
+    name = "boot-then-answer"
+
+    def __init__(self) -> None:
+        self.out = b""
+
+    def _hello(self, cause: ResetCause) -> bytes:
+        return proto.DELIMITER + proto.encode(proto.Hello(
+            protocol_version=proto.PROTOCOL_VERSION, firmware_version=(1, 0, 0),
+            sensor_model=SensorModel.MPX5010DP, sample_rate_hz=50, calibration_id=0,
+            serial=b"CCTF0001", next_seq=0, reset_cause=cause, streaming=False,
+            peripherals=0))
+
+    def open(self) -> None:
+        self.out = self._hello(ResetCause.EXTERNAL)
+
+    def write(self, data: bytes) -> None:
+        self.out += self._hello(ResetCause.REQUEST)
+
+    def read(self, timeout_s: float) -> bytes:
+        out, self.out = self.out, b""
+        return out
+
+
+def test_connect_returns_the_hello_that_completed_the_connection():
+    """PROTOCOL.md 10.1: whichever HELLO arrives first completes the connection; a boot HELLO's
+    cause must not be hidden by the IDENTIFY answer read together with it."""
+    clock = VirtualClock()
+    board = _BootThenAnswer()
+    board.clock = clock
+    device = Device(board, clock=clock)
+    hello = device.connect()
+    assert hello.reset_cause == ResetCause.EXTERNAL
+    assert device.hello.reset_cause == ResetCause.REQUEST  # the newest, as before
+    assert device.events == [] and device.health().device_resets == 0
+    device.close()
+    assert device.connect().reset_cause == ResetCause.EXTERNAL  # each connection its own
+
+
 def test_link_faults_are_counted_and_nothing_else_is_lost():
     faults = LinkFaults(garbage_rate_hz=2.0, corrupt_prob=0.03, drop_prob=0.02)
     device, _, _ = make_sim_device(faults=faults)

@@ -104,6 +104,7 @@ class Device:
         self._resume_at_s: float | None = None
         self._boot_hello_expected = False
         self._hello_count = 0
+        self._first_hello: Hello | None = None  # the first HELLO since the port was opened
         self._lost_at_s = 0.0
         self._next_attempt_s = 0.0
         self._stalled = False  # streaming, link open, but silent for too long
@@ -121,7 +122,11 @@ class Device:
     # --- lifecycle -----------------------------------------------------------------------
 
     def connect(self) -> Hello:
-        """Open the transport and wait for the device's HELLO (asking with IDENTIFY)."""
+        """Open the transport and wait for the device's HELLO (asking with IDENTIFY).
+
+        Returns the HELLO that completed the connection (PROTOCOL.md 10.1: whichever arrives
+        first), so a boot HELLO's reset cause is not hidden by the IDENTIFY answer that may
+        follow it in the same read; ``hello`` stays the newest."""
         self._set_state(LinkState.CONNECTING)
         try:
             self._open_and_handshake()
@@ -130,8 +135,8 @@ class Device:
             self.transport.close()
             raise
         self._set_state(LinkState.IDLE)
-        assert self.hello is not None
-        return self.hello
+        assert self._first_hello is not None
+        return self._first_hello
 
     def start(self, rate_hz: int | None = None, *, threaded: bool = True) -> None:
         """Start streaming (optionally at ``rate_hz``); with ``threaded`` a reader thread runs."""
@@ -477,6 +482,8 @@ class Device:
         with self._lock:
             previous, self.hello = self.hello, hello
             self._hello_count += 1
+            if self._first_hello is None:
+                self._first_hello = hello
             if previous is not None and previous.serial != hello.serial:
                 self._events.append(
                     LinkEvent("other_device", received_s, f"now {hello.serial_text}")
@@ -613,6 +620,8 @@ class Device:
         self.transport.open()
         self._decoder.reset_link()
         self._boot_hello_expected = True
+        with self._lock:
+            self._first_hello = None
         before = self._hello_count
         deadline = self.clock.now() + self.hello_timeout_s
         while self.clock.now() < deadline:
