@@ -1022,3 +1022,14 @@ HEAD_LIVE_WAITING_SHORT = "this hold: not yet"  # the same, when the panel is na
 # (during the test or on the results screen) follow it into the records, in the audit trail.
 FLAG_REVIEW_ATTACHED_REASON = ("reviewed before the test joined the records (during the test "
                                "or on its results screen)")
+
+# --- progress report (PDF): words that were written in place ---------------------------------
+PROGRESS_AS_OF = "as of {day:%d %b %Y}"
+PROGRESS_COUNTS = "{tests} clinic tests, {training} home training sessions"
+PROGRESS_PER_DAY = ", {n} × a day (since {day:%d %b %Y})"
+PROGRESS_KIND_CLINIC = "clinic"
+PROGRESS_FIRST_TEST = "first test"
+PROGRESS_PI_CHANGE = "{delta:+g} PI: {verdict}"
+PROGRESS_REAL_CHANGE = "real change"
+PROGRESS_WITHIN_ERROR = "within measurement error"
+PROGRESS_SINCE = "Since {day:%d %b %Y}: {change}. "

@@ -171,7 +171,7 @@ def summary_words(points: Sequence[ProgressPoint], srd_pi: float = SRD_PI) -> st
     if len(points) == 1:
         return texts.CHANGE_NONE
     change = compare(points[0], points[-1], srd_pi)
-    return (f"Since {points[0].day:%d %b %Y}: {change.words}. "
+    return (texts.PROGRESS_SINCE.format(day=points[0].day, change=change.words)
             + texts.SRD_SOURCE.format(srd=srd_pi))
 
 

@@ -94,7 +94,7 @@ def _adherence_lines(records: Records, code: str, today: date) -> list[str]:
         lines.append(texts.REPORT_PRESCRIPTION.format(
             reps=p.get("reps", 10), hold=p.get("hold_s", 10), target=p.get("target_mmhg", 24),
             rest=p.get("rest_s", 10), band=p.get("band_mmhg", 1))
-            + f", {rx.sessions_per_day} × a day (since {rx.start_date:%d %b %Y})")
+            + texts.PROGRESS_PER_DAY.format(n=rx.sessions_per_day, day=rx.start_date))
     start = max(prescriptions[0].start_date, today - timedelta(weeks=ADHERENCE_WEEKS) +
                 timedelta(days=1))
     if start > today:
@@ -116,12 +116,13 @@ def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
     points = found.series
     page.line(texts.REPORT_PROGRESS_TITLE, 14, bold=True)
     clinic_header(page, clinic)
-    page.line(texts.REPORT_PATIENT.format(code=patient.code) + f"      as of {today:%d %b %Y}",
+    page.line(texts.REPORT_PATIENT.format(code=patient.code) + "      "
+              + texts.PROGRESS_AS_OF.format(day=today),
               10, bold=True)
     if include_name and patient.name:
         page.line(texts.REPORT_NAME.format(name=patient.name), 9)
     n_training = len(records.sessions(code, kinds=("training",)))
-    page.line(f"{len(found.all)} clinic tests, {n_training} home training sessions", MIN_PT)
+    page.line(texts.PROGRESS_COUNTS.format(tests=len(found.all), training=n_training), MIN_PT)
     page.rule()
     if found.protocol is not None:
         page.paragraph(texts.PROGRESS_SERIES_PROTOCOL.format(
@@ -145,11 +146,12 @@ def _build(page: Page, records: Records, code: str, today: date, srd_pi: float,
     first_id = next((p.session_id for p in points if p.pi_measured), None)
     for p in reversed(found.all):  # newest first
         c = diffs.get(p.session_id)
-        change = p.note or ("first test" if p.session_id == first_id else
-                            texts.NOT_MEASURED if c is None else
-                            f"{c.delta_pi:+g} PI: " + ("real change" if c.real
-                                                       else "within measurement error"))
-        rows.append([f"{_when(p):%d %b %Y %H:%M}", "clinic",
+        change = p.note or (
+            texts.PROGRESS_FIRST_TEST if p.session_id == first_id else
+            texts.NOT_MEASURED if c is None else
+            texts.PROGRESS_PI_CHANGE.format(delta=c.delta_pi, verdict=(
+                texts.PROGRESS_REAL_CHANGE if c.real else texts.PROGRESS_WITHIN_ERROR)))
+        rows.append([f"{_when(p):%d %b %Y %H:%M}", texts.PROGRESS_KIND_CLINIC,
                      texts.score_text(p.activation_score_mmhg, "g", "mmHg"),
                      texts.score_text(p.performance_index), texts.STATUS_WORDS.get(
                          p.status, p.status), change])
