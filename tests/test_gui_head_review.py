@@ -17,6 +17,7 @@ from cctf.gui.tour import settle
 from cctf.records import audit
 
 from .gui_helpers import run_until, start_clinic_test
+from .test_records_head_progress import old_records  # noqa: F401  (a fixture)
 
 
 def _flagged(runner) -> list[int]:
@@ -188,3 +189,22 @@ def test_an_elided_label_shows_the_longest_shorter_version_that_fits(qtbot):
     label.setText(whole)  # no shorter versions: elided as before
     assert label.shown() == fm.elidedText(whole, Qt.TextElideMode.ElideRight,
                                           label.contentsRect().width())
+
+
+def test_the_review_of_a_session_stored_before_v7_shows_its_files_angles(
+        qtbot, old_records, records_app):  # noqa: F811
+    """The session review takes an old session's head angles from its file as the reports and
+    progress do (one function, `head_from_file`); a missing file is "not measured"."""
+    _records, ids, _ = old_records
+    controller, _window = records_app
+    review = SessionReviewDialog(controller, ids["head"])
+    qtbot.addWidget(review)
+    header = [review.table.horizontalHeaderItem(c).text()
+              for c in range(review.table.columnCount())]
+    assert texts.HEAD_COLUMN_APP in header
+    column = header.index(texts.HEAD_COLUMN_APP)
+    assert review.table.item(0, column).text().startswith("1.0°")  # 22 mmHg: 0.5°/mmHg × 2
+    missing = SessionReviewDialog(controller, ids["missing"])
+    qtbot.addWidget(missing)
+    assert texts.HEAD_COLUMN_APP not in [missing.table.horizontalHeaderItem(c).text()
+                                         for c in range(missing.table.columnCount())]

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from cctf import texts
-from cctf.analysis.offline import analyze_recording
-from cctf.analysis.results import SessionResult, TrialResult
+from cctf.analysis.results import TrialResult
 from cctf.errors import CctfError
 from cctf.gui import theme
 from cctf.gui.controller import RECORDS_ERRORS, AppController
@@ -35,10 +34,10 @@ from cctf.gui.results_screen import TrialTable
 from cctf.gui.sizes import want
 from cctf.records import audit
 from cctf.records.actions import edit_lines, session_actions, time_words
+from cctf.records.head_file import head_from_file
 from cctf.records.history import report_files, score, session_row
-from cctf.records.meta import analysis_config, read_recorded
+from cctf.records.meta import read_recorded
 from cctf.records.pdfpage import decimate
-from cctf.records.report import with_head_angles
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +163,6 @@ class SessionReviewDialog(QDialog):
         layout.addWidget(self.log)
         layout.addLayout(buttons)
         self.csv_path: Path | None = None
-        self._head_fresh: SessionResult | None = None  # head angles from the file (issue 17)
         self.refresh(trace=True)
 
     # --- what is shown ----------------------------------------------------------------------
@@ -214,13 +212,10 @@ class SessionReviewDialog(QDialog):
             recording = read_recorded(self.csv_path)
         except (CctfError, OSError) as exc:
             self.message.setText(texts.REVIEW_NO_TRACE.format(error=exc))
-        if (recording is not None and recording.has_head and result is not None
-                and not result.head_measured):
-            # stored before the records kept head angles (v7): from the file, analysed once
-            if self._head_fresh is None:
-                self._head_fresh = analyze_recording(recording, config=analysis_config(
-                    s.protocol, s.prescription))
-            with_head_angles(result, self._head_fresh)
+        if recording is not None and recording.has_head and result is not None:
+            # stored before the records kept head angles (v7): from the file's analysis, as
+            # the reports and progress take them (remembered while the file is unchanged)
+            head_from_file(records, s, result)
         if result is not None and result.head_measured:
             self.table.show_trials(result.trials, head=True)
         if trace and recording is not None and len(recording):

@@ -31,7 +31,6 @@ from cctf.records import audit, clinic_settings
 from cctf.records.actions import ActionLine, edit_lines, hand_markers, session_actions, time_words
 from cctf.records.clinic_settings import ClinicSettings
 from cctf.records.head_file import head_from_recording
-from cctf.records.head_file import with_head_angles as with_head_angles  # the session review's
 from cctf.records.meta import analysis_config, duration_s, read_recorded, session_info
 from cctf.records.models import parse_time
 from cctf.records.pdfpage import (
