@@ -353,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=texts.ANALYZE_SUMMARY_HELP)
     p.add_argument("--chunk-size", type=_positive_int, default=None, metavar="N",
                    help="feed the real-time engine N samples at a time (same result)")
+    p.add_argument("--signal-only", action="store_true", help=texts.ANALYZE_SIGNAL_ONLY_HELP)
 
     p = sub.add_parser("calibrate", help="tare and two-point calibrate a device against a "
                        "pressure reference (see hardware/calibration.md)")

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cctf.errors import FileFormatError
+from cctf.file_annotations import ANNOTATIONS_KEY, parse_annotations
 from cctf.sessionread import HEAD_COLUMNS  # the CSV's optional head columns (issue 17)
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,12 @@ def read_session(path: str | Path, *, tolerate_truncated_tail: bool = False,
             parse_ended(parsed.metadata)
         except ValueError as exc:
             raise FileFormatError(str(path), _metadata_line(path, ENDED_KEY), str(exc)) from None
+    if ANNOTATIONS_KEY in parsed.metadata:  # the therapist's annotations decide verdicts too
+        try:
+            parse_annotations(parsed.metadata)
+        except ValueError as exc:
+            raise FileFormatError(str(path), _metadata_line(path, ANNOTATIONS_KEY),
+                                  str(exc)) from None
     pitch, roll = (parsed.head.get(c) for c in HEAD_COLUMNS)
     if (pitch is None) != (roll is None):
         have = HEAD_COLUMNS[0] if pitch is not None else HEAD_COLUMNS[1]

@@ -1033,3 +1033,11 @@ PROGRESS_PI_CHANGE = "{delta:+g} PI: {verdict}"
 PROGRESS_REAL_CHANGE = "real change"
 PROGRESS_WITHIN_ERROR = "within measurement error"
 PROGRESS_SINCE = "Since {day:%d %b %Y}: {change}. "
+
+# --- the therapist's annotations carried by a session file (cctf.file_annotations) ----------
+ANALYZE_SIGNAL_ONLY_HELP = ("judge the signal alone: leave out the therapist's annotations the "
+                            "file records (marks, verdicts set, repeats, flag reviews)")
+ANALYZE_ANNOTATED = ("Scores include the therapist's annotations recorded in the file ({trials}); "
+                     "--signal-only judges the signal alone.")
+ANALYZE_NOT_ANNOTATED = ("The therapist's annotations the file records ({trials}) are left "
+                         "out (--signal-only).")

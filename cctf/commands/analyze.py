@@ -16,7 +16,9 @@ from pathlib import Path
 from cctf import DISCLAIMER, texts
 from cctf.analysis.offline import analyze_recording, config_from_protocol, protocol_of
 from cctf.analysis.results import FAULT_TYPES, SessionResult
+from cctf.analysis.scoring import ScoringPlan
 from cctf.errors import CctfError, ConfigError, FileFormatError
+from cctf.file_annotations import Annotations, parse_annotations
 from cctf.sessionfile import SessionRecording, read_session
 from cctf.texts import (
     ANALYZE_SUMMARY_EXISTS,
@@ -103,10 +105,11 @@ def format_report(name: str, result: SessionResult, duration_s: float,
 CLOSED_MARKERS = ("link_events", "therapist_actions")
 SUMMARY_FIELDS = ("file", "rate_hz", "baseline_mmhg", "activation_score_mmhg",
                   "performance_index", "complete", "file_closed", "trials",
-                  *(f"faults_{name}" for name in FAULT_TYPES))
+                  *(f"faults_{name}" for name in FAULT_TYPES), "annotated_trials")
 
 
-def summary_row(name: str, recording: SessionRecording, result: SessionResult) -> dict[str, str]:
+def summary_row(name: str, recording: SessionRecording, result: SessionResult,
+                annotated_trials: int = 0) -> dict[str, str]:
     """One ``--summary-csv`` row: scores, whether the test is complete (``SessionResult.complete``:
     stopping rule reached, every planned endurance hold recorded, not ended early), whether the
     recorder closed the file, and the trials' faults counted by type (empty cells where a score
@@ -127,7 +130,33 @@ def summary_row(name: str, recording: SessionRecording, result: SessionResult) -
         "trials": str(len(result.trials)),
     }
     row.update({f"faults_{name}": str(counts.get(name, 0)) for name in FAULT_TYPES})
+    row["annotated_trials"] = str(annotated_trials)
     return row
+
+
+def file_annotations(recording: SessionRecording, result: SessionResult) -> Annotations:
+    """The therapist's annotations the file's header records (``cctf.file_annotations``; read
+    checked them), on trials this analysis has: those decided the app's scores."""
+    found = {t.index for t in result.trials}
+    return {k: v for k, v in (parse_annotations(recording.metadata) or {}).items()
+            if k in found}
+
+
+def with_annotations(recording: SessionRecording, result: SessionResult,
+                     annotations: Annotations) -> SessionResult:
+    """``result`` with the annotations on its trials and the scores settled again, as the
+    records do (``apply_annotations``): the scores the app showed for the file."""
+    from cctf.records.results import apply_annotations
+
+    protocol = protocol_of(recording.metadata)
+    return apply_annotations(result, annotations,
+                             config_from_protocol(protocol).nominal_baseline_mmhg,
+                             ScoringPlan.from_protocol(protocol))
+
+
+def _trial_numbers(annotations: Annotations) -> str:
+    return texts.plural(len(annotations), "trial") + ": " + ", ".join(
+        str(k + 1) for k in sorted(annotations))
 
 
 def analyze_files(args: argparse.Namespace) -> int:
@@ -152,6 +181,9 @@ def analyze_files(args: argparse.Namespace) -> int:
                 result = analyze_recording(recording, chunk_size=args.chunk_size)
             except ConfigError as exc:  # e.g. a sample rate no device has: say which file
                 raise FileFormatError(name, None, str(exc)) from None
+            annotations = file_annotations(recording, result)
+            if annotations and not args.signal_only:
+                result = with_annotations(recording, result, annotations)
         except FileFormatError as exc:
             print(f"cctf: {exc}", file=sys.stderr, flush=True)
             status = 2
@@ -160,17 +192,22 @@ def analyze_files(args: argparse.Namespace) -> int:
             print(f"cctf: {name}: {exc}", file=sys.stderr, flush=True)
             status = max(status, 1)
             continue
+        applied = {} if args.signal_only else annotations
         if args.json:
-            print(json.dumps({"file": name, **result.to_dict()}))
+            print(json.dumps({"file": name, **result.to_dict(),
+                              "annotations": {str(k): v for k, v in applied.items()}}))
         else:
             if not first:
                 print()
             duration_s = float(recording.t_s[-1] - recording.t_s[0]) if len(recording) else 0.0
             hold_s = config_from_protocol(protocol_of(recording.metadata)).hold_s
             print(format_report(name, result, duration_s, hold_s=hold_s))
+            if annotations:
+                print((texts.ANALYZE_NOT_ANNOTATED if args.signal_only else
+                       texts.ANALYZE_ANNOTATED).format(trials=_trial_numbers(annotations)))
         first = False
         if out_csv is not None:
-            rows.append(summary_row(name, recording, result))
+            rows.append(summary_row(name, recording, result, len(applied)))
     if out_csv is not None:
         _write_summary(out_csv, rows)
     return status

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from cctf import __version__
-from cctf.analysis.results import SessionResult
 from cctf.errors import CctfError, FileFormatError, RecordsError
+from cctf.file_annotations import check_annotations
 from cctf.formulas import check_no_formulas
 from cctf.records import audit
+from cctf.records.annotate import annotate
 from cctf.records.db import transaction
 from cctf.records.files import atomic_writer, write_private_bytes
 from cctf.records.importer import MAX_FILE_BYTES, validate_session_file
@@ -44,7 +45,7 @@ from cctf.records.meta import session_info
 from cctf.records.models import SESSION_KINDS, validate_code
 from cctf.records.paths import make_private_dir
 from cctf.records.recovery import analyse_session, store_file_facts
-from cctf.records.results import review_of, stored_annotations
+from cctf.records.results import stored_annotations
 from cctf.records.store import Records
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,6 @@ MAX_MEMBERS = 5000
 MAX_MANIFEST_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
 MAX_RATIO = 100  # CSVs compress about 5:1; a bomb compresses 1000:1
-_EMPTY = SessionResult(float("nan"), [], [], 0.0, 0.0)
 _MEMBER = re.compile(r"(manifest\.json|sessions/[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.csv|"
                      r"reports/[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.pdf)")
 
@@ -232,16 +232,7 @@ def _check_session_entry(s: object) -> None:
                                           and _MEMBER.fullmatch(s["file"])):
         raise ValueError(f"session file {str(s.get('file'))[:80]!r}")
     _text(s.get("therapist_notes"), "therapist notes")
-    annotations = s.get("annotations") or {}
-    if not isinstance(annotations, dict):
-        raise ValueError("annotations must be an object")
-    for idx, marks in annotations.items():
-        int(idx)
-        if not isinstance(marks, dict) or not all(
-                k in ("compensation", "override", "superseded") and isinstance(v, list)
-                and all(isinstance(x, str) and len(x) <= 40 for x in v)
-                for k, v in marks.items()):
-            raise ValueError("an annotation is malformed")
+    check_annotations(s.get("annotations") or {})
     audit.check_dicts(s.get("edits") or [])
 
 
@@ -346,7 +337,8 @@ def _register(records: Records, code: str, manifest: dict[str, Any],
             store_file_facts(records, session_id, dest, recording)
             records.save_result(session_id, analyse_session(
                 records, records.session(session_id), recording))
-            _annotate(records, session_id, entry.get("annotations") or {})
+            annotate(records, session_id, check_annotations(entry.get("annotations") or {}),
+                     "archive")
             excluded = entry.get("progress_excluded_reason")
             if isinstance(excluded, str) and excluded.strip():
                 records.exclude_from_progress(session_id, _text(excluded, "reason", 200))
@@ -360,27 +352,3 @@ def _time(value: object, fallback: str) -> str:
         with contextlib.suppress(ValueError):
             return datetime.fromisoformat(value).isoformat(timespec="seconds")
     return fallback
-
-
-def _annotate(records: Records, session_id: int, annotations: dict[str, Any]) -> None:
-    """The therapist's marks, on the trials the analysis finds again (others are logged)."""
-    found = {t.index: t for t in (records.load_result(session_id) or _EMPTY).trials}
-    for idx_text, marks in annotations.items():
-        idx = int(idx_text)
-        if idx not in found:
-            log.warning("session %d: no trial %d for the archive's annotations %s",
-                        session_id, idx, marks)
-            continue
-        for kind in marks.get("compensation", []):
-            review = review_of(kind)  # a flag's review, on the flag the analysis finds again
-            if review is None:
-                records.mark_compensation(session_id, idx, kind)
-            elif any(f.type == review[0] for f in found[idx].flags):
-                records.review_flag(session_id, idx, review[0], review[1])
-            else:
-                log.warning("session %d: trial %d has no %s flag for the archive's review",
-                            session_id, idx, review[0])
-        if marks.get("override"):
-            records.override_verdict(session_id, idx, marks["override"][-1] == "pass")
-        if marks.get("superseded"):
-            records.supersede(session_id, idx)

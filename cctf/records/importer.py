@@ -24,7 +24,9 @@ import numpy as np
 
 from cctf.analysis.offline import estimate_rate_hz
 from cctf.errors import FileFormatError, RecordsError
+from cctf.file_annotations import parse_annotations
 from cctf.formulas import check_no_formulas
+from cctf.records.annotate import annotate
 from cctf.records.db import transaction
 from cctf.records.files import copy_private, free_path
 from cctf.records.meta import file_sha256, session_info
@@ -145,8 +147,9 @@ def imported_path(records: Records, code: str, kind: str, started_at: str) -> Pa
 
 def import_session_csv(records: Records, source: str | Path, patient_code: str, *,
                        kind: str | None = None) -> int:
-    """Copy, check, register and analyse a session CSV for an existing patient; returns the
-    new session's id (status ``imported``). The source file is only read."""
+    """Copy, check, register and analyse a session CSV for an existing patient, with the
+    therapist's annotations its header carries (``cctf.file_annotations``); returns the new
+    session's id (status ``imported``). The source file is only read."""
     source = Path(source)
     name = str(source)
     patient = records.patient(patient_code)
@@ -184,6 +187,9 @@ def import_session_csv(records: Records, source: str | Path, patient_code: str, 
             store_file_facts(records, session_id, dest, recording)
             result = analyse_session(records, records.session(session_id), recording)
             records.save_result(session_id, result)
+            # the therapist's annotations made while it was recorded (the header's line)
+            annotate(records, session_id, parse_annotations(recording.metadata) or {},
+                     "imported file")
     except BaseException:
         for leftover in (staging, dest):
             if leftover is not None:

@@ -3,8 +3,10 @@
 Each ``sessions/<PATIENT>/*.csv`` not yet in the database is added (the patient too, by ID
 only) and analysed again. Status: ``imported`` for files whose name says so
 (``…_imported.csv``), ``complete`` when the recorder closed the file (its header has the final
-link statistics), otherwise ``recovered``. What only the database knew (names, birth years,
-notes, prescriptions, annotations) comes back from a backup, not from here.
+link statistics), otherwise ``recovered``. The therapist's annotations made while a file was
+recorded come back from its header (``cctf.file_annotations``; older files have
+none). What only the database knew (names, birth years, notes, prescriptions, changes made
+after the session) comes back from a backup, not from here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cctf.errors import CctfError, FileFormatError
+from cctf.file_annotations import parse_annotations
+from cctf.records.annotate import annotate
 from cctf.records.db import transaction
 from cctf.records.meta import session_info
 from cctf.records.models import validate_code
@@ -81,6 +85,8 @@ def _add(records: Records, code: str, path: Path, report: RebuildReport) -> int:
     store_file_facts(records, session_id, path, recording)
     records.save_result(session_id, analyse_session(records, records.session(session_id),
                                                     recording), keep_annotations=True)
+    # the therapist's annotations made while it was recorded, from the file's closing header
+    annotate(records, session_id, parse_annotations(recording.metadata) or {}, "session file")
     if status == "recovered":
         records.set_status(session_id, status, "rebuilt from its CSV")
     log.info("rebuild: added session %d from %s", session_id, path)

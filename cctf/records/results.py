@@ -18,6 +18,7 @@ from cctf.analysis.head import flexion_slope
 from cctf.analysis.results import FLAG_TYPES, Fault, SessionResult, TrialResult
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.errors import RecordsError
+from cctf.file_annotations import Annotations  # trial index → kind → values
 from cctf.records.damage import check_trial_row
 from cctf.records.models import SessionRecord, nan_if_none
 
@@ -27,7 +28,6 @@ _TRIAL_FIGURES = ("cue_start_s", "cue_end_s", "rest_mmhg", "time_to_reach_s", "r
 _HEAD_FIGURES = ("head_rest_deg", "head_flexion_deg", "head_flexion_sd_deg",
                  "head_flexion_gain_deg")  # issue 17; NULL: not measured (or no sensor)
 
-Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
 
 # The therapist's review of a hypothesis flag is kept as a ``compensation`` annotation
 # "confirmed:<flag>" or "dismissed:<flag>" (no schema change); it is not a hand mark.

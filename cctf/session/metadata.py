@@ -1,5 +1,5 @@
 """The metadata a session CSV starts with (device, calibration, protocol) and ends with (link
-statistics and events, results, the therapist's actions, how it ended)."""
+statistics and events, results, the therapist's actions and annotations, how it ended)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import datetime
 from cctf import __version__
 from cctf.acquisition.device import Device
 from cctf.analysis.results import SessionResult
+from cctf.file_annotations import annotations_metadata
+from cctf.records.results import annotations_of
 from cctf.session.clinic import CcftTestRunner
 from cctf.session.cued import CuedRunner
 from cctf.session.training import TrainingRunner, TrainingSummary
@@ -61,4 +63,6 @@ def final_metadata(device: Device | None, t0_host_s: float, kind: str,
         final["result_reps_done"] = summary.reps_done
         final["result_time_in_band_s"] = f"{summary.time_in_band_s:.1f}"
     final["therapist_actions"] = "; ".join(actions) if actions else "none"
+    if result is not None:  # the annotations travel with the file (cctf.file_annotations)
+        final.update(annotations_metadata(annotations_of(result)))
     return final
