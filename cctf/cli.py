@@ -36,6 +36,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+import cctf.blas_threads  # noqa: F401  (before NumPy loads: see the module)
 from cctf import DISCLAIMER, __version__, texts
 from cctf.acquisition.lsl import add_lsl_argument
 from cctf.errors import CctfError, ConfigError, FileFormatError
