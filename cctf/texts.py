@@ -1041,3 +1041,7 @@ ANALYZE_ANNOTATED = ("Scores include the therapist's annotations recorded in the
                      "--signal-only judges the signal alone.")
 ANALYZE_NOT_ANNOTATED = ("The therapist's annotations the file records ({trials}) are left "
                          "out (--signal-only).")
+EXPORT_CSV_LATER_ANNOTATIONS = (
+    "note: the therapist's annotations of trial(s) {trials} in the records are not the ones "
+    "the CSV carries (changed after the session, or a file without them); the CSV is exported "
+    "as recorded: a patient archive (cctf export --patient ID) carries both")

@@ -107,6 +107,20 @@ def test_a_hand_mark_travels_with_the_file_to_analyze_import_and_rebuild(
     assert row["annotated_trials"] == "1"
     assert float(row["activation_score_mmhg"]) == shown.activation_score_mmhg
 
+    data_dir = str(controller.data_dir)
+    exported = tmp_path / "exported.csv"
+    assert main(["export", str(sid), "--csv", "-o", str(exported), "--data-dir", data_dir]) == 0
+    assert "note:" not in capsys.readouterr().err  # the file carries what the records hold
+    assert exported.read_bytes() == csv.read_bytes()
+    records.override_verdict(sid, 0, False)  # after the session: not in the file
+    again_out = tmp_path / "again.csv"
+    assert main(["export", str(sid), "--csv", "-o", str(again_out), "--data-dir", data_dir]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("cctf: note: the therapist's annotations of trial(s) 1 in the records")
+    assert "cctf export --patient ID" in err
+    assert again_out.read_bytes() == csv.read_bytes()  # byte for byte, as recorded
+    records.override_verdict(sid, 0, None)
+
     other = open_records(tmp_path / "other")  # another machine
     try:
         other.add_patient("P-9")

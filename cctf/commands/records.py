@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from cctf import texts
 from cctf.errors import (
     CctfError,
     ConfigError,
@@ -390,8 +391,35 @@ def _export(args: argparse.Namespace, out: Path, typed: Path) -> int:
 
             check_no_formulas(src, f"session {sid} ({src})")  # never hand a spreadsheet one
             copy_private(src, out)
+            later = annotations_not_in_file(records, sid, src)
+            if later:
+                print("cctf: " + texts.EXPORT_CSV_LATER_ANNOTATIONS.format(
+                    trials=", ".join(str(i + 1) for i in later)), file=sys.stderr)
         print(f"wrote {typed}")
     return 0
+
+
+def annotations_not_in_file(records: Records, session_id: int, path: Path) -> list[int]:
+    """Trials (indices) whose annotations in the records differ from those the session file's
+    header carries (``cctf.file_annotations``): changed after the session, or a file that
+    carries none (older cctf, a crash). A file that cannot be read: none said."""
+    from cctf.file_annotations import parse_annotations
+    from cctf.records.meta import read_recorded
+    from cctf.records.results import stored_annotations
+
+    try:
+        in_file = parse_annotations(read_recorded(path).metadata) or {}
+    except (CctfError, OSError):
+        return []
+    stored = stored_annotations(records.conn, session_id)
+
+    def norm(marks: dict[str, list[str]]) -> tuple:
+        override = marks.get("override") or []
+        return (tuple(sorted(marks.get("compensation", []))), override[-1:],
+                bool(marks.get("superseded")))
+
+    return sorted(i for i in set(stored) | set(in_file)
+                  if norm(stored.get(i, {})) != norm(in_file.get(i, {})))
 
 
 def _export_format(args: argparse.Namespace, out: Path) -> str:
