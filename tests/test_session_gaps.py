@@ -175,7 +175,7 @@ def test_a_gap_inside_a_hold_live_and_cctf_analyze_agree(tmp_path, capsys):
         capsys.readouterr()
         assert main(["analyze", path, "--json", *extra]) == 0
         assert json.loads(capsys.readouterr().out) == {  # one JSON line, with its file
-            "file": path, **json.loads(json.dumps(live.to_dict()))}
+            "file": path, **json.loads(json.dumps(live.to_dict())), "annotations": {}}
     assert main(["analyze", path]) == 0
     table = capsys.readouterr().out
     row = next(ln for ln in table.splitlines() if ln.split()[:2] == ["1", "stage"])
