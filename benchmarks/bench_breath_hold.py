@@ -12,6 +12,7 @@ found ranged 94–99.7 % from one cohort of 60 to the next), so the aim is judge
 people, the same true pressure; draw 0 is the default run), pooled, then one row per draw: the
 firmware's noise per sample is the same at every rate, so its share in the breathing band is
 20 × larger at 10 Hz than at 200 Hz, and which marginal holds get flagged depends on the draw.
+``--noise-scale X``: every person's sensor noise × X (0: none; the firmware's quantum stays).
 
 Simulates a population (``cctf.sim.population``: breathing 10–25 /min with its own depth,
 breath-to-breath irregularity and slow wander, pulse, hold wander, sensor noise and quantum),
@@ -129,6 +130,8 @@ def main() -> None:
                         help="first seeds of several cohorts: pooled rows, then one per cohort")
     parser.add_argument("--noise-draws", type=int, default=1,
                         help="sensor-noise draws per session: pooled rows, then one per draw")
+    parser.add_argument("--noise-scale", type=float, default=1.0,
+                        help="every person's sensor noise times this (0: none)")
     args = parser.parse_args()
     changes = {}
     for item in args.set:
@@ -140,12 +143,16 @@ def main() -> None:
     rates = [float(r) for r in args.rates.split(",")]
     seeds = [int(x) for x in args.cohorts.split(",")] if args.cohorts else [args.seed]
     cohorts = {seed: [make_person(seed + k) for k in range(args.people)] for seed in seeds}
+    if args.noise_scale != 1.0:
+        cohorts = {seed: [replace(p, noise_mmhg=p.noise_mmhg * args.noise_scale) for p in group]
+                   for seed, group in cohorts.items()}
     people = [person for group in cohorts.values() for person in group]
     n_steady = sum(steady(p) for p in people)
     print(f"{len(people)} simulated people ({n_steady} with ripple ≥ 3 × hold wander), "
           f"{len(people[0].schedule)} trials each; breath holds 5–9 s"
           + (f"; cohorts from seeds {', '.join(map(str, seeds))}" if len(seeds) > 1 else "")
           + (f"; {args.noise_draws} sensor-noise draws each" if args.noise_draws > 1 else "")
+          + (f"; sensor noise × {args.noise_scale:g}" if args.noise_scale != 1.0 else "")
           + "\n")
     print("| rate | held breaths | found | clean holds | flagged | not measured |")
     print("|---|---:|---:|---:|---:|---:|")
