@@ -288,6 +288,17 @@ def in_phase(a: np.ndarray, b: np.ndarray, slip_rad: float) -> np.ndarray:
     return np.where(off <= slip_rad, size, size * np.cos(np.minimum(off - slip_rad, math.pi)))
 
 
+def _columns(old: np.ndarray, new: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Columns ``at`` (ascending) of ``old`` and ``new`` side by side, without building that
+    concatenation (a rest chunk's running sums are bands × samples; few columns are read)."""
+    split = int(np.searchsorted(at, old.shape[1]))
+    if split == 0:
+        return new[:, at - old.shape[1]]
+    if split == len(at):
+        return old[:, at]
+    return np.concatenate((old[:, at[:split]], new[:, at[split:] - old.shape[1]]), axis=1)
+
+
 _PAIRS = [(i, j) for i in range(4) for j in range(i, 4)]  # the 10 sums of a 4 × 4 Gram matrix
 
 
@@ -525,11 +536,14 @@ class BreathHoldDetector:
             seg.raw_p.append(p.copy())
         if pred is not None:
             k_rows = self._coherence_sums(seg, pred, t, p)
-        # Running sums, sequential from the carried total: the same for any chunking.
-        cum = np.cumsum(np.concatenate((seg.cum[:, None], y * y), axis=1), axis=1)[:, 1:]
+        # Running sums, sequential from the carried total: the same for any chunking (the
+        # total is added to the first square, as the sum would add it: the same bits).
+        cum = y * y
+        cum[:, 0] += seg.cum
+        np.cumsum(cum, axis=1, out=cum)
         seg.cum = cum[:, -1].copy()
         hist_t = np.concatenate((seg.hist_t, t))
-        hist_c = np.concatenate((seg.hist_c, cum), axis=1)
+        held = seg.hist_c.shape[1]  # history columns before this chunk's (not copied together)
         if pred is not None:
             hist_k = np.concatenate((seg.hist_k, k_rows), axis=1)
         # Window power, (running sum now − at the window's start) / count, at the samples a
@@ -538,16 +552,17 @@ class BreathHoldDetector:
         full = t >= seg.use_from_s + w - self.dt - _EPS
         rows = np.flatnonzero(full) if seg.cued else self._rest_rows(seg, t, full)
         if len(rows):
-            first_new = len(hist_t) - len(t)
             lo = np.searchsorted(hist_t, t[rows] - w + _EPS)  # first sample inside the window
-            c_lo = np.where(lo > 0, hist_c[:, np.maximum(lo - 1, 0)], 0.0)
-            count = rows + first_new - lo + 1
+            c_lo = np.where(lo > 0, _columns(seg.hist_c, cum, np.maximum(lo - 1, 0)), 0.0)
+            count = rows + held - lo + 1
             power = (cum[:, rows] - c_lo) / count  # (bands, rows)
         # Keep the trailing window and one sample before it, whose running sum every later
         # window subtracts (so no later window can reach past the history, however sparse).
         kept_s = max(w, cfg.breath_coherent_window_s) if pred is not None or pending else w
         first_kept = max(int(np.searchsorted(hist_t, t[-1] - kept_s - 2 * self.dt)) - 1, 0)
-        seg.hist_t, seg.hist_c = hist_t[first_kept:], hist_c[:, first_kept:]
+        seg.hist_t = hist_t[first_kept:]
+        seg.hist_c = np.concatenate((seg.hist_c[:, first_kept:],
+                                     cum[:, max(first_kept - held, 0):]), axis=1)
         coherence = None
         if (pred is not None or pending) and len(rows):
             # Only where the decision reads it (power between floor and ceiling); elsewhere
@@ -597,9 +612,14 @@ class BreathHoldDetector:
         phase = 2.0 * math.pi * pred.rate_hz * (t - pred.origin_s) + pred.phase_rad
         basis = np.stack([np.ones_like(t), t - seg.use_from_s, np.cos(phase), -np.sin(phase)])
         q = p - seg.p0
-        products = np.concatenate((
-            np.stack([basis[i] * basis[j] for i, j in _PAIRS]), basis * q))
-        cum = np.cumsum(np.concatenate((seg.kcum[:, None], products), axis=1), axis=1)[:, 1:]
+        # The 14 products written into one array, then summed in place from the carried totals
+        # (added to the first products, as the sum would add them: the same bits).
+        cum = np.empty((len(_PAIRS) + 4, len(t)))
+        for k, (i, j) in enumerate(_PAIRS):
+            np.multiply(basis[i], basis[j], out=cum[k])
+        np.multiply(basis, q, out=cum[len(_PAIRS):])
+        cum[:, 0] += seg.kcum
+        np.cumsum(cum, axis=1, out=cum)
         seg.kcum = cum[:, -1].copy()
         return cum
 
