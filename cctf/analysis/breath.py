@@ -39,6 +39,7 @@ the one that made it, so any chunking gives the same facts (tests/test_breath_ho
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -242,7 +243,7 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
     if n < 3 or not sxx > _EPS:
         return None
     y = p_mmhg - p_mmhg.mean() - xc * (float(xc @ p_mmhg) / sxx)  # level and slope removed
-    rates = np.linspace(low_hz, high_hz, _FIT_FREQS)
+    rates = _fit_rates(low_hz, high_hz)
     # Per trial rate f, with z = exp(i 2π f x) (cos = Re z, −sin = Im z … as c, s below), the
     # fit needs only sums over the samples: Σz, Σz·xc, Σz·y and Σz² (cos² = (1 + cos 2θ)/2 …);
     # removing level and slope from the wave (Frisch–Waugh) subtracts their projections,
@@ -250,14 +251,16 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
     # multiplication (the rates' step as a factor), not a cosine and a sine of every sample.
     waves = np.empty((len(rates), n), dtype=complex)
     waves[0] = np.exp(2j * math.pi * rates[0] * x)
-    waves[1:] = np.exp(2j * math.pi * (rates[1] - rates[0]) * x) if len(rates) > 1 else 1.0
-    np.cumprod(waves, axis=0, out=waves)  # z at each rate: the first times the step k times
+    if len(rates) > 1:  # z at each rate: the one before times the step (row by row: a
+        step = np.exp(2j * math.pi * (rates[1] - rates[0]) * x)  # cumprod down the
+        for k in range(1, len(rates)):  # columns is strided, twice as slow)
+            np.multiply(waves[k - 1], step, out=waves[k])
     # Σz, Σz·xc, Σz·y as plain sums, not ``waves @ basis``: OpenBLAS runs that small complex
     # product on two threads, whose spinning then takes a core from everything after it (on
     # a busy 2-core machine the one-hour ``cctf analyze`` took 1.2 s instead of 0.9 s).
     sums = np.stack([waves.sum(axis=1), (waves * xc).sum(axis=1), (waves * y).sum(axis=1)],
                     axis=1)
-    squares = np.einsum("ij,ij->i", waves, waves)
+    squares = (waves * waves).sum(axis=1)
     s1c, s1s = sums[:, 0].real, -sums[:, 0].imag  # Σc, Σs
     sxc, sxs = sums[:, 1].real, -sums[:, 1].imag  # Σc·xc, Σs·xc
     syc, sys_ = sums[:, 2].real, -sums[:, 2].imag  # Σc·y, Σs·y
@@ -278,6 +281,14 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
         return None
     return BreathPrediction(float(rates[k]), math.atan2(float(b[k]), float(a[k])), amplitude,
                             origin_s)
+
+
+@functools.lru_cache(maxsize=64)
+def _fit_rates(low_hz: float, high_hz: float) -> np.ndarray:
+    """The rates the fit tries (one band's, the same for every fit: made once)."""
+    rates = np.linspace(low_hz, high_hz, _FIT_FREQS)
+    rates.setflags(write=False)
+    return rates
 
 
 def in_phase(a: np.ndarray, b: np.ndarray, slip_rad: float) -> np.ndarray:
