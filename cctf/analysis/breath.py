@@ -51,6 +51,7 @@ from cctf.analysis.config import AnalysisConfig
 from cctf.analysis.filters import _Section
 from cctf.analysis.median import column_medians, median
 from cctf.analysis.results import Event, Fault, TrialResult
+from cctf.analysis.runs import mean
 
 
 def _signal() -> ModuleType:
@@ -232,17 +233,17 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
     m = max(1, int(_FIT_BLOCK_S / dt + _EPS)) if dt > 0 else 1
     if m > 1 and len(t_s) >= 3 * m:
         cut = len(t_s) % m
-        t_s = t_s[cut:].reshape(-1, m).mean(axis=1)
-        p_mmhg = p_mmhg[cut:].reshape(-1, m).mean(axis=1)
+        t_s = t_s[cut:].reshape(-1, m).sum(axis=1) / m  # means, as .mean(axis=1) (same bits)
+        p_mmhg = p_mmhg[cut:].reshape(-1, m).sum(axis=1) / m
     else:
         m = 1
     x = t_s - origin_s
     n = len(x)
-    xc = x - x.mean()
+    xc = x - mean(x)
     sxx = float(xc @ xc)
     if n < 3 or not sxx > _EPS:
         return None
-    y = p_mmhg - p_mmhg.mean() - xc * (float(xc @ p_mmhg) / sxx)  # level and slope removed
+    y = p_mmhg - mean(p_mmhg) - xc * (float(xc @ p_mmhg) / sxx)  # level and slope removed
     rates = _fit_rates(low_hz, high_hz)
     # Per trial rate f, with z = exp(i 2π f x) (cos = Re z, −sin = Im z … as c, s below), the
     # fit needs only sums over the samples: Σz, Σz·xc, Σz·y and Σz² (cos² = (1 + cos 2θ)/2 …);
