@@ -551,16 +551,24 @@ class _Cells:
         if places >= 0 and not ((width >= 2) | blank).all():  # "." alone is no number
             return None
         mantissa = np.zeros(len(s))
+        at = e - (w + 1)  # moved one byte right per place (in place: no index array per place)
+        c = np.empty(len(s), dtype=np.uint8)
+        narrowest = int(width.min())
         for k in range(w, 0, -1):  # the k-th byte from the right end of a w-wide cell
-            c = arr.take(e - k, mode="clip")
-            inside = width >= k
+            at += 1
+            arr.take(at, mode="clip", out=c)
+            inside = width >= k if k > narrowest else None  # None: every cell reaches here
             if k == places + 1:  # the point's place: a point in every cell with a number
-                if not (((c == 46) & inside) | blank).all():
+                dots = c == 46
+                if inside is not None:
+                    dots &= inside
+                if not (dots | blank).all():
                     return None
                 continue
             c -= 48
-            c *= inside
-            if not (c < 10).all():
+            if inside is not None:
+                c *= inside
+            if not int(c.max()) < 10:
                 return None
             mantissa *= 10.0
             mantissa += c

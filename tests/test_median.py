@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from cctf.analysis import median as median_module
 from cctf.analysis.median import column_medians, median
 
 
@@ -26,6 +27,29 @@ def test_median_and_column_medians_equal_numpys_bit_for_bit(n):
         assert _bits(median(x[:, 0])) == _bits(np.median(x[:, 0]))
         powers = rng.exponential(0.01, (n, 7))  # as the breath detector's rest powers
         assert np.array_equal(_bits(column_medians(powers)), _bits(np.median(powers, axis=0)))
+
+
+@pytest.mark.parametrize("n", [4096, 4097, 10_000, 10_001, 360_000])
+def test_long_arrays_give_the_partitions_median_bit_for_bit(n, monkeypatch):
+    """From 4096 values a likely median is checked by counting (the intervals of a recording,
+    a few distinct values); every case must still be the partition's bits (np.median's, where
+    no zeros of both signs meet in the middle), ties at the middle or not, huge values, few or
+    many distinct values."""
+    rng = np.random.default_rng(n)
+    t = np.cumsum(np.round(rng.normal(0.01, 0.0004, n), 4))  # a recording's times, rounded
+    cases = [np.diff(np.round(t, 4)), rng.normal(size=n), np.round(rng.normal(size=n), 1) + 0.0,
+             np.repeat([1.0, 2.0], [n // 2, n - n // 2]),  # the middle between two values
+             np.repeat([1.0, 2.0], [n // 2 + 1, n - n // 2 - 1]),
+             np.full(n, 1e308), np.where(rng.random(n) < 0.5, 3.0, rng.normal(size=n))]
+    signed_zeros = np.where(rng.random(n) < 0.6, -0.0, 0.0)
+    for x in [*cases, signed_zeros]:
+        for y in (x, x[::-1]):
+            with np.errstate(over="ignore"), monkeypatch.context() as m:  # 1e308 + 1e308
+                got = median(y)
+                if y is not signed_zeros and y.base is not signed_zeros:
+                    assert _bits(got) == _bits(np.median(y)), y[:5]
+                m.setattr(median_module, "_CHECK_MIN", len(y) + 1)  # partition only
+                assert _bits(got) == _bits(median(y)), y[:5]
 
 
 def test_a_nan_gives_nan_in_its_column_only_as_numpy_does():

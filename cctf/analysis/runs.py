@@ -59,11 +59,18 @@ def detrended_sd(t: np.ndarray, x: np.ndarray) -> float:
     """Standard deviation of x after removing its least-squares line over t."""
     if len(x) < 3:
         return 0.0
-    tc = t - t.mean()
+    tc = t - mean(t)
     denom = float(np.dot(tc, tc))
-    slope = float(np.dot(tc, x - x.mean())) / denom if denom > 0 else 0.0
-    resid = x - x.mean() - slope * tc
-    return float(np.sqrt(np.mean(resid**2)))
+    x_mean = mean(x)
+    slope = float(np.dot(tc, x - x_mean)) / denom if denom > 0 else 0.0
+    resid = x - x_mean - slope * tc
+    return float(np.sqrt(mean(resid**2)))
+
+
+def mean(x: np.ndarray) -> np.float64:
+    """``x.mean()`` of a 1-D float array, the same bits (the sum divided by the count, as
+    NumPy does) without ``np.mean``'s Python wrapper: called over a thousand times an hour."""
+    return x.sum() / len(x)
 
 
 def gap_breaks(t: np.ndarray, gap_s: float) -> np.ndarray:

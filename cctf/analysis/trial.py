@@ -21,6 +21,7 @@ from cctf.analysis.runs import (
     first_run,
     first_true,
     gap_breaks,
+    mean,
 )
 
 Arr = np.ndarray
@@ -108,7 +109,7 @@ def evaluate_trial(
     if first_window is not None or final:
         end, decided = first_window if first_window is not None else (n - 1, n)
         window = slice(reach, end + 1)
-        ev.hold_mean_mmhg = float(np.mean(pf[window]))
+        ev.hold_mean_mmhg = float(mean(pf[window]))
         ev.hold_sd_mmhg = detrended_sd(t[window], pf[window])
         if ev.hold_sd_mmhg > cfg.unsteady_sd_mmhg:
             facts.append(Fact(decided, "fault", float(t[reach]), "unsteady", ev.hold_sd_mmhg))
