@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -46,8 +47,8 @@ def main() -> None:
 
     app = QApplication(sys.argv)
     theme.apply(app)
-    controller = AppController(data_dir=Path(tempfile.mkdtemp(prefix="cctf-hour-")),
-                               discover_fn=list)
+    data_dir = Path(tempfile.mkdtemp(prefix="cctf-hour-"))
+    controller = AppController(data_dir=data_dir, discover_fn=list)
     window = MainWindow(controller)
     window.resize(1600, 1000)
     window.show()
@@ -70,6 +71,7 @@ def main() -> None:
         print(f"| {m:g} | {r:.0f} MB | {n} |")
     print(f"\nGrowth over the second half: {marks[-1][1] - half[1]:+.0f} MB")
     controller.shutdown()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

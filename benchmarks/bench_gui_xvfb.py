@@ -211,7 +211,8 @@ def app_child(port: str, state: str) -> None:
     app = QApplication(sys.argv)
     app.setApplicationName("cctf")
     theme.apply(app)
-    data_dir = Path(tempfile.mkdtemp(prefix="cctf-bench-"))
+    # the parent's folder for this run (it removes it: this child is terminated, not ended)
+    data_dir = Path(os.environ["CCTF_BENCH_DATA"])
     controller = AppController(data_dir=data_dir, discover_fn=list)
     window = MainWindow(controller)
     window.resize(1600, 1000)
@@ -271,9 +272,10 @@ def _read_json(path: Path) -> dict:
 
 def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
             shot: Path | None) -> dict[str, float]:
-    lat_file = Path(tempfile.mkdtemp(prefix="cctf-lat-")) / "latency.json"
+    work = Path(tempfile.mkdtemp(prefix="cctf-bench-"))  # removed below, whatever happens
+    lat_file = work / "latency.json"
     env = dict(os.environ, QT_QPA_PLATFORM=qpa, DISPLAY=_display["name"],
-               CCTF_BENCH_LATENCY=str(lat_file))
+               CCTF_BENCH_LATENCY=str(lat_file), CCTF_BENCH_DATA=str(work / "data"))
     sim = subprocess.Popen([sys.executable, "-m", "cctf.cli", "sim", "--scenario", "healthy",
                             "--rate-hz", str(rate_hz)], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True)
@@ -321,6 +323,8 @@ def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
                     proc.wait(5)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+                    proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:

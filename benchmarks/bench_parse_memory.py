@@ -78,7 +78,8 @@ elif mode == "import":
     import tempfile
     from cctf.records.importer import import_session_csv
     from cctf.records.startup import open_records
-    records = open_records(tempfile.mkdtemp())
+    folder = tempfile.mkdtemp(prefix="cctf-parse-")
+    records = open_records(folder)
     records.add_patient("P1")
     base = mark()
     t0 = time.perf_counter()
@@ -95,6 +96,10 @@ else:
 dt = time.perf_counter() - t0
 peak = status("VmHWM:")
 print(n, base, peak, dt)
+if mode == "import":  # the records and the imported copy of the file: not left behind
+    import shutil
+    records.close()
+    shutil.rmtree(folder, ignore_errors=True)
 """
 
 
