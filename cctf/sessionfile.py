@@ -14,17 +14,16 @@ creates files readable by their owner only. The reader names the file, line and 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from cctf.atomicfile import atomic_writer
 from cctf.errors import FileFormatError
 from cctf.file_annotations import ANNOTATIONS_KEY, parse_annotations
 from cctf.sessionread import HEAD_COLUMNS  # the CSV's optional head columns (issue 17)
@@ -179,25 +178,16 @@ def _header(metadata: Mapping[str, object], extra_columns: Sequence[str]) -> str
 def _rewrite_header(
     path: Path, metadata: Mapping[str, object], extra_columns: Sequence[str]
 ) -> None:
-    # A temporary file of cctf's own (mkstemp: 0600, a new name): a fixed ``FILE.tmp`` would
-    # truncate and then remove a user's file of that name.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with open(path, encoding="utf-8") as src, os.fdopen(fd, "w", encoding="utf-8") as dst:
-            for line in src:
-                if not line.startswith("#"):
-                    break
-            dst.write(_header(metadata, extra_columns))
-            # ``line`` is the old column header; the rows follow it.
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """The new header, then the rows byte for byte, through a temporary file of cctf's own
+    (``atomic_writer``: a fixed ``FILE.tmp`` would truncate and then remove a user's file)."""
+    with atomic_writer(path) as dst, open(path, "rb") as src:
+        for line in src:
+            if not line.startswith(b"#"):
+                break
+        dst.write(_header(metadata, extra_columns).encode("utf-8"))
+        # ``line`` is the old column header; the rows follow it.
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
 
 
 # --- reading -------------------------------------------------------------------------------
