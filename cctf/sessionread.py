@@ -171,8 +171,8 @@ def read_session_file(path: str | Path, name: str, *, tolerate_truncated_tail: b
         reader.close()
 
 
-def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...],
-           phases: frozenset[str], capacity: int, keep_extra: bool) -> Parsed:
+def _metadata(reader: _Reader, name: str) -> tuple[dict[str, str], str, int]:
+    """The leading ``# key: value`` lines, then the column header line and its number."""
     metadata: dict[str, str] = {}
     n_meta = 0
     while True:
@@ -196,6 +196,23 @@ def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...]
             continue
         header_line = number
         break
+    return metadata, text, header_line
+
+
+def read_metadata(path: str | Path, name: str) -> dict[str, str]:
+    """Only the file's metadata (its leading ``#`` lines), read with the same checks as the
+    whole file's header: a few kB, however long the file."""
+    fd, _size = open_regular(path, name)
+    reader = _Reader(fd, name)
+    try:
+        return _metadata(reader, name)[0]
+    finally:
+        reader.close()
+
+
+def _parse(reader: _Reader, name: str, tolerate: bool, required: tuple[str, ...],
+           phases: frozenset[str], capacity: int, keep_extra: bool) -> Parsed:
+    metadata, text, header_line = _metadata(reader, name)
     columns = [c.strip() for c in text.split(",")]
     if len(columns) > MAX_COLUMNS:
         raise FileFormatError(name, header_line, f"{len(columns)} columns, at most "

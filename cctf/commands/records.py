@@ -404,12 +404,12 @@ def annotations_not_in_file(records: Records, session_id: int, path: Path) -> li
     header carries (``cctf.file_annotations``): changed after the session, or a file that
     carries none (older cctf, a crash). A file that cannot be read: none said."""
     from cctf.file_annotations import parse_annotations
-    from cctf.records.meta import read_recorded
     from cctf.records.results import stored_annotations
+    from cctf.sessionread import read_metadata
 
-    try:
-        in_file = parse_annotations(read_recorded(path).metadata) or {}
-    except (CctfError, OSError):
+    try:  # the header only: the rows were just copied, and may be 150 MB
+        in_file = parse_annotations(read_metadata(path, str(path))) or {}
+    except (CctfError, OSError, ValueError):
         return []
     stored = stored_annotations(records.conn, session_id)
 
