@@ -215,7 +215,7 @@ class SessionReviewDialog(QDialog):
         if recording is not None and recording.has_head and result is not None:
             # stored before the records kept head angles (v7): from the file's analysis, as
             # the reports and progress take them (remembered while the file is unchanged)
-            head_from_file(records, s, result)
+            head_from_file(records, s, result, recording)
         if result is not None and result.head_measured:
             self.table.show_trials(result.trials, head=True)
         if trace and recording is not None and len(recording):

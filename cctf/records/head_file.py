@@ -74,16 +74,19 @@ def names_head_columns(path: Path) -> bool:
     return False
 
 
-def head_from_file(records: Records, session: SessionRecord, result: SessionResult) -> None:
+def head_from_file(records: Records, session: SessionRecord, result: SessionResult,
+                   recording: SessionRecording | None = None) -> None:
     """Fill in ``result``'s head angles from the session's file when the records have none and
-    the file has the head columns."""
+    the file has the head columns (``recording``: the file as the caller has already read it,
+    so that it is not read again)."""
     if not result.head_measured:
-        fresh = _fresh_from_file(records, session)
+        fresh = _fresh_from_file(records, session, recording)
         if fresh is not None:
             with_head_angles(result, fresh)
 
 
-def _fresh_from_file(records: Records, session: SessionRecord) -> SessionResult | None:
+def _fresh_from_file(records: Records, session: SessionRecord,
+                     recording: SessionRecording | None = None) -> SessionResult | None:
     """The file's fresh analysis, None without head columns or when the file is missing or
     unreadable (logged). Remembered, failures too, while the file and the session's protocol
     stay the same (``MEMO_SESSIONS``): the history window refreshes on every change."""
@@ -104,7 +107,9 @@ def _fresh_from_file(records: Records, session: SessionRecord) -> SessionResult 
     try:
         if problem is not None:
             raise problem
-        if names_head_columns(path):
+        if recording is not None:
+            fresh = _analysed(session, recording) if recording.has_head else None
+        elif names_head_columns(path):
             fresh = _analysed(session, read_recorded(path))
     except (CctfError, OSError) as exc:
         log.warning("session %d: head angles not read from %s (not measured): %s",
