@@ -33,9 +33,8 @@ Annotations = dict[int, dict[str, list[str]]]  # trial index → kind → values
 def annotations_metadata(annotations: Mapping[int, Mapping[str, Sequence[str]]]
                          ) -> dict[str, str]:
     """The header line's value: compact JSON, trials in order; ``none`` when empty."""
-    marks = {str(k): {kind: list(v) for kind, v in annotations[k].items() if v}
-             for k in sorted(annotations)}
-    marks = {k: v for k, v in marks.items() if v}
+    marks = {str(k): kinds for k in sorted(annotations)
+             if (kinds := {kind: list(v) for kind, v in annotations[k].items() if v})}
     return {ANNOTATIONS_KEY: json.dumps(marks, separators=(",", ":"), ensure_ascii=False)
             if marks else "none"}
 
