@@ -58,11 +58,11 @@ def check_annotations(value: object) -> Annotations:
                 k in KINDS and isinstance(v, list)
                 and all(isinstance(x, str) and 0 < len(x) <= MAX_VALUE_CHARS for x in v)
                 for k, v in marks.items()):
-            raise ValueError(f"annotations of trial {index} are malformed")
+            raise ValueError(f"annotations of trial index {index} are malformed")
         if any(v not in ("pass", "fail") for v in marks.get("override", [])):
-            raise ValueError(f"annotations of trial {index}: an override is 'pass' or 'fail'")
+            raise ValueError(f"annotations of trial index {index}: an override is 'pass' or 'fail'")
         if any(v != "yes" for v in marks.get("superseded", [])):
-            raise ValueError(f"annotations of trial {index}: superseded is 'yes'")
+            raise ValueError(f"annotations of trial index {index}: superseded is 'yes'")
         found[index] = {k: list(v) for k, v in marks.items()}
     return found
 
