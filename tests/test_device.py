@@ -318,3 +318,18 @@ def test_batched_reads_wake_less_often_and_lose_nothing():
         assert device.health().missing == 0
         device.close()
     assert counts[0.2] * 3 <= counts[0.0]
+
+
+def test_on_samples_is_called_once_samples_are_readable(sim_device):
+    """The app's frame pacer is woken this way (issue 14): each call comes after the buffer
+    holds the new samples, never for a read that brought none."""
+    device, _, _ = sim_device
+    device.connect()
+    seen: list[int] = []
+    device.on_samples = lambda: seen.append(device.buffer.written)
+    device.pump(0.05)  # the link is up, nothing streams yet
+    assert seen == []
+    device.start(rate_hz=50, threaded=False)
+    device.run_for(1.0)
+    assert seen and seen == sorted(set(seen))  # a call per read that added samples
+    assert seen[-1] == device.buffer.written >= 49

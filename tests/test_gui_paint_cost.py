@@ -5,8 +5,12 @@ minimised window slows the app's timer (and speeds it up again)."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 import pytest
 
+from cctf.gui import theme
 from cctf.gui.gauge import Gauge
 from cctf.gui.main import MINIMISED_TICK_MS
 
@@ -168,3 +172,39 @@ def test_the_app_paints_without_qts_gui_thread_pool():
     import cctf.gui.main  # noqa: F401
 
     assert os.environ.get("QT_NO_GUI_THREADPOOL")
+
+
+def test_the_dial_fills_its_box_with_the_colour_behind_it(qtbot, tmp_path):
+    """It paints its own background (so its needle repaints nothing behind it) in the colour
+    of the page behind it, light in the clinic, dark in home training: the window looks as
+    it does with the dial see-through."""
+    from cctf.gui.simlink import attach_virtual_sim
+
+    qapp = QApplication.instance()
+    qapp.setStyleSheet(theme.STYLE)  # the app's colours (tests run without them)
+    try:
+        _compare_dial_backgrounds(qtbot, tmp_path, attach_virtual_sim)
+    finally:
+        qapp.setStyleSheet("")
+
+
+def _compare_dial_backgrounds(qtbot, tmp_path, attach_virtual_sim) -> None:
+    for tab in ("clinic", "training"):
+        controller, window = make_app(qtbot, tmp_path / tab, tab=tab)
+        window.resize(1600, 1000)
+        attach_virtual_sim(controller, "healthy")
+        controller.run_virtual(2.0, 0.1)
+        if tab == "training":
+            controller.begin_training()
+            controller.run_virtual(2.0, 0.1)
+        gauge = (window.training.gauge if tab == "training"
+                 else window.clinic.setup_page.pressure.gauge)
+        assert gauge.isVisible() and gauge.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        box = gauge.geometry().translated(gauge.parentWidget().mapTo(window, QPoint(0, 0)))
+        own = window.grab(box).toImage()
+        gauge.set_background(None)
+        see_through = window.grab(box).toImage()
+        # The same pixels, give or take the rounding of antialiased edges (1 in 255).
+        assert np.abs(_rgb(own) - _rgb(see_through)).max() <= 2, tab
+        assert own.pixelColor(2, 2) != QColor("#000000")
+        controller.shutdown()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -81,6 +81,11 @@ class Device:
         so one read gathers that much data (0: read as soon as bytes arrive). A minimised app
         sets it: nobody watches the latency, and fewer wake-ups cost less CPU. Sample times
         are unaffected (the clock mapper follows the lower envelope of arrival times)."""
+
+        self.on_samples: Callable[[], None] | None = None
+        """Called on the reader thread (or the pumping one) after samples were added to the
+        buffer: the app wakes its frame pacer with it, so a sample is drawn when it arrives
+        rather than at a poll. Must be quick and thread-safe."""
 
         self._decoder = StreamDecoder()
         self._mapper = DeviceClockMapper()
@@ -472,6 +477,8 @@ class Device:
                 self._gap_from_s = None
             self._last_sample_s = float(host_s[-1])
             self._resume_at_s = None
+        if self.on_samples is not None:
+            self.on_samples()
 
     def _on_hello(self, hello: Hello | proto.ForeignHello, received_s: float) -> None:
         if not isinstance(hello, Hello) or hello.protocol_version != proto.PROTOCOL_VERSION:

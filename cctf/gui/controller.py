@@ -226,6 +226,7 @@ class AppController(QObject):
             self.disconnect()
         self.device = device
         device.read_batch_s = self.read_batch_s
+        device.on_samples = self.pacer.wake  # frames on arrival (cctf/gui/pacing.py)
         self.source_label = label
         self.patient = patient
         self.threaded = threaded

@@ -38,7 +38,8 @@ def angle_deg(mmhg: float) -> float:
 
 class Gauge(QWidget):
     def __init__(self, parent: QWidget | None = None, *, dark: bool = False,
-                 stage_bands: bool = True) -> None:
+                 stage_bands: bool = True, background: str = theme.BACKGROUND) -> None:
+        """``background``: the colour behind the dial (see :meth:`set_background`)."""
         super().__init__(parent)
         self.dark = dark
         # False (home training): no stage colours; the ring is green over the target band
@@ -54,9 +55,19 @@ class Gauge(QWidget):
         self.setAccessibleName(texts.GAUGE_NAME)
         self._face = QPixmap()
         self._face_key: tuple[object, ...] | None = None
+        self._background: QColor | None = None
+        self.set_background(background)
         self._value_boxes_key: tuple[object, ...] | None = None
         self._value_boxes_cache: tuple[tuple[QFont, QRectF], tuple[QFont, QRectF]] = (
             (QFont(), QRectF()), (QFont(), QRectF()))
+
+    def set_background(self, colour: str | None) -> None:
+        """The colour behind the dial: it fills its box with it and so paints alone — a moving
+        needle repaints nothing behind it (issue 14: the card, page, screen and window were
+        repainted first). None: see-through."""
+        self._background = QColor(colour) if colour else None
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, colour is not None)
+        self.update()
 
     def heightForWidth(self, width: int) -> int:
         return width
@@ -176,6 +187,8 @@ class Gauge(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         side = min(self.width(), self.height()) - 8
         if side <= 40:
+            if self._background is not None:
+                QPainter(self).fillRect(self.rect(), self._background)
             return
         fg = QColor("#F2F2F2" if self.dark else theme.TEXT)
         if not self.live:
@@ -184,7 +197,8 @@ class Gauge(QWidget):
         # the band or the signal state: drawn once into a pixmap; per frame only the needle and
         # the value are painted (benchmarks/bench_gui_xvfb.py).
         key = (self.width(), self.height(), self.devicePixelRatioF(), self.dark, self.band,
-               self.live, self.stage_bands, tuple(theme.DIAL_BANDS))
+               self.live, self.stage_bands, tuple(theme.DIAL_BANDS),
+               None if self._background is None else self._background.rgba())
         if key != self._face_key:
             self._face = self._render_face(fg)
             self._face_key = key
@@ -218,7 +232,7 @@ class Gauge(QWidget):
         ratio = self.devicePixelRatioF()
         face = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
         face.setDevicePixelRatio(ratio)
-        face.fill(Qt.GlobalColor.transparent)
+        face.fill(self._background or Qt.GlobalColor.transparent)
         side = min(self.width(), self.height()) - 8
         painter = QPainter(face)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -1,20 +1,21 @@
 """Frames paced to new samples: the app's frame runs right when samples arrive, not on a fixed
 clock that makes each sample wait for the next tick.
 
-The controller's ``QTimer`` polls (a cheap check: how many samples has the device's buffer
-received?). A frame (``controller.tick``) runs at a poll that sees samples that were not
-there at the previous poll, once at least ``min_s`` (0.9 / ``refresh_hz``) passed since the
-last frame; or when ``max_s`` passed anyway (the trace keeps scrolling through a gap, and
-"no signal" is noticed). Frames so fall on sample arrivals: at 50 Hz every second sample
-(25 frames/s, fewer than the old fixed 30), and a sample waits either nothing or one sample
-period (20 ms) for the screen; on a fixed 33-ms tick it waited up to 33 ms. At high rates
-the frames come every ``min_s`` or a little more.
+The device's reader thread wakes the pacer when it has added samples to the buffer
+(:meth:`FramePacer.wake`, thread-safe: it posts one event to the UI thread, never more than one
+waiting). A frame (``controller.tick``) runs at a wake-up that finds samples that were not
+there at the previous look, once at least ``min_s`` (0.9 / ``refresh_hz``) passed since the
+last frame; or when ``max_s`` passed anyway (the controller's ``QTimer``: the trace keeps
+scrolling through a gap, and "no signal" is noticed). Frames so fall on sample arrivals: at
+50 Hz every second sample (25 frames/s, fewer than the old fixed 30), and a sample waits
+either nothing or one sample period (20 ms) for the screen; on a fixed 33-ms tick it waited up
+to 33 ms. At high rates the frames come every ``min_s`` or a little more.
 
-No frame can run sooner than ``min_s`` after the last, so after a frame the timer sleeps
-until ``LEAD_S`` before then and polls every ``POLL_MS`` (1 ms) from there: a sample waits
-at most a millisecond for its poll (it waited up to 3 ms with a steady 3-ms poll), with as
-many polls a second as before. A minimised window slows the timer to one steady interval
-(:meth:`FramePacer.set_slow`, from ``MainWindow.changeEvent``): frames then run at that pace.
+Between frames the UI thread sleeps until a sample wakes it: no polling. The timer polled
+every millisecond before (issue 14): each sample waited up to a millisecond for its poll, and
+the polls cost the UI thread 300 wake-ups a second at 50 Hz. A minimised window slows the
+timer to one steady interval (:meth:`FramePacer.set_slow`, from ``MainWindow.changeEvent``):
+frames then run at that pace, and wake-ups are ignored.
 """
 
 from __future__ import annotations
@@ -22,15 +23,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-POLL_MS = 1
-LEAD_S = 0.002  # the polls start this long before a frame may run
+
+class _Waker(QObject):
+    """Carries a wake-up from the reader thread to the UI thread (a queued signal)."""
+
+    woken = Signal()
 
 
 class FramePacer:
-    """Connects ``timer`` to ``frame`` through the pacing rule above; ``received()`` is the
-    number of samples received so far (any count that grows when samples arrive)."""
+    """Connects ``timer`` and wake-ups to ``frame`` through the pacing rule above;
+    ``received()`` is the number of samples received so far (any count that grows when
+    samples arrive)."""
 
     def __init__(self, timer: QTimer, frame: Callable[[], None], received: Callable[[], int],
                  refresh_hz: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -44,16 +49,32 @@ class FramePacer:
         self.frames = 0
         self.timer = timer
         self.slow_ms: int | None = None  # a steady interval instead (minimised)
+        self._wake_pending = False
+        self._waker = _Waker()
+        self._waker.woken.connect(self._woken, Qt.ConnectionType.QueuedConnection)
         timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may wake 5 % late
-        timer.setInterval(POLL_MS)
+        timer.setInterval(self._interval_ms())
         timer.timeout.connect(self.poll)
+
+    def wake(self) -> None:
+        """Samples were added (any thread; the reader thread calls it): look on the UI thread
+        as soon as it is free. At most one wake-up waits at a time."""
+        if not self._wake_pending:
+            self._wake_pending = True
+            self._waker.woken.emit()
+
+    def _woken(self) -> None:
+        self._wake_pending = False  # before looking: a sample added from now wakes again
+        if self.slow_ms is None:
+            self.poll()
 
     def set_slow(self, interval_ms: int | None) -> None:
         """Poll at this steady interval (a minimised window), or None: paced again."""
         self.slow_ms = interval_ms
-        self.timer.setInterval(interval_ms if interval_ms is not None else POLL_MS)
+        self.timer.setInterval(interval_ms if interval_ms is not None else self._interval_ms())
 
     def poll(self) -> None:
+        """Look at the sample count; run a frame if the rule says so."""
         now = self.clock()
         since = now - self.last_s
         count = self.received()
@@ -64,7 +85,12 @@ class FramePacer:
             self.frames += 1
             self.frame()
         if self.slow_ms is None:
-            wait_s = self.min_s - LEAD_S - (self.clock() - self.last_s)
-            interval = max(POLL_MS, int(wait_s * 1000))
+            interval = self._interval_ms()
             if interval != self.timer.interval():
                 self.timer.setInterval(interval)
+
+    def _interval_ms(self) -> int:
+        """The timer's next sleep: until ``max_s`` after the last frame (wake-ups bring the
+        frames on data; the timer only keeps frames coming when none arrive)."""
+        wait_s = min(self.max_s, max(0.001, self.max_s - (self.clock() - self.last_s)))
+        return round(wait_s * 1000)

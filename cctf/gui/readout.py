@@ -36,6 +36,8 @@ class Readout(QFrame):
         self.setMinimumHeight(96)
         self.value.installEventFilter(self)
         theme.steady(self.status, 120)
+        for label in (self.value, self.status):  # they change every frame; the card does not
+            theme.own_background(label, theme.SURFACE)
         number = QHBoxLayout()
         number.setSpacing(6)
         number.addWidget(SteadyBox(self.value), 1)  # a new number: no layout pass

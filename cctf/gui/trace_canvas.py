@@ -44,6 +44,8 @@ _TIME_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0
 _PIECE = 100  # points per stroked piece of the trace (see paintEvent)
 _LABEL_LEVELS = 3  # a label moves at most this many lines away from its spot, else it goes
 _FRESH_PX = 0  # scroll_plot repaints at least this strip at the right
+_LABEL_HALF_PX = 40  # a time label is drawn in a box this far either side of its tick
+_BAND_END_PX = 2 * _LABEL_HALF_PX + 8  # scroll_plot repaints this much of the time band's ends
 
 
 @dataclass
@@ -157,6 +159,7 @@ class TraceCanvas(QWidget):
         self.label_font = theme.font(theme.SMALL_PT, bold=True)
         self._fm = QFontMetricsF(self.tick_font)
         self._lfm = QFontMetricsF(self.label_font)
+        self._label_halves: dict[str, float] = {}
         self._background: QPixmap | None = None
         self._background_key: tuple = ()
         self.backgrounds_drawn = 0  # how often the background was rendered (tests)
@@ -217,18 +220,36 @@ class TraceCanvas(QWidget):
         baseline label. The caller repaints everything instead when anything else changed."""
         r = self.plot_rect()
         area = QRect(int(r.left()) + 1, int(r.top()), int(r.width()) - 1, int(r.height()))
+        band = self._time_band(r)
         if dx > 0:
             self.scroll(-dx, 0, area)
+            # The time labels under the plot move with it; only its ends are painted again
+            # (a label cut by an edge is left out, which moving pixels would not do: the one
+            # leaving at the left goes, the one coming in whole at the right appears).
+            self.scroll(-dx, 0, band)
+            self.update(QRect(0, band.top(), int(r.left()) + _BAND_END_PX, band.height()))
+            right = self.width() - _BAND_END_PX - dx
+            self.update(QRect(right, band.top(), self.width() - right, band.height()))
         left = max(area.left(), int(min(dirty_from_x, r.right() - max(dx, _FRESH_PX))) - 4)
         self.update(QRect(left, area.top(), area.right() - left + 1, area.height()))
         # The left axis line beside the moved area: some window systems shift or blend the
         # pixel column next to a scrolled rectangle, so it is repainted (3 px) each frame.
         self.update(QRect(int(r.left()) - 1, area.top(), 3, area.height()))
-        # The time labels under the plot: a thin band, repainted whole (a label cut by an
-        # edge is left out, which moving pixels would not do).
-        self.update(QRect(0, int(r.bottom()) + 1, self.width(), int(self._fm.height()) + 8))
         if self._baseline_box is not None:
             self.update(self._baseline_box.toAlignedRect().adjusted(-dx - 2, -2, 2, 2))
+
+    def _label_half_px(self, label: str) -> float:
+        """Half a time label's width, measured once per text (a frame draws a dozen)."""
+        half = self._label_halves.get(label)
+        if half is None:
+            if len(self._label_halves) > 4096:  # hours of labels: start again
+                self._label_halves.clear()
+            half = self._label_halves[label] = self._fm.horizontalAdvance(label) / 2
+        return half
+
+    def _time_band(self, r: QRectF) -> QRect:
+        """The band under the plot that holds the time ticks and labels."""
+        return QRect(0, int(r.bottom()) + 1, self.width(), int(self._fm.height()) + 8)
 
     # --- painting ------------------------------------------------------------------------------
 
@@ -359,16 +380,21 @@ class TraceCanvas(QWidget):
         if in_band:
             p.setFont(self.tick_font)
             p.setPen(QPen(QColor(theme.TEXT), 1))
-            g0 = max(s.t0, s.t0 + (min(q.left() for q in in_band) - r.left() - 48) / xscale)
-            g1 = min(s.t1, s.t0 + (max(q.right() for q in in_band) - r.left() + 48) / xscale)
-            for t in _ticks(g0, g1, major):
+            reach = _LABEL_HALF_PX + 8
+            ticks: set[float] = set()  # each once: a label drawn twice is drawn bolder
+            for q in in_band:  # a scrolled frame: the band's two ends
+                g0 = max(s.t0, s.t0 + (q.left() - r.left() - reach) / xscale)
+                g1 = min(s.t1, s.t0 + (q.right() - r.left() + reach) / xscale)
+                ticks.update(_ticks(g0, g1, major))
+            for t in sorted(ticks):
                 x = xs(t) + 0.5
                 p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
                 label = _clock(t)
-                half = fm.horizontalAdvance(label) / 2
+                half = self._label_half_px(label)
                 if x - half < r.left() - 4 or x + half > self.width():
                     continue  # cut by the edge: left out, as pyqtgraph did
-                p.drawText(QRectF(x - 40, r.bottom() + 6, 80, fm.height()),
+                p.drawText(QRectF(x - _LABEL_HALF_PX, r.bottom() + 6, 2 * _LABEL_HALF_PX,
+                                  fm.height()),
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
 
         p.setClipRect(r.adjusted(1, 0, 0, 0))  # the left axis line stays as drawn

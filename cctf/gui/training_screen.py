@@ -329,7 +329,7 @@ class TrainingScreen(QWidget):
         if not patient_mode:  # scaled to the block in resizeEvent (issue 13)
             for label in (self.word, self.count, self.hint):
                 label.setMinimumHeight(1)
-        self.gauge = Gauge(dark=True, stage_bands=False)
+        self.gauge = Gauge(dark=True, stage_bands=False, background=DARK)
         self.reps_label = _big_label(theme.CUE_PT)
         self.pressure_label = _big_label(theme.TITLE_PT, bold=False)
         self.pause_button = QPushButton(texts.PAUSE)
