@@ -5,10 +5,10 @@ minimised window slows the app's timer (and speeds it up again)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
-import pytest
 
 from cctf.gui import theme
 from cctf.gui.gauge import Gauge
