@@ -169,3 +169,42 @@ def test_a_new_number_and_needle_repaint_nothing_behind_them(app):
     assert len(numbers) > 10 and paints.of(readout.value) > 10 and paints.of(gauge) > 10
     assert (paints.of(readout), paints.of(panel)) == (0, 0)
     assert paints.of(window) < 10  # only for the page's other words, now and then
+
+
+@pytest.mark.parametrize("during", ["set-up", "test"])
+def test_the_trace_is_painted_before_the_number_and_the_dial(app, during):
+    """They change in the same frame and share one paint pass: the new samples go on screen
+    first (the trace is what the patient follows; sample → screen, issue 14)."""
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    page = window.clinic.setup_page
+    if during == "test":
+        run_until(controller, lambda: controller.setup.ready)
+        assert controller.begin_clinic()
+        page = window.clinic.run_page
+    canvas, readout, gauge = page.live.canvas, page.pressure.readout, page.pressure.gauge
+    for _ in range(20):
+        _frame(controller)
+    order: list[str] = []
+
+    class Order(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                names = {id(canvas): "trace", id(readout.value): "number", id(gauge): "dial"}
+                if id(obj) in names:
+                    order.append(names[id(obj)])
+            return False
+
+    spy = Order()
+    QApplication.instance().installEventFilter(spy)
+    shared = 0
+    try:
+        for _ in range(100):
+            order.clear()
+            _frame(controller)
+            if "trace" in order and len(order) > 1:
+                shared += 1
+                assert order[0] == "trace", order
+    finally:
+        QApplication.instance().removeEventFilter(spy)
+    assert shared > 5
