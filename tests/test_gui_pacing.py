@@ -86,16 +86,24 @@ def test_samples_wake_the_frame_and_the_timer_sleeps_between(qtbot):
 
 
 def test_wake_ups_do_not_pile_up(qtbot):
-    """However often the reader wakes it, one look waits at a time."""
+    """However often the reader wakes it, one look waits at a time; none while no frame may
+    run yet."""
     looks = []
-    pacer = FramePacer(QTimer(), lambda: None, lambda: looks.append(1) or len(looks))
+    clock = {"t": 1.0}
+    pacer = FramePacer(QTimer(), lambda: None, lambda: looks.append(1) or len(looks),
+                       clock=lambda: clock["t"])
     for _ in range(20):
         pacer.wake()
     _deliver()
-    assert len(looks) == 1
-    pacer.wake()  # a sample after that look wakes it again
+    assert len(looks) == 1 and pacer.frames == 1
+    clock["t"] += pacer.min_s / 2
+    pacer.wake()  # too soon after that frame: nothing to do on the UI thread
     _deliver()
-    assert len(looks) == 2
+    assert len(looks) == 1
+    clock["t"] += pacer.min_s
+    pacer.wake()  # a frame may run again
+    _deliver()
+    assert len(looks) == 2 and pacer.frames == 2
 
 
 def test_a_wake_up_from_the_reader_thread_runs_the_frame_on_the_ui_thread(qtbot):

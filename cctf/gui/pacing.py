@@ -58,7 +58,12 @@ class FramePacer:
 
     def wake(self) -> None:
         """Samples were added (any thread; the reader thread calls it): look on the UI thread
-        as soon as it is free. At most one wake-up waits at a time."""
+        as soon as it is free. At most one wake-up waits at a time; none while no frame may
+        run (too soon after the last, or minimised): the rule would not run one, and a
+        sample that comes then is still new at the next wake-up (200 Hz: one UI wake-up per
+        frame, not four)."""
+        if self.slow_ms is not None or self.clock() - self.last_s < self.min_s:
+            return
         if not self._wake_pending:
             self._wake_pending = True
             self._waker.woken.emit()
