@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QRegion,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -159,7 +160,8 @@ class TraceCanvas(QWidget):
         self.label_font = theme.font(theme.SMALL_PT, bold=True)
         self._fm = QFontMetricsF(self.tick_font)
         self._lfm = QFontMetricsF(self.label_font)
-        self._label_halves: dict[str, float] = {}
+        self._tick_widths = _Widths(self._fm)  # time labels: a dozen a frame
+        self._label_widths = _Widths(self._lfm)  # cue and fault labels: every frame
         self._background: QPixmap | None = None
         self._background_key: tuple = ()
         self.backgrounds_drawn = 0  # how often the background was rendered (tests)
@@ -237,15 +239,6 @@ class TraceCanvas(QWidget):
         self.update(QRect(int(r.left()) - 1, area.top(), 3, area.height()))
         if self._baseline_box is not None:
             self.update(self._baseline_box.toAlignedRect().adjusted(-dx - 2, -2, 2, 2))
-
-    def _label_half_px(self, label: str) -> float:
-        """Half a time label's width, measured once per text (a frame draws a dozen)."""
-        half = self._label_halves.get(label)
-        if half is None:
-            if len(self._label_halves) > 4096:  # hours of labels: start again
-                self._label_halves.clear()
-            half = self._label_halves[label] = self._fm.horizontalAdvance(label) / 2
-        return half
 
     def _time_band(self, r: QRectF) -> QRect:
         """The band under the plot that holds the time ticks and labels."""
@@ -341,7 +334,9 @@ class TraceCanvas(QWidget):
         # What the repainted part of the plot can show (the time-label band under the plot
         # spans the whole width but holds no trace).
         spans: list[list[float]] = []  # time intervals to stroke, merged
-        for q in sorted((q for q in event.region() if q.top() < r.bottom()),
+        dirty = event.region()
+        rects = list(dirty)  # a few: the strip, the axis column, the time band's ends
+        for q in sorted((q for q in rects if q.top() < r.bottom()),
                         key=lambda q: q.left()):
             a = s.t0 + (q.left() - r.left() - 8) / xscale
             b = s.t0 + (q.right() - r.left() + 8) / xscale
@@ -363,13 +358,13 @@ class TraceCanvas(QWidget):
         # Opaque one-pixel fills (the grid's colour over the surface): a translucent line
         # over the plot's height costs twenty times as much.
         top, height = round(r.top()), round(r.height())
-        minor_colour, major_colour = _opaque_grid(28), _opaque_grid(64)
+        minor_colour, major_colour = _GRID_COLOURS
         # Only the ticks the repainted parts can show: the grid lines where the plot is
         # repainted (a strip when scrolling), the tick marks and labels (a label reaches 40 px
         # either side) where the time-label band under it is: a scrolled frame draws a few
         # grid lines, not the whole width's.
-        in_plot = [q for q in event.region() if q.top() <= r.bottom()]
-        in_band = [q for q in event.region() if q.bottom() > r.bottom()]
+        in_plot = [q for q in rects if q.top() <= r.bottom()]
+        in_band = [q for q in rects if q.bottom() > r.bottom()]
         for q in in_plot:  # a few rectangles: the strip, the axis column, a label's box
             g0 = max(s.t0, s.t0 + (q.left() - r.left() - 2) / xscale)
             g1 = min(s.t1, s.t0 + (q.right() - r.left() + 2) / xscale)
@@ -390,7 +385,7 @@ class TraceCanvas(QWidget):
                 x = xs(t) + 0.5
                 p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 5))
                 label = _clock(t)
-                half = self._label_half_px(label)
+                half = self._tick_widths(label) / 2
                 if x - half < r.left() - 4 or x + half > self.width():
                     continue  # cut by the edge: left out, as pyqtgraph did
                 p.drawText(QRectF(x - _LABEL_HALF_PX, r.bottom() + 6, 2 * _LABEL_HALF_PX,
@@ -398,9 +393,7 @@ class TraceCanvas(QWidget):
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
 
         p.setClipRect(r.adjusted(1, 0, 0, 0))  # the left axis line stays as drawn
-        band_colour = QColor(theme.TARGET_BAND[:7])
-        band_colour.setAlpha(int(theme.TARGET_BAND[7:9], 16) if len(theme.TARGET_BAND) > 7
-                             else 64)
+        band_colour = _BAND_COLOUR
         for a, b, y0, y1 in s.bands:
             p.fillRect(QRectF(QPointF(xs(a), ys(y1)), QPointF(xs(b), ys(y0))), band_colour)
         nominal = 20.0
@@ -458,19 +451,20 @@ class TraceCanvas(QWidget):
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, s.baseline_text)
             placed.append(box)
             self._baseline_box = box
-        self._draw_labels(p, r, xs, ys, placed)
+        self._draw_labels(p, r, xs, ys, placed, dirty)
         p.end()
         self.paints += 1
 
-    def _draw_labels(self, p: QPainter, r: QRectF, xs, ys, placed: list[QRectF]) -> None:
+    def _draw_labels(self, p: QPainter, r: QRectF, xs, ys, placed: list[QRectF],
+                     dirty: QRegion) -> None:
         """Newest first, each at its spot or stacked away from it; one that cannot be placed
-        without overprinting another is left out."""
-        lfm = self._lfm
-        h = lfm.height()
+        without overprinting another is left out. Every label is placed (so each keeps its
+        place from frame to frame); only those in the ``dirty`` region are drawn."""
+        h = self._lfm.height()
         p.setFont(self.label_font)
         drawn: list[tuple[str, QRectF]] = []
         for lab in reversed(self.scene.labels):
-            w = lfm.horizontalAdvance(lab.text) + 4
+            w = self._label_widths(lab.text) + 4
             x = xs(lab.t_s)
             if lab.top:
                 left = x - w - 2 if lab.point_left else x + 2
@@ -488,10 +482,27 @@ class TraceCanvas(QWidget):
                 if not any(box.intersects(o) for o in placed):
                     placed.append(box)
                     drawn.append((lab.text, box))
-                    p.setPen(QColor(lab.colour))
-                    p.drawText(box, Qt.AlignmentFlag.AlignCenter, lab.text)
+                    if dirty.intersects(box.toAlignedRect().adjusted(-2, -2, 2, 2)):
+                        p.setPen(QColor(lab.colour))
+                        p.drawText(box, Qt.AlignmentFlag.AlignCenter, lab.text)
                     break
         self.drawn_labels = drawn
+
+
+class _Widths:
+    """Text widths in one font, each text measured once (bounded: hours of time labels)."""
+
+    def __init__(self, metrics: QFontMetricsF) -> None:
+        self._metrics = metrics
+        self._known: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        width = self._known.get(text)
+        if width is None:
+            if len(self._known) > 4096:
+                self._known.clear()
+            width = self._known[text] = self._metrics.horizontalAdvance(text)
+        return width
 
 
 def _anchored(pen: QPen, k0: int) -> QPen:
@@ -513,6 +524,16 @@ def _opaque_grid(alpha: int) -> QColor:
     mix = lambda f, b: round((f * alpha + b * (255 - alpha)) / 255)  # noqa: E731
     return QColor(mix(fg.red(), bg.red()), mix(fg.green(), bg.green()),
                   mix(fg.blue(), bg.blue()))
+
+
+def _band_colour() -> QColor:
+    colour = QColor(theme.TARGET_BAND[:7])
+    colour.setAlpha(int(theme.TARGET_BAND[7:9], 16) if len(theme.TARGET_BAND) > 7 else 64)
+    return colour
+
+
+_GRID_COLOURS = (_opaque_grid(28), _opaque_grid(64))  # minor, major (made once, not per frame)
+_BAND_COLOUR = _band_colour()
 
 
 def _symbol(p: QPainter, at: QPointF, kind: str, colour: QColor) -> None:
