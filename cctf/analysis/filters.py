@@ -85,17 +85,42 @@ def _roots(a1: float, a2: float) -> tuple[complex, complex]:
     return p1, p2
 
 
+class _Powers:
+    """p**j and p**-j for j < ``block``, computed only as far as they are read, and shared
+    read-only: the breath detector starts a section afresh (j = 0) per segment and most
+    segments end long before a block does, while each power is a complex ``pow`` (the whole
+    tables were a twentieth of a one-hour ``cctf analyze``). Each power is computed on its own,
+    so the values do not depend on how far the tables have grown."""
+
+    _FIRST = 512  # powers made at the first read; then the length at least doubles
+
+    def __init__(self, pole: complex, block: int) -> None:
+        self.pole = pole
+        self.block = block
+        self.pw = np.zeros(0, dtype=np.complex128)
+        self.pinv = np.zeros(0, dtype=np.complex128)
+
+    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The tables, at least ``n`` (≤ ``block``) long."""
+        have = len(self.pw)
+        if n > have:
+            j = np.arange(have, min(self.block, max(n, 2 * have, self._FIRST)))
+            pw = self.pole**j
+            pinv = self.pole ** (-j.astype(np.float64)) if abs(self.pole) else np.ones(len(j),
+                                                                                         complex)
+            self.pw = np.concatenate((self.pw, pw))
+            self.pinv = np.concatenate((self.pinv, pinv))
+            self.pw.setflags(write=False)
+            self.pinv.setflags(write=False)
+        return self.pw, self.pinv
+
+
 @functools.lru_cache(maxsize=32)
-def _powers(pole: complex, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """p**j and p**-j for j < block, read-only and shared: the breath detector builds a
-    section per cued segment (over a thousand in an hour), and these powers were nine tenths
-    of ``cctf analyze``'s time (issue 14)."""
-    j = np.arange(block)
-    pw = pole**j
-    pinv = pole ** (-j.astype(np.float64)) if abs(pole) else np.ones(1, complex)
-    pw.setflags(write=False)
-    pinv.setflags(write=False)
-    return pw, pinv
+def _powers(pole: complex, block: int) -> _Powers:
+    """One pole's power tables, shared by every section with that pole: the breath detector
+    builds a section per cued segment (over a thousand in an hour), and these powers were nine
+    tenths of ``cctf analyze``'s time (issue 14)."""
+    return _Powers(pole, block)
 
 
 class _Section:
@@ -128,7 +153,7 @@ class _Section:
         mag = abs(self.pole)
         block = 1 if mag == 0.0 else int(math.log(_MAX_GROWTH) / -math.log(mag))
         self.block = max(1, min(_MAX_BLOCK, block))
-        self._pw, self._pinv = _powers(self.pole, self.block)
+        self.powers = _powers(self.pole, self.block)
         self._c: complex | None = None  # p·w just before the current block
         self._s = 0j  # running sum within the current block
         self._j = 0  # position in the current block
@@ -137,24 +162,32 @@ class _Section:
         if self._c is None:  # steady state for the first input held forever (no start-up step)
             self._c = self.pole * u[0] / (1.0 - self.pole)
             self._w_prev = float(u[0] / (1.0 - self.pole.real))
+        # Fewer temporaries: the sums are made in place (a sum's bits do not depend on its
+        # operands' order or place), each product into a new array with its operands in their
+        # order (a complex product's bits depend on both: NumPy's in-place product may round
+        # differently).
         w = np.empty(len(u), dtype=np.complex128)
         i = 0
         while i < len(u):
             j0 = self._j
             n = min(self.block - j0, len(u) - i)
-            terms = self._pinv[j0 : j0 + n] * u[i : i + n]
-            terms[0] += self._s
-            s = np.cumsum(terms)
-            seg = self._pw[j0 : j0 + n] * (self._c + s)
-            w[i : i + n] = seg
+            pw, pinv = self.powers.upto(j0 + n)
+            s = pinv[j0 : j0 + n] * u[i : i + n]  # the terms, summed in place
+            s[0] += self._s
+            np.cumsum(s, out=s)
+            s_last = complex(s[-1])
+            s += self._c
+            seg = np.multiply(pw[j0 : j0 + n], s, out=w[i : i + n])
             i += n
             self._j = j0 + n
             if self._j == self.block:
                 self._c, self._s, self._j = self.pole * complex(seg[-1]), 0j, 0
             else:
-                self._s = complex(s[-1])
+                self._s = s_last
         if self._fir is None:
-            return self.direct * u + (self.residue * w).real
+            y = self.direct * u
+            y += (self.residue * w).real
+            return y
         wr = w.real
         prev = np.concatenate(([self._w_prev], wr[:-1]))
         self._w_prev = float(wr[-1])
