@@ -170,6 +170,9 @@ class _Section:
         i = 0
         while i < len(u):
             j0 = self._j
+            if j0 == 0 and len(u) - i >= 2 * self.block:
+                i = self._whole_blocks(u, w, i)
+                continue
             n = min(self.block - j0, len(u) - i)
             pw, pinv = self.powers.upto(j0 + n)
             s = pinv[j0 : j0 + n] * u[i : i + n]  # the terms, summed in place
@@ -192,6 +195,29 @@ class _Section:
         prev = np.concatenate(([self._w_prev], wr[:-1]))
         self._w_prev = float(wr[-1])
         return self._fir[0] * wr + self._fir[1] * prev
+
+    def _whole_blocks(self, u: np.ndarray, w: np.ndarray, i: int) -> int:
+        """The whole blocks of ``u`` from ``i`` (a block's start) into ``w`` side by side, one
+        row each (the low-pass has ~700 blocks an hour: one pass instead of a Python loop of
+        array operations each); returns where they end. Every number is made by the same
+        operation as block by block: only the value carried into each block is made one block
+        at a time (it needs the block before's last value), its product as a one-element array
+        product (the bits of the vector one)."""
+        b = self.block
+        k = (len(u) - i) // b
+        pw, pinv = self.powers.upto(b)
+        s = pinv * u[i : i + k * b].reshape(k, b)  # the terms, summed in place per row
+        s[:, 0] += self._s
+        np.cumsum(s, axis=1, out=s)
+        carried = np.empty((k, 1), dtype=np.complex128)
+        c = self._c
+        for r in range(k):
+            carried[r, 0] = c
+            c = self.pole * complex(np.multiply(pw[b - 1 : b], s[r, -1:] + c)[0])
+        s += carried
+        np.multiply(pw, s, out=w[i : i + k * b].reshape(k, b))
+        self._c, self._s = c, 0j
+        return i + k * b
 
 
 class CausalLowPass:
