@@ -8,7 +8,7 @@ import pytest
 from scipy import signal
 
 from cctf.analysis.config import AnalysisConfig
-from cctf.analysis.filters import CausalLowPass, _Powers, butter_lowpass_sos
+from cctf.analysis.filters import CausalLowPass, _Powers, butter_lowpass_sos, pole_powers
 
 # The rates the protocol allows (10–250 Hz) and beyond, the default cut-off, and the cap at
 # 0.4 × rate (10 Hz → 4 Hz) and exactly a quarter of the rate (where a pole sits at zero).
@@ -96,3 +96,20 @@ def test_power_tables_grown_in_steps_equal_the_whole_tables(steps):
         assert pw.view(np.int64).tolist() == want_pw[: len(pw)].view(np.int64).tolist()
         assert pinv.view(np.int64).tolist() == want_pinv[: len(pinv)].view(np.int64).tolist()
     assert len(tables.upto(block)[0]) == block
+
+
+@pytest.mark.parametrize("rate_hz", [10.0, 25.0, 50.0, 100.0, 200.0, 250.0])
+def test_pole_powers_have_the_bits_of_numpy_power_for_every_table_entry(rate_hz):
+    """``pole_powers`` (exp of j·log, the operations of the C library's cpow) gives the bits of
+    ``pole ** j`` for every pole the analysis filters with, over their whole tables."""
+    from cctf.analysis.breath import BreathHoldDetector
+
+    sections = [*BreathHoldDetector(rate_hz, AnalysisConfig())._blank,
+                *CausalLowPass(rate_hz, 3.0, 2)._sections,
+                *CausalLowPass(rate_hz, 3.0, 3)._sections]
+    j = np.arange(4096)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for section in sections:
+            for exponents in (j, -j.astype(np.float64)):
+                want = section.pole ** exponents
+                assert pole_powers(section.pole, exponents).tobytes() == want.tobytes()
