@@ -28,6 +28,7 @@ from cctf.analysis.head import (
 )
 from cctf.analysis.median import median
 from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
+from cctf.analysis.runs import mean
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.analysis.trial import Fact, TrialEvaluation, evaluate_trial
 from cctf.errors import ConfigError
@@ -281,7 +282,10 @@ class CcftAnalyzer:
             index=len(self.trials), phase=key[1], target_mmhg=key[0],
             cue_start_s=cue_start_s, cue_end_s=cue_start_s, rest_mmhg=rest,
         )
-        result.head_rest_deg = rest_angle(self._hist_pitch[window], self.config)
+        # No head sensor so far: every angle is NaN, which rest_angle calls not measured.
+        no_angles = not self._head and self.config.head_min_measured_fraction > 0
+        result.head_rest_deg = (math.nan if no_angles
+                                else rest_angle(self._hist_pitch[window], self.config))
         self._open = _OpenTrial(result, sample)
         self._emit(sample, Event("trial_start", cue_start_s, result.index, key[1], key[0]))
 
@@ -295,15 +299,16 @@ class CcftAnalyzer:
             self._session_event(Fault("baseline_off", cue_start_s, rest), sample)
         if self._leak_reported:
             return
-        starts = np.array([s for s, _ in self._rests])
+        rests = np.array(self._rests)  # rows (cue start, rest level)
+        starts = rests[:, 0]
         span_ok = np.flatnonzero(starts[-1] - starts >= cfg.leak_min_span_s)
         if len(span_ok) == 0:
             return
         first = int(span_ok[-1])  # the shortest trailing window spanning the minimum
         xs = starts[first:] / 60.0
-        ys = np.array([r for _, r in self._rests[first:]])
-        xc = xs - xs.mean()
-        slope = float(xc @ (ys - ys.mean()) / (xc @ xc))  # least-squares mmHg/min
+        ys = rests[first:, 1].copy()
+        xc = xs - mean(xs)
+        slope = float(xc @ (ys - mean(ys)) / (xc @ xc))  # least-squares mmHg/min
         if slope < -cfg.leak_mmhg_per_min:
             self._leak_reported = True
             self._session_event(Fault("leak", cue_start_s, slope), sample)
