@@ -37,12 +37,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import cctf.blas_threads  # noqa: F401  (before NumPy loads: see the module)
+import cctf.loading_gc as _loading_gc  # before NumPy loads: see the module
 from cctf import DISCLAIMER, __version__, texts
 from cctf.acquisition.lsl import add_lsl_argument
 from cctf.errors import CctfError, ConfigError, FileFormatError
 
 if TYPE_CHECKING:
     from cctf.acquisition.ports import PortInfo
+
+_loading_gc.resume()
 
 log = logging.getLogger("cctf")
 

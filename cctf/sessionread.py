@@ -128,7 +128,7 @@ class _Reader:
             return None, self.line
         block, self.carry = self.carry[:last], self.carry[last + 1:]
         start = self.line
-        self.line += block.count(b"\n") + 1
+        self.line += _newlines(block) + 1
         return block, start
 
     def next_line(self) -> bytes | None:
@@ -145,11 +145,17 @@ class _Reader:
         return line
 
 
+def _newlines(data: bytes) -> int:
+    """``data.count(b"\\n")``, several times faster (a vector compare and count: the file's
+    lines are counted twice, ~6 ms each an hour by ``bytes.count``)."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == _NL))
+
+
 def _count_lines(fd: int) -> int:
     """Lines in the file (an upper bound on its rows, to allocate once); back to the start."""
     count = 1
     while chunk := os.read(fd, CHUNK_BYTES):
-        count += chunk.count(b"\n")
+        count += _newlines(chunk)
     os.lseek(fd, 0, os.SEEK_SET)
     return count
 
@@ -480,10 +486,12 @@ class _Cells:
         if b"\r" in block:
             return None
         is_sep = arr == _COMMA
-        is_sep |= arr == _NL
+        is_nl = arr == _NL
+        lines = int(np.count_nonzero(is_nl)) + 1
+        is_sep |= is_nl
+        del is_nl
         sep = np.flatnonzero(is_sep)
         del is_sep
-        lines = block.count(b"\n") + 1
         if len(sep) != lines * n - 1:
             return None
         newlines = sep[n - 1:: n]
@@ -505,8 +513,8 @@ class _Cells:
     def words(self, j: int, known: dict[bytes, str]) -> np.ndarray | None:
         """Column ``j`` as the ``known`` words (object array) when every cell is exactly one
         of them; None otherwise (the general path strips spaces and names a bad cell). A
-        cell's length and first byte pick the word it can only be, then every byte is
-        compared, place by place for all rows (no sorting, no gathering)."""
+        cell's length and first byte pick the word it can only be, then its other bytes are
+        compared, place by place for all rows at once (no sorting, no gathering)."""
         arr = self.arr
         s, e = self.bounds(j)
         if len(s) == 0:
@@ -524,10 +532,17 @@ class _Cells:
         by_key = sorted(range(len(order)), key=lambda i: keys[i])
         table = [order[i] for i in by_key]  # code -> word, in key order
         longest = max(len(w) for w in order)
-        for i in range(longest):
+        # The key has checked each cell's length and first byte: the other bytes are compared
+        # in the cells that have them only (blank cells, often half a file, have none).
+        longer = np.flatnonzero(width > 1)
+        if len(longer) < len(s):
+            s, width, code_longer = s[longer], width[longer], code[longer]
+        else:
+            code_longer = code
+        for i in range(1, longest):
             expect = np.array([w[i] if i < len(w) else 0 for w in table], dtype=np.uint8)
             c = arr.take(s + i, mode="clip")
-            if not ((c == expect[code]) | (width <= i)).all():
+            if not ((c == expect[code_longer]) | (width <= i)).all():
                 return None
         values = np.empty(len(table), dtype=object)
         values[:] = [known[w] for w in table]

@@ -8,7 +8,7 @@ import pytest
 from scipy import signal
 
 from cctf.analysis.config import AnalysisConfig
-from cctf.analysis.filters import CausalLowPass, butter_lowpass_sos
+from cctf.analysis.filters import CausalLowPass, _Powers, butter_lowpass_sos, pole_powers
 
 # The rates the protocol allows (10–250 Hz) and beyond, the default cut-off, and the cap at
 # 0.4 × rate (10 Hz → 4 Hz) and exactly a quarter of the rate (where a pole sits at zero).
@@ -80,3 +80,36 @@ def test_the_analysis_does_not_import_scipy_signal():
             "print('scipy.signal' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("steps", [(1, 2, 3, 700, 4096), (5000,), (511, 512, 513, 1025, 2000)])
+def test_power_tables_grown_in_steps_equal_the_whole_tables(steps):
+    """The pole power tables are computed only as far as they are read (issue 14); grown in
+    any steps they hold the bits of the whole table computed at once."""
+    pole, block = complex(0.9981, 0.0427), 4096
+    j = np.arange(block)
+    want_pw, want_pinv = pole**j, pole ** (-j.astype(np.float64))
+    tables = _Powers(pole, block)
+    for n in steps:
+        pw, pinv = tables.upto(min(n, block))
+        assert len(pw) >= min(n, block) and len(pw) <= block
+        assert pw.view(np.int64).tolist() == want_pw[: len(pw)].view(np.int64).tolist()
+        assert pinv.view(np.int64).tolist() == want_pinv[: len(pinv)].view(np.int64).tolist()
+    assert len(tables.upto(block)[0]) == block
+
+
+@pytest.mark.parametrize("rate_hz", [10.0, 25.0, 50.0, 100.0, 200.0, 250.0])
+def test_pole_powers_have_the_bits_of_numpy_power_for_every_table_entry(rate_hz):
+    """``pole_powers`` (exp of j·log, the operations of the C library's cpow) gives the bits of
+    ``pole ** j`` for every pole the analysis filters with, over their whole tables."""
+    from cctf.analysis.breath import BreathHoldDetector
+
+    sections = [*BreathHoldDetector(rate_hz, AnalysisConfig())._blank,
+                *CausalLowPass(rate_hz, 3.0, 2)._sections,
+                *CausalLowPass(rate_hz, 3.0, 3)._sections]
+    j = np.arange(4096)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for section in sections:
+            for exponents in (j, -j.astype(np.float64)):
+                want = section.pole ** exponents
+                assert pole_powers(section.pole, exponents).tobytes() == want.tobytes()

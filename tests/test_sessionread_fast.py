@@ -191,3 +191,17 @@ def test_phase_words_with_spaces_or_unknown_words_take_the_general_path(tmp_path
     path.write_text("t_s,pressure_mmhg,target_mmhg,phase\n0.0,20.0,22.0,stagf\n")
     with pytest.raises(FileFormatError, match="line 2: phase 'stagf' is not one of"):
         read_session(path)
+
+
+@pytest.mark.parametrize("bad", ["xndurance", "exdurance", "endurancx", "stxge", "stagx"])
+def test_a_phase_word_wrong_in_any_byte_among_blank_cells_is_refused(tmp_path, bad):
+    """The fast path compares every byte of the words, blank cells left out (issue 14)."""
+    path = tmp_path / "s.csv"
+    rows = ["0.0,20.0,,", "0.1,20.0,22.0,stage", "0.2,20.0,24.0,endurance", f"0.3,20.0,24.0,{bad}",
+            "0.4,20.0,,"]
+    path.write_text("t_s,pressure_mmhg,target_mmhg,phase\n" + "\n".join(rows) + "\n")
+    with pytest.raises(FileFormatError, match=f"line 5: phase '{bad}' is not one of"):
+        read_session(path)
+    rows[3] = "0.3,20.0,24.0,endurance"
+    path.write_text("t_s,pressure_mmhg,target_mmhg,phase\n" + "\n".join(rows) + "\n")
+    assert read_session(path).phase.tolist() == ["", "stage", "endurance", "endurance", ""]

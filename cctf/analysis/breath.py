@@ -48,7 +48,7 @@ from types import ModuleType
 import numpy as np
 
 from cctf.analysis.config import AnalysisConfig
-from cctf.analysis.filters import _Section
+from cctf.analysis.filters import _Powers, _Section
 from cctf.analysis.median import column_medians, median
 from cctf.analysis.results import Event, Fault, TrialResult
 from cctf.analysis.runs import mean
@@ -136,6 +136,29 @@ def _band_filter(sos: np.ndarray, first: float) -> _Section | _ScipySections:
     return _ScipySections(sos, first)
 
 
+class _PowerRows:
+    """The sections' power tables as rows (zeros past a row's block), grown as far as they are
+    read, as each section's own."""
+
+    def __init__(self, powers: list[_Powers]) -> None:
+        self.powers = powers
+        self.pw = np.zeros((len(powers), 0), dtype=np.complex128)
+        self.pinv = np.zeros((len(powers), 0), dtype=np.complex128)
+
+    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows, at least ``n`` columns wide."""
+        have = self.pw.shape[1]
+        if n > have:
+            width = min(max(n, 2 * have), max(p.block for p in self.powers))
+            self.pw = np.zeros((len(self.powers), width), dtype=np.complex128)
+            self.pinv = np.zeros((len(self.powers), width), dtype=np.complex128)
+            for k, powers in enumerate(self.powers):
+                m = min(width, powers.block)
+                pw, pinv = powers.upto(m)
+                self.pw[k, :m], self.pinv[k, :m] = pw[:m], pinv[:m]
+        return self.pw, self.pinv
+
+
 class _SectionBank:
     """Complex-pole ``_Section``s fed the same input, run side by side: ``process`` returns
     (sections, samples), each row the bits its section's ``process`` would return
@@ -153,12 +176,7 @@ class _SectionBank:
     def __init__(self, sections: list[_Section]) -> None:
         self.poles = [s.pole for s in sections]
         self.blocks = np.array([s.block for s in sections])
-        width = int(self.blocks.max())
-        self._pw = np.zeros((len(sections), width), dtype=np.complex128)
-        self._pinv = np.zeros((len(sections), width), dtype=np.complex128)
-        for k, s in enumerate(sections):
-            self._pw[k, : s.block] = s._pw
-            self._pinv[k, : s.block] = s._pinv
+        self._powers = _PowerRows([s.powers for s in sections])  # shared by fresh() copies
         self._direct = np.array([[s.direct] for s in sections])
         self._residue = np.array([[s.residue] for s in sections])
         self._c: list[complex] | None = None  # p·w just before the current block, per row
@@ -181,33 +199,35 @@ class _SectionBank:
     def _tables(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """p**(j0+i) and p**-(j0+i), i < n, per row from its own position j0."""
         j = self._j
+        pw, pinv = self._powers.upto(int(j.max()) + n)
         if (j == j[0]).all():
-            return self._pw[:, j[0] : j[0] + n], self._pinv[:, j[0] : j[0] + n]
+            return pw[:, j[0] : j[0] + n], pinv[:, j[0] : j[0] + n]
         rows = np.arange(len(j))[:, None]
         cols = j[:, None] + np.arange(n)
-        return self._pw[rows, cols], self._pinv[rows, cols]
+        return pw[rows, cols], pinv[rows, cols]
 
     def process(self, u: np.ndarray) -> np.ndarray:
         if self._c is None:  # steady state for the first input held forever
             self._c = [p * u[0] / (1.0 - p) for p in self.poles]
         w = np.empty((len(self.poles), len(u)), dtype=np.complex128)
         i = 0
-        while i < len(u):
+        while i < len(u):  # sums in place, products into new arrays, as _Section.process
             n = min(int((self.blocks - self._j).min()), len(u) - i)
             pw, pinv = self._tables(n)
-            terms = pinv * u[i : i + n]
-            terms[:, 0] += self._s
-            s = np.cumsum(terms, axis=1)
-            start = np.array(self._c)[:, None] + s
-            seg = pw * start
-            w[:, i : i + n] = seg
+            s = pinv * u[i : i + n]  # the terms, summed in place
+            s[:, 0] += self._s
+            np.cumsum(s, axis=1, out=s)
+            self._s = s[:, -1].copy()
+            s += np.array(self._c)[:, None]
+            seg = np.multiply(pw, s, out=w[:, i : i + n])
             i += n
             self._j += n
-            self._s = s[:, -1].copy()
             for k in np.flatnonzero(self._j == self.blocks).tolist():
                 self._c[k] = self.poles[k] * complex(seg[k, -1])
                 self._s[k], self._j[k] = 0j, 0
-        return self._direct * u + (self._residue * w).real
+        y = self._direct * u
+        y += (self._residue * w).real
+        return y
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,17 +274,21 @@ def fit_breath(t_s: np.ndarray, p_mmhg: np.ndarray, origin_s: float, low_hz: flo
     waves[0] = np.exp(2j * math.pi * rates[0] * x)
     if len(rates) > 1:  # z at each rate: the one before times the step (row by row: a
         step = np.exp(2j * math.pi * (rates[1] - rates[0]) * x)  # cumprod down the
-        for k in range(1, len(rates)):  # columns is strided, twice as slow)
-            np.multiply(waves[k - 1], step, out=waves[k])
+        for before, row in itertools.pairwise(waves):  # columns is strided, twice as slow)
+            np.multiply(before, step, out=row)
     # Σz, Σz·xc, Σz·y as plain sums, not ``waves @ basis``: OpenBLAS runs that small complex
     # product on two threads, whose spinning then takes a core from everything after it (on
-    # a busy 2-core machine the one-hour ``cctf analyze`` took 1.2 s instead of 0.9 s).
-    sums = np.stack([waves.sum(axis=1), (waves * xc).sum(axis=1), (waves * y).sum(axis=1)],
-                    axis=1)
-    squares = (waves * waves).sum(axis=1)
-    s1c, s1s = sums[:, 0].real, -sums[:, 0].imag  # Σc, Σs
-    sxc, sxs = sums[:, 1].real, -sums[:, 1].imag  # Σc·xc, Σs·xc
-    syc, sys_ = sums[:, 2].real, -sums[:, 2].imag  # Σc·y, Σs·y
+    # a busy 2-core machine the one-hour ``cctf analyze`` took 1.2 s instead of 0.9 s). The
+    # real factors are made complex once, as NumPy casts them for each row of ``waves * xc``
+    # (the same products: the complex loop either way), and every product goes into one array.
+    product = np.empty_like(waves)
+    s1 = waves.sum(axis=1)
+    sx = np.multiply(waves, xc.astype(complex), out=product).sum(axis=1)
+    sy = np.multiply(waves, y.astype(complex), out=product).sum(axis=1)
+    squares = np.multiply(waves, waves, out=product).sum(axis=1)
+    s1c, s1s = s1.real, -s1.imag  # Σc, Σs
+    sxc, sxs = sx.real, -sx.imag  # Σc·xc, Σs·xc
+    syc, sys_ = sy.real, -sy.imag  # Σc·y, Σs·y
     scc = (n + squares.real) / 2 - s1c * s1c / n - sxc * sxc / sxx
     sss = (n - squares.real) / 2 - s1s * s1s / n - sxs * sxs / sxx
     scs = -squares.imag / 2 - s1c * s1s / n - sxc * sxs / sxx

@@ -28,6 +28,7 @@ from cctf.analysis.head import (
 )
 from cctf.analysis.median import median
 from cctf.analysis.results import Event, Fault, SessionResult, TrialResult
+from cctf.analysis.runs import mean
 from cctf.analysis.scoring import ScoringPlan, session_scores
 from cctf.analysis.trial import Fact, TrialEvaluation, evaluate_trial
 from cctf.errors import ConfigError
@@ -76,7 +77,8 @@ class CcftAnalyzer:
         self._open: _OpenTrial | None = None
         self.trials: list[TrialResult] = []
         self.session_events: list[Fault] = []
-        self._rests: list[tuple[float, float]] = []  # (cue_start_s, rest_mmhg)
+        self._rest_starts: list[float] = []  # each trial's cue_start_s and rest_mmhg
+        self._rest_levels: list[float] = []
         self._leak_reported = False
         self._finished = False
         self._seen = 0  # samples received so far (global sample index of the next one)
@@ -226,7 +228,7 @@ class CcftAnalyzer:
 
     def result(self) -> SessionResult:
         """Scores and trials so far (call ``finish`` first for the last trial to count)."""
-        baseline = self._rests[0][1] if self._rests else math.nan
+        baseline = self._rest_levels[0] if self._rest_levels else math.nan
         scores = session_scores(self.trials, self.config.nominal_baseline_mmhg, self.plan,
                                 ended_early=self.ended_early_s is not None)
         return SessionResult(
@@ -281,29 +283,33 @@ class CcftAnalyzer:
             index=len(self.trials), phase=key[1], target_mmhg=key[0],
             cue_start_s=cue_start_s, cue_end_s=cue_start_s, rest_mmhg=rest,
         )
-        result.head_rest_deg = rest_angle(self._hist_pitch[window], self.config)
+        # No head sensor so far: every angle is NaN, which rest_angle calls not measured.
+        no_angles = not self._head and self.config.head_min_measured_fraction > 0
+        result.head_rest_deg = (math.nan if no_angles
+                                else rest_angle(self._hist_pitch[window], self.config))
         self._open = _OpenTrial(result, sample)
         self._emit(sample, Event("trial_start", cue_start_s, result.index, key[1], key[0]))
 
     def _rest_known(self, rest: float, cue_start_s: float, sample: int) -> None:
         """Session-level checks that use trial rest levels: baseline and leak."""
         cfg = self.config
-        self._rests.append((cue_start_s, rest))
-        if len(self._rests) == 1 and abs(rest - cfg.nominal_baseline_mmhg) > (
+        self._rest_starts.append(cue_start_s)
+        self._rest_levels.append(rest)
+        if len(self._rest_levels) == 1 and abs(rest - cfg.nominal_baseline_mmhg) > (
             cfg.baseline_tolerance_mmhg
         ):
             self._session_event(Fault("baseline_off", cue_start_s, rest), sample)
         if self._leak_reported:
             return
-        starts = np.array([s for s, _ in self._rests])
+        starts = np.array(self._rest_starts)
         span_ok = np.flatnonzero(starts[-1] - starts >= cfg.leak_min_span_s)
         if len(span_ok) == 0:
             return
         first = int(span_ok[-1])  # the shortest trailing window spanning the minimum
         xs = starts[first:] / 60.0
-        ys = np.array([r for _, r in self._rests[first:]])
-        xc = xs - xs.mean()
-        slope = float(xc @ (ys - ys.mean()) / (xc @ xc))  # least-squares mmHg/min
+        ys = np.array(self._rest_levels[first:])
+        xc = xs - mean(xs)
+        slope = float(xc @ (ys - mean(ys)) / (xc @ xc))  # least-squares mmHg/min
         if slope < -cfg.leak_mmhg_per_min:
             self._leak_reported = True
             self._session_event(Fault("leak", cue_start_s, slope), sample)

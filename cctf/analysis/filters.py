@@ -85,17 +85,68 @@ def _roots(a1: float, a2: float) -> tuple[complex, complex]:
     return p1, p2
 
 
+_BY_PRODUCTS = 100  # NumPy raises to a whole power below this by products, else by cpow
+
+
+def pole_powers(pole: complex, j: np.ndarray) -> np.ndarray:
+    """``pole ** j`` for whole numbers j (an int or float array), the same bits, ~6× faster.
+
+    NumPy raises a complex number to a whole power |j| < ``_BY_PRODUCTS`` by repeated
+    products and otherwise calls the C library's ``cpow``, which is ``cexp(j · clog(pole))``;
+    those same operations on the whole array (``np.log`` and ``np.exp`` are ``clog`` and
+    ``cexp``) give its bits without a ``cpow`` call per element (tests/test_analysis_filters.py
+    checks every table entry at 10–250 Hz). Three entries are checked against ``**``: with a C
+    library whose ``cpow`` works otherwise, ``**`` itself is used."""
+    out = np.empty(len(j), dtype=np.complex128)
+    small = np.abs(j) < _BY_PRODUCTS
+    out[small] = pole ** j[small]
+    if pole != 0 and not small.all():
+        big = np.flatnonzero(~small)
+        out[big] = np.exp(j[big] * np.log(np.complex128(pole)))
+        probe = big[[0, len(big) // 2, -1]]
+        if out[probe].tobytes() != (pole ** j[probe]).tobytes():
+            out[big] = pole ** j[big]
+    elif not small.all():
+        out[~small] = pole ** j[~small]
+    return out
+
+
+class _Powers:
+    """p**j and p**-j for j < ``block``, computed only as far as they are read, and shared
+    read-only: the breath detector starts a section afresh (j = 0) per segment and most
+    segments end long before a block does, while each power is a complex ``pow`` (the whole
+    tables were a twentieth of a one-hour ``cctf analyze``). Each power is computed on its own,
+    so the values do not depend on how far the tables have grown."""
+
+    _FIRST = 512  # powers made at the first read; then the length at least doubles
+
+    def __init__(self, pole: complex, block: int) -> None:
+        self.pole = pole
+        self.block = block
+        self.pw = np.zeros(0, dtype=np.complex128)
+        self.pinv = np.zeros(0, dtype=np.complex128)
+
+    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The tables, at least ``n`` (≤ ``block``) long."""
+        have = len(self.pw)
+        if n > have:
+            j = np.arange(have, min(self.block, max(n, 2 * have, self._FIRST)))
+            pw = pole_powers(self.pole, j)
+            pinv = (pole_powers(self.pole, -j.astype(np.float64)) if abs(self.pole)
+                    else np.ones(len(j), complex))
+            self.pw = np.concatenate((self.pw, pw))
+            self.pinv = np.concatenate((self.pinv, pinv))
+            self.pw.setflags(write=False)
+            self.pinv.setflags(write=False)
+        return self.pw, self.pinv
+
+
 @functools.lru_cache(maxsize=32)
-def _powers(pole: complex, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """p**j and p**-j for j < block, read-only and shared: the breath detector builds a
-    section per cued segment (over a thousand in an hour), and these powers were nine tenths
-    of ``cctf analyze``'s time (issue 14)."""
-    j = np.arange(block)
-    pw = pole**j
-    pinv = pole ** (-j.astype(np.float64)) if abs(pole) else np.ones(1, complex)
-    pw.setflags(write=False)
-    pinv.setflags(write=False)
-    return pw, pinv
+def _powers(pole: complex, block: int) -> _Powers:
+    """One pole's power tables, shared by every section with that pole: the breath detector
+    builds a section per cued segment (over a thousand in an hour), and these powers were nine
+    tenths of ``cctf analyze``'s time (issue 14)."""
+    return _Powers(pole, block)
 
 
 class _Section:
@@ -128,7 +179,7 @@ class _Section:
         mag = abs(self.pole)
         block = 1 if mag == 0.0 else int(math.log(_MAX_GROWTH) / -math.log(mag))
         self.block = max(1, min(_MAX_BLOCK, block))
-        self._pw, self._pinv = _powers(self.pole, self.block)
+        self.powers = _powers(self.pole, self.block)
         self._c: complex | None = None  # p·w just before the current block
         self._s = 0j  # running sum within the current block
         self._j = 0  # position in the current block
@@ -137,28 +188,62 @@ class _Section:
         if self._c is None:  # steady state for the first input held forever (no start-up step)
             self._c = self.pole * u[0] / (1.0 - self.pole)
             self._w_prev = float(u[0] / (1.0 - self.pole.real))
+        # Fewer temporaries: the sums are made in place (a sum's bits do not depend on its
+        # operands' order or place), each product into a new array with its operands in their
+        # order (a complex product's bits depend on both: NumPy's in-place product may round
+        # differently).
         w = np.empty(len(u), dtype=np.complex128)
         i = 0
         while i < len(u):
             j0 = self._j
+            if j0 == 0 and len(u) - i >= 2 * self.block:
+                i = self._whole_blocks(u, w, i)
+                continue
             n = min(self.block - j0, len(u) - i)
-            terms = self._pinv[j0 : j0 + n] * u[i : i + n]
-            terms[0] += self._s
-            s = np.cumsum(terms)
-            seg = self._pw[j0 : j0 + n] * (self._c + s)
-            w[i : i + n] = seg
+            pw, pinv = self.powers.upto(j0 + n)
+            s = pinv[j0 : j0 + n] * u[i : i + n]  # the terms, summed in place
+            s[0] += self._s
+            np.cumsum(s, out=s)
+            s_last = complex(s[-1])
+            s += self._c
+            seg = np.multiply(pw[j0 : j0 + n], s, out=w[i : i + n])
             i += n
             self._j = j0 + n
             if self._j == self.block:
                 self._c, self._s, self._j = self.pole * complex(seg[-1]), 0j, 0
             else:
-                self._s = complex(s[-1])
+                self._s = s_last
         if self._fir is None:
-            return self.direct * u + (self.residue * w).real
+            y = self.direct * u
+            y += (self.residue * w).real
+            return y
         wr = w.real
         prev = np.concatenate(([self._w_prev], wr[:-1]))
         self._w_prev = float(wr[-1])
         return self._fir[0] * wr + self._fir[1] * prev
+
+    def _whole_blocks(self, u: np.ndarray, w: np.ndarray, i: int) -> int:
+        """The whole blocks of ``u`` from ``i`` (a block's start) into ``w`` side by side, one
+        row each (the low-pass has ~700 blocks an hour: one pass instead of a Python loop of
+        array operations each); returns where they end. Every number is made by the same
+        operation as block by block: only the value carried into each block is made one block
+        at a time (it needs the block before's last value), its product as a one-element array
+        product (the bits of the vector one)."""
+        b = self.block
+        k = (len(u) - i) // b
+        pw, pinv = self.powers.upto(b)
+        s = pinv * u[i : i + k * b].reshape(k, b)  # the terms, summed in place per row
+        s[:, 0] += self._s
+        np.cumsum(s, axis=1, out=s)
+        carried = np.empty((k, 1), dtype=np.complex128)
+        c = self._c
+        for r in range(k):
+            carried[r, 0] = c
+            c = self.pole * complex(np.multiply(pw[b - 1 : b], s[r, -1:] + c)[0])
+        s += carried
+        np.multiply(pw, s, out=w[i : i + k * b].reshape(k, b))
+        self._c, self._s = c, 0j
+        return i + k * b
 
 
 class CausalLowPass:

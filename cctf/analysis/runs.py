@@ -45,14 +45,18 @@ def first_true(cond: np.ndarray, start: int = 0, end: int | None = None) -> int 
 
 
 def crossing_time(t: np.ndarray, x: np.ndarray, i: int, level: float) -> float:
-    """Time at which x crosses ``level`` between samples i−1 and i (linear interpolation)."""
+    """Time at which x crosses ``level`` between samples i−1 and i (linear interpolation).
+
+    In Python floats: the same IEEE operations as on NumPy scalars with ``np.clip``, without
+    their overhead (~800 calls in an hour's analysis)."""
     if i <= 0:
         return float(t[0])
-    x0, x1 = x[i - 1], x[i]
+    x0, x1 = float(x[i - 1]), float(x[i])
     if x1 == x0:
         return float(t[i])
-    frac = float(np.clip((level - x0) / (x1 - x0), 0.0, 1.0))
-    return float(t[i - 1] + frac * (t[i] - t[i - 1]))
+    frac = min(max((level - x0) / (x1 - x0), 0.0), 1.0)
+    t0 = float(t[i - 1])
+    return t0 + frac * (float(t[i]) - t0)
 
 
 def detrended_sd(t: np.ndarray, x: np.ndarray) -> float:
