@@ -60,8 +60,8 @@ class FramePacer:
         """Samples were added (any thread; the reader thread calls it): look on the UI thread
         as soon as it is free. At most one wake-up waits at a time; none while no frame may
         run (too soon after the last, or minimised): the rule would not run one, and a
-        sample that comes then is still new at the next wake-up (200 Hz: one UI wake-up per
-        frame, not four)."""
+        sample that comes then is still new at the next wake-up (at 200 Hz one UI wake-up per
+        frame, not one per sample)."""
         if self.slow_ms is not None or self.clock() - self.last_s < self.min_s:
             return
         if not self._wake_pending:
