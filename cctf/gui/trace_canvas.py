@@ -19,6 +19,7 @@ its own tick labels.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -160,8 +161,9 @@ class TraceCanvas(QWidget):
         self.label_font = theme.font(theme.SMALL_PT, bold=True)
         self._fm = QFontMetricsF(self.tick_font)
         self._lfm = QFontMetricsF(self.label_font)
-        self._tick_widths = _Widths(self._fm)  # time labels: a dozen a frame
-        self._label_widths = _Widths(self._lfm)  # cue and fault labels: every frame
+        # Text widths, each text measured once: a dozen time labels and the cue labels a frame.
+        self._tick_widths = functools.lru_cache(maxsize=4096)(self._fm.horizontalAdvance)
+        self._label_widths = functools.lru_cache(maxsize=4096)(self._lfm.horizontalAdvance)
         self._background: QPixmap | None = None
         self._background_key: tuple = ()
         self.backgrounds_drawn = 0  # how often the background was rendered (tests)
@@ -487,22 +489,6 @@ class TraceCanvas(QWidget):
                         p.drawText(box, Qt.AlignmentFlag.AlignCenter, lab.text)
                     break
         self.drawn_labels = drawn
-
-
-class _Widths:
-    """Text widths in one font, each text measured once (bounded: hours of time labels)."""
-
-    def __init__(self, metrics: QFontMetricsF) -> None:
-        self._metrics = metrics
-        self._known: dict[str, float] = {}
-
-    def __call__(self, text: str) -> float:
-        width = self._known.get(text)
-        if width is None:
-            if len(self._known) > 4096:
-                self._known.clear()
-            width = self._known[text] = self._metrics.horizontalAdvance(text)
-        return width
 
 
 def _anchored(pen: QPen, k0: int) -> QPen:
