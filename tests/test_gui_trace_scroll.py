@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from cctf import texts
 from cctf.gui.history import Marker
 
 from .gui_helpers import make_app
@@ -29,10 +30,22 @@ def _on_screen(widget):
     return shot.copy(pos.x(), pos.y(), widget.width(), widget.height())
 
 
-def test_scrolled_frames_equal_a_full_repaint(app, monkeypatch):
+@pytest.mark.parametrize("baseline", [False, True])
+def test_scrolled_frames_equal_a_full_repaint(app, monkeypatch, baseline):
+    """With the baseline's label too (during a test): it stays put while the plot scrolls
+    under it, and the trace under it is not drawn (it is opaque)."""
     controller, window = app
     live = window.monitor.live
     canvas = live.canvas
+    if baseline:
+        present = live._present
+
+        def with_baseline(*args):
+            canvas.scene.baseline = 21.3  # the trace runs through its label
+            canvas.scene.baseline_text = texts.BASELINE_LABEL.format(value=21.3)
+            present(*args)
+
+        monkeypatch.setattr(live, "_present", with_baseline)
     rate = 50.0
     t = np.arange(0.0, 40.0, 1 / rate)
     p = 20 + 2 * np.sin(t / 3) + 0.2 * np.sin(7 * t)
@@ -52,6 +65,7 @@ def test_scrolled_frames_equal_a_full_repaint(app, monkeypatch):
             QApplication.processEvents()
             scrolled += canvas.paints > before
         assert scrolled > 10
+        assert (canvas._baseline_box is not None) == baseline
         shown = _on_screen(canvas)
         if shown.isNull() or shown.width() != canvas.width():
             pytest.skip("this platform cannot read back the window")
@@ -62,6 +76,10 @@ def test_scrolled_frames_equal_a_full_repaint(app, monkeypatch):
         # paints met (a seam), none by much.
         assert (diff > 64).sum() <= 0.0001 * diff.size
         assert (diff > 0).sum() <= 0.001 * diff.size
+        if baseline:  # the label and left of it (where the scroll moved its old pixels)
+            box = canvas._baseline_box.toRect()
+            near = diff[box.top():box.bottom() + 1, : box.right() + 1]
+            assert (near > 0).sum() == 0
 
 
 def _pixels(image: QImage) -> np.ndarray:

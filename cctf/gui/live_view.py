@@ -141,7 +141,7 @@ class LiveView(QWidget):
         the pixels already drawn and paint the new strip; else repaint it all."""
         scene, canvas = self.canvas.scene, self.canvas
         edge = t0 + 2 * (t1 - t0) / width_px  # a band starting here began before the window
-        sig = (scene.lo, scene.hi, scene.baseline_text, scene.live,
+        sig = (scene.lo, scene.hi, scene.baseline, scene.baseline_text, scene.live,
                tuple((a if a > edge else None, y0, y1) for a, _, y0, y1 in scene.bands),
                tuple(scene.cue_t),
                len(scene.symbols), tuple((lab.text, lab.t_s, lab.point_left)

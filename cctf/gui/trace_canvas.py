@@ -240,7 +240,7 @@ class TraceCanvas(QWidget):
         # pixel column next to a scrolled rectangle, so it is repainted (3 px) each frame.
         self.update(QRect(int(r.left()) - 1, area.top(), 3, area.height()))
         if self._baseline_box is not None:
-            self.update(self._baseline_box.toAlignedRect().adjusted(-dx - 2, -2, 2, 2))
+            self.update(self._baseline_box.toRect().adjusted(-max(dx, 0), 0, 0, 0))
 
     def _time_band(self, r: QRectF) -> QRect:
         """The band under the plot that holds the time ticks and labels."""
@@ -333,25 +333,22 @@ class TraceCanvas(QWidget):
         p.drawPixmap(0, 0, self._background_pixmap(r))
         span = max(s.t1 - s.t0, 1e-9)
         xscale = r.width() / span
-        # What the repainted part of the plot can show (the time-label band under the plot
-        # spans the whole width but holds no trace).
-        spans: list[list[float]] = []  # time intervals to stroke, merged
-        dirty = event.region()
-        rects = list(dirty)  # a few: the strip, the axis column, the time band's ends
-        for q in sorted((q for q in rects if q.top() < r.bottom()),
-                        key=lambda q: q.left()):
-            a = s.t0 + (q.left() - r.left() - 8) / xscale
-            b = s.t0 + (q.right() - r.left() + 8) / xscale
-            if spans and a <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], b)
-            else:
-                spans.append([a, b])
         yscale = r.height() / max(s.hi - s.lo, 1e-9)
         # Whole pixels counted from time zero, so a thing keeps its pixel column while the
         # view scrolls (a float position can round either way from one frame to the next).
         k0 = round(s.t0 * xscale)
         xs = lambda t: r.left() + round(t * xscale) - k0  # noqa: E731
         ys = lambda v: r.bottom() - (v - s.lo) * yscale  # noqa: E731
+        box = self._baseline_rect(r, ys)
+        dirty = event.region()
+        rects = list(dirty)  # a few: the strip, the axis column, the time band's ends
+        # What the repainted part of the plot can show, as a few column ranges (a region is
+        # cut into rows, so one strip comes as several rectangles); the opaque baseline label
+        # hides what is under it (repainted each scrolled frame: nothing drawn there).
+        content = rects if box is None else list(
+            dirty.subtracted(QRegion(box.toRect())))
+        spans = [[s.t0 + (a - r.left()) / xscale, s.t0 + (b - r.left()) / xscale]
+                 for a, b in _columns(content, r.bottom(), 8)]  # time intervals to stroke
 
         # Time grid and labels (they scroll).
         fm = self._fm
@@ -365,11 +362,10 @@ class TraceCanvas(QWidget):
         # repainted (a strip when scrolling), the tick marks and labels (a label reaches 40 px
         # either side) where the time-label band under it is: a scrolled frame draws a few
         # grid lines, not the whole width's.
-        in_plot = [q for q in rects if q.top() <= r.bottom()]
         in_band = [q for q in rects if q.bottom() > r.bottom()]
-        for q in in_plot:  # a few rectangles: the strip, the axis column, a label's box
-            g0 = max(s.t0, s.t0 + (q.left() - r.left() - 2) / xscale)
-            g1 = min(s.t1, s.t0 + (q.right() - r.left() + 2) / xscale)
+        for left, right in _columns(content, r.bottom() + 1, 2):  # the strip, the axis column
+            g0 = max(s.t0, s.t0 + (left - r.left()) / xscale)
+            g1 = min(s.t1, s.t0 + (right - r.left()) / xscale)
             for t in _ticks(g0, g1, minor):
                 p.fillRect(xs(t), top, 1, height, minor_colour)
             for t in _ticks(g0, g1, major):
@@ -442,20 +438,26 @@ class TraceCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
         placed: list[QRectF] = []
-        self._baseline_box = None
-        if not math.isnan(s.baseline) and s.baseline_text:
-            w = self._fm.horizontalAdvance(s.baseline_text) + 6
-            box = QRectF(r.left() + 0.02 * r.width(), ys(s.baseline) - fm.height() - 2, w,
-                         fm.height() + 2)
-            p.fillRect(box, QColor(255, 255, 255, 210))
+        self._baseline_box = box
+        if box is not None:
+            p.fillRect(box, _LABEL_BOX)
             p.setPen(QColor(theme.MUTED))
             p.setFont(self.tick_font)
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, s.baseline_text)
             placed.append(box)
-            self._baseline_box = box
         self._draw_labels(p, r, xs, ys, placed, dirty)
         p.end()
         self.paints += 1
+
+    def _baseline_rect(self, r: QRectF, ys) -> QRectF | None:
+        """Where the baseline's label goes (None: no baseline shown)."""
+        s = self.scene
+        if math.isnan(s.baseline) or not s.baseline_text:
+            return None
+        h = math.ceil(self._fm.height() + 2)
+        # Whole pixels: scroll_plot repaints exactly the box and what the scroll moved.
+        return QRectF(round(r.left() + 0.02 * r.width()), math.floor(ys(s.baseline)) - h,
+                      math.ceil(self._tick_widths(s.baseline_text) + 6), h)
 
     def _draw_labels(self, p: QPainter, r: QRectF, xs, ys, placed: list[QRectF],
                      dirty: QRegion) -> None:
@@ -491,6 +493,20 @@ class TraceCanvas(QWidget):
         self.drawn_labels = drawn
 
 
+def _columns(rects: list[QRect], bottom: float, pad: int) -> list[tuple[int, int]]:
+    """The pixel columns ``rects`` cover above ``bottom``, widened by ``pad`` either side and
+    merged where they meet: a region comes cut into rows (a strip beside a label is several
+    rectangles), yet the grid and the trace there are drawn once."""
+    out: list[tuple[int, int]] = []
+    for q in sorted((q for q in rects if q.top() < bottom), key=lambda q: q.left()):
+        a, b = q.left() - pad, q.right() + pad
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _anchored(pen: QPen, k0: int) -> QPen:
     """A horizontal dashed pen whose pattern starts at time zero, not at the plot's edge, so
     the dashes scroll with the view."""
@@ -520,6 +536,10 @@ def _band_colour() -> QColor:
 
 _GRID_COLOURS = (_opaque_grid(28), _opaque_grid(64))  # minor, major (made once, not per frame)
 _BAND_COLOUR = _band_colour()
+# The baseline's label box: opaque (white at 210/255 over the surface), so the trace under it
+# need not be drawn when a scrolled frame repaints the label.
+_LABEL_BOX = QColor(*(round((255 * 210 + c * 45) / 255)
+                      for c in QColor(theme.SURFACE).getRgb()[:3]))
 
 
 def _symbol(p: QPainter, at: QPointF, kind: str, colour: QColor) -> None:
