@@ -171,6 +171,37 @@ def test_a_new_number_and_needle_repaint_nothing_behind_them(app):
     assert paints.of(window) < 10  # only for the page's other words, now and then
 
 
+def test_a_new_countdown_second_repaints_nothing_behind_it(app):
+    """The cue banner's countdown changes every second during a test; filled with the
+    banner's colour (which changes with the step), it is repainted alone, not the banner,
+    the page and the window behind it."""
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    run_until(controller, lambda: controller.setup.ready)
+    assert controller.begin_clinic()
+    banner = window.clinic.run_page.banner
+    for _ in range(5):
+        _frame(controller)
+    paints = Paints()
+    QApplication.instance().installEventFilter(paints)
+    counts, colours = set(), set()
+    try:
+        for _ in range(300):  # 12 s: through a hold and a rest
+            _frame(controller)
+            text = banner.count.text()
+            if text not in counts and paints.of(banner.count):
+                # the label fills itself with the colour the banner has now
+                fill = banner.count.palette().color(banner.count.backgroundRole()).name()
+                assert banner.count.autoFillBackground() and fill in banner._style.lower()
+                colours.add(fill)
+            counts.add(text)
+    finally:
+        QApplication.instance().removeEventFilter(paints)
+    assert len(counts) > 8 and len(colours) > 1 and paints.of(banner.count) > 8
+    # the banner itself only when its step (and so its colour) changes, not every second
+    assert paints.of(banner) < paints.of(banner.count) / 2
+
+
 @pytest.mark.parametrize("during", ["set-up", "test"])
 def test_the_trace_is_painted_before_the_number_and_the_dial(app, during):
     """They change in the same frame and share one paint pass: the new samples go on screen

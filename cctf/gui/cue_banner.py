@@ -104,8 +104,14 @@ class CueBanner(QFrame):
             self.word.setText(word)
         self._detail_box.set_text(detail)
         self._count_box.set_text(count)
-        style = (f"CueBanner {{ background: {STEP_COLOURS.get(step, '#5E5E5E')}; "
+        colour = STEP_COLOURS.get(step, "#5E5E5E")
+        style = (f"CueBanner {{ background: {colour}; "
                  "border-radius: 10px; } QLabel { color: white; }")
         if style != self._style:
             self._style = style
             self.setStyleSheet(style)
+            # The countdown and the detail change every second: filled with the banner's
+            # colour, only they are repainted, not the window, the screen and the banner
+            # behind them (issue 14).
+            for label in (self.detail, self.count):
+                theme.own_background(label, colour)
