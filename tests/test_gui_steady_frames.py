@@ -203,6 +203,43 @@ def test_a_new_countdown_second_repaints_nothing_behind_it(app):
 
 
 @pytest.mark.parametrize("during", ["set-up", "test"])
+def test_new_samples_are_on_screen_before_the_rest_of_the_frame_runs(app, during):
+    """Sample → screen does not wait for the panels, the banner and the buttons: the trace
+    is painted as soon as the frame's samples are in the history, before ``ticked``."""
+    controller, window = app
+    attach_virtual_sim(controller, "healthy")
+    page = window.clinic.setup_page
+    if during == "test":
+        run_until(controller, lambda: controller.setup.ready)
+        assert controller.begin_clinic()
+        page = window.clinic.run_page
+    canvas = page.live.canvas
+    for _ in range(20):
+        _frame(controller)
+    before: list[int] = []
+    at_ticked: list[int] = []
+    tick = controller.tick
+
+    def counted_tick() -> None:  # the frames with new samples (not the pacer's own)
+        before.append(canvas.paints)
+        controller.ticked.connect(note)
+        try:
+            tick()
+        finally:
+            controller.ticked.disconnect(note)
+
+    def note() -> None:
+        at_ticked.append(canvas.paints)
+
+    controller.tick = counted_tick
+    for _ in range(30):
+        _frame(controller)
+    assert len(at_ticked) == len(before) >= 30
+    ahead = sum(b > a for a, b in zip(before, at_ticked, strict=True))
+    assert ahead >= 0.9 * len(before)  # every tick that moved the trace (the odd one may not)
+
+
+@pytest.mark.parametrize("during", ["set-up", "test"])
 def test_the_trace_is_painted_before_the_number_and_the_dial(app, during):
     """They change in the same frame and share one paint pass: the new samples go on screen
     first (the trace is what the patient follows; sample → screen, issue 14)."""

@@ -89,6 +89,7 @@ class AppController(QObject):
     ports_changed = Signal()  # discovery started or finished (see ``ports``, ``discovering``)
     health_changed = Signal(object)  # LinkHealth, a few times a second
     ticked = Signal()  # new data: visible views redraw from the model
+    taken = Signal()  # new samples in the history (before ``ticked``): the trace shows them
     cue_changed = Signal(object)  # Cue
     band_changed = Signal(str)  # "in", "low", "high" or "" (no target)
     analysis_events = Signal(object)  # list[Event] decided this tick
@@ -310,6 +311,7 @@ class AppController(QObject):
             if events:
                 self._on_events(events)
             self._update_band()
+            self.taken.emit()
             session = self.session
             if session is not None and session.recorder.error and not session.error_shown:
                 session.error_shown = True
