@@ -170,6 +170,8 @@ class TraceCanvas(QWidget):
         self.paints = 0
         self.drawn_labels: list[tuple[str, QRectF]] = []  # last frame's labels (tests)
         self._baseline_box: QRectF | None = None
+        self._label_key: tuple = ()
+        self._label_pm = QPixmap()
         self._plot_rect_key: tuple = ()
         self._plot_rect = QRectF()
 
@@ -439,11 +441,8 @@ class TraceCanvas(QWidget):
 
         placed: list[QRectF] = []
         self._baseline_box = box
-        if box is not None:
-            p.fillRect(box, _LABEL_BOX)
-            p.setPen(QColor(theme.MUTED))
-            p.setFont(self.tick_font)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, s.baseline_text)
+        if box is not None:  # repainted every scrolled frame: its pixels made once
+            p.drawPixmap(box.topLeft(), self._label_pixmap(box, s.baseline_text))
             placed.append(box)
         self._draw_labels(p, r, xs, ys, placed, dirty)
         p.end()
@@ -458,6 +457,23 @@ class TraceCanvas(QWidget):
         # Whole pixels: scroll_plot repaints exactly the box and what the scroll moved.
         return QRectF(round(r.left() + 0.02 * r.width()), math.floor(ys(s.baseline)) - h,
                       math.ceil(self._tick_widths(s.baseline_text) + 6), h)
+
+    def _label_pixmap(self, box: QRectF, text: str) -> QPixmap:
+        """The baseline's label: ``text`` centred on an opaque box of ``box``'s size."""
+        dpr = self.devicePixelRatioF()
+        key = (box.width(), box.height(), text, dpr)
+        if key != self._label_key:
+            pm = QPixmap(round(box.width() * dpr), round(box.height() * dpr))
+            pm.setDevicePixelRatio(dpr)
+            pm.fill(_LABEL_BOX)
+            lp = QPainter(pm)
+            lp.setPen(QColor(theme.MUTED))
+            lp.setFont(self.tick_font)
+            lp.drawText(QRectF(0, 0, box.width(), box.height()), Qt.AlignmentFlag.AlignCenter,
+                        text)
+            lp.end()
+            self._label_key, self._label_pm = key, pm
+        return self._label_pm
 
     def _draw_labels(self, p: QPainter, r: QRectF, xs, ys, placed: list[QRectF],
                      dirty: QRegion) -> None:
