@@ -190,10 +190,11 @@ class LiveView(QWidget):
     def _y_range(p: np.ndarray, target: np.ndarray) -> tuple[float, float]:
         lo, hi = 14.0, 34.0
         if len(p):
-            lo = min(lo, math.floor(float(np.min(p))) - 1)
-            hi = max(hi, math.ceil(float(np.max(p))) + 1)
-        if len(target) and np.isfinite(target).any():
-            hi = max(hi, float(np.nanmax(target)) + 3)
+            lo = min(lo, math.floor(float(p.min())) - 1)
+            hi = max(hi, math.ceil(float(p.max())) + 1)
+        top = float(np.fmax.reduce(target)) if len(target) else math.nan  # NaN: no target
+        if not math.isnan(top):
+            hi = max(hi, top + 3)
         return max(lo, -5.0), hi
 
     def _markers(self, markers: list[Marker], lo: float, hi: float, right_s: float) -> None:
