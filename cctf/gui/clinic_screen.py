@@ -95,7 +95,21 @@ class PressurePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.readout, 1)
         layout.addWidget(self.gauge, 1)
-        controller.ticked.connect(self.refresh)
+        self._shown_taken = False
+        controller.taken.connect(self._taken)  # the number goes on screen with the trace
+        controller.ticked.connect(self._ticked)
+
+    def _taken(self) -> None:
+        self._shown_taken = True
+        self.refresh()
+
+    def _ticked(self) -> None:
+        """The rest of the frame: already shown if samples came (``_taken``); a frame
+        without samples still shows the signal going stale."""
+        if self._shown_taken:
+            self._shown_taken = False
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
         if not self.isVisible():

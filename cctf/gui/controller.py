@@ -89,7 +89,11 @@ class AppController(QObject):
     ports_changed = Signal()  # discovery started or finished (see ``ports``, ``discovering``)
     health_changed = Signal(object)  # LinkHealth, a few times a second
     ticked = Signal()  # new data: visible views redraw from the model
-    taken = Signal()  # new samples in the history (before ``ticked``): the trace shows them
+    # New samples are in the history, before the rest of the frame: the views that show them
+    # (the trace, the number) redraw on ``taken``, and the window paints them on ``show_now``
+    # (sample → screen does not wait for the panels, the banner and the buttons; issue 14).
+    taken = Signal()
+    show_now = Signal()
     cue_changed = Signal(object)  # Cue
     band_changed = Signal(str)  # "in", "low", "high" or "" (no target)
     analysis_events = Signal(object)  # list[Event] decided this tick
@@ -312,6 +316,7 @@ class AppController(QObject):
                 self._on_events(events)
             self._update_band()
             self.taken.emit()
+            self.show_now.emit()
             session = self.session
             if session is not None and session.recorder.error and not session.error_shown:
                 session.error_shown = True

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(body)
         self._menus()
+        controller.show_now.connect(self._show_now)
         controller.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
         controller.cue_changed.connect(self.audio.on_cue)
         controller.band_changed.connect(self.audio.on_band)
@@ -99,6 +100,13 @@ class MainWindow(QMainWindow):
         first_frame.after_first_frame(self.build_screens)
         if open_records:
             self.open_records()
+
+    def _show_now(self) -> None:
+        """Paint now what the frame's new samples changed (the trace, the number; see
+        ``AppController.taken``), not after the rest of the frame: one paint pass, and a
+        second only for what the rest of the frame changes (a panel, the banner)."""
+        if self.isVisible() and not self.isMinimized():
+            QCoreApplication.sendEvent(self, QEvent(QEvent.Type.UpdateRequest))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
