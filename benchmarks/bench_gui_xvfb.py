@@ -18,6 +18,10 @@ when each sample became readable; when a live view's canvas has painted, every s
 controller had taken in before that frame and not yet shown gets latency = now − readable.
 The child writes its p50/p95/p99 (samples after the warm-up) to a file the parent reads.
 
+Host took (steal): the share of the machine's CPU time that a virtual machine's host gave to
+something else during the window (/proc/stat); every frame waits through it, so judge a
+latency figure with it (on the 2-core VM of issue 14, 0–15 % from one run to the next).
+
 UI thread CPU per frame (app cases): the child also writes its UI thread's CPU time
 (``time.thread_time``) and the frames run (``controller.frames``); the parent divides the two
 over the measured window. On a shared machine a CPU share moves ±30 % with the load, the cost
@@ -263,6 +267,18 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _steal() -> tuple[int, int] | None:
+    """(steal, all) CPU ticks of the machine so far (/proc/stat): the time a virtual
+    machine's host ran something else while this one wanted the CPU. Every frame waits
+    through it, so a latency figure means little without it (issue 14: 0–15 % here)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        ticks = [int(v) for v in fields[:8]]
+        return ticks[7], sum(ticks)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -297,9 +313,11 @@ def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
         time.sleep(2.0)
         hz = os.sysconf("SC_CLK_TCK")
         c0, w0 = _cpu_ticks(gui.pid), time.monotonic()
+        st0 = _steal()
         s0 = _read_json(lat_file)
         time.sleep(seconds)
         c1, w1 = _cpu_ticks(gui.pid), time.monotonic()
+        st1 = _steal()
         s1 = _read_json(lat_file)
         rss = _rss_mb(gui.pid)
         if shot is not None and qpa == "xcb":
@@ -314,7 +332,9 @@ def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
                 "first_data_s": first_s, "latency_p95_ms": lat.get("p95_ms", float("nan")),
                 "latency_p50_ms": lat.get("p50_ms", float("nan")),
                 "frames_per_s": frames / max(1e-9, s1.get("at_s", 0) - s0.get("at_s", 0)),
-                "ui_ms_per_frame": ui_ms}
+                "ui_ms_per_frame": ui_ms,
+                "steal_pct": (100.0 * (st1[0] - st0[0]) / max(1, st1[1] - st0[1])
+                              if st0 and st1 else float("nan"))}
     finally:
         for proc in (gui, sim):
             if proc is not None:
@@ -329,7 +349,8 @@ def measure(program: str, rate_hz: int, state: str, qpa: str, seconds: float,
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="the measured window per case (default 8 s, 4 s with --quick)")
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--quick", action="store_true",
                         help="fewer cases, 4 s each, Xvfb only (no offscreen column)")
@@ -344,8 +365,8 @@ def main() -> None:
     if args.app_child:
         app_child(*args.app_child)
         return
-    if args.quick:
-        args.seconds = min(args.seconds, 4.0)
+    if args.seconds is None:
+        args.seconds = 4.0 if args.quick else 8.0
     load = os.getloadavg()[0]
     # A display no one else uses (others may run this script at the same time).
     read_fd, write_fd = os.pipe()
@@ -394,8 +415,8 @@ def main() -> None:
           f"({time.monotonic() - started:.0f} s):\n")
     print("| Process | Rate | CPU, Xvfb 1600×1000 | CPU, offscreen | RSS, Xvfb | "
           "first data on screen, Xvfb | sample → screen p50 / p95, Xvfb | "
-          "UI thread CPU per frame, Xvfb |")
-    print("|---|---|---|---|---|---|---|---|")
+          "UI thread CPU per frame, Xvfb | host took (steal) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     naive = {r["rate_hz"]: r["xvfb"]["cpu_pct"] for r in rows if r["case"] == "naive monitor"}
     for r in rows:
         x, o = r["xvfb"], r["offscreen"]
@@ -407,7 +428,7 @@ def main() -> None:
                      f"{x['ui_ms_per_frame']:.2f} ms × {x['frames_per_s']:.0f}/s")
         print(f"| {r['case']} | {r['rate_hz']} Hz | {x['cpu_pct']:.1f} %{ratio} | "
               f"{o['cpu_pct']:.1f} % | {x['rss_mb']:.0f} MB | {x['first_data_s']:.2f} s | "
-              f"{latency} | {per_frame} |")
+              f"{latency} | {per_frame} | {x['steal_pct']:.1f} % |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n",
                         encoding="utf-8")
