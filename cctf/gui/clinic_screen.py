@@ -33,6 +33,7 @@ from cctf.gui import theme
 from cctf.gui.controller import COMPENSATION_KINDS, AppController, SessionReport
 from cctf.gui.cue_banner import CueBanner
 from cctf.gui.elided import ElidedLabel
+from cctf.gui.first_pass import SamplesFirst
 from cctf.gui.gauge import Gauge
 from cctf.gui.head_trace import HeadTrace
 from cctf.gui.keys import menu_text
@@ -82,7 +83,7 @@ class StepStrip(QLabel):
             self.setText(html)
 
 
-class PressurePanel(QWidget):
+class PressurePanel(SamplesFirst, QWidget):
     """Readout and gauge side by side."""
 
     def __init__(self, controller: AppController, parent: QWidget | None = None,
@@ -95,21 +96,7 @@ class PressurePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.readout, 1)
         layout.addWidget(self.gauge, 1)
-        self._shown_taken = False
-        controller.taken.connect(self._taken)  # the number goes on screen with the trace
-        controller.ticked.connect(self._ticked)
-
-    def _taken(self) -> None:
-        self._shown_taken = True
-        self.refresh()
-
-    def _ticked(self) -> None:
-        """The rest of the frame: already shown if samples came (``_taken``); a frame
-        without samples still shows the signal going stale."""
-        if self._shown_taken:
-            self._shown_taken = False
-        else:
-            self.refresh()
+        self.follow_samples(controller)  # the number goes on screen with the trace
 
     def refresh(self) -> None:
         if not self.isVisible():
@@ -122,11 +109,12 @@ class PressurePanel(QWidget):
         self.gauge.set_state(p, c.target_band, live=signal.live)
 
 
-class SetupPage(QWidget):
+class SetupPage(SamplesFirst, QWidget):
     def __init__(self, controller: AppController, screen: ClinicScreen) -> None:
         super().__init__()
         self.controller = controller
         self.status = QLabel("")
+        self._status_colour = ""
         self.status.setFont(theme.font(theme.TITLE_PT + 4, bold=True))
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(90)
@@ -186,7 +174,7 @@ class SetupPage(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(body, 1)
-        controller.ticked.connect(self.refresh)
+        self.follow_samples(controller)  # the level goes on screen with the trace
         controller.patient_changed.connect(self._patient_note)
         controller.records_changed.connect(self._patient_note)
         self._patient_note()
@@ -225,6 +213,8 @@ class SetupPage(QWidget):
             colour = SETUP_COLOURS.get(s.state, "#5E5E5E")
         if self.status.text() != text:
             self.status.setText(text)
+        if colour != self._status_colour:  # a style sheet re-polishes: not every new level
+            self._status_colour = colour
             self.status.setStyleSheet(
                 f"color: white; background: {colour}; border-radius: 10px; padding: 10px 16px;")
         p = c.history.latest_mmhg
