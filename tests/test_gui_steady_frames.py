@@ -216,12 +216,14 @@ def test_new_samples_are_on_screen_before_the_rest_of_the_frame_runs(app, during
     canvas = page.live.canvas
     for _ in range(20):
         _frame(controller)
-    before: list[int] = []
-    at_ticked: list[int] = []
+    number = page.pressure.readout.value
+    paints = Paints()  # the number is painted in that first pass too
+    before: list[tuple[int, str, int]] = []  # canvas paints, number text, number paints
+    at_ticked: list[tuple[int, str, int]] = []
     tick = controller.tick
 
     def counted_tick() -> None:  # the frames with new samples (not the pacer's own)
-        before.append(canvas.paints)
+        before.append((canvas.paints, number.text(), paints.of(number)))
         controller.ticked.connect(note)
         try:
             tick()
@@ -229,14 +231,21 @@ def test_new_samples_are_on_screen_before_the_rest_of_the_frame_runs(app, during
             controller.ticked.disconnect(note)
 
     def note() -> None:
-        at_ticked.append(canvas.paints)
+        at_ticked.append((canvas.paints, number.text(), paints.of(number)))
 
     controller.tick = counted_tick
-    for _ in range(30):
-        _frame(controller)
+    QApplication.instance().installEventFilter(paints)
+    try:
+        for _ in range(30):
+            _frame(controller)
+    finally:
+        QApplication.instance().removeEventFilter(paints)
     assert len(at_ticked) == len(before) >= 30
-    ahead = sum(b > a for a, b in zip(before, at_ticked, strict=True))
+    frames = list(zip(before, at_ticked, strict=True))
+    ahead = sum(b[0] > a[0] for a, b in frames)
     assert ahead >= 0.9 * len(before)  # every tick that moved the trace (the odd one may not)
+    new_number = [(a, b) for a, b in frames if b[1] != a[1]]
+    assert len(new_number) >= 3 and all(b[2] > a[2] for a, b in new_number)
 
 
 @pytest.mark.parametrize("during", ["set-up", "test"])
