@@ -554,8 +554,9 @@ _GRID_COLOURS = (_opaque_grid(28), _opaque_grid(64))  # minor, major (made once,
 _BAND_COLOUR = _band_colour()
 # The baseline's label box: opaque (white at 210/255 over the surface), so the trace under it
 # need not be drawn when a scrolled frame repaints the label.
+_SURFACE = QColor(theme.SURFACE)
 _LABEL_BOX = QColor(*(round((255 * 210 + c * 45) / 255)
-                      for c in QColor(theme.SURFACE).getRgb()[:3]))
+                      for c in (_SURFACE.red(), _SURFACE.green(), _SURFACE.blue())))
 
 
 def _symbol(p: QPainter, at: QPointF, kind: str, colour: QColor) -> None:
