@@ -202,20 +202,26 @@ def test_a_new_countdown_second_repaints_nothing_behind_it(app):
     assert paints.of(banner) < paints.of(banner.count) / 2
 
 
-@pytest.mark.parametrize("during", ["set-up", "test"])
-def test_new_samples_are_on_screen_before_the_rest_of_the_frame_runs(app, during):
-    """Sample → screen does not wait for the panels, the banner and the buttons: the trace
-    is painted as soon as the frame's samples are in the history, before ``ticked``."""
-    controller, window = app
+def _page_running(controller, window, during: str):
+    """The clinic's set-up page streaming, or its run page during a test, 20 frames in."""
     attach_virtual_sim(controller, "healthy")
     page = window.clinic.setup_page
     if during == "test":
         run_until(controller, lambda: controller.setup.ready)
         assert controller.begin_clinic()
         page = window.clinic.run_page
-    canvas = page.live.canvas
     for _ in range(20):
         _frame(controller)
+    return page
+
+
+@pytest.mark.parametrize("during", ["set-up", "test"])
+def test_new_samples_are_on_screen_before_the_rest_of_the_frame_runs(app, during):
+    """Sample → screen does not wait for the panels, the banner and the buttons: the trace
+    is painted as soon as the frame's samples are in the history, before ``ticked``."""
+    controller, window = app
+    page = _page_running(controller, window, during)
+    canvas = page.live.canvas
     number = page.pressure.readout.value
     paints = Paints()  # the number is painted in that first pass too
     before: list[tuple[int, str, int]] = []  # canvas paints, number text, number paints
@@ -253,15 +259,8 @@ def test_the_trace_is_painted_before_the_number_and_the_dial(app, during):
     """They change in the same frame and share one paint pass: the new samples go on screen
     first (the trace is what the patient follows; sample → screen, issue 14)."""
     controller, window = app
-    attach_virtual_sim(controller, "healthy")
-    page = window.clinic.setup_page
-    if during == "test":
-        run_until(controller, lambda: controller.setup.ready)
-        assert controller.begin_clinic()
-        page = window.clinic.run_page
+    page = _page_running(controller, window, during)
     canvas, readout, gauge = page.live.canvas, page.pressure.readout, page.pressure.gauge
-    for _ in range(20):
-        _frame(controller)
     order: list[str] = []
 
     class Order(QObject):
