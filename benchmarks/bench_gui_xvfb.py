@@ -39,6 +39,9 @@ event filter on every event: it costs CPU, so not for A/B runs).
     CCTF_BENCH_FRAMES=/tmp/frames.json python benchmarks/bench_gui_xvfb.py --quick \
         --cases test --rates 50 --seconds 6
 
+``CCTF_MAX_FPS=N`` sets the app's frame cap (``AppController(max_fps=…)``, 50 by default: a
+frame per sample at 50 Hz; 33 gives the 25 frames a second of the code before stop 24).
+
 Xvfb is started on a free display (``-displayfd``), so runs by several people do not meet.
 """
 
@@ -217,7 +220,8 @@ def app_child(port: str, state: str) -> None:
     theme.apply(app)
     # the parent's folder for this run (it removes it: this child is terminated, not ended)
     data_dir = Path(os.environ["CCTF_BENCH_DATA"])
-    controller = AppController(data_dir=data_dir, discover_fn=list)
+    controller = AppController(data_dir=data_dir, discover_fn=list,
+                               max_fps=float(os.environ.get("CCTF_MAX_FPS", "50")))
     window = MainWindow(controller)
     window.resize(1600, 1000)
     window.show()

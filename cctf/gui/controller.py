@@ -1,7 +1,7 @@
 """The app model: owns the device, the active session (runner + recorder) and what views draw.
 
-A ``QTimer`` runs a frame soon after new samples arrive, at most ``refresh_hz`` times a second
-(30 by default; ``cctf.gui.pacing``). Each
+A frame runs when new samples arrive, at most ``max_fps`` times a second (50 by default: a frame
+per sample at 50 Hz; ``cctf.gui.pacing``), and on a ``QTimer`` when none arrive. Each
 ``tick`` pulls every new row from ``device.buffer`` (so no backlog builds, visible or not),
 feeds the session's runner, hands the rows with the runner's target and phase to the recorder
 thread, forwards cue changes to the simulated patient, and emits ``ticked``; visible views then
@@ -38,7 +38,7 @@ from cctf.analysis.results import Event, SessionResult
 from cctf.clock import MonotonicClock
 from cctf.errors import CctfError, CorruptDatabaseError
 from cctf.gui.history import Marker, TraceStore, event_marker
-from cctf.gui.pacing import FramePacer
+from cctf.gui.pacing import FramePacer, PanelPace
 from cctf.gui.recording import EXTRA_COLUMNS, BackgroundRecorder
 from cctf.gui.simlink import FollowingPatient, sim_device
 from cctf.gui.worker import run_in_background
@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 
 PREROLL_S = 5.0  # history written before a session's first cue (its rest level needs 3 s)
 HEALTH_EVERY_S = 0.25
+PANELS_FPS = 25.0  # ``ticked`` while samples stream (``pacing.PanelPace``)
 CUED_STEPS = ("nod", "hold", "relax")
 COMPENSATION_KINDS = ("scm", "breath", "jaw", "other")
 
@@ -88,7 +89,7 @@ class AppController(QObject):
     connect_failed = Signal(str)
     ports_changed = Signal()  # discovery started or finished (see ``ports``, ``discovering``)
     health_changed = Signal(object)  # LinkHealth, a few times a second
-    ticked = Signal()  # new data: visible views redraw from the model
+    ticked = Signal()  # visible views redraw from the model (≤ PANELS_FPS while streaming)
     # New samples are in the history, before the rest of the frame: the views that show them
     # (the trace, the number) redraw on ``taken``, and the window paints them on ``show_now``
     # (sample → screen does not wait for the panels, the banner and the buttons; issue 14).
@@ -108,7 +109,7 @@ class AppController(QObject):
         self,
         *,
         data_dir: str | Path | None = None,
-        refresh_hz: float = 30.0,
+        max_fps: float = 50.0,
         discover_fn: Callable[[], list[PortInfo]] = discover,
         parent: QObject | None = None,
     ) -> None:
@@ -142,6 +143,7 @@ class AppController(QObject):
         self.health: LinkHealth | None = None
         self.band = ""
         self.frames = 0  # ticks that consumed data
+        self.panels = PanelPace(PANELS_FPS)
         self._cursor = 0
         self._last_health_s = -math.inf
         self._link_events_seen = 0
@@ -151,7 +153,7 @@ class AppController(QObject):
         self.link_window = LinkWindow()  # losses over the last 30 s (``link_quality``)
         self.confirm_end: Callable[[str], bool] = lambda reason: True  # the window asks
         self.timer = QTimer(self)  # frames paced to new samples (cctf/gui/pacing.py)
-        self.pacer = FramePacer(self.timer, self.tick, self._samples_received, refresh_hz)
+        self.pacer = FramePacer(self.timer, self.tick, self._samples_received, max_fps)
 
     # --- connection --------------------------------------------------------------------------
 
@@ -329,7 +331,8 @@ class AppController(QObject):
             self.band_changed.emit("")
         self._emit_health()
         self.lsl.flush()
-        self.ticked.emit()
+        if self.panels.due(len(rows) > 0, device.clock.now()):
+            self.ticked.emit()  # the panels: at most PANELS_FPS a second (cctf/gui/pacing.py)
 
     def run_virtual(self, seconds: float, step_s: float = 0.1) -> None:
         """Pump a device without a reader thread for ``seconds`` of its clock, ticking every

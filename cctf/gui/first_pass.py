@@ -10,28 +10,39 @@ samples, not for everything the frame updates (issue 14).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cctf.gui.controller import AppController
 
 
-class SamplesFirst:
-    """For a widget whose ``refresh`` shows the newest samples: called on ``taken`` (first
-    pass), and on ``ticked`` only in a frame without new samples (a signal going stale must
-    still show)."""
+class SampleFollower:
+    """Calls ``show`` (which shows the newest samples) on ``taken`` (first pass), and on
+    ``ticked`` only when no samples came since the last ``taken`` (a signal going stale must
+    still show; ``ticked`` runs at most ``PANELS_FPS`` times a second while samples stream,
+    so one ``ticked`` may follow several ``taken``)."""
 
-    def follow_samples(self, controller: AppController) -> None:
+    def __init__(self, controller: AppController, show: Callable[[], None]) -> None:
+        self.show = show
         self._taken = False
         controller.taken.connect(self._on_taken)
         controller.ticked.connect(self._on_ticked)
 
-    def refresh(self) -> None:
-        raise NotImplementedError
-
     def _on_taken(self) -> None:
         self._taken = True
-        self.refresh()
+        self.show()
 
     def _on_ticked(self) -> None:
         if self._taken:
             self._taken = False
         else:
-            self.refresh()
+            self.show()
+
+
+class SamplesFirst:
+    """For a widget whose ``refresh`` shows the newest samples (see ``SampleFollower``)."""
+
+    def follow_samples(self, controller: AppController) -> None:
+        self._follower = SampleFollower(controller, self.refresh)
+
+    def refresh(self) -> None:
+        raise NotImplementedError

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
+from cctf.gui.first_pass import SampleFollower
 from cctf.gui.gauge import Gauge
 from cctf.gui.head_trace import HeadTrace
 from cctf.gui.keys import menu_text
@@ -91,6 +92,7 @@ class MonitorScreen(QWidget):
         layout.addLayout(body, 1)
         layout.addWidget(self.file_label)
         controller.ticked.connect(self.refresh)
+        self._newest = SampleFollower(controller, self._show_pressure)  # with the trace
         controller.session_changed.connect(self.refresh)
         controller.session_finished.connect(self._finished)
         controller.health_changed.connect(self._show_health)
@@ -131,6 +133,18 @@ class MonitorScreen(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
+        self._show_pressure()
+
+    def _show_pressure(self) -> None:
+        """The number and the gauge: in the frame's first paint pass (``first_pass``)."""
+        if not self.isVisible():
+            return
+        c = self.controller
+        p = c.display_mmhg
+        signal = c.signal_status  # no sample for 0.5 s: greyed, saying why
+        self.readout.set_state(p, c.band, no_signal="" if signal.live
+                               else texts.NO_SIGNAL_WHY[signal.reason])
+        self.gauge.set_state(p, c.target_band, live=signal.live)
 
     def refresh(self) -> None:
         c = self.controller
@@ -151,8 +165,3 @@ class MonitorScreen(QWidget):
             self.file_label.setText(texts.RECORDING_STATUS.format(
                 path=s.recorder.path, rows=s.recorder.rows,
                 seconds=max(0.0, s.latest_t_s) if s.latest_t_s == s.latest_t_s else 0.0))
-        p = c.display_mmhg
-        signal = c.signal_status  # no sample for 0.5 s: greyed, saying why
-        self.readout.set_state(p, c.band, no_signal="" if signal.live
-                               else texts.NO_SIGNAL_WHY[signal.reason])
-        self.gauge.set_state(p, c.target_band, live=signal.live)

@@ -46,6 +46,7 @@ from cctf.errors import ConfigError
 from cctf.gui import theme
 from cctf.gui.audio import TrainingSound
 from cctf.gui.controller import RECORDS_ERRORS, AppController, SessionReport
+from cctf.gui.first_pass import SampleFollower
 from cctf.gui.gauge import Gauge
 from cctf.gui.patients import PatientPicker
 from cctf.records.progress import current_prescription
@@ -385,6 +386,7 @@ class TrainingScreen(QWidget):
         layout.addWidget(self.pages, 1)
         self._block_colour = ""
         controller.ticked.connect(self.refresh)
+        self._newest = SampleFollower(controller, self._show_pressure)  # with the trace
         controller.session_changed.connect(self.sync)
         controller.session_finished.connect(self._finished)
         controller.patient_changed.connect(self.load_prescription)
@@ -612,6 +614,21 @@ class TrainingScreen(QWidget):
         if self.setup_line.text() != text:
             self.setup_line.setText(text)
 
+    def _show_pressure(self) -> None:
+        """The gauge and the pressure line while training: in the frame's first paint pass
+        (``first_pass``), and with the rest of the page."""
+        c = self.controller
+        s = c.session
+        if not (self.isVisible() and self.pages.currentWidget() is self.during and s is not None
+                and s.kind == "training" and isinstance(s.runner, TrainingRunner)):
+            return
+        p = c.display_mmhg
+        self.gauge.set_state(p, c.target_band)
+        pressure = texts.TRAINING_PRESSURE.format(value=p,
+                                                  target=s.runner.prescription.target_mmhg)
+        if self.pressure_label.text() != pressure:
+            self.pressure_label.setText(pressure)
+
     def _refresh_during(self) -> None:
         c = self.controller
         s = c.session
@@ -655,12 +672,7 @@ class TrainingScreen(QWidget):
                                           planned=runner.prescription.reps)
         if self.reps_label.text() != reps:
             self.reps_label.setText(reps)
-        p = c.display_mmhg
-        self.gauge.set_state(p, c.target_band)
-        pressure = texts.TRAINING_PRESSURE.format(value=p,
-                                                  target=runner.prescription.target_mmhg)
-        if self.pressure_label.text() != pressure:
-            self.pressure_label.setText(pressure)
+        self._show_pressure()
         if self.patient_mode:
             pause = texts.TRAINING_BIG_RESUME if c.paused else texts.TRAINING_BIG_PAUSE
         else:
