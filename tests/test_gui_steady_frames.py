@@ -18,7 +18,7 @@ from cctf.gui.steady import SteadyBox, shape
 
 from .gui_helpers import make_app, run_until
 
-FRAME_S = 0.04  # 25 frames a second, as at 50 Hz
+FRAME_S = 0.04  # the panels' pace (25 a second; the trace has a frame per sample at 50 Hz)
 
 
 class LayoutPasses(QObject):
