@@ -1,7 +1,7 @@
 """The scrolling pressure trace: target band, baseline, and markers for cues and faults.
 
-A view over the controller's ``history`` and ``markers``: on each ``ticked`` it works out the
-visible window, decimates it to the pixel columns (so 10 minutes at 200 Hz cost what
+A view over the controller's ``history`` and ``markers``: in each frame (``first_pass``) it
+works out the visible window, decimates it to the pixel columns (so 10 minutes at 200 Hz cost what
 10 seconds do) and has its :class:`~cctf.gui.trace_canvas.TraceCanvas` paint it — only when
 something moved by at least half a pixel or changed, and never while it is hidden or its
 window minimised. With ``show_range`` it draws a fixed stretch once instead (the results'
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from cctf import texts
 from cctf.gui import theme
 from cctf.gui.controller import AppController
+from cctf.gui.first_pass import SampleFollower
 from cctf.gui.history import Marker, column_decimate
 from cctf.gui.trace_canvas import Label, Series, TraceCanvas
 
@@ -56,8 +57,8 @@ class LiveView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
-        controller.ticked.connect(self.refresh)
-        controller.taken.connect(self.refresh)  # new samples: before the rest of the frame
+        # New samples: redrawn before the rest of the frame; on ``ticked`` only without them.
+        self._newest = SampleFollower(controller, self.refresh)
         controller.connection_changed.connect(self.refresh)
 
     # --- control -----------------------------------------------------------------------------
